@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "log.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The logger is the one piece of process-wide state: it must work from any stage and from
+ * the failure path, before and after the boot context exists. */
+static struct {
+    int kmsg_fd;
+    int console_fd;
+    bool debug;
+    char ring[LOG_RING_LINES][256];
+    unsigned ring_next;
+} logger = {.kmsg_fd = -1, .console_fd = 2};
+
+void log_open(const char *kmsg_path, const char *console_path)
+{
+    if (kmsg_path)
+        logger.kmsg_fd = open(kmsg_path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (console_path) {
+        int fd = open(console_path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (fd >= 0)
+            logger.console_fd = fd;
+    }
+}
+
+void log_set_kmsg_fd(int fd)
+{
+    logger.kmsg_fd = fd;
+}
+
+void log_set_console_fd(int fd)
+{
+    logger.console_fd = fd;
+}
+
+void log_set_debug(bool on)
+{
+    logger.debug = on;
+}
+
+bool log_get_debug(void)
+{
+    return logger.debug;
+}
+
+void log_close(void)
+{
+    if (logger.kmsg_fd >= 0)
+        close(logger.kmsg_fd);
+    logger.kmsg_fd = -1;
+    if (logger.console_fd > 2)
+        close(logger.console_fd);
+    logger.console_fd = 2;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+void log_ring_dump(int fd)
+{
+    for (unsigned i = 0; i < LOG_RING_LINES; i++) {
+        const char *l = logger.ring[(logger.ring_next + i) % LOG_RING_LINES];
+        if (l[0]) {
+            write_all(fd, "  ", 2);
+            write_all(fd, l, strlen(l));
+            write_all(fd, "\n", 1);
+        }
+    }
+}
+
+int log_full_errno(int prio, int err, const char *fmt, ...)
+{
+    int saved = errno;
+    char msg[1024];
+    va_list ap;
+
+    if (err < 0)
+        err = -err;
+    if (prio >= LOG_DEBUG && !logger.debug)
+        return -err;
+
+    /* "%m" expands from err, not from whatever errno happens to be now. */
+    errno = err;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    errno = saved;
+
+    /* One line per message: a kmsg record ends at the newline. */
+    for (char *p = msg; *p; p++)
+        if (*p == '\n' || (unsigned char)*p < 0x20)
+            *p = ' ';
+
+    {
+        size_t l = strnlen(msg, sizeof logger.ring[0] - 1);
+        memcpy(logger.ring[logger.ring_next], msg, l);
+        logger.ring[logger.ring_next][l] = 0;
+    }
+    logger.ring_next = (logger.ring_next + 1) % LOG_RING_LINES;
+
+    if (logger.kmsg_fd >= 0) {
+        char line[1100];
+        int n = snprintf(line, sizeof line, "<%d>sharedroot: %s\n", prio, msg);
+        if (n > 0)
+            write_all(logger.kmsg_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    }
+    if (logger.console_fd >= 0 && (prio <= LOG_WARNING || logger.kmsg_fd < 0)) {
+        char line[1100];
+        const char *lvl = prio <= LOG_ERR ? "ERROR: " : prio == LOG_WARNING ? "WARNING: " : "";
+        int n = snprintf(line, sizeof line, "sharedroot: %s%s\n", lvl, msg);
+        if (n > 0)
+            write_all(logger.console_fd, line,
+                      (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    }
+    return -err;
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sharedroot-init: the PID-1 helper that assembles a shared, read-only root plus the
+ * per-instance layer and hands off to the real init. main() reads like the boot.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "early.h"
+#include "log.h"
+#include "stage-devices.h"
+#include "stage-root.h"
+#include "stage.h"
+#include "switchroot.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: sharedroot-init [OPTIONS]\n"
+            "As PID 1 (the initramfs's /init) it takes no options: everything comes from the\n"
+            "kernel command line (see sharedroot-init(8)). Run as an ordinary process it is a\n"
+            "test run that never switches roots:\n"
+            "  --cmdline FILE   read the command line from FILE instead of /proc/cmdline\n"
+            "  --sysroot DIR    mount the root at DIR instead of /sysroot\n"
+            "  --until STAGE    stop after STAGE (early, devices, root, switch)\n"
+            "  --moddir DIR     kernel module directory (default: the running kernel's)\n"
+            "  --coldplug       load modules for present devices (always done as PID 1)\n"
+            "  --debug          log debug messages\n"
+            "  -h, --help       show this help\n"
+            "  -V, --version    show the version\n");
+}
+
+/* Exit codes of a test run: 0 success, 1 a stage failed, 2 usage error. */
+static void parse_test_args(struct boot_ctx *ctx, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"cmdline", required_argument, NULL, 'c'}, {"sysroot", required_argument, NULL, 's'},
+        {"until", required_argument, NULL, 'u'},   {"moddir", required_argument, NULL, 'm'},
+        {"coldplug", no_argument, NULL, 'C'},      {"debug", no_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': ctx->cmdline_path = optarg; break;
+        case 's': ctx->sysroot = optarg; break;
+        case 'm': ctx->moddir = optarg; break;
+        case 'C': ctx->coldplug = true; break;
+        case 'd': log_set_debug(true); break;
+        case 'u':
+            if (stage_from_name(optarg, &ctx->until) < 0) {
+                fprintf(stderr, "sharedroot-init: --until %s: unknown stage; use one of early, "
+                                "devices, root, switch\n", optarg);
+                exit(2);
+            }
+            ctx->has_until = true;
+            break;
+        case 'h': usage(stdout); exit(0);
+        case 'V': printf("sharedroot-init %s\n", SHAREDROOT_VERSION); exit(0);
+        default: usage(stderr); exit(2);
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "sharedroot-init: unexpected argument '%s'\n", argv[optind]);
+        exit(2);
+    }
+}
+
+static void boot_ctx_init(struct boot_ctx *ctx, int argc, char **argv)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->t_start = now_ms();
+    ctx->pid1 = getpid() == 1;
+    ctx->cmdline_path = "/proc/cmdline";
+    ctx->sysroot = "/sysroot";
+    /* As PID 1, argv holds what the kernel passes to init, not our options. */
+    if (ctx->pid1)
+        ctx->coldplug = true;
+    else
+        parse_test_args(ctx, argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+    struct boot_ctx ctx;
+
+    boot_ctx_init(&ctx, argc, argv);
+    stage_run(&ctx, STAGE_EARLY, stage_early);
+    stage_run(&ctx, STAGE_DEVICES, stage_devices);
+    stage_run(&ctx, STAGE_ROOT, stage_root);
+    /* instance, reconcile, overlay, tmp-swap: the per-instance layer (not yet built) */
+    stage_run(&ctx, STAGE_SWITCH, stage_switch);
+    /* Only a test run gets here: a real switch execs the init or stays in stage_run. */
+    boot_ctx_free(&ctx);
+    return 0;
+}

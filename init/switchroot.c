@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "switchroot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "emergency.h"
+#include "log.h"
+
+const char *const switch_default_inits[] = {"/sbin/init", "/etc/init", "/bin/init", "/bin/sh",
+                                            NULL};
+
+/* Mounts carried over into the new root, in this order. */
+static const char *const moved_mounts[] = {"/dev", "/proc", "/sys", "/run", NULL};
+
+static int open_in_root(int root_fd, const char *path)
+{
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    int fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+    return fd < 0 ? -errno : fd;
+}
+
+/* 0 when path is an executable regular file inside the root, else a negative errno. */
+static int check_init(int root_fd, const char *path)
+{
+    struct stat st;
+    int fd, r = 0;
+
+    if (path[0] != '/')
+        return -EINVAL;
+    fd = open_in_root(root_fd, path);
+    if (fd < 0)
+        return fd;
+    if (fstat(fd, &st) < 0)
+        r = -errno;
+    else if (!S_ISREG(st.st_mode))
+        r = S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
+    else if (!(st.st_mode & 0111))
+        r = -EACCES;
+    close(fd);
+    return r;
+}
+
+int switch_find_init(int sysroot_fd, const char *wanted, char *out, size_t n)
+{
+    int r;
+
+    if (wanted) {
+        r = check_init(sysroot_fd, wanted);
+        if (r == 0) {
+            snprintf(out, n, "%s", wanted);
+            return 0;
+        }
+        log_warning_errno(r, "init=%s not found or not executable in the new root (%m); "
+                             "falling back to %s, %s, %s, %s",
+                          wanted, switch_default_inits[0], switch_default_inits[1],
+                          switch_default_inits[2], switch_default_inits[3]);
+    }
+    for (const char *const *p = switch_default_inits; *p; p++) {
+        r = check_init(sysroot_fd, *p);
+        if (r == 0) {
+            snprintf(out, n, "%s", *p);
+            return 0;
+        }
+        log_debug("init candidate %s: %s", *p, strerror(-r));
+    }
+    return -ENOENT;
+}
+
+int switch_delete_tree(int dir_fd, dev_t dev, const char *keep)
+{
+    int failures = 0;
+    DIR *d;
+    struct dirent *e;
+    int fd = dup(dir_fd);
+
+    if (fd < 0)
+        return 1;
+    d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return 1;
+    }
+    while ((e = readdir(d))) {
+        struct stat st;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (keep && strcmp(e->d_name, keep) == 0)
+            continue;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            failures++;
+            continue;
+        }
+        /* Another filesystem (a mount point, e.g. the new root): never cross into it. */
+        if (st.st_dev != dev)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                                    O_CLOEXEC);
+            if (sub < 0) {
+                failures++;
+                continue;
+            }
+            failures += switch_delete_tree(sub, dev, NULL);
+            close(sub);
+            if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) < 0 && errno != EBUSY)
+                failures++;
+        } else if (unlinkat(dirfd(d), e->d_name, 0) < 0) {
+            failures++;
+        }
+    }
+    closedir(d);
+    return failures;
+}
+
+static void kmsg_ratelimit_restore(void)
+{
+    int fd = open("/proc/sys/kernel/printk_devkmsg", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (write(fd, "ratelimit\n", 10) < 0) {
+        /* locked by the command line: nothing to restore */
+    }
+    close(fd);
+}
+
+/* The checks busybox switch_root makes before deleting anything: a mistake here deletes
+ * a real filesystem. */
+static int check_preconditions(const char *sysroot, dev_t *root_dev)
+{
+    struct statfs sfs;
+    struct stat root_st, new_st;
+
+    if (getpid() != 1)
+        return log_error_errno(EPERM, "switch: not PID 1; refusing to delete the root");
+    if (statfs("/", &sfs) < 0 || stat("/", &root_st) < 0)
+        return log_error_errno(errno, "switch: cannot stat /: %m");
+    if (sfs.f_type != RAMFS_MAGIC && sfs.f_type != TMPFS_MAGIC)
+        return log_error_errno(EINVAL, "switch: / is not the initramfs (ramfs/tmpfs); "
+                                       "refusing to delete it");
+    if (stat(sysroot, &new_st) < 0)
+        return log_error_errno(errno, "switch: cannot stat %s: %m", sysroot);
+    if (new_st.st_dev == root_st.st_dev)
+        return log_error_errno(EINVAL, "switch: %s is not a mount point; the root was not "
+                                       "mounted", sysroot);
+    *root_dev = root_st.st_dev;
+    return 0;
+}
+
+static void move_mounts(const char *sysroot)
+{
+    for (const char *const *m = moved_mounts; *m; m++) {
+        char target[PATH_MAX];
+        struct stat st;
+
+        snprintf(target, sizeof target, "%s%s", sysroot, *m);
+        if (stat(target, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            /* The base is read-only: we cannot create it. Drop the mount instead of
+             * leaving it pinned in the freed initramfs. */
+            log_warning("switch: the new root has no %s directory; %s is unmounted, the real "
+                        "init must mount it itself", *m, *m);
+            umount2(*m, MNT_DETACH);
+            continue;
+        }
+        if (mount(*m, target, NULL, MS_MOVE, NULL) < 0) {
+            log_warning_errno(errno, "switch: failed to move %s to %s: %m; unmounting it", *m,
+                              target);
+            umount2(*m, MNT_DETACH);
+        }
+    }
+}
+
+static char **init_argv(struct boot_ctx *ctx)
+{
+    size_t n = ctx->cmd.n_init_args;
+    char **argv = calloc(n + 2, sizeof(char *));
+
+    if (!argv)
+        return NULL;
+    argv[0] = ctx->init_path;
+    for (size_t i = 0; i < n; i++)
+        argv[i + 1] = ctx->cmd.init_args[i];
+    return argv;
+}
+
+static int test_run_switch(struct boot_ctx *ctx)
+{
+    printf("test run: would switch to %s and run %s", ctx->sysroot, ctx->init_path);
+    for (size_t i = 0; i < ctx->cmd.n_init_args; i++)
+        printf(" %s", ctx->cmd.init_args[i]);
+    printf("\n");
+    return 0;
+}
+
+int stage_switch(struct boot_ctx *ctx)
+{
+    int root_fd, r, failures;
+    dev_t initramfs_dev;
+    char **argv;
+
+    root_fd = open(ctx->sysroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd < 0)
+        return log_error_errno(errno, "switch: cannot open the new root %s: %m", ctx->sysroot);
+    r = switch_find_init(root_fd, ctx->cmd.init, ctx->init_path, sizeof ctx->init_path);
+    close(root_fd);
+    if (r < 0)
+        return log_error_errno(r, "switch: no init found in the new root %s (tried init=%s and "
+                                  "the defaults); boot with init=PATH naming an executable",
+                               ctx->sysroot, ctx->cmd.init ? ctx->cmd.init : "(unset)");
+    log_info("switch: real init is %s", ctx->init_path);
+    if (!ctx->pid1)
+        return test_run_switch(ctx);
+
+    r = check_preconditions(ctx->sysroot, &initramfs_dev);
+    if (r < 0)
+        return r;
+    argv = init_argv(ctx);
+    if (!argv)
+        return log_error_errno(ENOMEM, "switch: out of memory");
+    log_info("switch: total %llu ms in the initramfs; handing over",
+             (unsigned long long)(now_ms() - ctx->t_start));
+    kmsg_ratelimit_restore();
+    move_mounts(ctx->sysroot);
+
+    /* From here on there is no way back into the initramfs. */
+    if (chdir(ctx->sysroot) < 0)
+        return free(argv), log_error_errno(errno, "switch: chdir %s: %m", ctx->sysroot);
+    root_fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd >= 0) {
+        failures = switch_delete_tree(root_fd, initramfs_dev, ctx->sysroot + 1);
+        if (failures)
+            log_warning("switch: %d initramfs entries could not be freed", failures);
+        close(root_fd);
+    }
+    if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+        return free(argv), log_error_errno(errno, "switch: moving %s to /: %m", ctx->sysroot);
+    if (chroot(".") < 0 || chdir("/") < 0)
+        return free(argv), log_error_errno(errno, "switch: chroot into the new root: %m");
+    log_close();
+    execv(argv[0], argv);
+    /* The logger's fds were closed; reopen on the new root's /dev. */
+    log_open("/dev/kmsg", "/dev/console");
+    r = log_error_errno(errno, "switch: exec %s failed: %m", argv[0]);
+    free(argv);
+    return r;
+}

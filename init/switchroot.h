@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Stage "switch": hand the machine to the real init on the new root.
+ * Order matters: find and check the init BEFORE anything is torn down, because after the
+ * initramfs is deleted there is no way back.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "context.h"
+
+/* The init candidates tried after init= (or without it), in order. */
+extern const char *const switch_default_inits[];
+
+/* Find the real init inside the root open at sysroot_fd; symlinks are resolved inside that
+ * root, never on the initramfs. Writes the path (absolute, as seen from the new root) into
+ * out. Falls back from a missing init= to the default list and says so. -ENOENT when none
+ * of them is an executable regular file. */
+int switch_find_init(int sysroot_fd, const char *wanted, char *out, size_t n);
+
+/* Delete everything below dir_fd that is on device dev, without following symlinks or
+ * crossing into other mounts, and skipping the entry named keep (may be NULL). Best effort:
+ * returns the number of entries that could not be removed. */
+int switch_delete_tree(int dir_fd, dev_t dev, const char *keep);
+
+int stage_switch(struct boot_ctx *ctx);

@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sharedroot-mkinitramfs: builds the initramfs of sharedroot: /init (sharedroot-init), its
+ * libraries, the emergency shell and the kernel modules to find and mount a root on
+ * paravirtual hardware, as a reproducible cpio archive.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "busybox.h"
+#include "cpioimage.h"
+#include "depmod.h"
+#include "elfdeps.h"
+#include "kmodset.h"
+#include "ldso.h"
+#include "mkutil.h"
+#include "plan.h"
+
+#ifndef SBINDIR
+#define SBINDIR "/usr/sbin"
+#endif
+
+#define EXIT_USAGE 2
+#define INIT_NAME "sharedroot-init"
+
+/* What the root may need on Xen and KVM: bus, disk and filesystem drivers. */
+static const char *const default_modules[] = {
+    "virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod",   "xen-blkfront", "nvme",
+    "ext4",       "xfs",        "erofs",       "squashfs", "overlay",      "loop",
+};
+
+/* Directories every boot uses, with their modes. */
+static const struct {
+    const char *path;
+    mode_t mode;
+} base_dirs[] = {
+    {"/bin", 0755},  {"/dev", 0755},     {"/etc", 0755}, {"/lib", 0755}, {"/proc", 0755},
+    {"/root", 0700}, {"/run", 0755},     {"/sbin", 0755}, {"/sys", 0755}, {"/sysroot", 0755},
+    {"/tmp", 01777},
+};
+
+struct options {
+    const char *output, *kver, *moddir, *init, *shell;
+    struct strv modules;
+    enum compression compress;
+    bool no_shell, list, quiet;
+};
+
+/* Everything one run builds up; released by ctx_done. */
+struct ctx {
+    struct options o;
+    char *kver, *moddir, *init;
+    struct ldso ldso;
+    struct kmodset mods;
+    struct plan plan;
+    char *staging;
+};
+
+static void help(void)
+{
+    printf("Usage: " PROGRAM_NAME " -o FILE [OPTIONS]\n"
+           "       " PROGRAM_NAME " --list [OPTIONS]\n\n"
+           "Build the sharedroot initramfs: /init, its libraries, an emergency shell and the\n"
+           "kernel modules to find and mount a root on paravirtual hardware.\n\n"
+           "  -o, --output FILE        write the initramfs to FILE\n"
+           "  -k, --kver VERSION       kernel version (default: uname -r, or the name of --moddir)\n"
+           "  -m, --moddir DIR         module directory (default: /lib/modules/VERSION)\n"
+           "  -M, --modules LIST       more modules, comma separated (repeatable)\n"
+           "  -i, --init PATH          the init binary (default: the " INIT_NAME " beside this)\n"
+           "  -c, --compress ALG       zstd (default), gzip or none\n"
+           "  -s, --shell PATH         emergency shell (default: /usr/bin/busybox, /bin/busybox)\n"
+           "  -n, --no-shell           no emergency shell\n"
+           "  -l, --list               print what would go in and why; write nothing\n"
+           "  -q, --quiet              no notes about default modules this kernel lacks\n"
+           "  -h, --help               show this help\n"
+           "  -V, --version            show the version\n\n"
+           "Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, PROGRAM_NAME ": ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '" PROGRAM_NAME " --help'.\n");
+    return -EINVAL;
+}
+
+static int add_module_list(struct strv *mods, const char *arg)
+{
+    _cleanup_free_ char *copy = strdup(arg);
+    char *save = NULL;
+
+    if (!copy)
+        return -ENOMEM;
+    for (char *m = strtok_r(copy, ",", &save); m; m = strtok_r(NULL, ",", &save))
+        if (!strv_contains(mods, m) && strv_push(mods, m) < 0)
+            return -ENOMEM;
+    return 0;
+}
+
+/* Returns 1 to go on, 0 to exit successfully (help, version), -EINVAL for a usage error. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'}, {"kver", required_argument, NULL, 'k'},
+        {"moddir", required_argument, NULL, 'm'}, {"modules", required_argument, NULL, 'M'},
+        {"init", required_argument, NULL, 'i'},   {"compress", required_argument, NULL, 'c'},
+        {"shell", required_argument, NULL, 's'},  {"no-shell", no_argument, NULL, 'n'},
+        {"list", no_argument, NULL, 'l'},         {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+        {0},
+    };
+    int c, r;
+
+    while ((c = getopt_long(argc, argv, "o:k:m:M:i:c:s:nlqhV", longopts, NULL)) >= 0) {
+        switch (c) {
+        case 'o': o->output = optarg; break;
+        case 'k': o->kver = optarg; break;
+        case 'm': o->moddir = optarg; break;
+        case 'M':
+            if (add_module_list(&o->modules, optarg) < 0)
+                return -ENOMEM;
+            break;
+        case 'i': o->init = optarg; break;
+        case 'c':
+            r = compression_from_string(optarg);
+            if (r < 0)
+                return usage_error("unknown compression '%s'; use zstd, gzip or none", optarg);
+            o->compress = (enum compression)r;
+            break;
+        case 's': o->shell = optarg; break;
+        case 'n': o->no_shell = true; break;
+        case 'l': o->list = true; break;
+        case 'q': o->quiet = true; break;
+        case 'h': help(); return 0;
+        case 'V': printf(PROGRAM_NAME " " SHAREDROOT_VERSION "\n"); return 0;
+        default: return usage_error("invalid option");
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (o->shell && o->no_shell)
+        return usage_error("--shell and --no-shell exclude each other");
+    if (!o->output && !o->list)
+        return usage_error("no output file; give one with -o FILE (or use --list)");
+    return 1;
+}
+
+static int resolve_kernel(struct ctx *c)
+{
+    struct utsname u;
+    struct stat st;
+
+    if (c->o.kver)
+        c->kver = strdup(c->o.kver);
+    else if (c->o.moddir) /* the directory is named for its kernel: /lib/modules/VERSION */
+        c->kver = strdup(strrchr(c->o.moddir, '/') ? strrchr(c->o.moddir, '/') + 1 : c->o.moddir);
+    else if (uname(&u) == 0)
+        c->kver = strdup(u.release);
+    else
+        return mk_error(errno, "cannot get the running kernel version: %m; give --kver");
+    if (!c->kver)
+        return -ENOMEM;
+    if (!c->kver[0] || strchr(c->kver, '/') || strcmp(c->kver, ".") == 0 ||
+        strcmp(c->kver, "..") == 0)
+        return mk_error(EINVAL, "'%s' is not a kernel version; give one with --kver", c->kver);
+    if (c->o.moddir)
+        c->moddir = strdup(c->o.moddir);
+    else if (asprintf(&c->moddir, "/lib/modules/%s", c->kver) < 0)
+        c->moddir = NULL;
+    if (!c->moddir)
+        return -ENOMEM;
+    if (stat(c->moddir, &st) < 0 || !S_ISDIR(st.st_mode))
+        return mk_error(ENOENT, "module directory %s not found: is kernel %s installed? Give the "
+                                "kernel version with --kver (or the directory with --moddir)",
+                        c->moddir, c->kver);
+    return 0;
+}
+
+/* The sharedroot-init of the same build tree, or the one installed beside us, or in SBINDIR. */
+static int resolve_init(struct ctx *c)
+{
+    static const char *const rel[] = {"../init/" INIT_NAME, INIT_NAME};
+    char self[PATH_MAX];
+    _cleanup_free_ char *dir = NULL;
+
+    if (c->o.init)
+        return (c->init = strdup(c->o.init)) ? 0 : -ENOMEM;
+    if (realpath("/proc/self/exe", self) && (dir = path_dirname(self))) {
+        for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+            _cleanup_free_ char *cand = path_join(dir, rel[i]);
+            if (!cand)
+                return -ENOMEM;
+            if (access(cand, X_OK) == 0) {
+                c->init = path_normalize(cand);
+                return c->init ? 0 : -ENOMEM;
+            }
+        }
+    }
+    if (access(SBINDIR "/" INIT_NAME, X_OK) == 0)
+        return (c->init = strdup(SBINDIR "/" INIT_NAME)) ? 0 : -ENOMEM;
+    return mk_error(ENOENT, INIT_NAME " not found beside %s, in its build tree or in " SBINDIR
+                    "; give the init binary with --init PATH", dir ? dir : "this program");
+}
+
+static int setup_ldso(struct ctx *c)
+{
+    _cleanup_free_ char *triplet = elfdeps_triplet(c->init);
+    int r = ldso_init(&c->ldso, "/etc/ld.so.cache", "/etc/ld.so.conf", triplet, NULL);
+
+    return r < 0 ? mk_error(r, "cannot set up the library search: %m") : 0;
+}
+
+static int plan_skeleton(struct plan *p)
+{
+    int r = 0;
+
+    for (size_t i = 0; r >= 0 && i < sizeof(base_dirs) / sizeof(base_dirs[0]); i++)
+        r = plan_add_dir(p, base_dirs[i].path, base_dirs[i].mode);
+    if (r >= 0)
+        r = plan_add_char(p, "/dev/console", 0600, 5, 1);
+    if (r >= 0)
+        r = plan_add_char(p, "/dev/null", 0666, 1, 3);
+    if (r >= 0)
+        r = plan_add_file(p, "/etc/initrd-release", NULL, 0644, "file",
+                          "marks the initramfs (systemd looks for it)");
+    return r < 0 ? mk_error(r, "cannot lay out the image: %m") : 0;
+}
+
+static int collect_modules(struct ctx *c)
+{
+    int r = kmodset_init(&c->mods, c->moddir);
+
+    if (r < 0)
+        return mk_error(r, "cannot use module directory %s (modules.dep.bin: %m); run depmod %s "
+                           "or give the right --kver/--moddir", c->moddir, c->kver);
+    for (size_t i = 0; i < sizeof(default_modules) / sizeof(default_modules[0]); i++) {
+        r = kmodset_add(&c->mods, default_modules[i], "default");
+        if (r == -ENOENT && !c->o.quiet)
+            mk_note("note: module %s not available for kernel %s, left out", default_modules[i],
+                    c->kver);
+        else if (r < 0 && r != -ENOENT)
+            return mk_error(r, "cannot resolve module %s in %s: %m", default_modules[i],
+                            c->moddir);
+    }
+    for (size_t i = 0; i < c->o.modules.n; i++) {
+        r = kmodset_add(&c->mods, c->o.modules.v[i], "requested");
+        if (r == -ENOENT)
+            return mk_error(r, "module %s not found for kernel %s in %s; check the name "
+                               "(modinfo -k %s NAME)", c->o.modules.v[i], c->kver, c->moddir,
+                            c->kver);
+        if (r < 0)
+            return mk_error(r, "cannot resolve module %s in %s: %m", c->o.modules.v[i],
+                            c->moddir);
+    }
+    return depmod_plan_modules(&c->plan, &c->mods, c->kver);
+}
+
+static int build_plan(struct ctx *c)
+{
+    const char *shell = c->o.no_shell ? NULL : c->o.shell ? c->o.shell : busybox_default();
+    int r;
+
+    if ((r = resolve_kernel(c)) < 0 || (r = resolve_init(c)) < 0 || (r = setup_ldso(c)) < 0)
+        return r;
+    if ((r = plan_skeleton(&c->plan)) < 0)
+        return r;
+    r = elfdeps_add_binary(&c->plan, &c->ldso, c->init, "/init", "init", c->init);
+    if (r < 0)
+        return r;
+    if (shell && (r = busybox_add(&c->plan, &c->ldso, shell)) < 0)
+        return r;
+    return collect_modules(c);
+}
+
+static void print_list(const struct ctx *c)
+{
+    for (size_t i = 0; i < c->mods.n; i++) {
+        const struct kmod_item *m = &c->mods.v[i];
+        printf("module %s (%s%s)\n", m->name, m->builtin ? "builtin, " : "", m->reason);
+    }
+    printf("modindex /lib/modules/%s/modules.* (generated by depmod for this set)\n", c->kver);
+    for (size_t i = 0; i < c->plan.n; i++) {
+        const struct plan_entry *e = &c->plan.v[i];
+
+        if (e->type == PLAN_DIR)
+            printf("dir %s\n", e->path);
+        else if (e->type == PLAN_CHAR)
+            printf("dev %s (char %u:%u)\n", e->path, e->major, e->minor);
+        else if (e->type == PLAN_SYMLINK)
+            printf("%s %s -> %s (%s)\n", e->kind, e->path, e->target, e->reason);
+        else if (strcmp(e->kind, "module") != 0)
+            printf("%s %s (%s)\n", e->kind, e->path, e->reason);
+    }
+}
+
+static int source_date_epoch(int64_t *ret)
+{
+    const char *s = getenv("SOURCE_DATE_EPOCH");
+    char *end;
+    long long v;
+
+    *ret = 0;
+    if (!s || !*s)
+        return 0;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || *end || v < 0)
+        return mk_error(EINVAL, "SOURCE_DATE_EPOCH=%s is not a number of seconds; fix or unset it",
+                        s);
+    *ret = v;
+    return 0;
+}
+
+static int write_image(struct ctx *c)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    int64_t mtime;
+    int r;
+
+    if ((r = source_date_epoch(&mtime)) < 0)
+        return r;
+    if (asprintf(&c->staging, "%s/sharedroot-mkinitramfs.XXXXXX",
+                 tmpdir && *tmpdir ? tmpdir : "/tmp") < 0) {
+        c->staging = NULL;
+        return -ENOMEM;
+    }
+    if (!mkdtemp(c->staging)) {
+        r = mk_error(errno, "cannot create a staging directory %s: %m; check $TMPDIR", c->staging);
+        free(c->staging);
+        c->staging = NULL;
+        return r;
+    }
+    r = depmod_build_index(&c->plan, &c->mods, c->moddir, c->kver, c->staging);
+    if (r < 0)
+        return r;
+    return image_write(&c->plan, c->o.output, c->o.compress, mtime);
+}
+
+static void ctx_done(struct ctx *c)
+{
+    if (c->staging) {
+        int r = rm_rf(c->staging);
+        if (r < 0)
+            mk_error(r, "cannot remove the staging directory %s: %m", c->staging);
+        free(c->staging);
+    }
+    plan_done(&c->plan);
+    kmodset_done(&c->mods);
+    ldso_done(&c->ldso);
+    strv_done(&c->o.modules);
+    free(c->kver);
+    free(c->moddir);
+    free(c->init);
+}
+
+int main(int argc, char **argv)
+{
+    struct ctx c = {0};
+    int r;
+
+    r = parse_options(argc, argv, &c.o);
+    if (r <= 0) {
+        strv_done(&c.o.modules);
+        return r == 0 ? EXIT_SUCCESS : r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    if (!c.o.list)
+        r = image_check_output(c.o.output);
+    if (r >= 0)
+        r = build_plan(&c);
+    if (r >= 0 && c.o.list)
+        print_list(&c);
+    else if (r >= 0)
+        r = write_image(&c);
+    ctx_done(&c);
+    if (r == -ENOMEM)
+        mk_error(ENOMEM, "out of memory");
+    return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

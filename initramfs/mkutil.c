@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "mkutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+int mk_error(int err, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err < 0)
+        err = -err;
+    errno = err;
+    fputs(PROGRAM_NAME ": ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return err ? -err : -EINVAL;
+}
+
+int mk_note(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs(PROGRAM_NAME ": ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 0;
+}
+
+int strv_push(struct strv *s, const char *str)
+{
+    char *copy;
+
+    if (s->n + 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        char **v = realloc(s->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        s->v = v;
+        s->cap = cap;
+    }
+    copy = strdup(str);
+    if (!copy)
+        return -ENOMEM;
+    s->v[s->n++] = copy;
+    s->v[s->n] = NULL;
+    return 0;
+}
+
+bool strv_contains(const struct strv *s, const char *str)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i], str) == 0)
+            return true;
+    return false;
+}
+
+void strv_done(struct strv *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    *s = (struct strv){0};
+}
+
+char *path_join(const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    char *r;
+
+    while (*b == '/')
+        b++;
+    if (asprintf(&r, "%s%s%s", a, (la && a[la - 1] == '/') ? "" : "/", b) < 0)
+        return NULL;
+    return r;
+}
+
+char *path_normalize(const char *path)
+{
+    size_t len = strlen(path), o = 0;
+    char *out;
+
+    if (path[0] != '/')
+        return NULL;
+    out = malloc(len + 2);
+    if (!out)
+        return NULL;
+    for (const char *p = path; *p;) {
+        const char *e;
+        size_t n;
+
+        while (*p == '/')
+            p++;
+        e = strchrnul(p, '/');
+        n = (size_t)(e - p);
+        if (n == 0 || (n == 1 && p[0] == '.')) {
+            /* nothing */
+        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+            while (o > 0 && out[o - 1] != '/')
+                o--;
+            if (o > 0)
+                o--;
+        } else {
+            out[o++] = '/';
+            memcpy(out + o, p, n);
+            o += n;
+        }
+        p = e;
+    }
+    if (o == 0)
+        out[o++] = '/';
+    out[o] = '\0';
+    return out;
+}
+
+char *path_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (!slash)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+int read_file(const char *path, size_t max, void **ret_buf, size_t *ret_size)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    char *buf;
+    size_t got = 0;
+
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+    if ((unsigned long long)st.st_size > max)
+        return -EFBIG;
+    buf = malloc((size_t)st.st_size + 1);
+    if (!buf)
+        return -ENOMEM;
+    while (got < (size_t)st.st_size) {
+        ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            int r = k < 0 ? -errno : -EIO;
+            free(buf);
+            return r;
+        }
+        got += (size_t)k;
+    }
+    buf[got] = '\0';
+    *ret_buf = buf;
+    *ret_size = got;
+    return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, buf, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -errno;
+        buf += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+int copy_file(const char *src, const char *dst)
+{
+    _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int out = -1;
+    char buf[65536];
+    int r = 0;
+
+    if (in < 0)
+        return -errno;
+    out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (out < 0)
+        return -errno;
+    for (;;) {
+        ssize_t k = read(in, buf, sizeof(buf));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -errno;
+        if (k == 0)
+            break;
+        r = write_all(out, buf, (size_t)k);
+        if (r < 0)
+            return r;
+    }
+    r = close(out);
+    out = -1;
+    return r < 0 ? -errno : 0;
+}
+
+int mkdir_parents(const char *path)
+{
+    _cleanup_free_ char *p = strdup(path);
+
+    if (!p)
+        return -ENOMEM;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+            return -errno;
+        *s = '/';
+    }
+    if (mkdir(p, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    if (flag == FTW_DP)
+        return rmdir(path) < 0 ? -1 : 0;
+    return unlink(path) < 0 ? -1 : 0;
+}
+
+int rm_rf(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+        return -errno;
+    return 0;
+}
+
+int run_program(char *const argv[], int out_fd)
+{
+    int status;
+    pid_t pid = fork();
+
+    if (pid < 0)
+        return -errno;
+    if (pid == 0) {
+        if (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0)
+            _exit(127);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -errno;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+char *find_program(const char *name)
+{
+    const char *env = getenv("PATH");
+    _cleanup_free_ char *path = NULL;
+    char *save = NULL;
+
+    if (asprintf(&path, "%s:/usr/sbin:/sbin:/usr/bin:/bin", env ? env : "") < 0)
+        return NULL;
+    for (char *dir = strtok_r(path, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+        char *cand;
+
+        if (dir[0] != '/')
+            continue;
+        cand = path_join(dir, name);
+        if (cand && access(cand, X_OK) == 0)
+            return cand;
+        free(cand);
+    }
+    return NULL;
+}

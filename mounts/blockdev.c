@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Block device specs: parsing, resolving by probing every block device with libblkid, and
+ * filesystem type probing.
+ *
+ * Resolving does not use the blkid cache file nor /dev/disk/by-* (no udevd in the
+ * initramfs): it walks /sys/class/block afresh on every call, so a device that appeared since
+ * the last call is seen, and probes each one. That is a few reads per device, cheap next to
+ * the time the devices take to appear.
+ */
+#include "blockdev.h"
+
+#include <blkid.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+/* Floppy drives: opening /dev/fdN without a disk takes seconds per drive. */
+#define FLOPPY_MAJOR 2
+
+static const struct {
+    enum blockdev_spec_kind kind;
+    const char *tag;     /* as written in root= and as libblkid names it */
+    const char *blkid;   /* the libblkid probe value to compare with */
+    bool partition;      /* from the partition table, not the filesystem */
+    bool case_sensitive; /* labels are text; UUIDs are hex and compared like the kernel does */
+} spec_tags[] = {
+    {SPEC_UUID, "UUID", "UUID", false, false},
+    {SPEC_LABEL, "LABEL", "LABEL", false, true},
+    {SPEC_PARTUUID, "PARTUUID", "PART_ENTRY_UUID", true, false},
+    {SPEC_PARTLABEL, "PARTLABEL", "PART_ENTRY_NAME", true, true},
+};
+
+#define N_TAGS (sizeof(spec_tags) / sizeof(spec_tags[0]))
+
+const char *blockdev_spec_tag(enum blockdev_spec_kind kind)
+{
+    for (size_t i = 0; i < N_TAGS; i++)
+        if (spec_tags[i].kind == kind)
+            return spec_tags[i].tag;
+    return NULL;
+}
+
+static int tag_index(enum blockdev_spec_kind kind)
+{
+    for (size_t i = 0; i < N_TAGS; i++)
+        if (spec_tags[i].kind == kind)
+            return (int)i;
+    return -1;
+}
+
+static int fail(const char **why, const char *msg)
+{
+    if (why)
+        *why = msg;
+    return -EINVAL;
+}
+
+static bool has_control_bytes(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (iscntrl((unsigned char)s[i]))
+            return true;
+    return false;
+}
+
+/* Store value[0..n) into out->value, stripping one pair of matching quotes. */
+static int parse_value(const char *v, struct blockdev_spec *out, const char **why)
+{
+    size_t n = strlen(v);
+
+    if (n > 0 && (v[0] == '"' || v[0] == '\'')) {
+        if (n < 2 || v[n - 1] != v[0])
+            return fail(why, "unbalanced quote in the device tag value");
+        v++;
+        n -= 2;
+        if (memchr(v, v[-1], n))
+            return fail(why, "quote inside a quoted device tag value");
+    }
+    if (n == 0)
+        return fail(why, "empty device tag value (write e.g. UUID=0a1b... or LABEL=name)");
+    if (n >= sizeof(out->value))
+        return fail(why, "device tag value longer than 255 bytes");
+    if (has_control_bytes(v, n))
+        return fail(why, "control character in the device tag value");
+    memcpy(out->value, v, n);
+    out->value[n] = '\0';
+    return 0;
+}
+
+static bool looks_like_devnum(const char *s)
+{
+    /* The kernel also takes "0801" (hex major/minor) and "8:1"; we need a name to probe. */
+    size_t hex = strspn(s, "0123456789abcdefABCDEF");
+    if (s[hex] == '\0')
+        return true;
+    size_t maj = strspn(s, "0123456789");
+    return maj > 0 && s[maj] == ':' && s[maj + 1] != '\0' &&
+           s[maj + 1 + strspn(s + maj + 1, "0123456789")] == '\0';
+}
+
+int blockdev_spec_parse(const char *spec, struct blockdev_spec *out, const char **why)
+{
+    if (why)
+        *why = NULL;
+    if (!spec || spec[0] == '\0')
+        return fail(why, "empty device spec (write /dev/NAME, UUID=, LABEL=, PARTUUID= or "
+                         "PARTLABEL=)");
+    memset(out, 0, sizeof(*out));
+
+    if (spec[0] == '/') {
+        size_t n = strlen(spec);
+        if (n >= sizeof(out->value))
+            return fail(why, "device path longer than 255 bytes");
+        if (has_control_bytes(spec, n))
+            return fail(why, "control character in the device path");
+        out->kind = SPEC_PATH;
+        memcpy(out->value, spec, n + 1);
+        return 0;
+    }
+
+    const char *eq = strchr(spec, '=');
+    if (!eq) {
+        if (looks_like_devnum(spec))
+            return fail(why, "major:minor device numbers are not supported; use /dev/NAME, "
+                             "UUID= or PARTUUID=");
+        return fail(why, "device spec is neither an absolute path (/dev/NAME) nor TAG=value");
+    }
+    size_t taglen = (size_t)(eq - spec);
+    for (size_t i = 0; i < N_TAGS; i++) {
+        if (strlen(spec_tags[i].tag) != taglen || strncasecmp(spec, spec_tags[i].tag, taglen))
+            continue;
+        out->kind = spec_tags[i].kind;
+        if (out->kind == SPEC_PARTUUID && strchr(eq + 1, '/'))
+            return fail(why, "PARTUUID=.../PARTNROFF= is not supported; name the partition "
+                             "itself");
+        return parse_value(eq + 1, out, why);
+    }
+    return fail(why, "unknown device tag (known: UUID, LABEL, PARTUUID, PARTLABEL)");
+}
+
+static int resolve_path(const char *path, char *dev, size_t n)
+{
+    struct stat st;
+
+    if (stat(path, &st) < 0)
+        return -errno;
+    if (!S_ISBLK(st.st_mode))
+        return -ENOTBLK;
+    if ((size_t)snprintf(dev, n, "%s", path) >= n)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+/* Read /sys/class/block/NAME/FILE into buf (first line, no newline). */
+static int read_sys(const char *name, const char *file, char *buf, size_t n)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "/sys/class/block/%s/%s", name, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t r = read(fd, buf, n - 1);
+    int err = errno;
+    close(fd);
+    if (r < 0)
+        return -err;
+    buf[r] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    return 0;
+}
+
+/* The device node the kernel (devtmpfs) names for sysfs entry name. */
+static int devnode_of(const char *name, char *node, size_t n)
+{
+    char path[PATH_MAX];
+    int r;
+    snprintf(path, sizeof(path), "/sys/class/block/%s/uevent", name);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    char line[512];
+    r = -ENOENT;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "DEVNAME=", 8) != 0)
+            continue;
+        line[strcspn(line, "\n")] = '\0';
+        r = (size_t)snprintf(node, n, "/dev/%s", line + 8) >= n ? -ENAMETOOLONG : 0;
+        break;
+    }
+    fclose(f);
+    return r;
+}
+
+/* Is this sysfs block device worth probing? Empty devices (unbound loop devices, drives
+ * without media) and floppies are skipped: probing them fails or blocks for seconds. */
+static bool probe_worthy(const char *name)
+{
+    char buf[64];
+    unsigned maj, min;
+
+    if (read_sys(name, "size", buf, sizeof(buf)) < 0 || strtoull(buf, NULL, 10) == 0)
+        return false;
+    if (read_sys(name, "dev", buf, sizeof(buf)) == 0 && sscanf(buf, "%u:%u", &maj, &min) == 2 &&
+        maj == FLOPPY_MAJOR)
+        return false;
+    return true;
+}
+
+/* 1 when node carries the tag value, 0 when not, negative errno when it cannot be probed. */
+static int node_matches(const char *node, int t, const char *want)
+{
+    blkid_probe pr = blkid_new_probe_from_filename(node);
+    if (!pr)
+        return errno ? -errno : -EIO;
+
+    if (spec_tags[t].partition) {
+        blkid_probe_enable_superblocks(pr, 0);
+        blkid_probe_enable_partitions(pr, 1);
+        blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+    } else {
+        blkid_probe_enable_superblocks(pr, 1);
+        blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID |
+                                                  BLKID_SUBLKS_TYPE);
+        blkid_probe_enable_partitions(pr, 0);
+    }
+
+    int r = 0;
+    const char *val = NULL;
+    /* safeprobe: a device with two conflicting signatures matches nothing, rather than
+     * whichever libblkid happened to try first. */
+    if (blkid_do_safeprobe(pr) == 0 &&
+        blkid_probe_lookup_value(pr, spec_tags[t].blkid, &val, NULL) == 0 && val)
+        r = spec_tags[t].case_sensitive ? strcmp(val, want) == 0 : strcasecmp(val, want) == 0;
+    blkid_free_probe(pr);
+    return r;
+}
+
+static int name_filter(const struct dirent *de)
+{
+    return de->d_name[0] != '.';
+}
+
+int blockdev_resolve_full(const struct blockdev_spec *spec, char *dev, size_t n, char *dup,
+                          size_t dup_n)
+{
+    if (dup && dup_n)
+        dup[0] = '\0';
+    if (spec->kind == SPEC_PATH)
+        return resolve_path(spec->value, dev, n);
+
+    int t = tag_index(spec->kind);
+    if (t < 0)
+        return -EINVAL;
+
+    struct dirent **names = NULL;
+    int count = scandir("/sys/class/block", &names, name_filter, alphasort);
+    if (count < 0)
+        return -errno;
+
+    /* Two devices with one UUID or LABEL happen when a guest disk was cloned or the base was
+     * copied. Mounting whichever comes first could mount the wrong base, so this reports
+     * -ENOTUNIQ with both names (in sysfs name order, so the report is stable). */
+    int found = 0;
+    for (int i = 0; i < count && found < 2; i++) {
+        char node[PATH_MAX];
+        const char *name = names[i]->d_name;
+        if (!probe_worthy(name) || devnode_of(name, node, sizeof(node)) < 0)
+            continue;
+        if (node_matches(node, t, spec->value) <= 0)
+            continue;
+        if (found == 0) {
+            if ((size_t)snprintf(dev, n, "%s", node) >= n) {
+                found = -ENAMETOOLONG;
+                break;
+            }
+        } else if (dup && dup_n) {
+            snprintf(dup, dup_n, "%s", node);
+        }
+        found++;
+    }
+    for (int i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+
+    if (found < 0)
+        return found;
+    if (found == 0)
+        return -ENOENT;
+    return found == 1 ? 0 : -ENOTUNIQ;
+}
+
+int blockdev_resolve(const struct blockdev_spec *spec, char *dev, size_t n)
+{
+    return blockdev_resolve_full(spec, dev, n, NULL, 0);
+}
+
+int blockdev_probe_fstype(const char *dev, char *type, size_t n)
+{
+    errno = 0;
+    blkid_probe pr = blkid_new_probe_from_filename(dev);
+    if (!pr)
+        return errno ? -errno : -EIO;
+
+    blkid_probe_enable_superblocks(pr, 1);
+    blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+    blkid_probe_enable_partitions(pr, 0);
+
+    int r;
+    const char *val = NULL;
+    switch (blkid_do_safeprobe(pr)) {
+    case 0:
+        if (blkid_probe_lookup_value(pr, "TYPE", &val, NULL) < 0 || !val)
+            r = -ENOENT;
+        else
+            r = (size_t)snprintf(type, n, "%s", val) >= n ? -ENAMETOOLONG : 0;
+        break;
+    case 1:
+        r = -ENOENT;
+        break;
+    case -2:
+        /* Two filesystem signatures (e.g. a disk reformatted without wiping): guessing
+         * which one is real could mount garbage. `wipefs` shows them. */
+        r = -ENOTUNIQ;
+        break;
+    default:
+        r = -EIO;
+        break;
+    }
+    blkid_free_probe(pr);
+    return r;
+}

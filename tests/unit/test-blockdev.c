@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Parsing of root= device specs, and resolving paths (no privileges needed). */
+#include "blockdev.h"
+#include "testlib.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static int parse(const char *spec, struct blockdev_spec *s, const char **why)
+{
+    *why = NULL;
+    return blockdev_spec_parse(spec, s, why);
+}
+
+#define CHECK_REJECTS(spec)                                                                        \
+    do {                                                                                           \
+        struct blockdev_spec _s;                                                                   \
+        const char *_why;                                                                          \
+        CHECK_INT(parse((spec), &_s, &_why), -EINVAL);                                             \
+        CHECK(_why != NULL);                                                                       \
+    } while (0)
+
+TEST(parses_dev_path)
+{
+    struct blockdev_spec s;
+    const char *why;
+    CHECK_INT(parse("/dev/vda1", &s, &why), 0);
+    CHECK_INT(s.kind, SPEC_PATH);
+    CHECK_STR(s.value, "/dev/vda1");
+    CHECK(blockdev_spec_tag(SPEC_PATH) == NULL);
+}
+
+TEST(parses_absolute_path_outside_dev)
+{
+    struct blockdev_spec s;
+    const char *why;
+    CHECK_INT(parse("/run/some/node", &s, &why), 0);
+    CHECK_INT(s.kind, SPEC_PATH);
+}
+
+TEST(parses_each_tag)
+{
+    static const struct {
+        const char *spec;
+        enum blockdev_spec_kind kind;
+        const char *value, *tag;
+    } cases[] = {
+        {"UUID=0a1b2c3d-1111-2222-3333-444455556666", SPEC_UUID,
+         "0a1b2c3d-1111-2222-3333-444455556666", "UUID"},
+        {"LABEL=base", SPEC_LABEL, "base", "LABEL"},
+        {"PARTUUID=12345678-01", SPEC_PARTUUID, "12345678-01", "PARTUUID"},
+        {"PARTLABEL=shared-root", SPEC_PARTLABEL, "shared-root", "PARTLABEL"},
+        {"uuid=abcd-ef01", SPEC_UUID, "abcd-ef01", "UUID"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct blockdev_spec s;
+        const char *why;
+        CHECK_INT(parse(cases[i].spec, &s, &why), 0);
+        CHECK_INT(s.kind, cases[i].kind);
+        CHECK_STR(s.value, cases[i].value);
+        CHECK_STR(blockdev_spec_tag(s.kind), cases[i].tag);
+    }
+}
+
+TEST(strips_quotes)
+{
+    struct blockdev_spec s;
+    const char *why;
+    CHECK_INT(parse("LABEL=\"my root\"", &s, &why), 0);
+    CHECK_STR(s.value, "my root");
+    CHECK_INT(parse("PARTLABEL='p1'", &s, &why), 0);
+    CHECK_STR(s.value, "p1");
+}
+
+TEST(accepts_label_with_space)
+{
+    struct blockdev_spec s;
+    const char *why;
+    CHECK_INT(parse("LABEL=with space", &s, &why), 0);
+    CHECK_STR(s.value, "with space");
+}
+
+TEST(rejects_empty_and_null)
+{
+    CHECK_REJECTS("");
+    CHECK_REJECTS(NULL);
+}
+
+TEST(rejects_empty_tag_value)
+{
+    CHECK_REJECTS("UUID=");
+    CHECK_REJECTS("LABEL=\"\"");
+    CHECK_REJECTS("PARTUUID=");
+}
+
+TEST(rejects_bad_quotes)
+{
+    CHECK_REJECTS("LABEL=\"unterminated");
+    CHECK_REJECTS("LABEL=\"");
+    CHECK_REJECTS("LABEL=\"mixed'");
+    CHECK_REJECTS("LABEL=\"a\"b\"");
+}
+
+TEST(rejects_overlong)
+{
+    char spec[400];
+    memcpy(spec, "LABEL=", 6);
+    memset(spec + 6, 'x', 300);
+    spec[306] = '\0';
+    CHECK_REJECTS(spec);
+
+    spec[0] = '/';
+    memset(spec + 1, 'd', 300);
+    spec[301] = '\0';
+    CHECK_REJECTS(spec);
+}
+
+TEST(accepts_255_byte_value)
+{
+    char spec[300];
+    struct blockdev_spec s;
+    const char *why;
+    memcpy(spec, "LABEL=", 6);
+    memset(spec + 6, 'x', 255);
+    spec[261] = '\0';
+    CHECK_INT(parse(spec, &s, &why), 0);
+    CHECK_INT(strlen(s.value), 255);
+}
+
+TEST(rejects_control_bytes)
+{
+    CHECK_REJECTS("LABEL=a\nb");
+    CHECK_REJECTS("LABEL=a\tb");
+    CHECK_REJECTS("/dev/vda\x1b[2J");
+    CHECK_REJECTS("UUID=\x7f");
+}
+
+TEST(rejects_unknown_tag)
+{
+    CHECK_REJECTS("SERIAL=abc");
+    CHECK_REJECTS("=abc");
+    CHECK_REJECTS("UUIDX=abc");
+}
+
+TEST(rejects_relative_path)
+{
+    CHECK_REJECTS("vda1");
+    CHECK_REJECTS("dev/vda1");
+    CHECK_REJECTS("./vda1");
+}
+
+TEST(rejects_kernel_device_numbers)
+{
+    CHECK_REJECTS("0801");
+    CHECK_REJECTS("8:1");
+    CHECK_REJECTS("fe00");
+}
+
+TEST(rejects_partnroff)
+{
+    CHECK_REJECTS("PARTUUID=12345678-01/PARTNROFF=1");
+}
+
+static int resolve_path(const char *path, char *dev, size_t n)
+{
+    struct blockdev_spec s;
+    const char *why;
+    int r = parse(path, &s, &why);
+    if (r < 0)
+        return r;
+    return blockdev_resolve(&s, dev, n);
+}
+
+TEST(resolve_missing_path_is_enoent)
+{
+    char dev[256];
+    CHECK_INT(resolve_path("/dev/does-not-exist-sharedroot", dev, sizeof(dev)), -ENOENT);
+}
+
+TEST(resolve_regular_file_is_enotblk)
+{
+    char dev[256];
+    char tmpl[] = "/tmp/test-blockdev-XXXXXX";
+    int fd = mkstemp(tmpl);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    close(fd);
+    CHECK_INT(resolve_path(tmpl, dev, sizeof(dev)), -ENOTBLK);
+    CHECK_INT(resolve_path("/dev/null", dev, sizeof(dev)), -ENOTBLK);
+    unlink(tmpl);
+}
+
+TEST(resolve_missing_tag_is_enoent)
+{
+    struct blockdev_spec s;
+    const char *why;
+    char dev[256];
+    CHECK_INT(parse("LABEL=sharedroot-no-such-label-4f1c", &s, &why), 0);
+    int r = blockdev_resolve(&s, dev, sizeof(dev));
+    if (r == -EACCES || r == -EPERM)
+        SKIP("cannot open block devices");
+    CHECK_INT(r, -ENOENT);
+    CHECK_INT(parse("PARTUUID=00000000-dead-beef-0000-000000000000", &s, &why), 0);
+    CHECK_INT(blockdev_resolve(&s, dev, sizeof(dev)), -ENOENT);
+}
+
+TEST(probe_fstype_of_missing_device_fails)
+{
+    char type[32];
+    CHECK(blockdev_probe_fstype("/dev/does-not-exist-sharedroot", type, sizeof(type)) < 0);
+}
+
+int main(void)
+{
+    return test_main();
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "testlib.h"
+
+static struct cmdline parse(const char *text)
+{
+    struct cmdline c;
+    int r = cmdline_parse(text, &c);
+    CHECK_INT(r, 0);
+    return c;
+}
+
+TEST(split_handles_quotes_like_the_kernel)
+{
+    char **w;
+    int n = cmdline_split("  a \"b c\" d=\"e f\" x\"y\"z  \n", &w);
+    CHECK_INT(n, 4);
+    CHECK_STR(w[0], "a");
+    CHECK_STR(w[1], "b c");
+    CHECK_STR(w[2], "d=e f");
+    CHECK_STR(w[3], "xyz");
+    CHECK(w[4] == NULL);
+    strv_free(w);
+}
+
+TEST(split_empty_gives_no_words)
+{
+    char **w;
+    CHECK_INT(cmdline_split("", &w), 0);
+    CHECK(w && w[0] == NULL);
+    strv_free(w);
+    CHECK_INT(cmdline_split(" \t\n ", &w), 0);
+    strv_free(w);
+}
+
+TEST(split_unterminated_quote_takes_the_rest)
+{
+    char **w;
+    CHECK_INT(cmdline_split("a \"b c", &w), 2);
+    CHECK_STR(w[1], "b c");
+    strv_free(w);
+}
+
+TEST(split_rejects_overlong_line)
+{
+    char *big = malloc(CMDLINE_MAX + 10);
+    char **w = NULL;
+    memset(big, 'a', CMDLINE_MAX + 9);
+    big[CMDLINE_MAX + 9] = 0;
+    CHECK_INT(cmdline_split(big, &w), -E2BIG);
+    CHECK(w == NULL);
+    free(big);
+}
+
+TEST(defaults_without_options)
+{
+    struct cmdline c = parse("console=ttyS0 quiet");
+    CHECK(c.root == NULL);
+    CHECK(c.init == NULL);
+    CHECK_INT(c.timeout, CMDLINE_DEFAULT_TIMEOUT);
+    CHECK(!c.rw);
+    CHECK(!c.off);
+    CHECK(!c.debug);
+    CHECK(!c.panic_set);
+    /* quiet is a plain word the kernel passes on to init; console=ttyS0 is environment */
+    CHECK_INT(c.n_init_args, 1);
+    CHECK_STR(c.init_args[0], "quiet");
+    CHECK_INT(c.n_init_env, 1);
+    CHECK_STR(c.init_env[0], "console=ttyS0");
+    cmdline_free(&c);
+}
+
+TEST(parses_all_root_options)
+{
+    struct cmdline c = parse("root=UUID=1234-abcd rootfstype=ext4 rootflags=data=ordered,ro "
+                             "rootwait rootdelay=5 init=/lib/systemd/systemd ro panic=-1");
+    CHECK_STR(c.root, "UUID=1234-abcd");
+    CHECK_STR(c.rootfstype, "ext4");
+    CHECK_STR(c.rootflags, "data=ordered,ro");
+    CHECK(c.rootwait);
+    CHECK_INT(c.rootdelay, 5);
+    CHECK_STR(c.init, "/lib/systemd/systemd");
+    CHECK(!c.rw);
+    CHECK(c.panic_set);
+    CHECK_INT(c.panic, -1);
+    CHECK_INT(c.n_problems, 0);
+    CHECK_INT(c.n_init_args, 0);
+    cmdline_free(&c);
+}
+
+TEST(root_spec_forms_are_kept_verbatim)
+{
+    const char *specs[] = {"/dev/vda", "LABEL=base", "PARTUUID=0a1b-02", "PARTLABEL=shared root"};
+    for (size_t i = 0; i < 4; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "root=\"%s\"", specs[i]);
+        struct cmdline c = parse(line);
+        CHECK_STR(c.root, specs[i]);
+        cmdline_free(&c);
+    }
+}
+
+TEST(last_of_ro_rw_wins)
+{
+    struct cmdline c = parse("ro rw");
+    CHECK(c.rw);
+    cmdline_free(&c);
+    c = parse("rw ro");
+    CHECK(!c.rw);
+    cmdline_free(&c);
+}
+
+TEST(later_value_overrides_earlier)
+{
+    struct cmdline c = parse("root=/dev/vda root=/dev/vdb");
+    CHECK_STR(c.root, "/dev/vdb");
+    cmdline_free(&c);
+}
+
+TEST(sharedroot_off_and_debug_and_timeout)
+{
+    struct cmdline c = parse("sharedroot=off sharedroot.debug sharedroot.timeout=7");
+    CHECK(c.off);
+    CHECK(c.debug);
+    CHECK_INT(c.timeout, 7);
+    CHECK_INT(c.n_problems, 0);
+    cmdline_free(&c);
+}
+
+TEST(unknown_sharedroot_key_is_reported)
+{
+    struct cmdline c = parse("sharedroot.tiemout=5 sharedroot.frobnicate");
+    CHECK_INT(c.n_problems, 2);
+    CHECK(strstr(c.problems[0], "sharedroot.tiemout=5") != NULL);
+    CHECK(strstr(c.problems[1], "sharedroot.frobnicate") != NULL);
+    CHECK_INT(c.timeout, CMDLINE_DEFAULT_TIMEOUT);
+    /* and not passed to the real init */
+    CHECK_INT(c.n_init_args, 0);
+    CHECK_INT(c.n_init_env, 0);
+    cmdline_free(&c);
+}
+
+TEST(bad_values_are_reported_and_defaults_kept)
+{
+    struct cmdline c = parse("sharedroot.timeout=abc rootdelay=-3 panic=x sharedroot=maybe "
+                             "root= init rootwait=1 sharedroot.timeout=99999999999999");
+    CHECK_INT(c.timeout, CMDLINE_DEFAULT_TIMEOUT);
+    CHECK_INT(c.rootdelay, 0);
+    CHECK(!c.panic_set);
+    CHECK(!c.off);
+    CHECK(c.root == NULL);
+    CHECK(c.init == NULL);
+    CHECK(!c.rootwait);
+    CHECK_INT(c.n_problems, 8);
+    cmdline_free(&c);
+}
+
+TEST(words_after_dashes_go_to_init)
+{
+    struct cmdline c = parse("root=/dev/vda single -- --log-level=debug root=/dev/sdz x.y=1");
+    CHECK_STR(c.root, "/dev/vda");
+    CHECK_INT(c.n_init_args, 4);
+    CHECK_STR(c.init_args[0], "single");
+    CHECK_STR(c.init_args[1], "--log-level=debug");
+    CHECK_STR(c.init_args[2], "root=/dev/sdz");
+    CHECK_STR(c.init_args[3], "x.y=1");
+    cmdline_free(&c);
+}
+
+TEST(module_parameters_are_not_passed_to_init)
+{
+    struct cmdline c = parse("virtio_blk.queue_depth=4 printk.devkmsg=on systemd.unit=rescue.target");
+    CHECK_INT(c.n_init_args, 0);
+    CHECK_INT(c.n_init_env, 0);
+    CHECK_INT(c.n_problems, 0);
+    cmdline_free(&c);
+}
+
+TEST(hostile_bytes_do_not_crash)
+{
+    char line[4096];
+    for (int i = 0; i < (int)sizeof line - 1; i++)
+        line[i] = (char)(1 + (i * 37) % 255);
+    line[sizeof line - 1] = 0;
+    struct cmdline c;
+    CHECK_INT(cmdline_parse(line, &c), 0);
+    cmdline_free(&c);
+}
+
+TEST(many_words)
+{
+    size_t n = 20000;
+    char *line = malloc(n * 3 + 1);
+    for (size_t i = 0; i < n; i++)
+        memcpy(line + 3 * i, "ab ", 3);
+    line[n * 3] = 0;
+    struct cmdline c;
+    CHECK_INT(cmdline_parse(line, &c), 0);
+    CHECK_INT(c.n_init_args, n);
+    cmdline_free(&c);
+    free(line);
+}
+
+TEST(read_file_strips_nothing_and_rejects_nul)
+{
+    char path[] = "/tmp/test-cmdline-XXXXXX";
+    int fd = mkstemp(path);
+    char *text = NULL;
+    CHECK(fd >= 0);
+    CHECK(write(fd, "root=/dev/vda ro\n", 17) == 17);
+    CHECK_INT(cmdline_read_file(path, &text), 0);
+    CHECK_STR(text, "root=/dev/vda ro\n");
+    free(text);
+    CHECK(write(fd, "a\0b", 3) == 3);
+    CHECK_INT(cmdline_read_file(path, &text), -EINVAL);
+    close(fd);
+    unlink(path);
+    CHECK_INT(cmdline_read_file("/nonexistent/cmdline", &text), -ENOENT);
+}
+
+int main(void)
+{
+    return test_main();
+}

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The logging path itself is tested: a misspelled /dev/kmsg once went unnoticed elsewhere. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "testlib.h"
+
+static int kmsg[2], console[2];
+
+static void setup(void)
+{
+    CHECK(pipe2(kmsg, O_NONBLOCK) == 0);
+    CHECK(pipe2(console, O_NONBLOCK) == 0);
+    log_set_kmsg_fd(kmsg[1]);
+    log_set_console_fd(console[1]);
+    log_set_debug(false);
+}
+
+static void drain(int fd, char *buf, size_t n)
+{
+    ssize_t r = read(fd, buf, n - 1);
+    buf[r > 0 ? r : 0] = 0;
+}
+
+static void teardown(void)
+{
+    log_set_kmsg_fd(-1);
+    log_set_console_fd(2);
+    close(kmsg[0]);
+    close(kmsg[1]);
+    close(console[0]);
+    close(console[1]);
+}
+
+TEST(info_goes_to_kmsg_with_prefix_and_priority_not_console)
+{
+    char k[512], c[512];
+    setup();
+    log_info("stage %s done", "root");
+    drain(kmsg[0], k, sizeof k);
+    drain(console[0], c, sizeof c);
+    CHECK_STR(k, "<6>sharedroot: stage root done\n");
+    CHECK_STR(c, "");
+    teardown();
+}
+
+TEST(errors_go_to_kmsg_and_console_with_errno_text)
+{
+    char k[512], c[512];
+    setup();
+    int r = log_error_errno(-ENOENT, "Failed to open %s: %m", "/dev/vda");
+    CHECK_INT(r, -ENOENT);
+    drain(kmsg[0], k, sizeof k);
+    drain(console[0], c, sizeof c);
+    CHECK_STR(k, "<3>sharedroot: Failed to open /dev/vda: No such file or directory\n");
+    CHECK_STR(c, "sharedroot: ERROR: Failed to open /dev/vda: No such file or directory\n");
+    teardown();
+}
+
+TEST(debug_only_when_enabled)
+{
+    char k[512];
+    setup();
+    log_debug("hidden");
+    drain(kmsg[0], k, sizeof k);
+    CHECK_STR(k, "");
+    log_set_debug(true);
+    log_debug("shown");
+    drain(kmsg[0], k, sizeof k);
+    CHECK_STR(k, "<7>sharedroot: shown\n");
+    teardown();
+}
+
+TEST(newlines_cannot_forge_a_second_record)
+{
+    char k[512];
+    setup();
+    log_info("%s", "evil\n<0>sharedroot: fake");
+    drain(kmsg[0], k, sizeof k);
+    CHECK(strchr(k, '\n') == k + strlen(k) - 1);
+    teardown();
+}
+
+TEST(overlong_message_is_truncated_not_overflowed)
+{
+    char k[4096];
+    char *big = malloc(5000);
+    setup();
+    memset(big, 'x', 4999);
+    big[4999] = 0;
+    log_info("%s", big);
+    drain(kmsg[0], k, sizeof k);
+    CHECK(strncmp(k, "<6>sharedroot: xxx", 18) == 0);
+    CHECK(strlen(k) < 1100);
+    CHECK(k[strlen(k) - 1] == '\n');
+    free(big);
+    teardown();
+}
+
+TEST(ring_keeps_the_last_lines_for_the_emergency_shell)
+{
+    char buf[8192];
+    int p[2];
+    setup();
+    for (int i = 0; i < 30; i++)
+        log_info("line %d", i);
+    CHECK(pipe(p) == 0);
+    log_ring_dump(p[1]);
+    close(p[1]);
+    drain(p[0], buf, sizeof buf);
+    close(p[0]);
+    CHECK(strstr(buf, "line 29") != NULL);
+    CHECK(strstr(buf, "line 10\n") != NULL);
+    CHECK(strstr(buf, "line 9\n") == NULL);
+    teardown();
+}
+
+int main(void)
+{
+    return test_main();
+}
