@@ -88,7 +88,7 @@ static int add_applets(struct plan *p, const char *shell, char *list)
 int busybox_add(struct plan *p, const struct ldso *l, const char *shell)
 {
     _cleanup_free_ char *list = NULL, *reason = NULL;
-    size_t size;
+    size_t size = 0;
     int r;
 
     if (access(shell, X_OK) < 0)

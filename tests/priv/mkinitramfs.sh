@@ -1,0 +1,147 @@
+#!/bin/bash
+# sharedroot-mkinitramfs end to end: reproducible output, --list, the archive's layout, the
+# ELF closure and the module index proven by running them in a chroot, every error case.
+# Usage: tests/priv/mkinitramfs.sh BUILD_DIR   (needs root for chroot)
+set -uo pipefail
+B=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
+MK=$B/initramfs/sharedroot-mkinitramfs
+KVER=6.1.0-56-cloud-amd64
+T=$(mktemp -d "${TMPDIR:-/tmp}/mkinitramfs-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1${2:+: $2}"; }
+skip() { echo "SKIP: $1: $2"; }
+check() { # name, command...
+    local name=$1; shift
+    if "$@"; then pass "$name"; else fail "$name"; fi
+}
+# expect_error NAME STATUS PATTERN -- ARGS...: exit status and a message naming the object.
+expect_error() {
+    local name=$1 want=$2 pat=$3; shift 4
+    "$MK" "$@" >"$T/out" 2>"$T/err"
+    local rc=$?
+    if [ "$rc" -eq "$want" ] && grep -q -- "$pat" "$T/err" && grep -q '^sharedroot-mkinitramfs: ' "$T/err"; then
+        pass "$name"
+    else
+        fail "$name" "exit $rc, stderr: $(head -c 300 "$T/err")"
+    fi
+}
+list_archive() { # file, decompressor
+    $2 <"$1" | cpio -it --quiet 2>/dev/null
+}
+unpack() { # file, dir
+    mkdir -p "$2" && (cd "$2" && zstd -dc <"$1" | cpio -id --quiet 2>/dev/null)
+}
+# Run a command chrooted into DIR with /proc mounted (a sanitized /init needs it), privately.
+in_chroot() { # dir, command...
+    local d=$1; shift
+    unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$d" "$@"
+}
+
+if [ ! -x "$MK" ]; then
+    fail "mkinitramfs_built" "$MK missing"; exit 1
+fi
+if [ ! -d /lib/modules/$KVER ]; then
+    skip "mkinitramfs_all" "kernel $KVER modules not installed"; exit 0
+fi
+INIT_ARGS=()
+if [ ! -x "$B/init/sharedroot-init" ]; then
+    INIT_ARGS=(--init /usr/bin/kmod)   # until the build tree has an init
+fi
+
+# --- reproducibility ---
+mkdir -p "$T/a" "$T/b" "$T/tmpa" "$T/tmpb"
+TMPDIR=$T/tmpa "$MK" -q -o "$T/a/initrd.img" --kver $KVER "${INIT_ARGS[@]}"
+ra=$?
+TMPDIR=$T/tmpb "$MK" -q -o "$T/b/initrd.img" --kver $KVER "${INIT_ARGS[@]}"
+rb=$?
+check builds_exit_zero [ $((ra + rb)) -eq 0 ]
+check reproducible_twice_byte_identical cmp -s "$T/a/initrd.img" "$T/b/initrd.img"
+check staging_is_cleaned_up [ -z "$(find "$T/tmpa" "$T/tmpb" -mindepth 1)" ]
+check no_temporary_file_left [ "$(ls -A "$T/a")" = initrd.img ]
+SOURCE_DATE_EPOCH=1700000000 "$MK" -q -o "$T/b/sde.img" --kver $KVER "${INIT_ARGS[@]}"
+check source_date_epoch_changes_output bash -c '! cmp -s "$0" "$1"' "$T/a/initrd.img" "$T/b/sde.img"
+mt=$(zstd -dc <"$T/b/sde.img" | cpio -itv --quiet 2>/dev/null | grep -m1 ' init$')
+check source_date_epoch_is_the_mtime grep -q 'Nov 14  2023' <<<"$mt"
+SOURCE_DATE_EPOCH=1700000000 "$MK" -q -o "$T/b/sde2.img" --kver $KVER "${INIT_ARGS[@]}"
+check source_date_epoch_reproducible cmp -s "$T/b/sde.img" "$T/b/sde2.img"
+
+# --- the default --init comes from the build tree ---
+if [ ${#INIT_ARGS[@]} -eq 0 ]; then
+    "$MK" --list --kver $KVER >"$T/list" 2>"$T/err"
+    check default_init_from_build_tree grep -q "^init /init ($B/init/sharedroot-init)" "$T/list"
+else
+    skip default_init_from_build_tree "no $B/init/sharedroot-init yet"
+    "$MK" --list --kver $KVER "${INIT_ARGS[@]}" >"$T/list" 2>"$T/err"
+fi
+
+# --- --list ---
+check list_names_virtio_blk grep -q '^module virtio_blk (default)' "$T/list"
+check list_names_dependency grep -q '^module virtio_ring (dependency of virtio_' "$T/list"
+check list_names_softdep grep -q '^module crc32c.* (softdep of libcrc32c)' "$T/list"
+check list_names_builtin grep -q '^module ext4 (builtin, default)' "$T/list"
+check list_names_libraries grep -q '^lib /lib/x86_64-linux-gnu/libc.so.6 (needed by ' "$T/list"
+check list_names_interpreter grep -q '^interp /lib64/ld-linux-x86-64.so.2 (interpreter of /init)' "$T/list"
+check list_writes_nothing [ ! -e "$T/list.img" ]
+
+# --- layout ---
+list_archive "$T/a/initrd.img" "zstd -dc" >"$T/files"
+for f in init bin/busybox bin/sh dev/console dev/null etc/initrd-release lib64/ld-linux-x86-64.so.2 \
+    lib/modules/$KVER/modules.dep.bin lib/modules/$KVER/modules.alias.bin \
+    lib/modules/$KVER/modules.softdep lib/modules/$KVER/modules.builtin.bin \
+    lib/modules/$KVER/kernel/drivers/block/virtio_blk.ko \
+    lib/modules/$KVER/kernel/drivers/virtio/virtio_ring.ko \
+    proc sys run sysroot tmp root; do
+    check "archive_has_$f" grep -qx "$f" "$T/files"
+done
+check archive_sorted_by_path bash -c 'LC_ALL=C sort -c "$0"' "$T/files"
+check archive_lib_is_a_directory bash -c 'zstd -dc <"$0" | cpio -itv --quiet 2>/dev/null | grep -q "^d.* lib$"' "$T/a/initrd.img"
+
+# --- the closure and the module index really work ---
+unpack "$T/a/initrd.img" "$T/root"
+if [ ${#INIT_ARGS[@]} -eq 0 ]; then
+    out=$(in_chroot "$T/root" /init --version 2>&1)
+    check chroot_init_version_runs grep -q '^sharedroot-init ' <<<"$out"
+else
+    skip chroot_init_version_runs "no sharedroot-init in the build tree yet"
+fi
+check chroot_busybox_shell_runs bash -c '[ "$(chroot "$0" /bin/sh -c "echo ok")" = ok ]' "$T/root"
+# libkmod inside the image: kmod's modprobe, built with its closure, resolves against the index.
+"$MK" -q -o "$T/kmod.img" --kver $KVER --init /usr/bin/kmod --no-shell
+unpack "$T/kmod.img" "$T/kroot"
+ln -s /init "$T/kroot/modprobe"
+out=$(chroot "$T/kroot" /modprobe -S $KVER -n -v virtio_blk 2>&1)
+check chroot_modprobe_resolves_dependencies grep -q 'insmod /lib/modules/.*/virtio_ring.ko' <<<"$out"
+out=$(chroot "$T/kroot" /modprobe -S $KVER -n -v -R 'virtio:d00000002v00001AF4' 2>&1)
+check chroot_modprobe_resolves_alias grep -qx 'virtio_blk' <<<"$out"
+out=$(chroot "$T/kroot" /modprobe -S $KVER -n -v xfs 2>&1)
+check chroot_modprobe_follows_softdep grep -q 'crc32c' <<<"$out"
+check chroot_modprobe_knows_builtin chroot "$T/kroot" /modprobe -S $KVER -n ext4
+check no_shell_leaves_out_sh bash -c '! zstd -dc <"$0" | cpio -it --quiet 2>/dev/null | grep -qx "bin/sh"' "$T/kmod.img"
+
+# --- compression ---
+"$MK" -q -o "$T/g.img" --kver $KVER "${INIT_ARGS[@]}" --compress gzip
+check gzip_compression_works bash -c 'gzip -dc <"$0" | cpio -it --quiet 2>/dev/null | grep -qx init' "$T/g.img"
+"$MK" -q -o "$T/g2.img" --kver $KVER "${INIT_ARGS[@]}" --compress gzip
+check gzip_is_reproducible cmp -s "$T/g.img" "$T/g2.img"
+"$MK" -q -o "$T/n.img" --kver $KVER "${INIT_ARGS[@]}" --compress none
+check none_compression_is_plain_cpio bash -c 'head -c 6 "$0" | grep -q 070701 && cpio -it --quiet <"$0" 2>/dev/null | grep -qx init' "$T/n.img"
+"$MK" -q -o "$T/m.img" --kver $KVER "${INIT_ARGS[@]}" --modules dm_mod,raid1 --modules vfat
+check extra_modules_are_added bash -c 'zstd -dc <"$0" | cpio -it --quiet 2>/dev/null | grep -q "/dm-mod.ko$"' "$T/m.img"
+
+# --- errors ---
+expect_error error_missing_kernel 1 "/lib/modules/0.0-none" -- -o "$T/x.img" --kver 0.0-none
+expect_error error_missing_moddir_suggests_kver 1 "--kver" -- -o "$T/x.img" --kver 0.0-none
+expect_error error_unknown_module 1 "module no_such_mod" -- -o "$T/x.img" --kver $KVER "${INIT_ARGS[@]}" --modules no_such_mod
+expect_error error_unreadable_init 1 "/nonexistent" -- -o "$T/x.img" --kver $KVER --init /nonexistent
+expect_error error_non_elf_init 1 "/etc/passwd is not an ELF" -- -o "$T/x.img" --kver $KVER --init /etc/passwd
+expect_error error_missing_output_dir 1 "$T/nodir" -- -o "$T/nodir/x.img" --kver $KVER "${INIT_ARGS[@]}"
+expect_error usage_no_output 2 "-o FILE" -- --kver $KVER
+expect_error usage_bad_compression 2 "xz" -- -o "$T/x.img" --compress xz
+expect_error usage_bad_option 2 "invalid option" -- --frobnicate
+expect_error usage_shell_and_no_shell 2 "exclude" -- -o "$T/x.img" --shell /bin/sh --no-shell
+check failed_builds_leave_nothing [ -z "$(find "$T" -maxdepth 1 -name '*x.img*')" ]
+check help_exits_zero bash -c '"$0" --help | grep -q "^Usage: "' "$MK"
+check version_exits_zero bash -c '"$0" --version | grep -q "^sharedroot-mkinitramfs "' "$MK"
