@@ -160,6 +160,17 @@ static const struct key keys[] = {
     {"sharedroot", K_SPECIAL, 0, 0, true},
     {"sharedroot.timeout", K_UINT, F(timeout), 86400, true},
     {"sharedroot.debug", K_FLAG, F(debug), 0, false},
+    {"sharedroot.instance", K_STR, F(instance), 0, true},
+    {"sharedroot.layout", K_STR, F(layout), 0, true},
+    {"sharedroot.overlay", K_STR, F(overlays), 0, true},
+    {"sharedroot.dev", K_SPECIAL, 0, 0, true},
+    {"sharedroot.tmp", K_STR, F(tmp), 0, true},
+    {"sharedroot.swap", K_STR, F(swap), 0, true},
+    {"sharedroot.mkswap", K_FLAG, F(mkswap), 0, false},
+    {"sharedroot.init", K_STR, F(real_init), 0, true},
+    {"sharedroot.break", K_SPECIAL, 0, 0, false},
+    {"sharedroot.hostname", K_STR, F(hostname), 0, true},
+    {"sharedroot.hook_timeout", K_UINT, F(hook_timeout), 86400, true},
 };
 
 static const struct key *find_key(const char *name, size_t len)
@@ -168,6 +179,21 @@ static const struct key *find_key(const char *name, size_t len)
         if (strlen(keys[i].name) == len && memcmp(keys[i].name, name, len) == 0)
             return &keys[i];
     return NULL;
+}
+
+/* sharedroot.break may be given more than once: every stage named anywhere counts. */
+static int append_break(struct cmdline *c, const char *stages)
+{
+    size_t old = c->breaks ? strlen(c->breaks) : 0;
+    char *nb = realloc(c->breaks, old + strlen(stages) + 2);
+
+    if (!nb)
+        return -ENOMEM;
+    if (old)
+        nb[old++] = ',';
+    strcpy(nb + old, stages);
+    c->breaks = nb;
+    return 0;
 }
 
 static int apply_special(struct cmdline *c, const char *name, const char *value, const char *word)
@@ -179,6 +205,19 @@ static int apply_special(struct cmdline *c, const char *name, const char *value,
     if (strcmp(name, "rw") == 0) {
         c->rw = true;
         return 0;
+    }
+    if (strcmp(name, "sharedroot.break") == 0)
+        return append_break(c, *value ? value : "switch");
+    if (strcmp(name, "sharedroot.dev") == 0) {
+        static const char *const modes[] = {[DEV_AUTO] = "auto", [DEV_DEVTMPFS] = "devtmpfs",
+                                            [DEV_TMPFS] = "tmpfs"};
+        for (int i = 0; i < 3; i++)
+            if (strcmp(value, modes[i]) == 0) {
+                c->dev = (enum dev_mode)i;
+                return 0;
+            }
+        return add_problem(c, "'%s': sharedroot.dev= takes auto, devtmpfs or tmpfs; using auto",
+                           word);
     }
     /* sharedroot=off|on */
     if (strcmp(value, "off") == 0 || strcmp(value, "0") == 0)
@@ -259,6 +298,7 @@ int cmdline_parse(const char *text, struct cmdline *c)
 
     memset(c, 0, sizeof *c);
     c->timeout = CMDLINE_DEFAULT_TIMEOUT;
+    c->hook_timeout = CMDLINE_DEFAULT_HOOK_TIMEOUT;
     r = cmdline_split(text, &words);
     if (r < 0)
         return r;
@@ -287,6 +327,14 @@ void cmdline_free(struct cmdline *c)
     free(c->rootfstype);
     free(c->rootflags);
     free(c->init);
+    free(c->instance);
+    free(c->layout);
+    free(c->overlays);
+    free(c->tmp);
+    free(c->swap);
+    free(c->real_init);
+    free(c->breaks);
+    free(c->hostname);
     strv_free(c->init_args);
     strv_free(c->init_env);
     strv_free(c->problems);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cmdline.h"
+#include "layout.h"
 
 struct devices;
 
@@ -43,6 +44,21 @@ struct boot_ctx {
     char root_fstype[64];
     char init_path[PATH_MAX]; /* the real init, relative to sysroot */
 
+    /* the per-instance layer */
+    enum boot_mode {
+        MODE_OFF,      /* sharedroot=off: plain root, maintenance */
+        MODE_VOLATILE, /* tmpfs uppers, nothing persists */
+        MODE_INSTANCE, /* sharedroot.instance=: one filesystem */
+        MODE_LAYOUT,   /* a layout file: partitions */
+    } mode;
+    bool in_root;                /* init= on the shared root itself: no initramfs, no switch */
+    struct layout layout;
+    char layout_path[PATH_MAX];  /* where the layout came from, "" if none */
+    char part_device[LAYOUT_MAX_ENTRIES][256]; /* resolved devices, by layout entry */
+    bool dev_is_tmpfs;           /* /dev is our tmpfs: create nodes for new devices */
+    char tmp_desc[PATH_MAX + 32]; /* what /tmp is, for the state file */
+    char swap_desc[PATH_MAX];
+
     /* timing, monotonic ms */
     uint64_t t_start;
     uint64_t stage_ms[_STAGE_MAX];
@@ -50,6 +66,9 @@ struct boot_ctx {
     /* failure */
     enum stage failed_stage;
     int failed_error;
+
+    /* hooks (hooks/): the hook that failed the stage, "" when the stage itself failed */
+    char failed_hook[256];
 };
 
 uint64_t now_ms(void);

@@ -4,6 +4,9 @@
  * per-instance layer and hands off to the real init. main() reads like the boot.
  */
 #include <getopt.h>
+#include <linux/magic.h>
+#include <stdbool.h>
+#include <sys/statfs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +14,13 @@
 
 #include "context.h"
 #include "early.h"
+#include "emergency.h"
 #include "log.h"
 #include "stage-devices.h"
+#include "stage-instance.h"
+#include "stage-overlay.h"
 #include "stage-root.h"
+#include "stage-tmpswap.h"
 #include "stage.h"
 #include "switchroot.h"
 
@@ -29,7 +36,10 @@ static void usage(FILE *f)
             "  --until STAGE    stop after STAGE (early, devices, root, switch)\n"
             "  --moddir DIR     kernel module directory (default: the running kernel's)\n"
             "  --coldplug       load modules for present devices (always done as PID 1)\n"
+            "  --in-root        the root at --sysroot is already mounted (in-root mode)\n"
             "  --debug          log debug messages\n"
+            "  --resume         inside the emergency or break-point shell: end that shell so\n"
+            "                   PID 1 retries the failed stage (or goes on after the break)\n"
             "  -h, --help       show this help\n"
             "  -V, --version    show the version\n");
 }
@@ -41,6 +51,7 @@ static void parse_test_args(struct boot_ctx *ctx, int argc, char **argv)
         {"cmdline", required_argument, NULL, 'c'}, {"sysroot", required_argument, NULL, 's'},
         {"until", required_argument, NULL, 'u'},   {"moddir", required_argument, NULL, 'm'},
         {"coldplug", no_argument, NULL, 'C'},      {"debug", no_argument, NULL, 'd'},
+        {"in-root", no_argument, NULL, 'R'},      {"resume", no_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
@@ -52,7 +63,13 @@ static void parse_test_args(struct boot_ctx *ctx, int argc, char **argv)
         case 's': ctx->sysroot = optarg; break;
         case 'm': ctx->moddir = optarg; break;
         case 'C': ctx->coldplug = true; break;
+        case 'R': ctx->in_root = true; break;
         case 'd': log_set_debug(true); break;
+        case 'r': {
+            /* $SHAREDROOT_RUN_DIR: for tests only */
+            const char *run = getenv("SHAREDROOT_RUN_DIR");
+            exit(emergency_resume(run && *run ? run : EMERGENCY_RUN_DIR) < 0 ? 1 : 0);
+        }
         case 'u':
             if (stage_from_name(optarg, &ctx->until) < 0) {
                 fprintf(stderr, "sharedroot-init: --until %s: unknown stage; use one of early, "
@@ -72,6 +89,12 @@ static void parse_test_args(struct boot_ctx *ctx, int argc, char **argv)
     }
 }
 
+static bool root_is_initramfs(void)
+{
+    struct statfs sfs;
+    return statfs("/", &sfs) == 0 && (sfs.f_type == RAMFS_MAGIC || sfs.f_type == TMPFS_MAGIC);
+}
+
 static void boot_ctx_init(struct boot_ctx *ctx, int argc, char **argv)
 {
     memset(ctx, 0, sizeof *ctx);
@@ -80,10 +103,16 @@ static void boot_ctx_init(struct boot_ctx *ctx, int argc, char **argv)
     ctx->cmdline_path = "/proc/cmdline";
     ctx->sysroot = "/sysroot";
     /* As PID 1, argv holds what the kernel passes to init, not our options. */
-    if (ctx->pid1)
+    if (ctx->pid1) {
         ctx->coldplug = true;
-    else
+        /* Started by the kernel on a real root instead of the initramfs: in-root mode. */
+        if (!root_is_initramfs()) {
+            ctx->in_root = true;
+            ctx->sysroot = "/";
+        }
+    } else {
         parse_test_args(ctx, argc, argv);
+    }
 }
 
 int main(int argc, char **argv)
@@ -94,7 +123,10 @@ int main(int argc, char **argv)
     stage_run(&ctx, STAGE_EARLY, stage_early);
     stage_run(&ctx, STAGE_DEVICES, stage_devices);
     stage_run(&ctx, STAGE_ROOT, stage_root);
-    /* instance, reconcile, overlay, tmp-swap: the per-instance layer (not yet built) */
+    stage_run(&ctx, STAGE_INSTANCE, stage_instance);
+    /* reconcile: comes with overlay-reconcile's boot integration */
+    stage_run(&ctx, STAGE_OVERLAY, stage_overlay);
+    stage_run(&ctx, STAGE_TMP_SWAP, stage_tmp_swap);
     stage_run(&ctx, STAGE_SWITCH, stage_switch);
     /* Only a test run gets here: a real switch execs the init or stays in stage_run. */
     boot_ctx_free(&ctx);

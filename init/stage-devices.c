@@ -7,20 +7,28 @@
 #include <string.h>
 
 #include "blockdev.h"
+#include "devfs.h"
 #include "devices.h"
 #include "log.h"
 
-struct root_wait {
+struct spec_wait {
     struct boot_ctx *ctx;
     struct blockdev_spec spec;
+    char *dev;
+    size_t dev_size;
+    char dup[256];
     int last_error;
 };
 
-static bool root_ready(void *userdata)
+static bool spec_ready(void *userdata)
 {
-    struct root_wait *w = userdata;
-    int r = blockdev_resolve(&w->spec, w->ctx->root_device, sizeof w->ctx->root_device);
+    struct spec_wait *w = userdata;
+    int r;
 
+    /* Without devtmpfs nobody creates nodes for devices that appear: we do. */
+    if (w->ctx->dev_is_tmpfs)
+        devfs_sync("/dev", "/sys");
+    r = blockdev_resolve_full(&w->spec, w->dev, w->dev_size, w->dup, sizeof w->dup);
     w->last_error = r;
     return r == 0;
 }
@@ -61,44 +69,55 @@ static void devices_log(int prio, const char *msg, void *userdata)
     log_full_errno(prio, 0, "devices: %s", msg);
 }
 
-static int wait_for_root(struct boot_ctx *ctx, struct root_wait *w)
+int devices_wait_for_spec(struct boot_ctx *ctx, const char *what, const char *spec, char *dev,
+                          size_t n)
 {
-    int r;
+    struct spec_wait w = {.ctx = ctx, .dev = dev, .dev_size = n};
+    const char *why = NULL;
     char found[512];
+    int r;
 
-    if (ctx->cmd.rootdelay > 0) {
-        log_info("rootdelay=%d: waiting %d s before looking for the root device",
-                 ctx->cmd.rootdelay, ctx->cmd.rootdelay);
-        devices_wait(ctx->devices, ctx->cmd.rootdelay * 1000, never_ready, NULL);
-    }
-    r = devices_wait(ctx->devices, ctx->cmd.timeout * 1000, root_ready, w);
-    if (r == 0)
+    r = blockdev_spec_parse(spec, &w.spec, &why);
+    if (r < 0)
+        return log_error_errno(r, "%s=%s cannot be used: %s", what, spec,
+                               why ? why : "malformed device spec");
+    r = devices_wait(ctx->devices, ctx->cmd.timeout * 1000, spec_ready, &w);
+    if (r == 0) {
+        log_info("%s=%s is %s", what, spec, dev);
         return 0;
+    }
     list_block_devices(found, sizeof found);
-    if (w->last_error == -ENOTBLK)
-        return log_error_errno(ENOTBLK, "root=%s: %s exists but is not a block device; "
-                                        "name a disk or partition",
-                               ctx->cmd.root, w->spec.value);
-    return log_error_errno(ENODEV, "root device root=%s did not appear within %d s (block "
-                                   "devices present: %s); check that the disk is attached "
-                                   "and root= names it, or wait longer with "
-                                   "sharedroot.timeout=SECONDS",
-                           ctx->cmd.root, ctx->cmd.timeout, found);
+    if (w.last_error == -ENOTBLK)
+        return log_error_errno(ENOTBLK, "%s=%s: %s exists but is not a block device; name a "
+                                        "disk or partition", what, spec, w.spec.value);
+    if (w.last_error == -ENOTUNIQ)
+        return log_error_errno(ENOTUNIQ, "%s=%s matches two devices, %s and %s (a cloned "
+                                         "disk?); give each disk its own UUID and LABEL, or "
+                                         "name the device by path",
+                               what, spec, dev, w.dup);
+    return log_error_errno(ENODEV, "device %s=%s did not appear within %d s (block devices "
+                                   "present: %s); check that the disk is attached and %s= "
+                                   "names it, or wait longer with sharedroot.timeout=SECONDS",
+                           what, spec, ctx->cmd.timeout, found, what);
 }
 
 int stage_devices(struct boot_ctx *ctx)
 {
-    struct root_wait w = {.ctx = ctx};
+    struct blockdev_spec spec;
     const char *why = NULL;
     int r;
 
-    if (!ctx->cmd.root)
+    if (ctx->in_root) {
+        /* The kernel mounted the root; only drivers for the instance disks are needed. */
+    } else if (!ctx->cmd.root) {
         return log_error_errno(EINVAL, "no root= on the kernel command line; add "
                                        "root=/dev/vda (or UUID=, LABEL=, PARTUUID=, PARTLABEL=)");
-    r = blockdev_spec_parse(ctx->cmd.root, &w.spec, &why);
-    if (r < 0)
-        return log_error_errno(r, "root=%s cannot be used: %s", ctx->cmd.root,
-                               why ? why : "malformed device spec");
+    } else {
+        r = blockdev_spec_parse(ctx->cmd.root, &spec, &why);
+        if (r < 0)
+            return log_error_errno(r, "root=%s cannot be used: %s", ctx->cmd.root,
+                                   why ? why : "malformed device spec");
+    }
 
     r = devices_new(&ctx->devices, ctx->moddir);
     if (r < 0)
@@ -111,9 +130,13 @@ int stage_devices(struct boot_ctx *ctx)
         else
             log_info("coldplug: %d modules loaded for present devices", r);
     }
-    r = wait_for_root(ctx, &w);
-    if (r < 0)
-        return r;
-    log_info("root device %s is %s", ctx->cmd.root, ctx->root_device);
-    return 0;
+    if (ctx->in_root)
+        return 0;
+    if (ctx->cmd.rootdelay > 0) {
+        log_info("rootdelay=%d: waiting %d s before looking for the root device",
+                 ctx->cmd.rootdelay, ctx->cmd.rootdelay);
+        devices_wait(ctx->devices, ctx->cmd.rootdelay * 1000, never_ready, NULL);
+    }
+    return devices_wait_for_spec(ctx, "root", ctx->cmd.root, ctx->root_device,
+                                 sizeof ctx->root_device);
 }

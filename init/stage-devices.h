@@ -2,6 +2,13 @@
 /* Stage "devices": load drivers for present hardware and wait for the root device. */
 #pragma once
 
+#include <stddef.h>
+
 #include "context.h"
 
 int stage_devices(struct boot_ctx *ctx);
+
+/* Wait (up to sharedroot.timeout, handling uevents) until the device spec exists; what is
+ * the option that named it ("root", "sharedroot.instance", a layout line) for messages. */
+int devices_wait_for_spec(struct boot_ctx *ctx, const char *what, const char *spec, char *dev,
+                          size_t n);

@@ -2,6 +2,8 @@
 #include "stage-root.h"
 
 #include <errno.h>
+#include <libmount.h>
+#include <sys/mount.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,6 +47,53 @@ static void load_fs_module(struct boot_ctx *ctx, const char *fstype)
         log_warning_errno(r, "loading the module for %s failed: %m", fstype);
 }
 
+/* In-root mode: the kernel mounted the shared root itself. Find out what it mounted, make sure
+ * it stays read-only, and say so loudly when the kernel may have replayed a journal. */
+static int check_kernel_root(struct boot_ctx *ctx)
+{
+    struct libmnt_table *tb = mnt_new_table();
+    struct libmnt_fs *fs;
+    const char *opts;
+    int r = 0;
+
+    if (!tb || mnt_table_parse_file(tb, "/proc/self/mountinfo") < 0) {
+        mnt_unref_table(tb);
+        return log_error_errno(EIO, "in-root mode: cannot read /proc/self/mountinfo");
+    }
+    fs = mnt_table_find_target(tb, ctx->sysroot, MNT_ITER_BACKWARD);
+    if (!fs) {
+        mnt_unref_table(tb);
+        return log_error_errno(ENOENT, "in-root mode: %s is not a mount point", ctx->sysroot);
+    }
+    snprintf(ctx->root_device, sizeof ctx->root_device, "%s", mnt_fs_get_source(fs) ?: "");
+    snprintf(ctx->root_fstype, sizeof ctx->root_fstype, "%s", mnt_fs_get_fstype(fs) ?: "");
+    opts = mnt_fs_get_vfs_options(fs);
+    if (!opts || mnt_optstr_get_option(opts, "ro", NULL, NULL) != 0) {
+        if (mount(NULL, ctx->sysroot, NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
+            r = log_error_errno(errno, "in-root mode: the root %s is mounted read-write and "
+                                       "cannot be made read-only: %m; boot with 'ro' on the "
+                                       "kernel command line", ctx->root_device);
+        else
+            log_warning("in-root mode: the kernel mounted the root %s read-write; remounted "
+                        "read-only. Boot with 'ro rootflags=noload'", ctx->root_device);
+    }
+    opts = mnt_fs_get_fs_options(fs);
+    if (r == 0 && (strncmp(ctx->root_fstype, "ext", 3) == 0 || strcmp(ctx->root_fstype, "xfs") == 0) &&
+        (!opts || (mnt_optstr_get_option(opts, "norecovery", NULL, NULL) != 0 &&
+                   mnt_optstr_get_option(opts, "noload", NULL, NULL) != 0)))
+        log_warning("in-root mode: the kernel mounted %s (%s) without noload/norecovery and may "
+                    "have replayed its journal into the shared base; add rootflags=noload "
+                    "(ext4) or rootflags=norecovery (xfs) to the command line",
+                    ctx->root_device, ctx->root_fstype);
+    mnt_unref_table(tb);
+    if (r == 0 && ctx->root_device[0] == '/' && rootfs_set_readonly(ctx->root_device) < 0)
+        log_warning("in-root mode: could not set %s read-only (BLKROSET)", ctx->root_device);
+    if (r == 0)
+        log_info("in-root mode: root %s (%s) mounted read-only by the kernel", ctx->root_device,
+                 ctx->root_fstype);
+    return r;
+}
+
 int stage_root(struct boot_ctx *ctx)
 {
     bool rw = ctx->cmd.off && ctx->cmd.rw;
@@ -53,6 +102,10 @@ int stage_root(struct boot_ctx *ctx)
     const char *why = NULL;
     int r;
 
+    if (ctx->in_root) {
+        load_fs_module(ctx, "overlay");
+        return check_kernel_root(ctx);
+    }
     r = root_fstype(ctx);
     if (r < 0)
         return r;

@@ -2,12 +2,16 @@
 #include "stage.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "devices.h"
 #include "emergency.h"
+#include "hooks.h"
 #include "log.h"
 
 static const char *const stage_names[_STAGE_MAX] = {
@@ -27,6 +31,7 @@ void boot_ctx_free(struct boot_ctx *ctx)
 {
     ctx->devices = devices_free(ctx->devices);
     cmdline_free(&ctx->cmd);
+    layout_free(&ctx->layout);
 }
 
 const char *stage_name(enum stage s)
@@ -44,24 +49,125 @@ int stage_from_name(const char *name, enum stage *out)
     return -EINVAL;
 }
 
-void stage_run(struct boot_ctx *ctx, enum stage s, stage_fn fn)
+static const char *mode_name(const struct boot_ctx *ctx)
+{
+    switch (ctx->mode) {
+    case MODE_OFF: return "off";
+    case MODE_VOLATILE: return "volatile";
+    case MODE_INSTANCE: return "instance";
+    case MODE_LAYOUT: return "layout";
+    }
+    return "";
+}
+
+/* The hooks of stage s (docs/sharedroot-hooks.7). A test run takes its hook directory from
+ * $SHAREDROOT_HOOKS_DIR; PID 1 only ever runs the initramfs's own. */
+static int stage_hooks(struct boot_ctx *ctx, enum stage s)
+{
+    const char *base = ctx->pid1 ? NULL : getenv("SHAREDROOT_HOOKS_DIR");
+    struct hooks_config cfg = {
+        .base = base && *base ? base : HOOKS_DIR,
+        .owner = geteuid(),
+        .timeout_s = (unsigned)ctx->cmd.hook_timeout,
+        .console_fd = -1,
+    };
+    struct hooks_env env = {
+        .stage = stage_name(s),
+        .sysroot = ctx->sysroot,
+        .instance = ctx->cmd.instance,
+        .root_device = ctx->root_device,
+        .root_fstype = ctx->root_fstype,
+        .mode = mode_name(ctx),
+        .hostname = ctx->cmd.hostname,
+        .debug = log_get_debug(),
+    };
+    int r;
+
+    if (cfg.timeout_s == 0)
+        cfg.timeout_s = 1; /* an unbounded wait is never an option in PID 1 */
+    /* the logger sends info lines to kmsg only; hook output belongs on the console too */
+    if (ctx->pid1)
+        cfg.console_fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    r = hooks_run_stage(&cfg, &env, ctx->failed_hook, sizeof ctx->failed_hook);
+    if (cfg.console_fd >= 0)
+        close(cfg.console_fd);
+    return r;
+}
+
+/* Run fn (the stage, or its hooks) until it succeeds: a failure goes to the emergency path,
+ * which returns only when the user asked for a retry. */
+static void run_until_done(struct boot_ctx *ctx, enum stage s, stage_fn fn, bool hooks)
 {
     for (;;) {
         uint64_t t0 = now_ms();
         int r;
 
-        log_debug("stage %s starting", stage_name(s));
-        r = fn(ctx);
-        ctx->stage_ms[s] = now_ms() - t0;
+        if (hooks) {
+            r = stage_hooks(ctx, s);
+        } else {
+            log_debug("stage %s starting", stage_name(s));
+            ctx->failed_hook[0] = '\0';
+            r = fn(ctx);
+            ctx->stage_ms[s] = now_ms() - t0;
+        }
         if (r >= 0) {
-            log_info("stage %s done in %llu ms", stage_name(s),
-                     (unsigned long long)ctx->stage_ms[s]);
-            break;
+            if (!hooks)
+                log_info("stage %s done in %llu ms", stage_name(s),
+                         (unsigned long long)ctx->stage_ms[s]);
+            return;
         }
         ctx->failed_stage = s;
         ctx->failed_error = r;
-        /* Returns only when the user asked to retry the stage from the emergency shell. */
         emergency(ctx, s, r);
+    }
+}
+
+bool stage_break_wanted(const char *breaks, enum stage s)
+{
+    const char *name = stage_name(s);
+    size_t len = strlen(name);
+
+    for (const char *p = breaks; p && *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && memcmp(p, name, len) == 0)
+            return true;
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
+/* A typo in sharedroot.break= must be seen: the user wanted a shell and gets none. */
+static void check_break_names(const struct boot_ctx *ctx)
+{
+    for (const char *p = ctx->cmd.breaks; p && *p;) {
+        size_t n = strcspn(p, ",");
+        char name[32];
+        enum stage s;
+
+        snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), p);
+        if (stage_from_name(name, &s) < 0)
+            log_warning("sharedroot.break=%s: no stage of that name; use early, devices, root, "
+                        "instance, reconcile, overlay, tmp-swap or switch",
+                        name);
+        p += n + (p[n] == ',');
+    }
+}
+
+void stage_run(struct boot_ctx *ctx, enum stage s, stage_fn fn)
+{
+    if (s == STAGE_SWITCH) {
+        /* nothing runs after a switch: its hooks and break point come just before it */
+        run_until_done(ctx, s, NULL, true);
+        if (stage_break_wanted(ctx->cmd.breaks, s))
+            emergency_break(ctx, s);
+        run_until_done(ctx, s, fn, false);
+    } else {
+        run_until_done(ctx, s, fn, false);
+        if (s == STAGE_EARLY)
+            check_break_names(ctx);
+        run_until_done(ctx, s, NULL, true);
+        if (stage_break_wanted(ctx->cmd.breaks, s))
+            emergency_break(ctx, s);
     }
     if (ctx->has_until && ctx->until == s) {
         log_info("stopping after stage %s as asked (--until)", stage_name(s));

@@ -14,5 +14,12 @@ const char *stage_name(enum stage s);
 int stage_from_name(const char *name, enum stage *out);
 
 /* Run one stage: log it, time it, and on failure hand over to the emergency path (which
- * never returns in PID 1 mode). In a test run, exits after ctx->until. */
+ * returns only when the user asks for a retry, and in a test run exits with status 1).
+ * Then the stage's hooks (a failed required hook goes to the emergency path too; a retry
+ * re-runs the hooks, not the stage), then the break point if sharedroot.break= names the
+ * stage. For "switch" the hooks and the break point come before the stage, as nothing runs
+ * after it. In a test run, exits after ctx->until. */
 void stage_run(struct boot_ctx *ctx, enum stage s, stage_fn fn);
+
+/* Whether the comma list breaks (sharedroot.break=, may be NULL) names stage s. Pure. */
+bool stage_break_wanted(const char *breaks, enum stage s);

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "emergency.h"
+#include "publish.h"
 #include "log.h"
 
 const char *const switch_default_inits[] = {"/sbin/init", "/etc/init", "/bin/init", "/bin/sh",
@@ -34,6 +36,10 @@ static int open_in_root(int root_fd, const char *path)
     return fd < 0 ? -errno : fd;
 }
 
+/* In-root mode: we may be /sbin/init ourselves; never exec ourselves again. */
+static struct stat self_exe;
+static bool exclude_self;
+
 /* 0 when path is an executable regular file inside the root, else a negative errno. */
 static int check_init(int root_fd, const char *path)
 {
@@ -51,6 +57,8 @@ static int check_init(int root_fd, const char *path)
         r = S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
     else if (!(st.st_mode & 0111))
         r = -EACCES;
+    else if (exclude_self && st.st_dev == self_exe.st_dev && st.st_ino == self_exe.st_ino)
+        r = -ELOOP;
     close(fd);
     return r;
 }
@@ -206,24 +214,49 @@ static int test_run_switch(struct boot_ctx *ctx)
     return 0;
 }
 
+/* In-root mode: the instance layer is in place on the real root; just run the real init. */
+static int exec_in_root(struct boot_ctx *ctx)
+{
+    char **argv = init_argv(ctx);
+
+    if (!argv)
+        return log_error_errno(ENOMEM, "switch: out of memory");
+    log_info("switch: in-root mode: %llu ms; running %s",
+             (unsigned long long)(now_ms() - ctx->t_start), ctx->init_path);
+    kmsg_ratelimit_restore();
+    log_close();
+    execv(argv[0], argv);
+    log_open("/dev/kmsg", "/dev/console");
+    free(argv);
+    return log_error_errno(errno, "switch: exec %s failed: %m", ctx->init_path);
+}
+
 int stage_switch(struct boot_ctx *ctx)
 {
+    const char *wanted = ctx->in_root ? ctx->cmd.real_init : ctx->cmd.init;
     int root_fd, r, failures;
     dev_t initramfs_dev;
     char **argv;
 
+    exclude_self = ctx->in_root && stat("/proc/self/exe", &self_exe) == 0;
     root_fd = open(ctx->sysroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (root_fd < 0)
         return log_error_errno(errno, "switch: cannot open the new root %s: %m", ctx->sysroot);
-    r = switch_find_init(root_fd, ctx->cmd.init, ctx->init_path, sizeof ctx->init_path);
+    r = switch_find_init(root_fd, wanted, ctx->init_path, sizeof ctx->init_path);
     close(root_fd);
     if (r < 0)
-        return log_error_errno(r, "switch: no init found in the new root %s (tried init=%s and "
-                                  "the defaults); boot with init=PATH naming an executable",
-                               ctx->sysroot, ctx->cmd.init ? ctx->cmd.init : "(unset)");
+        return log_error_errno(r, "switch: no init found in the new root %s (tried %s=%s and "
+                                  "the defaults); boot with %s=PATH naming an executable",
+                               ctx->sysroot, ctx->in_root ? "sharedroot.init" : "init",
+                               wanted ? wanted : "(unset)",
+                               ctx->in_root ? "sharedroot.init" : "init");
     log_info("switch: real init is %s", ctx->init_path);
+    if (ctx->mode != MODE_OFF && !ctx->has_until)
+        publish_state(ctx, STATE_FILE);
     if (!ctx->pid1)
         return test_run_switch(ctx);
+    if (ctx->in_root)
+        return exec_in_root(ctx);
 
     r = check_preconditions(ctx->sysroot, &initramfs_dev);
     if (r < 0)

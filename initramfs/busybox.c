@@ -2,6 +2,7 @@
 #include "busybox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,7 @@ const char *busybox_default(void)
 /* Run "shell --list" into a buffer; -ENOEXEC when it is not a busybox. */
 static int list_applets(const char *shell, char **ret, size_t *ret_size)
 {
+    _cleanup_close_ int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
     FILE *f = tmpfile();
     char *buf = NULL;
     size_t size = 0;
@@ -30,7 +32,8 @@ static int list_applets(const char *shell, char **ret, size_t *ret_size)
 
     if (!f)
         return -errno;
-    r = run_program((char *const[]){(char *)shell, "--list", NULL}, fileno(f));
+    /* Another shell complains about "--list" on stderr; that is how it is told apart. */
+    r = run_program((char *const[]){(char *)shell, "--list", NULL}, fileno(f), null);
     if (r == 0) {
         long len = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
         rewind(f);

@@ -96,7 +96,7 @@ static int run_depmod(const char *staging, const char *kver)
         return mk_error(errno, "cannot create %s: %m", confdir);
     r = run_program((char *const[]){depmod, "-C", confdir, "-b", (char *)staging, (char *)kver,
                                     NULL},
-                    -1);
+                    -1, -1);
     if (r < 0)
         return mk_error(r, "cannot run %s: %m", depmod);
     if (r != 0)

@@ -395,11 +395,12 @@ int ldso_find(const struct ldso *l, const struct ldso_request *req, char **ret_h
 
     if (strchr(req->name, '/')) {
         /* A path, not a name: the loader takes it as is (relative ones depend on cwd). */
-        if (req->name[0] != '/' || !candidate_ok(req->name, req))
+        if (req->name[0] != '/')
             return -ENOENT;
-        *ret_host = path_normalize(req->name);
-        *ret_guest = path_normalize(req->name);
-        return (*ret_host && *ret_guest) ? 0 : -ENOMEM;
+        return try_dir("/", "/", &(struct ldso_request){.name = req->name + 1,
+                                                        .elf_class = req->elf_class,
+                                                        .machine = req->machine},
+                       ret_host, ret_guest);
     }
     if (!req->runpath.list) {
         r = try_path_list(l, &req->rpath, req, ret_host, ret_guest);

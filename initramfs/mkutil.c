@@ -246,7 +246,7 @@ int rm_rf(const char *path)
     return 0;
 }
 
-int run_program(char *const argv[], int out_fd)
+int run_program(char *const argv[], int out_fd, int err_fd)
 {
     int status;
     pid_t pid = fork();
@@ -255,6 +255,8 @@ int run_program(char *const argv[], int out_fd)
         return -errno;
     if (pid == 0) {
         if (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0)
+            _exit(127);
+        if (err_fd >= 0 && dup2(err_fd, STDERR_FILENO) < 0)
             _exit(127);
         execv(argv[0], argv);
         _exit(127);

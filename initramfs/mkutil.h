@@ -56,8 +56,8 @@ int copy_file(const char *src, const char *dst);
 int mkdir_parents(const char *path);
 /* rm -rf without following symlinks; a missing path is fine. */
 int rm_rf(const char *path);
-/* Run argv (argv[0] a path) and wait; stdout to out_fd if >= 0 (else inherited).
- * Returns the exit status (>= 0), or negative errno if it could not run. */
-int run_program(char *const argv[], int out_fd);
+/* Run argv (argv[0] a path) and wait; stdout to out_fd and stderr to err_fd when >= 0 (else
+ * inherited). Returns the exit status (>= 0), or negative errno if it could not run. */
+int run_program(char *const argv[], int out_fd, int err_fd);
 /* Find an executable in $PATH, then /usr/sbin:/sbin; newly allocated or NULL. */
 char *find_program(const char *name);

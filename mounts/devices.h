@@ -34,11 +34,6 @@ int devices_load(struct devices *d, const char *name_or_alias);
  * rescan all devices. */
 int devices_wait(struct devices *d, int timeout_ms, bool (*ready)(void *userdata), void *userdata);
 
-/* Where messages go (which modules were loaded for which device, failures). prio is a
- * syslog priority. Without it the object is silent. */
-void devices_set_log(struct devices *d, void (*fn)(int prio, const char *msg, void *userdata),
-                     void *userdata);
-
 /* Number of modules this object inserted so far (dependencies and softdeps included). */
 unsigned devices_loaded_count(const struct devices *d);
 

@@ -15,7 +15,6 @@
 #                            BUILD's sharedroot-init (harness development only)
 #   SHAREDROOT_KVER          kernel version (default 6.1.0-56-cloud-amd64)
 
-QT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 QT_KVER=${SHAREDROOT_KVER:-6.1.0-56-cloud-amd64}
 QT_KERNEL=${SHAREDROOT_KERNEL:-/boot/vmlinuz-$QT_KVER}
 QT_MODDIR=/lib/modules/$QT_KVER
@@ -30,6 +29,9 @@ QT_EXT4_LABEL=srt-ext4
 QT_EROFS_UUID=5a7e0000-0000-4000-8000-0000000e0f50
 QT_EROFS_LABEL=srt-erofs
 QT_MISSING_UUID=00000000-dead-beef-0000-000000000000
+
+# what shows that a guest is sitting in an emergency shell
+QT_SHELL_RE='starting (the )?emergency shell|built-in shell \(ash\)'
 
 qt_log() { echo "qemu-tests: $*" >&2; }
 qt_die() { echo "qemu-tests: ERROR: $*" >&2; exit 1; }
@@ -46,7 +48,7 @@ qt_have_prereqs() { # prints why not, returns 1 when something is missing
 }
 
 qt_hash() { # hash of the given files' contents and of extra words (after --)
-    local f words=()
+    local words=()
     {
         while [ $# -gt 0 ] && [ "$1" != -- ]; do sha256sum <"$1"; shift; done
         [ "${1:-}" = -- ] && shift
@@ -143,10 +145,17 @@ qt_build_roots() {
     qt_make_tree "$tree" "$init"
     mkfs.ext4 -q -F -L "$QT_EXT4_LABEL" -U "$QT_EXT4_UUID" -E root_owner=0:0 \
         -d "$tree" "$out/ext4.img" 64M >"$out/mkfs.log" 2>&1 || { cat "$out/mkfs.log"; return 1; }
-    local lab=()
+    # mkfs.erofs 1.5 (Debian 12) has no -L: make the image without the superblock checksum
+    # and write the label into the superblock's volume_name (offset 1024 + 64, 16 bytes)
+    local lab=(-Enosbcrc)
     qt_erofs_has_label && lab=(-L "$QT_EROFS_LABEL")
     mkfs.erofs "${lab[@]}" -U "$QT_EROFS_UUID" --all-root -T 0 "$out/erofs.img" "$tree" \
         >>"$out/mkfs.log" 2>&1 || { cat "$out/mkfs.log"; return 1; }
+    if ! qt_erofs_has_label; then
+        printf '%s' "$QT_EROFS_LABEL" | dd of="$out/erofs.img" bs=1 seek=1088 conv=notrunc status=none
+    fi
+    blkid -p -s LABEL -o value "$out/erofs.img" | grep -qx "$QT_EROFS_LABEL" || {
+        echo "erofs image has no label $QT_EROFS_LABEL"; return 1; }
     mksquashfs "$tree" "$out/squashfs.img" -all-root -noappend -quiet -comp xz \
         >>"$out/mkfs.log" 2>&1 || { cat "$out/mkfs.log"; return 1; }
     rm -rf "$tree"
@@ -262,9 +271,7 @@ qt_build_initramfs() {
     key=$(qt_hash "$mk" "$init" "$QT_BUSYBOX" "$QT_MODDIR/modules.dep" -- "$@")
     if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then return 0; fi
     rm -f "$out" "$out.key"
-    # mkinitramfs finds sharedroot-init next to itself in the build tree, or via
-    # SHAREDROOT_INIT
-    SHAREDROOT_INIT=$init timeout 120 "$mk" -o "$out" --kver "$QT_KVER" "$@" >"$out.log" 2>&1 || {
+    timeout 120 "$mk" -o "$out" --kver "$QT_KVER" --init "$init" "$@" >"$out.log" 2>&1 || {
         echo "sharedroot-mkinitramfs $* failed:"; tail -n 30 "$out.log"; return 1; }
     [ -s "$out" ] || { echo "sharedroot-mkinitramfs produced no $out"; return 1; }
     echo "$key" >"$out.key"
@@ -320,7 +327,7 @@ qt_boot() {
     # nobody will type into an emergency shell here: end the guest instead of waiting for
     # the timeout
     while kill -0 "$pid" 2>/dev/null; do
-        if grep -q 'emergency shell' "$log" 2>/dev/null; then
+        if grep -qE "$QT_SHELL_RE" "$log" 2>/dev/null; then
             sleep 2
             qt_stop "$pid"
             return 125

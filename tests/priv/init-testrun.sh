@@ -65,7 +65,7 @@ check testrun_leaves_no_mount_behind bash -c "! grep -q ' $T/sysroot ' /proc/mou
 run "root=UUID=00000000-dead-beef-0000-000000000000 sharedroot.timeout=1"
 check missing_root_fails_with_status_1 [ $RC -eq 1 ]
 check missing_root_names_the_spec_and_timeout \
-    has "root device root=UUID=00000000-dead-beef-0000-000000000000 did not appear within 1 s"
+    has "device root=UUID=00000000-dead-beef-0000-000000000000 did not appear within 1 s"
 check missing_root_shows_the_failed_stage has "boot failed in stage 'devices'"
 
 run "quiet"

@@ -224,6 +224,32 @@ TEST(read_file_strips_nothing_and_rejects_nul)
     CHECK_INT(cmdline_read_file("/nonexistent/cmdline", &text), -ENOENT);
 }
 
+TEST(instance_layer_options)
+{
+    struct cmdline c = parse("sharedroot.instance=LABEL=inst1 sharedroot.overlay=/etc,/var,/srv "
+                             "sharedroot.dev=tmpfs sharedroot.tmp=tmpfs sharedroot.swap=file:64M "
+                             "sharedroot.mkswap sharedroot.layout=/etc/sharedroot/l.fstab "
+                             "sharedroot.init=/lib/systemd/systemd");
+    CHECK_STR(c.instance, "LABEL=inst1");
+    CHECK_STR(c.overlays, "/etc,/var,/srv");
+    CHECK_INT(c.dev, DEV_TMPFS);
+    CHECK_STR(c.tmp, "tmpfs");
+    CHECK_STR(c.swap, "file:64M");
+    CHECK(c.mkswap);
+    CHECK_STR(c.layout, "/etc/sharedroot/l.fstab");
+    CHECK_STR(c.real_init, "/lib/systemd/systemd");
+    CHECK_INT(c.n_problems, 0);
+    cmdline_free(&c);
+}
+
+TEST(bad_dev_mode_is_reported_and_auto_kept)
+{
+    struct cmdline c = parse("sharedroot.dev=ramfs sharedroot.dev");
+    CHECK_INT(c.dev, DEV_AUTO);
+    CHECK_INT(c.n_problems, 2);
+    cmdline_free(&c);
+}
+
 int main(void)
 {
     return test_main();

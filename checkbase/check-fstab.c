@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "check-fstab.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "inroot.h"
+#include "log.h"
+
+#define FSTAB "/etc/fstab"
+
+static int remember_bad_line(struct libmnt_table *tb, const char *filename, int line)
+{
+    unsigned *bad = mnt_table_get_userdata(tb);
+    if (!*bad)
+        *bad = (unsigned)line;
+    return 1; /* skip the line, go on */
+}
+
+static int parse_stream(struct check_ctx *ctx, const char *path, FILE *f,
+                        struct libmnt_table **ret, unsigned *bad_line)
+{
+    struct libmnt_table *tb = mnt_new_table();
+    if (!tb)
+        return log_error_errno(ENOMEM, "Cannot parse %s: out of memory", path);
+    *bad_line = 0;
+    mnt_table_set_userdata(tb, bad_line);
+    mnt_table_set_parser_errcb(tb, remember_bad_line);
+    int r = mnt_table_parse_stream(tb, f, path);
+    mnt_table_set_userdata(tb, NULL);
+    if (r < 0) {
+        mnt_unref_table(tb);
+        return log_error_errno(r, "Cannot parse %s in %s: %m", path, ctx->target);
+    }
+    *ret = tb;
+    return 1;
+}
+
+int fstab_parse(struct check_ctx *ctx, const char *path, struct libmnt_table **ret,
+                unsigned *bad_line)
+{
+    int fd = inroot_open(ctx->rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+    if (fd == -ENOENT || fd == -ENOTDIR)
+        return 0;
+    if (fd < 0)
+        return log_error_errno(fd, "Cannot open %s in %s: %m", path, ctx->target);
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return log_error_errno(EINVAL, "%s in %s is not a regular file", path, ctx->target);
+    }
+    FILE *f = fdopen(fd, "re");
+    if (!f) {
+        close(fd);
+        return log_error_errno(errno, "Cannot read %s in %s: %m", path, ctx->target);
+    }
+    int r = parse_stream(ctx, path, f, ret, bad_line);
+    fclose(f);
+    return r;
+}
+
+/* A predicate on one fstab entry: true when it is a finding. */
+typedef bool (*fstab_match)(struct libmnt_fs *fs);
+
+/* Report every /etc/fstab entry matching pred, naming the entry in the detail. */
+static int fstab_scan(struct check_ctx *ctx, const struct check *c, fstab_match pred)
+{
+    struct libmnt_table *tb;
+    unsigned bad;
+    int r = fstab_parse(ctx, FSTAB, &tb, &bad);
+    if (r <= 0)
+        return r;
+    struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+    struct libmnt_fs *fs;
+    r = it ? 0 : -ENOMEM;
+    while (r >= 0 && mnt_table_next_fs(tb, it, &fs) == 0) {
+        if (!pred(fs))
+            continue;
+        const char *src = mnt_fs_get_source(fs), *opts = mnt_fs_get_options(fs);
+        r = findings_add(ctx->out, c, FSTAB, "%s %s %s %s", src ? src : "none",
+                         mnt_fs_get_target(fs) ? mnt_fs_get_target(fs) : "none",
+                         mnt_fs_get_fstype(fs) ? mnt_fs_get_fstype(fs) : "auto",
+                         opts ? opts : "defaults");
+    }
+    mnt_free_iter(it);
+    mnt_unref_table(tb);
+    return r;
+}
+
+static bool is_root(struct libmnt_fs *fs)
+{
+    return !mnt_fs_is_swaparea(fs) && mnt_fs_streq_target(fs, "/");
+}
+
+static bool root_rw(struct libmnt_fs *fs)
+{
+    /* No "ro" means rw: systemd-remount-fs and "mount -a" apply it to the shared root. */
+    return is_root(fs) && mnt_fs_match_options(fs, "ro") != 1;
+}
+
+static bool remounts(struct libmnt_fs *fs)
+{
+    return mnt_fs_match_options(fs, "remount") == 1;
+}
+
+static bool swap(struct libmnt_fs *fs)
+{
+    return mnt_fs_is_swaparea(fs);
+}
+
+/* Kernel names of disks: the driver (Xen blkfront, virtio, SCSI, NVMe) decides them. */
+static const char *const guest_dependent_names[] = {
+    "/dev/sd", "/dev/vd", "/dev/xvd", "/dev/hd", "/dev/nvme", "/dev/mmcblk",
+};
+
+static bool by_device_name(struct libmnt_fs *fs)
+{
+    const char *src = mnt_fs_get_srcpath(fs);
+    if (!src)
+        return false;
+    for (size_t i = 0; i < sizeof(guest_dependent_names) / sizeof(*guest_dependent_names); i++)
+        if (strncmp(src, guest_dependent_names[i], strlen(guest_dependent_names[i])) == 0)
+            return true;
+    return false;
+}
+
+int check_fstab_root_rw(struct check_ctx *ctx, const struct check *c)
+{
+    return fstab_scan(ctx, c, root_rw);
+}
+
+int check_fstab_remount(struct check_ctx *ctx, const struct check *c)
+{
+    return fstab_scan(ctx, c, remounts);
+}
+
+int check_fstab_swap(struct check_ctx *ctx, const struct check *c)
+{
+    return fstab_scan(ctx, c, swap);
+}
+
+int check_fstab_device_name(struct check_ctx *ctx, const struct check *c)
+{
+    return fstab_scan(ctx, c, by_device_name);
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "image.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmount.h>
+#include <linux/fs.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "blockdev.h"
+#include "log.h"
+#include "rootfs.h"
+
+static int image_size(int fd, unsigned long long *size)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (S_ISREG(st.st_mode)) {
+        *size = (unsigned long long)st.st_size;
+        return 0;
+    }
+    if (S_ISBLK(st.st_mode))
+        return ioctl(fd, BLKGETSIZE64, size) < 0 ? -errno : 0;
+    return -ENOTBLK;
+}
+
+/* The ext superblock, and whether the image holds all of the filesystem. */
+static int probe_ext(struct image *img)
+{
+    int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return log_error_errno(errno, "Cannot open %s: %m", img->path);
+    unsigned long long size = 0;
+    int r = image_size(fd, &size);
+    if (r >= 0)
+        r = ext_sb_read(fd, &img->extsb);
+    close(fd);
+    if (r == -EIO || r == -EINVAL || r == -EUCLEAN)
+        return log_error_errno(r, "%s: the %s superblock is unreadable or corrupt; the image "
+                               "is damaged: check a copy with e2fsck -n", img->path, img->fstype);
+    if (r < 0)
+        return log_error_errno(r, "Cannot read the superblock of %s: %m", img->path);
+    if (img->extsb.size > size)
+        return log_error_errno(EIO, "%s is truncated: its %s filesystem spans %llu bytes, the "
+                               "image has %llu; copy it again from the original",
+                               img->path, img->fstype, (unsigned long long)img->extsb.size, size);
+    img->has_extsb = true;
+    return 0;
+}
+
+int image_probe(struct image *img, const char *path, struct notes *notes)
+{
+    *img = (struct image){.path = path};
+    int r = blockdev_probe_fstype(path, img->fstype, sizeof(img->fstype));
+    if (r == -ENOENT)
+        return log_error_errno(r, "%s: no filesystem found: not a filesystem image, or a "
+                               "corrupt or truncated one", path);
+    if (r == -ENOTUNIQ)
+        return log_error_errno(r, "%s: more than one filesystem signature; see wipefs(8)",
+                               path);
+    if (r < 0)
+        return log_error_errno(r, "Cannot probe %s: %m", path);
+    if (strncmp(img->fstype, "ext", 3) == 0)
+        return probe_ext(img);
+    if (strcmp(img->fstype, "xfs") == 0)
+        return notes_add(notes, "xfs: whether the log is dirty is not checked; run "
+                                "xfs_repair -n on a copy before sharing");
+    return 0;
+}
+
+/* Our mounts must not propagate to the host's namespace, nor theirs to ours. */
+static int enter_private_namespace(const char *path)
+{
+    if (unshare(CLONE_NEWNS) < 0)
+        return log_error_errno(errno, "Cannot create a mount namespace to check %s (needs "
+                               "root): %m", path);
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return log_error_errno(errno, "Cannot make the mount namespace private: %m");
+    return 0;
+}
+
+/* mount(8)-style options: loop, and the flags and data of rootfs_options. */
+static int mount_options(struct image *img, char *opts, size_t n)
+{
+    unsigned long mflags;
+    char data[256];
+    const char *why = NULL;
+    int r = rootfs_options(img->fstype, NULL, false, false, &mflags, data, sizeof(data), &why);
+    if (r == -EOPNOTSUPP)
+        return log_error_errno(r, "%s: %s cannot be mounted without the kernel writing to it "
+                               "(journal replay); not checked", img->path, img->fstype);
+    if (r < 0)
+        return log_error_errno(r, "%s: no safe mount options for %s: %s", img->path,
+                               img->fstype, why ? why : "unknown reason");
+    /* rootfs_options always sets MS_RDONLY for a base; say "ro" so libmount makes the loop
+     * device read-only as well. */
+    snprintf(opts, n, "ro,loop%s%s", *data ? "," : "", data);
+    return (mflags & MS_RDONLY) ? 0 : -EINVAL;
+}
+
+/* The loop device libmount set up must be read-only: defence in depth under the ro mount. */
+static int verify_readonly(struct libmnt_context *cxt, const char *target)
+{
+    struct statvfs sv;
+    if (statvfs(target, &sv) < 0 || !(sv.f_flag & ST_RDONLY))
+        return -EROFS;
+    struct libmnt_fs *fs = mnt_context_get_fs(cxt);
+    const char *dev = fs ? mnt_fs_get_srcpath(fs) : NULL;
+    int fd = dev ? open(dev, O_RDONLY | O_CLOEXEC) : -1;
+    int ro = 0;
+    if (fd >= 0 && ioctl(fd, BLKROGET, &ro) < 0)
+        ro = 0;
+    if (fd >= 0)
+        close(fd);
+    return ro ? 0 : -EROFS;
+}
+
+static int mount_loop(struct image *img, const char *opts)
+{
+    struct libmnt_context *cxt = mnt_new_context();
+    if (!cxt)
+        return log_error_errno(ENOMEM, "Cannot mount %s: out of memory", img->path);
+    /* No utab entry: the mount lives and dies in our private namespace. */
+    mnt_context_disable_mtab(cxt, 1);
+    int r = mnt_context_set_source(cxt, img->path);
+    if (r >= 0)
+        r = mnt_context_set_target(cxt, img->mountpoint);
+    if (r >= 0)
+        r = mnt_context_set_fstype(cxt, img->fstype);
+    if (r >= 0)
+        r = mnt_context_set_options(cxt, opts);
+    if (r >= 0)
+        r = mnt_context_mount(cxt);
+    if (r != 0) {
+        char msg[512] = "";
+        mnt_context_get_excode(cxt, r, msg, sizeof(msg));
+        mnt_free_context(cxt);
+        return log_error_errno(EIO, "Cannot mount %s (%s, %s): %s; a corrupt or truncated "
+                               "image? check a copy with fsck -n", img->path, img->fstype,
+                               opts, *msg ? msg : "mount failed");
+    }
+    r = verify_readonly(cxt, img->mountpoint);
+    mnt_free_context(cxt);
+    if (r < 0) {
+        umount2(img->mountpoint, MNT_DETACH);
+        return log_error_errno(r, "%s: the mount or its loop device is not read-only; "
+                               "refusing to go on", img->path);
+    }
+    return 0;
+}
+
+int image_mount(struct image *img)
+{
+    char opts[320];
+    int r = mount_options(img, opts, sizeof(opts));
+    if (r >= 0)
+        r = enter_private_namespace(img->path);
+    if (r < 0)
+        return r;
+    char tmpl[] = "/tmp/sharedroot-check-base.XXXXXX";
+    if (!mkdtemp(tmpl))
+        return log_error_errno(errno, "Cannot create a mount point in /tmp: %m");
+    img->mountpoint = strdup(tmpl);
+    if (!img->mountpoint) {
+        rmdir(tmpl);
+        return log_error_errno(ENOMEM, "Out of memory");
+    }
+    r = mount_loop(img, opts);
+    if (r < 0) {
+        image_done(img);
+        return r;
+    }
+    int fd = open(img->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        r = log_error_errno(errno, "Cannot open the mounted %s: %m", img->path);
+        image_done(img);
+    }
+    return fd < 0 ? r : fd;
+}
+
+void image_done(struct image *img)
+{
+    if (!img->mountpoint)
+        return;
+    /* Detach even if busy: nothing of ours is left open but the loop must go. */
+    umount2(img->mountpoint, MNT_DETACH);
+    rmdir(img->mountpoint);
+    free(img->mountpoint);
+    img->mountpoint = NULL;
+}

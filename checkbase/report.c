@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "report.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "checks.h"
+
+/* Length of the valid UTF-8 sequence at s, or 0 when s starts an invalid one. Overlong
+ * forms and surrogates are invalid (RFC 3629). */
+static size_t utf8_len(const unsigned char *s)
+{
+    size_t n;
+    unsigned min;
+    if (s[0] < 0x80)
+        return 1;
+    if ((s[0] & 0xE0) == 0xC0)
+        n = 2, min = 0x80;
+    else if ((s[0] & 0xF0) == 0xE0)
+        n = 3, min = 0x800;
+    else if ((s[0] & 0xF8) == 0xF0)
+        n = 4, min = 0x10000;
+    else
+        return 0;
+    unsigned cp = s[0] & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+void json_string(FILE *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    fputc('"', out);
+    while (*p) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            fputs("\\ufffd", out);
+            p++;
+        } else if (*p == '"' || *p == '\\') {
+            fprintf(out, "\\%c", *p++);
+        } else if (*p < 0x20 || *p == 0x7F) {
+            fprintf(out, "\\u%04x", *p++);
+        } else {
+            fwrite(p, 1, n, out);
+            p += n;
+        }
+    }
+    fputc('"', out);
+}
+
+static void json_nullable(FILE *out, const char *s)
+{
+    if (s)
+        json_string(out, s);
+    else
+        fputs("null", out);
+}
+
+/* Text from the image (paths, hostnames, unit names) printed without control bytes. */
+static void put_text(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7F)
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+}
+
+static void text_finding(FILE *out, const struct finding *f)
+{
+    fprintf(out, "%s: %s: ", severity_name(f->check->severity), f->check->id);
+    put_text(out, f->path);
+    fputc('\n', out);
+    if (f->detail) {
+        fputs("  found: ", out);
+        put_text(out, f->detail);
+        fputc('\n', out);
+    }
+    fprintf(out, "  problem: %s\n  fix: %s%s\n\n", f->check->problem, f->check->fix,
+            f->check->apply ? " (--fix does this on a directory)" : "");
+}
+
+static void text_action(FILE *out, const struct action *a)
+{
+    fprintf(out, "%s: %s: ", a->error ? "fix failed" : "fixed", a->check->id);
+    put_text(out, a->path);
+    fputs(": ", out);
+    put_text(out, a->what);
+    fputc('\n', out);
+}
+
+void report_text(FILE *out, const struct report *r)
+{
+    for (size_t i = 0; i < r->actions->n; i++)
+        text_action(out, &r->actions->v[i]);
+    if (r->actions->n)
+        fputc('\n', out);
+    for (size_t i = 0; i < r->findings->n; i++)
+        text_finding(out, &r->findings->v[i]);
+    for (size_t i = 0; i < r->notes->n; i++) {
+        fputs("note: ", out);
+        put_text(out, r->notes->v[i]);
+        fputc('\n', out);
+    }
+    size_t errors = findings_count_errors(r->findings);
+    size_t warnings = r->findings->n - errors;
+    put_text(out, r->target);
+    if (r->findings->n)
+        fprintf(out, ": %zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s", warnings,
+                warnings == 1 ? "" : "s");
+    else
+        fputs(": no findings\n", out);
+}
+
+static void json_finding(FILE *out, const struct finding *f)
+{
+    fputs("{\"id\":", out);
+    json_string(out, f->check->id);
+    fputs(",\"severity\":", out);
+    json_string(out, severity_name(f->check->severity));
+    fputs(",\"path\":", out);
+    json_string(out, f->path);
+    fputs(",\"detail\":", out);
+    json_nullable(out, f->detail);
+    fputs(",\"problem\":", out);
+    json_string(out, f->check->problem);
+    fputs(",\"fix\":", out);
+    json_string(out, f->check->fix);
+    fprintf(out, ",\"autofix\":%s}", f->check->apply ? "true" : "false");
+}
+
+static void json_action(FILE *out, const struct action *a)
+{
+    fputs("{\"id\":", out);
+    json_string(out, a->check->id);
+    fputs(",\"path\":", out);
+    json_string(out, a->path);
+    fprintf(out, ",\"ok\":%s,\"action\":", a->error ? "false" : "true");
+    json_string(out, a->what);
+    fputc('}', out);
+}
+
+void report_json(FILE *out, const struct report *r)
+{
+    fputs("{\"target\":", out);
+    json_string(out, r->target);
+    fputs(",\"kind\":", out);
+    json_string(out, r->kind);
+    fputs(",\"fstype\":", out);
+    json_nullable(out, r->fstype);
+    fputs(",\"findings\":[", out);
+    for (size_t i = 0; i < r->findings->n; i++) {
+        fputs(i ? ",\n" : "\n", out);
+        json_finding(out, &r->findings->v[i]);
+    }
+    fputs("],\"fixed\":[", out);
+    for (size_t i = 0; i < r->actions->n; i++) {
+        fputs(i ? ",\n" : "\n", out);
+        json_action(out, &r->actions->v[i]);
+    }
+    fputs("],\"notes\":[", out);
+    for (size_t i = 0; i < r->notes->n; i++) {
+        fputs(i ? "," : "", out);
+        json_string(out, r->notes->v[i]);
+    }
+    size_t errors = findings_count_errors(r->findings);
+    fprintf(out, "],\"errors\":%zu,\"warnings\":%zu}\n", errors, r->findings->n - errors);
+}

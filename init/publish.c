@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "publish.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "stage.h"
+
+static const char *const mode_names[] = {
+    [MODE_OFF] = "off",
+    [MODE_VOLATILE] = "volatile",
+    [MODE_INSTANCE] = "instance",
+    [MODE_LAYOUT] = "layout",
+};
+
+void state_write_kv(FILE *f, const char *key, const char *value)
+{
+    fprintf(f, "%s=\"", key);
+    for (const char *p = value ? value : ""; *p; p++) {
+        if (*p == '"' || *p == '\\' || *p == '$' || *p == '`')
+            fputc('\\', f);
+        if (*p == '\n')
+            fputs("\\n", f);
+        else
+            fputc(*p, f);
+    }
+    fputs("\"\n", f);
+}
+
+static void write_overlays(FILE *f, struct boot_ctx *ctx)
+{
+    unsigned n = 0;
+    char key[64];
+
+    for (size_t i = 0; i < ctx->layout.n; i++) {
+        const struct layout_entry *e = &ctx->layout.entries[i];
+        const struct layout_entry *part;
+        char store[PATH_MAX];
+
+        if (e->kind != LAYOUT_OVERLAY)
+            continue;
+        part = layout_part_for(&ctx->layout, e->upper);
+        snprintf(store, sizeof store, "%s/reconcile", part ? part->target : SHAREDROOT_INSTANCE);
+#define KV(field, value)                                                                           \
+    snprintf(key, sizeof key, "OVERLAY_%u_" field, n);                                             \
+    state_write_kv(f, key, value)
+        KV("DIR", e->target);
+        KV("LOWER", e->lower);
+        KV("UPPER", e->upper);
+        KV("WORK", e->work);
+        KV("STORE", store);
+#undef KV
+        n++;
+    }
+    fprintf(f, "OVERLAY_COUNT=\"%u\"\n", n);
+}
+
+static void write_parts(FILE *f, struct boot_ctx *ctx)
+{
+    unsigned n = 0;
+    char key[64];
+
+    for (size_t i = 0; i < ctx->layout.n; i++) {
+        const struct layout_entry *e = &ctx->layout.entries[i];
+        if (e->kind != LAYOUT_PART)
+            continue;
+        snprintf(key, sizeof key, "INSTANCE_%u_SOURCE", n);
+        state_write_kv(f, key, e->source);
+        snprintf(key, sizeof key, "INSTANCE_%u_DEVICE", n);
+        state_write_kv(f, key, ctx->part_device[i]);
+        snprintf(key, sizeof key, "INSTANCE_%u_MOUNT", n);
+        state_write_kv(f, key, e->target);
+        n++;
+    }
+    fprintf(f, "INSTANCE_COUNT=\"%u\"\n", n);
+}
+
+static void write_timings(FILE *f, struct boot_ctx *ctx)
+{
+    for (int s = 0; s < _STAGE_MAX; s++) {
+        char key[64];
+        if (s == STAGE_SWITCH)
+            continue; /* still running */
+        snprintf(key, sizeof key, "STAGE_%s_MS", stage_name((enum stage)s));
+        for (char *k = key; *k; k++)
+            *k = *k == '-' ? '_' : (char)((*k >= 'a' && *k <= 'z') ? *k - 32 : *k);
+        fprintf(f, "%s=\"%llu\"\n", key, (unsigned long long)ctx->stage_ms[s]);
+    }
+    fprintf(f, "INITRAMFS_MS=\"%llu\"\n", (unsigned long long)(now_ms() - ctx->t_start));
+}
+
+int publish_state(struct boot_ctx *ctx, const char *path)
+{
+    char tmp[PATH_MAX];
+    FILE *f;
+
+    if (mkdir(SHAREDROOT_RUN, 0755) < 0 && errno != EEXIST)
+        return log_warning_errno(errno, "Failed to create %s: %m", SHAREDROOT_RUN);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    f = fopen(tmp, "we");
+    if (!f)
+        return log_warning_errno(errno, "Failed to write %s: %m", tmp);
+    fprintf(f, "# sharedroot boot state; see sharedroot-init(8)\n");
+    state_write_kv(f, "VERSION", SHAREDROOT_VERSION);
+    state_write_kv(f, "MODE", mode_names[ctx->mode]);
+    state_write_kv(f, "IN_ROOT", ctx->in_root ? "1" : "0");
+    state_write_kv(f, "ROOT_SPEC", ctx->cmd.root);
+    state_write_kv(f, "ROOT_DEVICE", ctx->root_device);
+    state_write_kv(f, "ROOT_FSTYPE", ctx->root_fstype);
+    state_write_kv(f, "BASE", ctx->mode == MODE_OFF ? "" : SHAREDROOT_BASE);
+    state_write_kv(f, "LAYOUT", ctx->layout_path);
+    write_parts(f, ctx);
+    write_overlays(f, ctx);
+    state_write_kv(f, "TMP", ctx->tmp_desc);
+    state_write_kv(f, "SWAP", ctx->swap_desc);
+    write_timings(f, ctx);
+    if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
+        fclose(f);
+        unlink(tmp);
+        return log_warning_errno(errno, "Failed to write %s: %m", tmp);
+    }
+    fclose(f);
+    if (rename(tmp, path) < 0)
+        return log_warning_errno(errno, "Failed to rename %s to %s: %m", tmp, path);
+    return 0;
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "stage-instance.h"
+
+#include <errno.h>
+#include <libmount.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blockdev.h"
+#include "devices.h"
+#include "fsck.h"
+#include "instance.h"
+#include "log.h"
+#include "stage-devices.h"
+
+#define FSCK_TIMEOUT_S 600
+
+static int load_layout_file(struct boot_ctx *ctx, const char *path)
+{
+    char err[1024];
+    int r = layout_parse_file(path, &ctx->layout, err, sizeof err);
+
+    if (r < 0)
+        return log_error_errno(r, "%s", err);
+    snprintf(ctx->layout_path, sizeof ctx->layout_path, "%s", path);
+    ctx->mode = MODE_LAYOUT;
+    log_info("instance layout from %s: %zu entries", path, ctx->layout.n);
+    return 0;
+}
+
+/* sharedroot.layout=PATH is looked up in the initramfs first, then in the base image. */
+static int find_layout(struct boot_ctx *ctx, char *path, size_t n)
+{
+    const char *want = ctx->cmd.layout ? ctx->cmd.layout : LAYOUT_DEFAULT_PATH;
+
+    if (want[0] != '/')
+        return log_error_errno(EINVAL, "sharedroot.layout=%s: give an absolute path", want);
+    if (ctx->cmd.layout && !ctx->in_root && access(want, R_OK) == 0) {
+        snprintf(path, n, "%s", want);
+        return 1;
+    }
+    snprintf(path, n, "%s%s", strcmp(ctx->sysroot, "/") == 0 ? "" : ctx->sysroot, want);
+    if (access(path, R_OK) == 0)
+        return 1;
+    if (ctx->cmd.layout)
+        return log_error_errno(ENOENT, "sharedroot.layout=%s: not found in the initramfs nor "
+                                       "in the base image (%s)", want, path);
+    return 0;
+}
+
+static int choose_layout(struct boot_ctx *ctx)
+{
+    char path[PATH_MAX], err[1024];
+    int r;
+
+    layout_free(&ctx->layout); /* a retry from the emergency shell starts over */
+    if (ctx->cmd.layout && ctx->cmd.instance)
+        return log_error_errno(EINVAL, "both sharedroot.instance= and sharedroot.layout= are "
+                                       "given; use one (the layout file names the instance "
+                                       "partitions itself)");
+    if (!ctx->cmd.instance) {
+        r = find_layout(ctx, path, sizeof path);
+        if (r < 0)
+            return r;
+        if (r > 0)
+            return load_layout_file(ctx, path);
+    }
+    r = layout_from_instance(ctx->cmd.instance, ctx->cmd.overlays, &ctx->layout, err,
+                             sizeof err);
+    if (r < 0)
+        return log_error_errno(r, "%s", err);
+    ctx->mode = ctx->cmd.instance ? MODE_INSTANCE : MODE_VOLATILE;
+    if (ctx->mode == MODE_VOLATILE)
+        log_notice("VOLATILE mode: no sharedroot.instance= and no layout file; the overlays "
+                   "live in memory and every change to %s is lost at shutdown",
+                   ctx->cmd.overlays ? ctx->cmd.overlays : CMDLINE_DEFAULT_OVERLAYS);
+    return 0;
+}
+
+/* The lower dirs are read through this read-only bind; after the switch it is where admins
+ * and overlay-reconcile see the base under the overlays. */
+static int publish_base(struct boot_ctx *ctx)
+{
+    if (mkdir(SHAREDROOT_RUN, 0755) < 0 && errno != EEXIST)
+        return log_error_errno(errno, "Failed to create %s: %m", SHAREDROOT_RUN);
+    if (mkdir(SHAREDROOT_BASE, 0755) < 0 && errno != EEXIST)
+        return log_error_errno(errno, "Failed to create %s: %m", SHAREDROOT_BASE);
+    umount2(SHAREDROOT_BASE, MNT_DETACH); /* from an earlier try, if any */
+    if (mount(ctx->sysroot, SHAREDROOT_BASE, NULL, MS_BIND, NULL) < 0)
+        return log_error_errno(errno, "Failed to bind the base %s on %s: %m", ctx->sysroot,
+                               SHAREDROOT_BASE);
+    if (mount(NULL, SHAREDROOT_BASE, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+              NULL) < 0)
+        return log_error_errno(errno, "Failed to make %s read-only: %m", SHAREDROOT_BASE);
+    return 0;
+}
+
+/* Split "defaults,noatime,data=journal" into mount(2) flags and filesystem data. */
+static int split_options(const char *options, unsigned long *flags, char **data)
+{
+    char *vfs = NULL;
+    int r;
+
+    *flags = 0;
+    *data = NULL;
+    if (!options || !*options)
+        return 0;
+    r = mnt_split_optstr(options, NULL, &vfs, data, 0, 0);
+    if (r == 0 && vfs)
+        r = mnt_optstr_get_flags(vfs, flags, mnt_get_builtin_optmap(MNT_LINUX_MAP));
+    free(vfs);
+    return r < 0 ? -EINVAL : 0;
+}
+
+static void load_fs_module(struct boot_ctx *ctx, const char *fstype)
+{
+    char alias[80];
+
+    snprintf(alias, sizeof alias, "fs-%s", fstype);
+    if (devices_load(ctx->devices, alias) == -ENOENT)
+        devices_load(ctx->devices, fstype);
+}
+
+static int check_fs(const char *what, const char *dev, const char *fstype, int passno)
+{
+    char why[1024];
+    int r;
+
+    if (passno <= 0)
+        return 0;
+    r = fsck_run(dev, fstype, FSCK_TIMEOUT_S, why, sizeof why);
+    if (r == -ENOENT) {
+        log_info("%s: no fsck for %s in the initramfs; mounting %s without a check", what,
+                 fstype, dev);
+        return 0;
+    }
+    if (r < 0)
+        return log_error_errno(r, "%s: %s is not mounted read-write: %s", what, dev,
+                               r == -EUCLEAN ? why : strerror(-r));
+    log_info("%s: fsck of %s (%s) clean", what, dev, fstype);
+    return 0;
+}
+
+int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *spec,
+                          const char *fstype, const char *options, int passno,
+                          const char *target, char *dev, size_t dev_size)
+{
+    char type[64];
+    unsigned long flags;
+    char *data = NULL;
+    int r;
+
+    r = devices_wait_for_spec(ctx, what, spec, dev, dev_size);
+    if (r < 0)
+        return r;
+    if (fstype && *fstype && strcmp(fstype, "auto") != 0) {
+        snprintf(type, sizeof type, "%s", fstype);
+    } else {
+        r = blockdev_probe_fstype(dev, type, sizeof type);
+        if (r == -ENOENT)
+            return log_error_errno(r, "%s=%s: %s holds no filesystem. sharedroot never creates "
+                                      "one: make it from the host, e.g. mkfs.ext4 -L instance "
+                                      "%s (that erases the disk)", what, spec, dev, dev);
+        if (r < 0)
+            return log_error_errno(r, "%s=%s: cannot probe %s: %m", what, spec, dev);
+    }
+    r = check_fs(what, dev, type, passno);
+    if (r < 0)
+        return r;
+    if (split_options(options, &flags, &data) < 0)
+        return log_error_errno(EINVAL, "%s: mount options '%s' cannot be parsed", what, options);
+    flags &= ~(unsigned long)MS_RDONLY;
+    load_fs_module(ctx, type);
+    if (mkdir(target, 0700) < 0 && errno != EEXIST)
+        r = log_error_errno(errno, "Failed to create %s: %m", target);
+    else if (mount(dev, target, type, flags | MS_NOSUID | MS_NODEV, data) < 0)
+        r = log_error_errno(errno, "%s=%s: mounting %s (%s) read-write on %s failed: %m; if "
+                                   "the filesystem is damaged, run fsck on it from the "
+                                   "emergency shell and leave the shell to retry",
+                            what, spec, dev, type, target);
+    free(data);
+    if (r == 0)
+        log_info("%s: %s (%s) mounted read-write at %s", what, dev, type, target);
+    return r;
+}
+
+static bool holds_an_upper(const struct layout *l, const struct layout_entry *part)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->entries[i].kind == LAYOUT_OVERLAY && layout_part_for(l, l->entries[i].upper) == part)
+            return true;
+    return false;
+}
+
+/* Mounted: now check it can hold overlay uppers (before writing anything) and claim it. */
+static int claim_part(struct boot_ctx *ctx, const struct layout_entry *e, const char *what)
+{
+    char why[1024];
+    int r;
+
+    if (holds_an_upper(&ctx->layout, e)) {
+        r = instance_check_upper_fs(e->target, why, sizeof why);
+        if (r < 0)
+            return umount(e->target), log_error_errno(r, "%s: %s; nothing was written", what, why);
+    }
+    r = instance_claim(e->target, why, sizeof why);
+    if (r < 0)
+        return umount(e->target), log_error_errno(r, "%s: %s", what, why);
+    if (r == 1)
+        log_notice("%s: empty filesystem at %s is now sharedroot instance storage", what,
+                   e->target);
+    chmod(e->target, 0700);
+    if (instance_is_full(e->target))
+        log_warning("%s: the filesystem at %s is full: writes to the overlaid directories will "
+                    "fail until space is freed", what, e->target);
+    return 0;
+}
+
+static int prepare_part(struct boot_ctx *ctx, size_t i)
+{
+    const struct layout_entry *e = &ctx->layout.entries[i];
+    char what[PATH_MAX + 64];
+    int r;
+
+    if (ctx->mode == MODE_LAYOUT)
+        snprintf(what, sizeof what, "layout %s entry %d (%s)", ctx->layout_path, e->line,
+                 e->target);
+    else
+        snprintf(what, sizeof what, "sharedroot.instance");
+    if (strcmp(e->source, "tmpfs") == 0) {
+        if (mkdir(e->target, 0700) < 0 && errno != EEXIST)
+            return log_error_errno(errno, "Failed to create %s: %m", e->target);
+        if (mount("tmpfs", e->target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+            return log_error_errno(errno, "Failed to mount tmpfs on %s: %m", e->target);
+        snprintf(ctx->part_device[i], sizeof ctx->part_device[i], "tmpfs");
+    } else {
+        r = mount_instance_device(ctx, what, e->source, e->fstype, e->options, e->passno,
+                                  e->target, ctx->part_device[i], sizeof ctx->part_device[i]);
+        if (r < 0)
+            return r;
+    }
+    return claim_part(ctx, e, what);
+}
+
+int stage_instance(struct boot_ctx *ctx)
+{
+    int r;
+
+    if (ctx->cmd.off) {
+        ctx->mode = MODE_OFF;
+        log_info("sharedroot=off: no instance layer");
+        return 0;
+    }
+    r = choose_layout(ctx);
+    if (r < 0)
+        return r;
+    r = publish_base(ctx);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < ctx->layout.n; i++) {
+        if (ctx->layout.entries[i].kind != LAYOUT_PART)
+            continue;
+        r = prepare_part(ctx, i);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "stage-overlay.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "instance.h"
+#include "log.h"
+#include "overlay.h"
+
+/* Upper and work dirs are created inside their instance partition, never through a symlink
+ * the guest may have planted there. */
+static int make_dir_on_part(struct boot_ctx *ctx, const char *dir)
+{
+    const struct layout_entry *part = layout_part_for(&ctx->layout, dir);
+    size_t n;
+    int r;
+
+    if (!part)
+        return log_error_errno(EINVAL, "%s is not on an instance partition", dir);
+    n = strlen(part->target);
+    if (dir[n] == 0)
+        return 0;
+    r = instance_mkdirs(part->target, dir + n + 1, 0755);
+    if (r < 0)
+        return log_error_errno(r, "Failed to create %s on the instance storage: %m%s", dir,
+                               r == -ELOOP ? " (a symlink is in the way)" :
+                               r == -ENOSPC ? " (the instance filesystem is full)" : "");
+    return 0;
+}
+
+static int mount_one(struct boot_ctx *ctx, const struct layout_entry *e)
+{
+    char target[PATH_MAX], why[8192];
+    int r;
+
+    r = make_dir_on_part(ctx, e->upper);
+    if (r == 0)
+        r = make_dir_on_part(ctx, e->work);
+    if (r < 0)
+        return r;
+    snprintf(target, sizeof target, "%s%s", strcmp(ctx->sysroot, "/") == 0 ? "" : ctx->sysroot,
+             e->target);
+    r = overlay_mount(target, e->lower, e->upper, e->work, e->options, why, sizeof why);
+    if (r < 0)
+        return log_error_errno(r, "overlay %s: %s", e->target, why);
+    log_info("overlay %s: lower %s, upper %s", e->target, e->lower, e->upper);
+    return 0;
+}
+
+int stage_overlay(struct boot_ctx *ctx)
+{
+    unsigned n = 0;
+
+    if (ctx->mode == MODE_OFF)
+        return 0;
+    for (size_t i = 0; i < ctx->layout.n; i++) {
+        if (ctx->layout.entries[i].kind != LAYOUT_OVERLAY)
+            continue;
+        int r = mount_one(ctx, &ctx->layout.entries[i]);
+        if (r < 0)
+            return r;
+        n++;
+    }
+    log_info("%u overlays mounted (%s)", n,
+             ctx->mode == MODE_VOLATILE ? "volatile: changes are lost at shutdown" : "persistent");
+    return 0;
+}

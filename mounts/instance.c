@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "instance.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+/* d_type: overlayfs refuses an upper whose readdir cannot say what an entry is (xfs made
+ * with ftype=0). The "." entry answers that without writing anything. */
+static int check_d_type(const char *dir, char *why, size_t n)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int r = -EOPNOTSUPP;
+
+    if (!d) {
+        snprintf(why, n, "cannot read %s: %s", dir, strerror(errno));
+        return -errno;
+    }
+    while ((e = readdir(d)))
+        if (e->d_type != DT_UNKNOWN) {
+            r = 0;
+            break;
+        }
+    closedir(d);
+    if (r < 0)
+        snprintf(why, n, "the filesystem at %s does not report file types in directories "
+                         "(d_type; e.g. xfs made with ftype=0), which overlayfs needs for an "
+                         "upper dir; recreate it with d_type support (mkfs.xfs -n ftype=1, or "
+                         "ext4)", dir);
+    return r;
+}
+
+/* trusted.* xattrs: whiteouts and opaque dirs are stored in them. Reading an absent one gives
+ * ENODATA where xattrs work and EOPNOTSUPP where they do not (vfat). */
+static int check_xattrs(const char *dir, char *why, size_t n)
+{
+    char v[8];
+
+    if (getxattr(dir, "trusted.overlay.opaque", v, sizeof v) >= 0 || errno == ENODATA ||
+        errno == ERANGE)
+        return 0;
+    if (errno == EOPNOTSUPP || errno == ENOTSUP) {
+        snprintf(why, n, "the filesystem at %s does not support trusted.* extended attributes, "
+                         "which overlayfs needs for an upper dir (whiteouts, opaque dirs); use "
+                         "ext4 or xfs for instance storage", dir);
+        return -EOPNOTSUPP;
+    }
+    snprintf(why, n, "cannot check extended attributes on %s: %s", dir, strerror(errno));
+    return -errno;
+}
+
+int instance_check_upper_fs(const char *dir, char *why, size_t n)
+{
+    int r = check_d_type(dir, why, n);
+    return r < 0 ? r : check_xattrs(dir, why, n);
+}
+
+static bool dir_is_empty(int parent, const char *name)
+{
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d;
+    struct dirent *e;
+    bool empty = true;
+
+    if (fd < 0)
+        return false;
+    d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return false;
+    }
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            empty = false;
+            break;
+        }
+    closedir(d);
+    return empty;
+}
+
+static int write_marker(int dfd)
+{
+    static const char text[] = "sharedroot instance storage, version 1\n"
+                               "Created by sharedroot-init. Holds this guest's own overlay "
+                               "upper dirs, /tmp and state.\n";
+    int fd = openat(dfd, INSTANCE_MARKER ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+                                                     O_NOFOLLOW, 0644);
+    int r = 0;
+
+    if (fd < 0)
+        return -errno;
+    if (write(fd, text, sizeof text - 1) != (ssize_t)(sizeof text - 1) || fsync(fd) < 0)
+        r = errno ? -errno : -EIO;
+    close(fd);
+    if (r == 0 && renameat(dfd, INSTANCE_MARKER ".tmp", dfd, INSTANCE_MARKER) < 0)
+        r = -errno;
+    if (r < 0)
+        unlinkat(dfd, INSTANCE_MARKER ".tmp", 0);
+    else
+        fsync(dfd);
+    return r;
+}
+
+int instance_claim(const char *dir, char *why, size_t n)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    DIR *d;
+    struct dirent *e;
+    int r = 1;
+
+    if (dfd < 0) {
+        snprintf(why, n, "cannot open %s: %s", dir, strerror(errno));
+        return -errno;
+    }
+    if (fstatat(dfd, INSTANCE_MARKER, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+        close(dfd);
+        return 0;
+    }
+    d = fdopendir(dup(dfd));
+    if (!d) {
+        close(dfd);
+        return -ENOMEM;
+    }
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (strcmp(e->d_name, "lost+found") == 0 && dir_is_empty(dfd, e->d_name))
+            continue;
+        snprintf(why, n, "the filesystem at %s is not empty (it has '%.200s') and has no %s "
+                         "marker: it is not sharedroot instance storage, so it is left "
+                         "untouched. Attach the right disk, or, if this disk is meant for this "
+                         "guest, create the marker from a shell: touch %s/%s",
+                 dir, e->d_name, INSTANCE_MARKER, dir, INSTANCE_MARKER);
+        r = -ENOTEMPTY;
+        break;
+    }
+    closedir(d);
+    if (r == 1) {
+        int w = write_marker(dfd);
+        if (w < 0) {
+            snprintf(why, n, "cannot write %s/%s: %s", dir, INSTANCE_MARKER, strerror(-w));
+            r = w;
+        }
+    }
+    close(dfd);
+    return r;
+}
+
+int instance_mkdirs(const char *base, const char *rel, unsigned mode)
+{
+    char buf[4096];
+    int fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int r = 0;
+
+    if (fd < 0)
+        return -errno;
+    if (strlen(rel) >= sizeof buf) {
+        close(fd);
+        return -ENAMETOOLONG;
+    }
+    strcpy(buf, rel);
+    for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        int next;
+        if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0) {
+            r = -EINVAL;
+            break;
+        }
+        if (mkdirat(fd, c, mode) < 0 && errno != EEXIST) {
+            r = -errno;
+            break;
+        }
+        next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0) {
+            r = errno == ENOTDIR ? -ELOOP : -errno;
+            break;
+        }
+        close(fd);
+        fd = next;
+    }
+    close(fd);
+    return r;
+}
+
+bool instance_is_full(const char *dir)
+{
+    struct statvfs sv;
+    if (statvfs(dir, &sv) < 0)
+        return false;
+    return sv.f_bavail == 0 || (sv.f_files > 0 && sv.f_favail == 0);
+}

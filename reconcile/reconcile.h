@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The reconcile engine: compares an overlay's upper dir (the host's copies, whiteouts and
+ * opaque dirs) with its lower dir (the base now) and the merge base (what the base had when
+ * the host made its copy), gives every upper path exactly one outcome, and applies the safe
+ * ones. Linked by overlay-reconcile and by sharedroot-init (stage "reconcile"), so nothing
+ * here prints or exits: functions return 0 or a negative errno, and results live in the
+ * structures below. See docs/overlay-reconcile.8 for the outcomes, store layout and JSON.
+ *
+ * The boot calls, per overlay, before mounting it:
+ *
+ *     struct rc_record_result rec;
+ *     rc_record(lower, store, &rec);              // a stat walk when the base is unchanged
+ *     struct rc_overlay ov = {.name = "/etc", .lower = lower, .upper = upper, .store = store};
+ *     struct rc_report *rep;
+ *     rc_reconcile(&ov, RC_POLICY_SAFE, &opts, &rep);   // resume, classify, apply
+ *     rc_report_save_json(&rep, 1, "/run/sharedroot/reconcile.json");
+ *     rc_report_summary(rep, buf, sizeof buf);   // the console line
+ *     rc_report_free(rep);
+ *
+ * Recording comes first on purpose: the merge base of an upper path is the newest recorded
+ * base older than the path's ctime, so files the apply writes must be newer than the record
+ * of the base they were merged with.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Outcomes: the names (rc_outcome_name) are the interface, in text and JSON. */
+enum rc_outcome {
+    RC_HOST_ONLY,       /* no lower: the host's own file */
+    RC_UNCHANGED,       /* base unchanged since the merge base: the host's version stands */
+    RC_REDUNDANT,       /* upper equals lower (content and metadata): a copy that only hides */
+    RC_BASE_UPDATED,    /* upper content equals the merge base, lower differs: take the base */
+    RC_MERGED,          /* all three differ, the three-way line merge is clean */
+    RC_CONFLICT,        /* all three differ and there is no clean merge */
+    RC_DELETED_BY_HOST, /* whiteout or opaque dir while the base changed the path */
+    RC_DELETED_IN_BASE, /* the host still overrides a path the base dropped */
+    RC_METADATA_ONLY,   /* mode/owner/xattrs differ, content equal */
+    RC_TYPE_CHANGED,    /* file/dir/symlink/special differ between upper and lower */
+    RC_UNKNOWN_BASE,    /* upper and lower differ and no merge base is recorded */
+    RC_OUTCOME_COUNT
+};
+
+/* What one version of a path is. A whiteout is char 0/0, or a zero-size file carrying the
+ * overlay.whiteout xattr in a dir marked overlay.opaque="x". */
+enum rc_kind {
+    RC_ABSENT,
+    RC_FILE,
+    RC_DIR,
+    RC_SYMLINK,
+    RC_FIFO,
+    RC_CHARDEV,
+    RC_BLOCKDEV,
+    RC_SOCKET,
+    RC_WHITEOUT,
+    RC_KIND_COUNT
+};
+
+enum rc_policy {
+    RC_POLICY_REPORT, /* change nothing */
+    RC_POLICY_SAFE,   /* drop redundant copies, take base updates the host never changed */
+    RC_POLICY_MERGE,  /* safe + write clean three-way merges into the upper */
+};
+
+/* What apply does (or would do) to an upper path. */
+enum rc_action {
+    RC_ACT_NONE,
+    RC_ACT_REMOVE,  /* back up, then remove the upper copy: the base shows through */
+    RC_ACT_REPLACE, /* back up, then write new content keeping the host's mode/owner/xattrs */
+};
+
+#define RC_HASH_HEX 65 /* 64 hex digits of SHA-256 + NUL */
+
+struct rc_version {
+    enum rc_kind kind;
+    bool opaque;     /* dir: overlay.opaque="y" (hides the lower dir) */
+    bool xwhiteouts; /* dir: overlay.opaque="x" (may hold xattr whiteouts) */
+    mode_t mode;     /* permission bits (07777) */
+    uid_t uid;
+    gid_t gid;
+    dev_t rdev;
+    uint64_t size;
+    int64_t ctime_sec;
+    long ctime_nsec;
+    bool have_hash;
+    unsigned char hash[32]; /* file: data; symlink: target; special: type and rdev */
+    unsigned char meta[32]; /* xattrs other than trusted.* and *.overlay.* */
+};
+
+struct rc_entry {
+    char *path; /* relative to the overlaid dir, raw bytes, no leading slash */
+    enum rc_outcome outcome;
+    struct rc_version upper, lower, base;
+    bool base_known; /* a merge base was available for this path */
+    enum rc_action action;   /* what the policy does (RC_ACT_NONE in report mode) */
+    int applied;             /* 1 done, 0 not attempted, negative errno: failed */
+    char *base_object;       /* conflict: store path of the new base version */
+    char *conflict_object;   /* conflict: store path of the version with conflict markers */
+    char *backup;            /* store path of the backup made before the action */
+    char *note;              /* why, for a human (may be NULL) */
+};
+
+struct rc_report {
+    char *name; /* the overlaid dir ("/etc"), or the upper path */
+    char *lower, *upper, *store, *merge_base_dir;
+    enum rc_policy policy;
+    struct rc_entry *entries; /* sorted by the order of the walk (names sorted per dir) */
+    size_t n_entries, cap_entries;
+    size_t counts[RC_OUTCOME_COUNT];
+    bool journal_resumed; /* an interrupted apply was completed first */
+    bool journal_pending; /* report mode found an interrupted apply (run --apply) */
+    char *run_id;         /* apply: the backups/ subdir of this run */
+    int error;            /* 0, or the negative errno that stopped the overlay */
+    char *error_text;     /* what failed, for a human */
+};
+
+struct rc_options {
+    bool userxattr;         /* read only user.overlay.* markers (a userxattr mount); without it
+                               trusted.overlay.* is read too and CAP_SYS_ADMIN is required */
+    unsigned max_depth;     /* deepest dir level walked; 0 = 4096 */
+    uint64_t max_merge_size; /* largest file given a line merge; 0 = 64 MiB */
+    /* Test hook: called at each crash-safe step of an apply with a running step number
+     * (1, 2, ...); overlay-reconcile _exits there when SHAREDROOT_RECONCILE_CRASH_AT=N. */
+    void (*step_hook)(void *userdata, unsigned step);
+    void *step_userdata;
+};
+
+struct rc_overlay {
+    const char *name;           /* label, e.g. "/etc" (NULL: the upper path) */
+    const char *lower;          /* the base dir now */
+    const char *upper;          /* the host's upper dir */
+    const char *store;          /* the record store (NULL: none) */
+    const char *merge_base_dir; /* merge base from a dir instead of the store (NULL: none) */
+};
+
+struct rc_record_result {
+    char fingerprint[RC_HASH_HEX];
+    bool skipped;          /* unchanged base: only a stat walk was done */
+    bool reused;           /* the base was recorded before (a rollback): history only */
+    size_t entries;        /* paths in the base */
+    size_t objects_added;  /* new objects written (deduplicated) */
+};
+
+const char *rc_outcome_name(enum rc_outcome o);
+/* RC_OUTCOME_COUNT when name is not an outcome. */
+enum rc_outcome rc_outcome_from_name(const char *name);
+/* Everything except host-only, unchanged and metadata-only needs attention (exit 1). */
+bool rc_outcome_needs_attention(enum rc_outcome o);
+const char *rc_kind_name(enum rc_kind k);
+const char *rc_policy_name(enum rc_policy p);
+/* -EINVAL for anything but "report", "safe", "merge". */
+int rc_policy_from_name(const char *name, enum rc_policy *out);
+const char *rc_action_name(enum rc_action a);
+
+/* The fingerprint of a base dir: SHA-256 over a stat walk (paths, types, modes, owners,
+ * sizes, mtimes, ctimes, inode numbers, symlink targets). No file is read. */
+int rc_fingerprint(const char *lower, char out[RC_HASH_HEX]);
+
+/* Record the base dir lower into store (created if missing): when the fingerprint equals
+ * the newest recorded one nothing is written; when a snapshot with that fingerprint exists
+ * only the history grows; else every file is hashed and copied into objects/ (deduplicated)
+ * and a snapshot written. */
+int rc_record(const char *lower, const char *store, struct rc_record_result *res);
+
+/* -EPERM when markers in trusted.* cannot be read (no CAP_SYS_ADMIN) and opts->userxattr is
+ * not set. */
+int rc_check_privileges(const struct rc_options *opts);
+
+/* Classify every path of ov->upper. *out is set (also on most errors, with ->error set) and
+ * must be freed with rc_report_free. Writes nothing. */
+int rc_classify(const struct rc_overlay *ov, const struct rc_options *opts,
+                struct rc_report **out);
+
+/* Apply policy to a classified report: actions are planned into a journal in the store, each
+ * replaced or removed host file is backed up to store/backups/<run>/ first, every write is
+ * temp file + fsync + rename. Needs ov->store. -EBUSY when the upper is the upperdir of a
+ * mounted overlay; -EAGAIN when an interrupted apply is pending (call rc_resume). Per-entry
+ * failures are in entry->applied; the return is the first of them. */
+int rc_apply(struct rc_report *rep, enum rc_policy policy, const struct rc_options *opts);
+
+/* Finish an interrupted apply recorded in the store's journal. 0 when there was none, 1 when
+ * one was completed, negative errno on failure (the journal is kept for the next run). */
+int rc_resume(const char *upper, const char *store, const struct rc_options *opts);
+
+/* rc_resume + rc_classify + rc_apply (skipped for RC_POLICY_REPORT). */
+int rc_reconcile(const struct rc_overlay *ov, enum rc_policy policy,
+                 const struct rc_options *opts, struct rc_report **out);
+
+/* 1 when dir is the upperdir= of an overlay in mountinfo (NULL: /proc/self/mountinfo),
+ * 0 when not, negative errno when it cannot be told. */
+int rc_upper_in_use(const char *dir, const char *mountinfo);
+
+/* Whether anything in the report needs attention (see rc_outcome_needs_attention), or the
+ * report carries an error. */
+bool rc_report_needs_attention(const struct rc_report *rep);
+/* One line: "/etc: 3 redundant, 1 conflict, ... (applied 4)". */
+void rc_report_summary(const struct rc_report *rep, char *buf, size_t size);
+/* JSON of n reports (schema in overlay-reconcile.8). */
+int rc_report_write_json(FILE *f, struct rc_report *const *reps, size_t n);
+/* Same, to path through a temp file + fsync + rename. */
+int rc_report_save_json(struct rc_report *const *reps, size_t n, const char *path);
+/* Human text, grouped by outcome; with diff, a unified diff of what apply would change. */
+int rc_report_write_text(FILE *f, const struct rc_report *rep, bool diff);
+void rc_report_free(struct rc_report *rep);

@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "fsio.h"
+#include "hash.h"
+#include "walk.h"
+
+#define MANIFEST_MAGIC "sharedroot-reconcile-snapshot 1\n"
+#define MAX_STORE_FILE (256u << 20) /* manifests and history are text of bounded size */
+
+static const char kind_chars[RC_KIND_COUNT] = {
+    [RC_ABSENT] = '-', [RC_FILE] = 'f',     [RC_DIR] = 'd',      [RC_SYMLINK] = 'l',
+    [RC_FIFO] = 'p',   [RC_CHARDEV] = 'c',  [RC_BLOCKDEV] = 'b', [RC_SOCKET] = 's',
+    [RC_WHITEOUT] = 'w',
+};
+
+int rc_store_open(const char *path, bool create, struct rc_store **out)
+{
+    _cleanup_close_ int dfd = create ? rc_mkdirs_path(path, 0700)
+                                     : open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return create ? dfd : -errno;
+    static const char *const subdirs[] = {"objects", "snapshots", "backups", "tmp"};
+    for (size_t i = 0; create && i < sizeof subdirs / sizeof *subdirs; i++)
+        if (mkdirat(dfd, subdirs[i], 0700) < 0 && errno != EEXIST)
+            return -errno;
+    struct rc_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    s->dfd = rc_take_fd(&dfd);
+    *out = s;
+    return 0;
+}
+
+void rc_manifest_free(struct rc_manifest *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n; i++)
+        free(m->e[i].path);
+    free(m->e);
+    free(m);
+}
+
+void rc_store_free(struct rc_store *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nloaded; i++)
+        rc_manifest_free(s->loaded[i]);
+    free(s->loaded);
+    free(s->hist);
+    if (s->dfd >= 0)
+        close(s->dfd);
+    free(s);
+}
+
+/* Read a small store file (history, a manifest) into a string. */
+static int read_store_file(struct rc_store *s, const char *name, struct rc_buf *out)
+{
+    _cleanup_close_ int fd = rc_open_beneath(s->dfd, name, O_RDONLY);
+    if (fd < 0)
+        return fd;
+    return rc_read_all(fd, MAX_STORE_FILE, out);
+}
+
+static int parse_history_line(char *line, struct rc_history_entry *h)
+{
+    char fp[RC_HASH_HEX];
+    long long sec;
+    long nsec;
+    unsigned char bin[32];
+    if (sscanf(line, "%lld.%ld %64s", &sec, &nsec, fp) != 3 || rc_unhex(fp, bin, 32) < 0)
+        return -EINVAL;
+    h->sec = sec;
+    h->nsec = nsec;
+    memcpy(h->fingerprint, fp, RC_HASH_HEX);
+    return 0;
+}
+
+/* Lines that do not parse are skipped: a torn last line must not lose the rest. */
+static int load_history(struct rc_store *s)
+{
+    struct rc_buf b = {0};
+    int r = read_store_file(s, "history", &b);
+    free(s->hist);
+    s->hist = NULL;
+    s->nhist = 0;
+    if (r == -ENOENT) {
+        rc_buf_done(&b);
+        return 0;
+    }
+    char *save = NULL;
+    for (char *l = r >= 0 ? strtok_r(b.data, "\n", &save) : NULL; l;
+         l = strtok_r(NULL, "\n", &save)) {
+        struct rc_history_entry h, *nh;
+        if (parse_history_line(l, &h) < 0)
+            continue;
+        if (!(nh = realloc(s->hist, (s->nhist + 1) * sizeof *nh))) {
+            r = -ENOMEM;
+            break;
+        }
+        s->hist = nh;
+        s->hist[s->nhist++] = h;
+    }
+    rc_buf_done(&b);
+    return r < 0 ? r : 0;
+}
+
+static int append_history(struct rc_store *s, const struct timespec *t, const char *fp)
+{
+    struct rc_buf b = {0};
+    int r = read_store_file(s, "history", &b);
+    if (r == -ENOENT)
+        r = rc_buf_grow(&b, 0);
+    if (r >= 0)
+        r = rc_buf_printf(&b, "%lld.%09ld %s\n", (long long)t->tv_sec, t->tv_nsec, fp);
+    if (r >= 0)
+        r = rc_write_atomic(s->dfd, "history", b.data, b.len, 0600);
+    rc_buf_done(&b);
+    return r < 0 ? r : load_history(s);
+}
+
+int rc_manifest_format(const struct rc_manifest *m, struct rc_buf *out)
+{
+    int r = rc_buf_adds(out, MANIFEST_MAGIC);
+    for (size_t i = 0; r >= 0 && i < m->n; i++) {
+        const struct rc_version *v = &m->e[i].v;
+        char hash[RC_HASH_HEX] = "-", meta[RC_HASH_HEX];
+        if (v->have_hash)
+            rc_hex(v->hash, 32, hash);
+        rc_hex(v->meta, 32, meta);
+        r = rc_buf_printf(out, "%c %o %u %u %" PRIu64 " %" PRIu64 " %s %s ", kind_chars[v->kind],
+                          (unsigned)v->mode, (unsigned)v->uid, (unsigned)v->gid,
+                          (uint64_t)v->rdev, v->size, hash, meta);
+        if (r >= 0)
+            r = rc_escape_c(out, m->e[i].path);
+        if (r >= 0)
+            r = rc_buf_adds(out, "\n");
+    }
+    return r;
+}
+
+static int kind_from_char(char c)
+{
+    for (int k = RC_FILE; k < RC_KIND_COUNT; k++)
+        if (kind_chars[k] == c)
+            return k;
+    return -EINVAL;
+}
+
+static int manifest_add(struct rc_manifest *m, char *path, const struct rc_version *v)
+{
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        struct rc_manifest_entry *ne = realloc(m->e, cap * sizeof *ne);
+        if (!ne)
+            return -ENOMEM;
+        m->e = ne;
+        m->cap = cap;
+    }
+    m->e[m->n++] = (struct rc_manifest_entry){.path = path, .v = *v};
+    return 0;
+}
+
+static int parse_manifest_line(char *line, struct rc_manifest *m)
+{
+    char kc, hash[RC_HASH_HEX], meta[RC_HASH_HEX];
+    unsigned mode, uid, gid;
+    uint64_t rdev, size;
+    int off = 0;
+    if (sscanf(line, "%c %o %u %u %" SCNu64 " %" SCNu64 " %64s %64s %n", &kc, &mode, &uid, &gid,
+               &rdev, &size, hash, meta, &off) != 8 || off == 0)
+        return -EINVAL;
+    int k = kind_from_char(kc);
+    struct rc_version v = {.kind = (enum rc_kind)k, .mode = mode, .uid = uid, .gid = gid,
+                           .rdev = (dev_t)rdev, .size = size};
+    if (k < 0 || rc_unhex(meta, v.meta, 32) < 0)
+        return -EINVAL;
+    v.have_hash = strcmp(hash, "-") != 0;
+    if (v.have_hash && rc_unhex(hash, v.hash, 32) < 0)
+        return -EINVAL;
+    struct rc_buf p = {0};
+    int r = rc_unescape_c(line + off, &p);
+    if (r >= 0 && !rc_path_is_safe(p.data))
+        r = -EINVAL;
+    if (r >= 0)
+        r = manifest_add(m, p.data, &v);
+    if (r < 0)
+        rc_buf_done(&p);
+    return r;
+}
+
+static int cmp_entries(const void *a, const void *b)
+{
+    return strcmp(((const struct rc_manifest_entry *)a)->path,
+                  ((const struct rc_manifest_entry *)b)->path);
+}
+
+int rc_manifest_parse(const char *text, struct rc_manifest **out)
+{
+    if (strncmp(text, MANIFEST_MAGIC, strlen(MANIFEST_MAGIC)) != 0)
+        return -EBADMSG;
+    _cleanup_free_ char *copy = strdup(text + strlen(MANIFEST_MAGIC));
+    struct rc_manifest *m = calloc(1, sizeof *m);
+    int r = copy && m ? 0 : -ENOMEM;
+    char *save = NULL;
+    for (char *l = r >= 0 ? strtok_r(copy, "\n", &save) : NULL; l && r >= 0;
+         l = strtok_r(NULL, "\n", &save))
+        r = parse_manifest_line(l, m);
+    if (r < 0) {
+        rc_manifest_free(m);
+        return r == -EINVAL ? -EBADMSG : r;
+    }
+    if (m->n)
+        qsort(m->e, m->n, sizeof *m->e, cmp_entries);
+    *out = m;
+    return 0;
+}
+
+static int load_snapshot(struct rc_store *s, const char *fp, const struct rc_manifest **out)
+{
+    for (size_t i = 0; i < s->nloaded; i++)
+        if (strcmp(s->loaded[i]->fingerprint, fp) == 0) {
+            *out = s->loaded[i];
+            return 0;
+        }
+    _cleanup_free_ char *name = rc_path_join("snapshots", fp);
+    struct rc_buf b = {0};
+    int r = name ? read_store_file(s, name, &b) : -ENOMEM;
+    struct rc_manifest *m = NULL;
+    if (r >= 0)
+        r = rc_manifest_parse(b.data, &m);
+    rc_buf_done(&b);
+    struct rc_manifest **nl = r >= 0 ? realloc(s->loaded, (s->nloaded + 1) * sizeof *nl) : NULL;
+    if (r >= 0 && !nl)
+        r = -ENOMEM;
+    if (r < 0) {
+        rc_manifest_free(m);
+        return r;
+    }
+    memcpy(m->fingerprint, fp, RC_HASH_HEX);
+    s->loaded = nl;
+    s->loaded[s->nloaded++] = m;
+    *out = m;
+    return 0;
+}
+
+int rc_store_snapshot_at(struct rc_store *s, int64_t sec, long nsec,
+                         const struct rc_manifest **out)
+{
+    *out = NULL;
+    if (!s->hist) {
+        int r = load_history(s);
+        if (r < 0)
+            return r;
+    }
+    /* The newest recording not after the time; by timestamp, not by line order, in case
+     * the clock was set back between boots. */
+    const struct rc_history_entry *best = NULL;
+    for (size_t i = 0; i < s->nhist; i++) {
+        const struct rc_history_entry *h = &s->hist[i];
+        bool not_after = h->sec < sec || (h->sec == sec && h->nsec <= nsec);
+        bool newer = !best || h->sec > best->sec || (h->sec == best->sec && h->nsec >= best->nsec);
+        if (not_after && newer)
+            best = h;
+    }
+    return best ? load_snapshot(s, best->fingerprint, out) : 0;
+}
+
+void rc_store_object_name(const unsigned char hash[32], char out[80])
+{
+    char hex[RC_HASH_HEX];
+    rc_hex(hash, 32, hex);
+    snprintf(out, 80, "objects/%.2s/%s", hex, hex + 2);
+}
+
+int rc_store_open_object(struct rc_store *s, const unsigned char hash[32])
+{
+    char name[80];
+    rc_store_object_name(hash, name);
+    return rc_open_beneath(s->dfd, name, O_RDONLY);
+}
+
+static bool object_exists(struct rc_store *s, const unsigned char hash[32])
+{
+    char name[80];
+    struct stat st;
+    rc_store_object_name(hash, name);
+    return fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Write what fd holds to tmp/, fsync, then rename to its object name. */
+static int write_object(struct rc_store *s, int fd, const unsigned char hash[32])
+{
+    char tmp[64], name[80];
+    snprintf(tmp, sizeof tmp, "tmp/obj.%d.%u", (int)getpid(), s->tmp_counter++);
+    rc_store_object_name(hash, name);
+    (void)unlinkat(s->dfd, tmp, 0);
+    _cleanup_close_ int out =
+        openat(s->dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+    if (out < 0)
+        return -errno;
+    int r = lseek(fd, 0, SEEK_SET) < 0 ? -errno : rc_copy_fd(fd, out);
+    if (r >= 0 && fsync(out) < 0)
+        r = -errno;
+    name[10] = 0; /* "objects/ab" */
+    if (r >= 0 && mkdirat(s->dfd, name, 0700) < 0 && errno != EEXIST)
+        r = -errno;
+    name[10] = '/';
+    if (r >= 0 && renameat(s->dfd, tmp, s->dfd, name) < 0)
+        r = -errno;
+    if (r < 0)
+        (void)unlinkat(s->dfd, tmp, 0);
+    return r;
+}
+
+int rc_store_put_fd(struct rc_store *s, int fd, unsigned char hash[32], bool *added)
+{
+    if (lseek(fd, 0, SEEK_SET) < 0)
+        return -errno;
+    int r = rc_hash_fd(fd, hash, NULL);
+    if (r < 0)
+        return r;
+    *added = !object_exists(s, hash);
+    return *added ? write_object(s, fd, hash) : 0;
+}
+
+int rc_store_put_buf(struct rc_store *s, const void *p, size_t n, unsigned char hash[32])
+{
+    int r = rc_hash_buf(p, n, hash);
+    if (r < 0 || object_exists(s, hash))
+        return r;
+    /* An anonymous memory file lets write_object stream it like any other content. */
+    _cleanup_close_ int fd = memfd_create("rc-object", MFD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    r = rc_write_all(fd, p, n);
+    return r < 0 ? r : write_object(s, fd, hash);
+}
+
+/* State of a manifest walk (rc_manifest_from_dir). */
+struct manifest_walk {
+    struct rc_manifest *m;
+    struct rc_store *store;
+    size_t added;
+};
+
+static int store_content(struct manifest_walk *w, int dirfd, const char *name,
+                         struct rc_version *v)
+{
+    bool added = false;
+    int r = 0;
+    if (v->kind == RC_FILE) {
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        r = fd < 0 ? -errno : rc_store_put_fd(w->store, fd, v->hash, &added);
+    } else if (v->kind == RC_SYMLINK) {
+        struct rc_buf t = {0};
+        r = rc_read_symlink(dirfd, name, &t);
+        if (r >= 0) {
+            added = !object_exists(w->store, v->hash);
+            r = rc_store_put_buf(w->store, t.data, t.len, v->hash);
+        }
+        rc_buf_done(&t);
+    }
+    w->added += added;
+    return r;
+}
+
+static int manifest_visit(void *ud, const char *relpath, int dirfd, const char *name,
+                          const struct stat *st)
+{
+    struct manifest_walk *w = ud;
+    struct rc_version v;
+    /* With a store, files are hashed while being stored, not twice. */
+    bool stored_file = w->store && S_ISREG(st->st_mode);
+    int r = rc_inspect(dirfd, name, RC_MARKERS_NONE, false, !stored_file, &v);
+    if (r == -ENOENT)
+        return 0;
+    if (r >= 0 && w->store)
+        r = store_content(w, dirfd, name, &v);
+    if (r >= 0 && stored_file)
+        v.have_hash = true;
+    char *p = r >= 0 ? strdup(relpath) : NULL;
+    if (r >= 0 && !p)
+        r = -ENOMEM;
+    if (r >= 0)
+        r = manifest_add(w->m, p, &v);
+    if (r < 0)
+        free(p);
+    return r;
+}
+
+int rc_manifest_from_dir(int rootfd, const char *sub, unsigned max_depth, struct rc_store *store,
+                         size_t *added, struct rc_manifest **out)
+{
+    struct manifest_walk w = {.m = calloc(1, sizeof *w.m), .store = store};
+    if (!w.m)
+        return -ENOMEM;
+    int r = rc_walk(rootfd, sub, max_depth, manifest_visit, &w);
+    if (r < 0) {
+        rc_manifest_free(w.m);
+        return r;
+    }
+    if (w.m->n)
+        qsort(w.m->e, w.m->n, sizeof *w.m->e, cmp_entries);
+    if (added)
+        *added = w.added;
+    *out = w.m;
+    return 0;
+}
+
+const struct rc_manifest_entry *rc_manifest_find(const struct rc_manifest *m, const char *path)
+{
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(m->e[mid].path, path);
+        if (c == 0)
+            return &m->e[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static int digest_entry(struct rc_sha *s, const char *rel, const struct rc_version *v)
+{
+    struct {
+        uint32_t kind, mode, uid, gid;
+        uint64_t rdev;
+    } fixed = {v->kind, v->mode, v->uid, v->gid, (uint64_t)v->rdev};
+    int r = rc_sha_update(s, rel, strlen(rel) + 1);
+    if (r >= 0)
+        r = rc_sha_update(s, &fixed, sizeof fixed);
+    if (r >= 0 && v->have_hash)
+        r = rc_sha_update(s, v->hash, 32);
+    if (r >= 0)
+        r = rc_sha_update(s, v->meta, 32);
+    return r;
+}
+
+int rc_manifest_subtree_digest(const struct rc_manifest *m, const char *dir, unsigned char out[32])
+{
+    _cleanup_free_ char *prefix = rc_path_join(dir, "");
+    if (!prefix)
+        return -ENOMEM;
+    size_t pl = strlen(prefix);
+    struct rc_sha s;
+    int r = rc_sha_init(&s);
+    for (size_t i = 0; r >= 0 && i < m->n; i++)
+        if (strncmp(m->e[i].path, prefix, pl) == 0)
+            r = digest_entry(&s, m->e[i].path + pl, &m->e[i].v);
+    if (r < 0) {
+        rc_sha_done(&s);
+        return r;
+    }
+    return rc_sha_final(&s, out);
+}
+
+/* State of a fingerprint walk. */
+struct fp_walk {
+    struct rc_sha sha;
+};
+
+static int fp_visit(void *ud, const char *relpath, int dirfd, const char *name,
+                    const struct stat *st)
+{
+    struct fp_walk *w = ud;
+    struct {
+        uint64_t mode, uid, gid, size, ino, mtime_s, mtime_ns, ctime_s, ctime_ns, rdev;
+    } fixed = {st->st_mode,          st->st_uid,          st->st_gid,          (uint64_t)st->st_size,
+               st->st_ino,           (uint64_t)st->st_mtim.tv_sec, (uint64_t)st->st_mtim.tv_nsec,
+               (uint64_t)st->st_ctim.tv_sec, (uint64_t)st->st_ctim.tv_nsec, st->st_rdev};
+    int r = rc_sha_update(&w->sha, relpath, strlen(relpath) + 1);
+    if (r >= 0)
+        r = rc_sha_update(&w->sha, &fixed, sizeof fixed);
+    if (r >= 0 && S_ISLNK(st->st_mode)) {
+        struct rc_buf t = {0};
+        r = rc_read_symlink(dirfd, name, &t);
+        if (r >= 0)
+            r = rc_sha_update(&w->sha, t.data, t.len + 1);
+        rc_buf_done(&t);
+    }
+    return r;
+}
+
+int rc_fingerprint_fd(int lowerfd, unsigned max_depth, char out[RC_HASH_HEX])
+{
+    struct fp_walk w;
+    unsigned char bin[32];
+    int r = rc_sha_init(&w.sha);
+    if (r < 0)
+        return r;
+    r = rc_sha_update(&w.sha, "sharedroot-fp-1", 16);
+    if (r >= 0)
+        r = rc_walk(lowerfd, "", max_depth, fp_visit, &w);
+    if (r < 0) {
+        rc_sha_done(&w.sha);
+        return r;
+    }
+    r = rc_sha_final(&w.sha, bin);
+    if (r >= 0)
+        rc_hex(bin, 32, out);
+    return r;
+}
+
+static bool snapshot_exists(struct rc_store *s, const char *fp)
+{
+    char name[128];
+    struct stat st;
+    snprintf(name, sizeof name, "snapshots/%s", fp);
+    return fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+static int write_snapshot(struct rc_store *s, int lowerfd, unsigned max_depth,
+                          struct rc_record_result *res)
+{
+    struct rc_manifest *m = NULL;
+    int r = rc_manifest_from_dir(lowerfd, "", max_depth, s, &res->objects_added, &m);
+    if (r < 0)
+        return r;
+    res->entries = m->n;
+    struct rc_buf b = {0};
+    r = rc_manifest_format(m, &b);
+    rc_manifest_free(m);
+    _cleanup_close_ int sdir = r >= 0 ? rc_open_beneath(s->dfd, "snapshots", O_RDONLY | O_DIRECTORY)
+                                      : -1;
+    if (r >= 0 && sdir < 0)
+        r = sdir;
+    if (r >= 0)
+        r = rc_write_atomic(sdir, res->fingerprint, b.data, b.len, 0400);
+    rc_buf_done(&b);
+    return r;
+}
+
+int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
+                    struct rc_record_result *res)
+{
+    /* The coarse clock is what the kernel stamps ctimes with: a file the host changes after
+     * this point gets a ctime not before it. */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    *res = (struct rc_record_result){0};
+    int r = rc_fingerprint_fd(lowerfd, max_depth, res->fingerprint);
+    if (r >= 0)
+        r = load_history(s);
+    if (r < 0)
+        return r;
+    if (s->nhist > 0 && strcmp(s->hist[s->nhist - 1].fingerprint, res->fingerprint) == 0) {
+        res->skipped = true;
+        return 0;
+    }
+    if (snapshot_exists(s, res->fingerprint))
+        res->reused = true;
+    else if ((r = write_snapshot(s, lowerfd, max_depth, res)) < 0)
+        return r;
+    return append_history(s, &now, res->fingerprint);
+}

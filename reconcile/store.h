@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The record store, kept per instance on instance storage:
+ *
+ *   objects/ab/cdef...      contents by SHA-256 (file data, symlink targets), read-only, shared
+ *                           by every snapshot (deduplicated)
+ *   snapshots/<fingerprint> manifest of a base as recorded: one line per path, sorted
+ *   history                 "<seconds>.<nanoseconds> <fingerprint>" per recording
+ *   backups/<run>/<path>    host files saved before an apply replaced or removed them
+ *   journal                 the plan of an apply in progress (see apply.h)
+ *   tmp/                    objects being written
+ *
+ * A manifest line: KIND MODE UID GID RDEV SIZE HASH META PATH, with KIND one of f d l p c b s,
+ * MODE octal, HASH/META 64 hex digits (HASH "-" for dirs), PATH escaped (rc_escape_c).
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "reconcile.h"
+#include "util.h"
+
+struct rc_manifest_entry {
+    char *path;
+    struct rc_version v;
+};
+
+struct rc_manifest {
+    char fingerprint[RC_HASH_HEX];
+    struct rc_manifest_entry *e; /* sorted by path (strcmp) */
+    size_t n, cap;
+};
+
+struct rc_history_entry {
+    int64_t sec;
+    long nsec;
+    char fingerprint[RC_HASH_HEX];
+};
+
+struct rc_store {
+    int dfd;
+    unsigned tmp_counter;
+    struct rc_history_entry *hist;
+    size_t nhist;
+    struct rc_manifest **loaded; /* snapshots read so far */
+    size_t nloaded;
+};
+
+/* Open (create: and create the layout of) a store dir. */
+int rc_store_open(const char *path, bool create, struct rc_store **out);
+void rc_store_free(struct rc_store *s);
+
+/* The snapshot recorded last at or before the time (sec, nsec); *out = NULL when there is
+ * none. The manifest stays owned by the store. */
+int rc_store_snapshot_at(struct rc_store *s, int64_t sec, long nsec,
+                         const struct rc_manifest **out);
+
+/* "objects/ab/cdef..." for a hash. */
+void rc_store_object_name(const unsigned char hash[32], char out[80]);
+/* Store what fd holds (read from offset 0) unless present; *added says whether it was new. */
+int rc_store_put_fd(struct rc_store *s, int fd, unsigned char hash[32], bool *added);
+int rc_store_put_buf(struct rc_store *s, const void *p, size_t n, unsigned char hash[32]);
+/* Open an object for reading; -ENOENT when missing. */
+int rc_store_open_object(struct rc_store *s, const unsigned char hash[32]);
+
+int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
+                    struct rc_record_result *res);
+int rc_fingerprint_fd(int lowerfd, unsigned max_depth, char out[RC_HASH_HEX]);
+
+/* A manifest of a live tree (below sub of rootfd), hashing every file; with store non-NULL
+ * also copying contents into it (counting new objects in *added). */
+int rc_manifest_from_dir(int rootfd, const char *sub, unsigned max_depth, struct rc_store *store,
+                         size_t *added, struct rc_manifest **out);
+const struct rc_manifest_entry *rc_manifest_find(const struct rc_manifest *m, const char *path);
+/* Digest of everything below dir in m (paths relative to dir): equal digests, equal trees. */
+int rc_manifest_subtree_digest(const struct rc_manifest *m, const char *dir,
+                               unsigned char out[32]);
+void rc_manifest_free(struct rc_manifest *m);
+int rc_manifest_format(const struct rc_manifest *m, struct rc_buf *out);
+int rc_manifest_parse(const char *text, struct rc_manifest **out);
