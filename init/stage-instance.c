@@ -210,7 +210,7 @@ static int claim_part(struct boot_ctx *ctx, const struct layout_entry *e, const 
     r = instance_claim(e->target, why, sizeof why);
     if (r < 0)
         return umount(e->target), log_error_errno(r, "%s: %s", what, why);
-    if (r == 1)
+    if (r == 1 && ctx->mode != MODE_VOLATILE)
         log_notice("%s: empty filesystem at %s is now sharedroot instance storage", what,
                    e->target);
     chmod(e->target, 0700);

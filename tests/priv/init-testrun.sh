@@ -21,13 +21,13 @@ T=$(mktemp -d /tmp/sharedroot-init.XXXXXX)
 LOOPS=()
 cleanup() {
     for l in "${LOOPS[@]}"; do blockdev --setrw "$l" 2>/dev/null; losetup -d "$l" 2>/dev/null; done
-    rm -rf "$T"
+    [ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 
 LABEL=srtest$$
 UUID=$(cat /proc/sys/kernel/random/uuid)
-mkdir -p "$T/tree/sbin" "$T/tree/bin" "$T/sysroot"
+mkdir -p "$T/tree/sbin" "$T/tree/bin" "$T/tree/etc" "$T/tree/var" "$T/tree/tmp" "$T/sysroot"
 cp /usr/bin/busybox "$T/tree/bin/busybox"
 ln -s /bin/busybox "$T/tree/sbin/init"
 echo "#!/bin/sh" >"$T/tree/bin/alt-init"; chmod 755 "$T/tree/bin/alt-init"
@@ -36,8 +36,9 @@ LOOP=$(losetup --find --show "$T/base.img"); LOOPS+=("$LOOP")
 
 run() { # cmdline, extra args... ; output in $T/out, status in $RC
     echo "$1" >"$T/cmdline"; shift
-    unshare -m --propagation private "$INIT" --cmdline "$T/cmdline" --sysroot "$T/sysroot" "$@" \
-        >"$T/out" 2>&1
+    # /run is the init's to fill (/run/sharedroot): give it a private tmpfs like the initramfs's.
+    unshare -m --propagation private bash -c 'mount -t tmpfs tmpfs /run && exec "$@"' - \
+        "$INIT" --cmdline "$T/cmdline" --sysroot "$T/sysroot" "$@" >"$T/out" 2>&1
     RC=$?
 }
 has() { grep -q -- "$1" "$T/out"; }
@@ -74,6 +75,8 @@ run "root=FOO=bar"
 check bad_root_spec_is_a_clear_error bash -c "[ $RC -eq 1 ] && grep -q 'root=FOO=bar cannot be used' '$T/out'"
 run "root=LABEL=$LABEL rootflags=rw"
 check rootflags_rw_is_refused bash -c "[ $RC -eq 1 ] && grep -q 'rootflags=rw cannot be used' '$T/out'"
+run "root=LABEL=$LABEL sharedroot.overlay=/etc,/srv"
+check overlay_dir_missing_in_base_is_a_clear_error bash -c "[ $RC -eq 1 ] && grep -q 'overlay /srv: .*/srv does not exist in the base image' '$T/out'"
 run "root=LABEL=$LABEL sharedroot.tiemout=3"
 check unknown_key_is_reported bash -c "[ $RC -eq 0 ] && grep -q \"unknown option 'sharedroot.tiemout=3'\" '$T/out'"
 
