@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libmount.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,8 +22,8 @@ static int remember_bad_line(struct libmnt_table *tb, const char *filename, int 
     return 1; /* skip the line, go on */
 }
 
-static int parse_stream(struct check_ctx *ctx, const char *path, FILE *f,
-                        struct libmnt_table **ret, unsigned *bad_line)
+static int parse_stream(struct check_ctx *ctx, const char *path, FILE *f, struct libmnt_table **ret,
+                        unsigned *bad_line)
 {
     struct libmnt_table *tb = mnt_new_table();
     if (!tb)
@@ -40,8 +41,11 @@ static int parse_stream(struct check_ctx *ctx, const char *path, FILE *f,
     return 1;
 }
 
-int fstab_parse(struct check_ctx *ctx, const char *path, struct libmnt_table **ret,
-                unsigned *bad_line)
+/* Parse an fstab file of the root with libmount. 1 and the table (unref it), 0 when the file
+ * does not exist, negative errno (printed) when it cannot be read. *bad_line is the first
+ * line libmount could not parse (skipped), 0 when all parsed. */
+static int fstab_parse(struct check_ctx *ctx, const char *path, struct libmnt_table **ret,
+                       unsigned *bad_line)
 {
     int fd = inroot_open(ctx->rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
     if (fd == -ENOENT || fd == -ENOTDIR)
@@ -69,8 +73,8 @@ typedef bool (*fstab_match)(struct libmnt_fs *fs);
 /* Report every /etc/fstab entry matching pred, naming the entry in the detail. */
 static int fstab_scan(struct check_ctx *ctx, const struct check *c, fstab_match pred)
 {
-    struct libmnt_table *tb;
-    unsigned bad;
+    struct libmnt_table *tb = NULL;
+    unsigned bad = 0;
     int r = fstab_parse(ctx, FSTAB, &tb, &bad);
     if (r <= 0)
         return r;

@@ -119,8 +119,9 @@ int check_resolv_conf(struct check_ctx *ctx, const struct check *c)
     const char *first = NULL;
     size_t k = count_nameservers(buf, &first);
     if (k)
-        r = findings_add(ctx->out, c, "/etc/resolv.conf", "static file, %zu nameserver line%s, first: %.*s",
-                         k, k == 1 ? "" : "s", (int)strcspn(first, " \t\r\n#;"), first);
+        r = findings_add(ctx->out, c, "/etc/resolv.conf",
+                         "static file, %zu nameserver line%s, first: %.*s", k, k == 1 ? "" : "s",
+                         (int)strcspn(first, " \t\r\n#;"), first);
     free(buf);
     return r;
 }

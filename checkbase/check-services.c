@@ -49,8 +49,7 @@ int check_service_paths(struct check_ctx *ctx, const struct check *c)
         else if (r == 0)
             r = 1; /* no program: nothing needed */
         if (r == 0)
-            r = findings_add(ctx->out, c, service_paths[i].path, "%s",
-                             service_paths[i].why);
+            r = findings_add(ctx->out, c, service_paths[i].path, "%s", service_paths[i].why);
         if (r < 0)
             return r;
     }

@@ -29,8 +29,7 @@ static const struct check checks[] = {
      check_machine_id, fix_empty_file},
     {"dbus-machine-id", E, SCOPE_ROOT,
      "dbus and libraries read this copy before /etc/machine-id: all guests share its id",
-     "replace it with a symlink to /etc/machine-id",
-     check_dbus_machine_id, fix_link_machine_id},
+     "replace it with a symlink to /etc/machine-id", check_dbus_machine_id, fix_link_machine_id},
     {"ssh-host-key", E, SCOPE_ROOT,
      "every guest presents the same ssh host key: one stolen key impersonates the fleet and "
      "clients cannot tell the guests apart",
@@ -56,8 +55,7 @@ static const struct check checks[] = {
     {"backup-left", W, SCOPE_ROOT,
      "files sharedroot-check-base --fix moved aside (ssh host keys, old ids) are still in the "
      "base, readable by every guest's root",
-     "check them and delete " FIX_BACKUP_DIR " before sharing the base",
-     check_backup_left, NULL},
+     "check them and delete " FIX_BACKUP_DIR " before sharing the base", check_backup_left, NULL},
     /* filesystem */
     {"fs-needs-recovery", E, SCOPE_IMAGE,
      "the journal holds transactions that were never replayed; guests mount the base with "
@@ -70,8 +68,8 @@ static const struct check checks[] = {
      "run e2fsck -fy on a copy of the image and share the copy", check_fs_orphans, NULL},
     {"fs-errors", E, SCOPE_IMAGE,
      "the kernel recorded errors in this filesystem; every guest reads the damage",
-     "run e2fsck -fy on a copy of the image, check the result, share the copy",
-     check_fs_errors, NULL},
+     "run e2fsck -fy on a copy of the image, check the result, share the copy", check_fs_errors,
+     NULL},
     {"fs-incompat-feature", E, SCOPE_IMAGE,
      "the filesystem uses features Linux 6.1 (Debian 12's kernel) cannot mount: guests with "
      "such a kernel do not boot",
@@ -81,8 +79,8 @@ static const struct check checks[] = {
     {"fs-ro-compat-feature", W, SCOPE_IMAGE,
      "the filesystem uses features Linux 6.1 mounts read-only only: fine for the base, but "
      "maintenance with sharedroot=off cannot remount it read-write",
-     "tune2fs -O ^FEATURE on a copy, or maintain the image with a newer kernel",
-     check_fs_ro_compat, NULL},
+     "tune2fs -O ^FEATURE on a copy, or maintain the image with a newer kernel", check_fs_ro_compat,
+     NULL},
     /* mounts */
     {"fstab-root-rw", E, SCOPE_ROOT,
      "/etc/fstab mounts / read-write: systemd-remount-fs (or mount -a) tries to make the "
@@ -114,10 +112,10 @@ static const struct check checks[] = {
     /* sharedroot itself */
     {"layout", E, SCOPE_ROOT,
      "sharedroot-init cannot read the layout file and stops the boot in the instance stage",
-     "correct the line (fstab format, see sharedroot-init(8))", check_layout, NULL},
+     "correct the entry (see sharedroot-layout(5))", check_layout, NULL},
     {"overlay-dir", E, SCOPE_ROOT,
-     "sharedroot-init overlays /etc and /var on the base; without the directory the overlay "
-     "stage fails",
+     "sharedroot-init overlays this directory of the base (/etc and /var, or those the layout "
+     "file names); without it the overlay stage fails",
      "create the directory in the base", check_overlay_dirs, NULL},
     {"init", E, SCOPE_ROOT,
      "sharedroot-init hands over to this program after the switch; the boot ends in the "

@@ -40,11 +40,11 @@ static const struct feature incompat_features[] = {
 };
 
 static const struct feature ro_compat_features[] = {
-    {0x0001, "sparse_super", 1}, {0x0002, "large_file", 1},     {0x0004, "btree_dir", 1},
-    {0x0008, "huge_file", 1},    {0x0010, "uninit_bg", 1},      {0x0020, "dir_nlink", 1},
-    {0x0040, "extra_isize", 1},  {0x0080, "snapshot", 0},       {0x0100, "quota", 1},
-    {0x0200, "bigalloc", 1},     {0x0400, "metadata_csum", 1},  {0x0800, "replica", 0},
-    {0x1000, "read-only", 1},    {0x2000, "project", 1},        {0x4000, "shared_blocks", 1},
+    {0x0001, "sparse_super", 1}, {0x0002, "large_file", 1},      {0x0004, "btree_dir", 1},
+    {0x0008, "huge_file", 1},    {0x0010, "uninit_bg", 1},       {0x0020, "dir_nlink", 1},
+    {0x0040, "extra_isize", 1},  {0x0080, "snapshot", 0},        {0x0100, "quota", 1},
+    {0x0200, "bigalloc", 1},     {0x0400, "metadata_csum", 1},   {0x0800, "replica", 0},
+    {0x1000, "read-only", 1},    {0x2000, "project", 1},         {0x4000, "shared_blocks", 1},
     {0x8000, "verity", 1},       {0x10000, "orphan_present", 1},
 };
 

@@ -11,8 +11,8 @@
 #define EXT_SB_OFFSET 1024
 #define EXT_SB_SIZE 1024
 
-#define EXT_STATE_ERROR 0x0002            /* s_state: errors detected */
-#define EXT_INCOMPAT_RECOVER 0x0004       /* journal needs recovery */
+#define EXT_STATE_ERROR 0x0002               /* s_state: errors detected */
+#define EXT_INCOMPAT_RECOVER 0x0004          /* journal needs recovery */
 #define EXT_RO_COMPAT_ORPHAN_PRESENT 0x10000 /* orphan_file has entries */
 
 struct ext_sb {

@@ -29,8 +29,8 @@ void findings_done(struct findings *f);
 struct action {
     const struct check *check;
     char *path;
-    char *what;  /* "emptied; the old id is in /var/backups/..." */
-    int error;   /* 0, or the negative errno of the failed fix */
+    char *what; /* "emptied; the old id is in /var/backups/..." */
+    int error;  /* 0, or the negative errno of the failed fix */
 };
 
 struct actions {

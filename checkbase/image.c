@@ -45,12 +45,15 @@ static int probe_ext(struct image *img)
         r = ext_sb_read(fd, &img->extsb);
     close(fd);
     if (r == -EIO || r == -EINVAL || r == -EUCLEAN)
-        return log_error_errno(r, "%s: the %s superblock is unreadable or corrupt; the image "
-                               "is damaged: check a copy with e2fsck -n", img->path, img->fstype);
+        return log_error_errno(r,
+                               "%s: the %s superblock is unreadable or corrupt; the image "
+                               "is damaged: check a copy with e2fsck -n",
+                               img->path, img->fstype);
     if (r < 0)
         return log_error_errno(r, "Cannot read the superblock of %s: %m", img->path);
     if (img->extsb.size > size)
-        return log_error_errno(EIO, "%s is truncated: its %s filesystem spans %llu bytes, the "
+        return log_error_errno(EIO,
+                               "%s is truncated: its %s filesystem spans %llu bytes, the "
                                "image has %llu; copy it again from the original",
                                img->path, img->fstype, (unsigned long long)img->extsb.size, size);
     img->has_extsb = true;
@@ -62,11 +65,12 @@ int image_probe(struct image *img, const char *path, struct notes *notes)
     *img = (struct image){.path = path};
     int r = blockdev_probe_fstype(path, img->fstype, sizeof(img->fstype));
     if (r == -ENOENT)
-        return log_error_errno(r, "%s: no filesystem found: not a filesystem image, or a "
-                               "corrupt or truncated one", path);
-    if (r == -ENOTUNIQ)
-        return log_error_errno(r, "%s: more than one filesystem signature; see wipefs(8)",
+        return log_error_errno(r,
+                               "%s: no filesystem found: not a filesystem image, or a "
+                               "corrupt or truncated one",
                                path);
+    if (r == -ENOTUNIQ)
+        return log_error_errno(r, "%s: more than one filesystem signature; see wipefs(8)", path);
     if (r < 0)
         return log_error_errno(r, "Cannot probe %s: %m", path);
     if (strncmp(img->fstype, "ext", 3) == 0)
@@ -81,8 +85,10 @@ int image_probe(struct image *img, const char *path, struct notes *notes)
 static int enter_private_namespace(const char *path)
 {
     if (unshare(CLONE_NEWNS) < 0)
-        return log_error_errno(errno, "Cannot create a mount namespace to check %s (needs "
-                               "root): %m", path);
+        return log_error_errno(errno,
+                               "Cannot create a mount namespace to check %s (needs "
+                               "root): %m",
+                               path);
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return log_error_errno(errno, "Cannot make the mount namespace private: %m");
     return 0;
@@ -96,11 +102,13 @@ static int mount_options(struct image *img, char *opts, size_t n)
     const char *why = NULL;
     int r = rootfs_options(img->fstype, NULL, false, false, &mflags, data, sizeof(data), &why);
     if (r == -EOPNOTSUPP)
-        return log_error_errno(r, "%s: %s cannot be mounted without the kernel writing to it "
-                               "(journal replay); not checked", img->path, img->fstype);
+        return log_error_errno(r,
+                               "%s: %s cannot be mounted without the kernel writing to it "
+                               "(journal replay); not checked",
+                               img->path, img->fstype);
     if (r < 0)
-        return log_error_errno(r, "%s: no safe mount options for %s: %s", img->path,
-                               img->fstype, why ? why : "unknown reason");
+        return log_error_errno(r, "%s: no safe mount options for %s: %s", img->path, img->fstype,
+                               why ? why : "unknown reason");
     /* rootfs_options always sets MS_RDONLY for a base; say "ro" so libmount makes the loop
      * device read-only as well. */
     snprintf(opts, n, "ro,loop%s%s", *data ? "," : "", data);
@@ -144,16 +152,19 @@ static int mount_loop(struct image *img, const char *opts)
         char msg[512] = "";
         mnt_context_get_excode(cxt, r, msg, sizeof(msg));
         mnt_free_context(cxt);
-        return log_error_errno(EIO, "Cannot mount %s (%s, %s): %s; a corrupt or truncated "
-                               "image? check a copy with fsck -n", img->path, img->fstype,
-                               opts, *msg ? msg : "mount failed");
+        return log_error_errno(EIO,
+                               "Cannot mount %s (%s, %s): %s; a corrupt or truncated "
+                               "image? check a copy with fsck -n",
+                               img->path, img->fstype, opts, *msg ? msg : "mount failed");
     }
     r = verify_readonly(cxt, img->mountpoint);
     mnt_free_context(cxt);
     if (r < 0) {
         umount2(img->mountpoint, MNT_DETACH);
-        return log_error_errno(r, "%s: the mount or its loop device is not read-only; "
-                               "refusing to go on", img->path);
+        return log_error_errno(r,
+                               "%s: the mount or its loop device is not read-only; "
+                               "refusing to go on",
+                               img->path);
     }
     return 0;
 }

@@ -60,25 +60,35 @@ static void help(void)
 static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},    {"fix", no_argument, NULL, 'f'},
+        {"json", no_argument, NULL, 'j'},       {"fix", no_argument, NULL, 'f'},
         {"init", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
     };
     *o = (struct options){.init = DEFAULT_INIT};
     int c;
     while ((c = getopt_long(argc, argv, "jfi:hV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'j': o->json = true; break;
-        case 'f': o->fix = true; break;
-        case 'i': o->init = optarg; break;
-        case 'h': help(); return 1;
-        case 'V': printf(PROGRAM_NAME " " SHAREDROOT_VERSION "\n"); return 1;
-        default: return log_error_errno(EINVAL, "Try '" PROGRAM_NAME " --help'.");
+        case 'j':
+            o->json = true;
+            break;
+        case 'f':
+            o->fix = true;
+            break;
+        case 'i':
+            o->init = optarg;
+            break;
+        case 'h':
+            help();
+            return 1;
+        case 'V':
+            printf(PROGRAM_NAME " " SHAREDROOT_VERSION "\n");
+            return 1;
+        default:
+            return log_error_errno(EINVAL, "Try '" PROGRAM_NAME " --help'.");
         }
     }
     if (optind != argc - 1)
-        return log_error_errno(EINVAL, "Expected one IMAGE-OR-DIR; try '" PROGRAM_NAME
-                                       " --help'.");
+        return log_error_errno(EINVAL, "Expected one IMAGE-OR-DIR; try '" PROGRAM_NAME " --help'.");
     if (o->init[0] != '/')
         return log_error_errno(EINVAL, "--init %s: the path must be absolute", o->init);
     o->target = argv[optind];
@@ -97,14 +107,19 @@ static int open_target(struct run *run)
         return run->rootfd < 0 ? log_error_errno(errno, "Cannot open %s: %m", t) : 0;
     }
     if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-        return log_error_errno(EINVAL, "%s is neither a directory, an image file nor a block "
-                               "device", t);
+        return log_error_errno(EINVAL,
+                               "%s is neither a directory, an image file nor a block "
+                               "device",
+                               t);
     /* Writing to an image means a read-write mount with journal replay: on a base that
      * guests may have mounted, that corrupts what they see. The admin does it on a copy. */
     if (run->o.fix)
-        return log_error_errno(EINVAL, "--fix changes directories only, and %s is an image. "
-                               "Mount a copy read-write (mount -o loop COPY /mnt), run "
-                               PROGRAM_NAME " --fix /mnt, unmount it and check the copy", t);
+        return log_error_errno(
+            EINVAL,
+            "--fix changes directories only, and %s is an image. "
+            "Mount a copy read-write (mount -o loop COPY /mnt), run " PROGRAM_NAME
+            " --fix /mnt, unmount it and check the copy",
+            t);
     run->is_image = true;
     int r = image_probe(&run->img, t, &run->notes);
     if (r < 0)
@@ -196,8 +211,8 @@ int main(int argc, char **argv)
         print_report(&run);
     }
     int status = opened < 0 || r < 0 || any_fix_failed(&run.actions) ? EXIT_TROUBLE
-                 : run.findings.n                                      ? EXIT_FINDINGS
-                                                                       : EXIT_SUCCESS;
+                 : run.findings.n                                    ? EXIT_FINDINGS
+                                                                     : EXIT_SUCCESS;
     run_done(&run);
     return status;
 }

@@ -18,29 +18,6 @@
 
 #include "log.h"
 
-static bool has_suffix(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-bool hooks_name_is_candidate(const char *name)
-{
-    static const char *const leftovers[] = {".dpkg-", ".rpmnew", ".rpmsave", ".ucf-"};
-
-    if (!name[0] || name[0] == '.' || has_suffix(name, "~"))
-        return false;
-    for (size_t i = 0; i < sizeof leftovers / sizeof leftovers[0]; i++)
-        if (strstr(name, leftovers[i]))
-            return false;
-    return true;
-}
-
-bool hooks_name_is_optional(const char *name)
-{
-    return has_suffix(name, HOOKS_OPTIONAL_SUFFIX) && strlen(name) > strlen(HOOKS_OPTIONAL_SUFFIX);
-}
-
 static const char *file_kind(mode_t m)
 {
     return S_ISDIR(m) ? "directory" : S_ISLNK(m) ? "symlink" : S_ISCHR(m) ? "character device"

@@ -16,10 +16,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "hook-names.h"
+
 #define HOOKS_DIR "/lib/sharedroot/hooks"
 #define HOOKS_DEFAULT_TIMEOUT 60  /* seconds, sharedroot.hook_timeout= */
 #define HOOKS_KILL_GRACE_MS 5000  /* between SIGTERM and SIGKILL */
-#define HOOKS_OPTIONAL_SUFFIX "-optional"
 #define HOOKS_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Where and how hooks are run. */
@@ -53,11 +54,6 @@ struct hook_list {
     struct hook *v;
     size_t n;
 };
-
-/* Candidates among the names in a stage dir: not hidden (.*), not editor or package manager
- * leftovers (*~, *.dpkg-*, *.rpmnew, *.rpmsave, *.ucf-*). Pure. */
-bool hooks_name_is_candidate(const char *name);
-bool hooks_name_is_optional(const char *name);
 
 /* Check that the directory at dirpath (by lstat) may hold hooks: a real directory owned by
  * owner, not writable by group or others. On refusal returns -EPERM (or the lstat error) and

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "devfs.h"
 #include "log.h"
 
 struct early_mount {
@@ -19,13 +20,19 @@ struct early_mount {
     bool required;
 };
 
-static const struct early_mount early_mounts[] = {
-    {"proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true},
-    {"sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true},
-    {"devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755", true},
-    {"devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "gid=5,mode=620,ptmxmode=000", false},
-    {"tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", true},
-};
+/* The command line is read between the first two and /dev: sharedroot.dev= decides what /dev
+ * is. */
+static const struct early_mount mount_proc = {"proc", "/proc", "proc",
+                                              MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true};
+static const struct early_mount mount_sys = {"sysfs", "/sys", "sysfs",
+                                             MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true};
+static const struct early_mount mount_devtmpfs = {"devtmpfs", "/dev", "devtmpfs", MS_NOSUID,
+                                                  "mode=0755", true};
+static const struct early_mount mount_devpts = {"devpts", "/dev/pts", "devpts",
+                                                MS_NOSUID | MS_NOEXEC,
+                                                "gid=5,mode=620,ptmxmode=000", false};
+static const struct early_mount mount_run = {"tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV,
+                                             "mode=0755", true};
 
 static int mount_one(const struct early_mount *m)
 {
@@ -56,21 +63,29 @@ static void kmsg_unlimit(void)
     close(fd);
 }
 
-static int load_cmdline(struct boot_ctx *ctx)
+/* Read and parse the command line. Nothing is logged yet: before /dev exists the console
+ * may not be open; report_cmdline() says what it found once the log is. */
+static int load_cmdline(struct boot_ctx *ctx, char **text)
 {
-    char *text = NULL;
-    int r = cmdline_read_file(ctx->cmdline_path, &text);
+    int r = cmdline_read_file(ctx->cmdline_path, text);
 
     if (r < 0)
-        return log_error_errno(r, "Failed to read the command line from %s: %m",
-                               ctx->cmdline_path);
-    r = cmdline_parse(text, &ctx->cmd);
-    if (r < 0) {
-        free(text);
-        return log_error_errno(r, "Failed to parse the command line from %s: %m",
-                               ctx->cmdline_path);
-    }
+        return r;
+    r = cmdline_parse(*text, &ctx->cmd);
+    if (r < 0)
+        return r;
     log_set_debug(ctx->cmd.debug || log_get_debug());
+    return 0;
+}
+
+static int report_cmdline(struct boot_ctx *ctx, int r, char *text)
+{
+    if (r < 0) {
+        r = log_error_errno(r, "Failed to %s the command line from %s: %m",
+                            text ? "parse" : "read", ctx->cmdline_path);
+        free(text);
+        return r;
+    }
     log_debug("command line: %s", text);
     free(text);
     /* Not fatal: a typo must not stop a fleet from booting, but it must be seen. */
@@ -79,26 +94,65 @@ static int load_cmdline(struct boot_ctx *ctx)
     return 0;
 }
 
+/* /dev as sharedroot.dev= asks: devtmpfs, or a tmpfs with the minimal nodes and one node per
+ * device sysfs lists (stage devices adds nodes for devices that appear later). */
+static int mount_dev(struct boot_ctx *ctx, const char **how)
+{
+    char why[512];
+    int r;
+
+    if (ctx->cmd.dev == DEV_DEVTMPFS || (ctx->cmd.dev == DEV_AUTO && devfs_have_devtmpfs())) {
+        *how = ctx->cmd.dev == DEV_AUTO ? "devtmpfs (sharedroot.dev=auto)"
+                                        : "devtmpfs (sharedroot.dev=devtmpfs)";
+        return mount_one(&mount_devtmpfs);
+    }
+    *how = ctx->cmd.dev == DEV_TMPFS ? "tmpfs with nodes from sysfs (sharedroot.dev=tmpfs)"
+                                     : "tmpfs with nodes from sysfs (the kernel has no devtmpfs)";
+    if (mkdir("/dev", 0755) < 0 && errno != EEXIST)
+        return log_error_errno(errno, "Failed to create /dev: %m");
+    r = devfs_mount_tmpfs_full("/dev", why, sizeof why);
+    if (r < 0)
+        return log_error_errno(r, "Failed to make a tmpfs /dev: %s: %m", why);
+    ctx->dev_is_tmpfs = true;
+    r = devfs_sync("/dev", "/sys");
+    if (r < 0)
+        return log_error_errno(r, "Failed to create device nodes in /dev from /sys: %m");
+    return 0;
+}
+
 int stage_early(struct boot_ctx *ctx)
 {
-    int r;
+    const char *dev_how = NULL;
+    char *text = NULL;
+    int r, rc;
 
     if (!ctx->pid1) {
         log_info("not PID 1: using the existing /proc, /sys, /dev and /run");
-        return load_cmdline(ctx);
+        rc = load_cmdline(ctx, &text);
+        return report_cmdline(ctx, rc, text);
     }
-    for (size_t i = 0; i < sizeof early_mounts / sizeof early_mounts[0]; i++) {
-        if (strcmp(early_mounts[i].where, "/dev/pts") == 0 && mkdir("/dev/pts", 0755) < 0 &&
-            errno != EEXIST)
-            continue;
-        r = mount_one(&early_mounts[i]);
-        if (r < 0)
-            return r;
-        if (strcmp(early_mounts[i].where, "/dev") == 0) {
-            log_open("/dev/kmsg", "/dev/console");
-        }
+    r = mount_one(&mount_proc);
+    if (r == 0)
+        r = mount_one(&mount_sys);
+    if (r < 0)
+        return r;
+    rc = load_cmdline(ctx, &text);
+    /* Without a command line sharedroot.dev= is auto; /dev is needed for the shell anyway. */
+    r = mount_dev(ctx, &dev_how);
+    if (r < 0) {
+        free(text);
+        return r;
+    }
+    log_open("/dev/kmsg", "/dev/console");
+    if (mkdir("/dev/pts", 0755) == 0 || errno == EEXIST)
+        mount_one(&mount_devpts);
+    r = mount_one(&mount_run);
+    if (r < 0) {
+        free(text);
+        return r;
     }
     kmsg_unlimit();
     log_info("sharedroot-init %s starting", SHAREDROOT_VERSION);
-    return load_cmdline(ctx);
+    log_info("/dev: %s", dev_how);
+    return report_cmdline(ctx, rc, text);
 }

@@ -18,6 +18,7 @@
 
 #include "emergency.h"
 #include "publish.h"
+#include "rmtree.h"
 #include "log.h"
 
 const char *const switch_default_inits[] = {"/sbin/init", "/etc/init", "/bin/init", "/bin/sh",
@@ -91,48 +92,8 @@ int switch_find_init(int sysroot_fd, const char *wanted, char *out, size_t n)
 
 int switch_delete_tree(int dir_fd, dev_t dev, const char *keep)
 {
-    int failures = 0;
-    DIR *d;
-    struct dirent *e;
-    int fd = dup(dir_fd);
-
-    if (fd < 0)
-        return 1;
-    d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return 1;
-    }
-    while ((e = readdir(d))) {
-        struct stat st;
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (keep && strcmp(e->d_name, keep) == 0)
-            continue;
-        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-            failures++;
-            continue;
-        }
-        /* Another filesystem (a mount point, e.g. the new root): never cross into it. */
-        if (st.st_dev != dev)
-            continue;
-        if (S_ISDIR(st.st_mode)) {
-            int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                                    O_CLOEXEC);
-            if (sub < 0) {
-                failures++;
-                continue;
-            }
-            failures += switch_delete_tree(sub, dev, NULL);
-            close(sub);
-            if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) < 0 && errno != EBUSY)
-                failures++;
-        } else if (unlinkat(dirfd(d), e->d_name, 0) < 0) {
-            failures++;
-        }
-    }
-    closedir(d);
-    return failures;
+    int r = rmtree_contents(dir_fd, dev, keep);
+    return r < 0 ? 1 : r;
 }
 
 static void kmsg_ratelimit_restore(void)

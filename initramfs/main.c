@@ -16,8 +16,10 @@
 
 #include "busybox.h"
 #include "cpioimage.h"
+#include "cpiolist.h"
 #include "depmod.h"
 #include "elfdeps.h"
+#include "hookset.h"
 #include "kmodset.h"
 #include "ldso.h"
 #include "mkutil.h"
@@ -46,11 +48,21 @@ static const struct {
     {"/tmp", 01777},
 };
 
+/* Programs the init runs when they are there (instance stage: e2fsck -p, mkswap), added
+ * with their ELF closure when the build host has them. */
+static const struct {
+    const char *dest, *sources[2], *links[3];
+} default_binaries[] = {
+    {"/sbin/e2fsck", {"/sbin/e2fsck", "/usr/sbin/e2fsck"}, {"fsck.ext4", "fsck.ext3", "fsck.ext2"}},
+    {"/sbin/mkswap", {"/sbin/mkswap", "/usr/sbin/mkswap"}, {NULL}},
+};
+
 struct options {
-    const char *output, *kver, *moddir, *init, *shell;
-    struct strv modules;
+    const char *output, *kver, *moddir, *init, *shell, *hooks_dir, *cpio_list;
+    struct strv modules, binaries;
+    struct hookset hooks; /* --hook, checked while parsing: a bad one is a usage error */
     enum compression compress;
-    bool no_shell, list, quiet;
+    bool no_shell, list, quiet, no_shipped_hooks;
 };
 
 /* Everything one run builds up; released by ctx_done. */
@@ -77,6 +89,12 @@ static void help(void)
            "  -c, --compress ALG       zstd (default), gzip or none\n"
            "  -s, --shell PATH         emergency shell (default: /usr/bin/busybox, /bin/busybox)\n"
            "  -n, --no-shell           no emergency shell\n"
+           "  -H, --hook STAGE:PATH    add PATH as a hook run after STAGE (repeatable)\n"
+           "      --hooks-dir DIR      hooks config dir (default: " HOOKSET_CONFIG_DIR ")\n"
+           "      --no-shipped-hooks   leave out the hooks sharedroot ships\n"
+           "  -b, --binary PATH        add a program with its libraries (repeatable)\n"
+           "      --kernel-cpio-list FILE  also write the image as a gen_init_cpio list\n"
+           "                           (CONFIG_INITRAMFS_SOURCE); files it needs go to FILE.files/\n"
            "  -l, --list               print what would go in and why; write nothing\n"
            "  -q, --quiet              no notes about default modules this kernel lacks\n"
            "  -h, --help               show this help\n"
@@ -120,11 +138,14 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"shell", required_argument, NULL, 's'},  {"no-shell", no_argument, NULL, 'n'},
         {"list", no_argument, NULL, 'l'},         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+        {"hook", required_argument, NULL, 'H'},   {"hooks-dir", required_argument, NULL, 1001},
+        {"no-shipped-hooks", no_argument, NULL, 1002}, {"binary", required_argument, NULL, 'b'},
+        {"kernel-cpio-list", required_argument, NULL, 1003},
         {0},
     };
     int c, r;
 
-    while ((c = getopt_long(argc, argv, "o:k:m:M:i:c:s:nlqhV", longopts, NULL)) >= 0) {
+    while ((c = getopt_long(argc, argv, "o:k:m:M:i:c:s:nlqhVH:b:", longopts, NULL)) >= 0) {
         switch (c) {
         case 'o': o->output = optarg; break;
         case 'k': o->kver = optarg; break;
@@ -144,6 +165,17 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'n': o->no_shell = true; break;
         case 'l': o->list = true; break;
         case 'q': o->quiet = true; break;
+        case 'H':
+            if ((r = hookset_add_arg(&o->hooks, optarg)) < 0)
+                return r;
+            break;
+        case 'b':
+            if (strv_push(&o->binaries, optarg) < 0)
+                return -ENOMEM;
+            break;
+        case 1001: o->hooks_dir = optarg; break;
+        case 1002: o->no_shipped_hooks = true; break;
+        case 1003: o->cpio_list = optarg; break;
         case 'h': help(); return 0;
         case 'V': printf(PROGRAM_NAME " " SHAREDROOT_VERSION "\n"); return 0;
         default: return usage_error("invalid option");
@@ -153,8 +185,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (o->shell && o->no_shell)
         return usage_error("--shell and --no-shell exclude each other");
-    if (!o->output && !o->list)
-        return usage_error("no output file; give one with -o FILE (or use --list)");
+    if (!o->output && !o->list && !o->cpio_list)
+        return usage_error("no output file; give one with -o FILE (or use --list or "
+                           "--kernel-cpio-list FILE)");
     return 1;
 }
 
@@ -268,6 +301,76 @@ static int collect_modules(struct ctx *c)
     return depmod_plan_modules(&c->plan, &c->mods, c->kver);
 }
 
+static int add_binaries(struct ctx *c)
+{
+    int r;
+
+    for (size_t i = 0; i < sizeof(default_binaries) / sizeof(default_binaries[0]); i++) {
+        const char *src = NULL;
+        for (size_t j = 0; j < 2 && !src; j++)
+            if (default_binaries[i].sources[j] && access(default_binaries[i].sources[j], X_OK) == 0)
+                src = default_binaries[i].sources[j];
+        if (!src) {
+            if (!c->o.quiet)
+                mk_note("note: %s not found on this host, left out", default_binaries[i].dest);
+            continue;
+        }
+        r = elfdeps_add_binary(&c->plan, &c->ldso, src, default_binaries[i].dest, "binary",
+                               "run by sharedroot-init when present");
+        for (size_t j = 0; r >= 0 && j < 3 && default_binaries[i].links[j]; j++) {
+            _cleanup_free_ char *link = NULL, *dir = path_dirname(default_binaries[i].dest);
+            if (!dir || !(link = path_join(dir, default_binaries[i].links[j])))
+                return -ENOMEM;
+            r = plan_add_symlink(&c->plan, link, strrchr(default_binaries[i].dest, '/') + 1,
+                                 "link", default_binaries[i].dest);
+        }
+        if (r < 0)
+            return r;
+    }
+    for (size_t i = 0; i < c->o.binaries.n; i++) {
+        const char *arg = c->o.binaries.v[i];
+        _cleanup_free_ char *found = arg[0] == '/' ? strdup(arg) : find_program(arg);
+
+        if (!found)
+            return mk_error(ENOENT, "--binary %s: not found in $PATH, /usr/sbin or /sbin; give "
+                                    "its absolute path", arg);
+        if (access(found, X_OK) < 0)
+            return mk_error(errno, "--binary %s: %m", found);
+        r = elfdeps_add_binary(&c->plan, &c->ldso, found, found, "binary", "--binary");
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* The installed shipped hooks, or the source tree's when this program runs from its build
+ * tree (so tests and the QEMU suite see the hooks of the same checkout). */
+static const char *shipped_hooks_dir(void)
+{
+    char self[PATH_MAX];
+    size_t n = strlen(BUILD_ROOT);
+
+    if (realpath("/proc/self/exe", self) && strncmp(self, BUILD_ROOT, n) == 0 && self[n] == '/')
+        return SHIPPED_HOOKS_SRCDIR;
+    return SHIPPED_HOOKS_DIR;
+}
+
+static int collect_hooks(struct ctx *c)
+{
+    const char *conf = c->o.hooks_dir ? c->o.hooks_dir : HOOKSET_CONFIG_DIR;
+    _cleanup_free_ char *origin = NULL;
+    int r = 0;
+
+    if (asprintf(&origin, "config %s", conf) < 0)
+        return -ENOMEM;
+    r = hookset_add_dir(&c->o.hooks, conf, origin);
+    if (r >= 0 && !c->o.no_shipped_hooks)
+        r = hookset_add_dir(&c->o.hooks, shipped_hooks_dir(), "shipped");
+    if (r >= 0)
+        r = hookset_plan(&c->o.hooks, &c->plan);
+    return r;
+}
+
 static int build_plan(struct ctx *c)
 {
     const char *shell = c->o.no_shell ? NULL : c->o.shell ? c->o.shell : busybox_default();
@@ -278,9 +381,15 @@ static int build_plan(struct ctx *c)
     if ((r = plan_skeleton(&c->plan)) < 0)
         return r;
     r = elfdeps_add_binary(&c->plan, &c->ldso, c->init, "/init", "init", c->init);
+    /* for "sharedroot-init --resume" typed in the emergency shell */
+    if (r >= 0)
+        r = plan_add_symlink(&c->plan, "/sbin/" INIT_NAME, "/init", "link",
+                             "sharedroot-init --resume in the emergency shell");
     if (r < 0)
         return r;
     if (shell && (r = busybox_add(&c->plan, &c->ldso, shell)) < 0)
+        return r;
+    if ((r = add_binaries(c)) < 0 || (r = collect_hooks(c)) < 0)
         return r;
     return collect_modules(c);
 }
@@ -346,6 +455,10 @@ static int write_image(struct ctx *c)
     r = depmod_build_index(&c->plan, &c->mods, c->moddir, c->kver, c->staging);
     if (r < 0)
         return r;
+    if (c->o.cpio_list && (r = cpiolist_write(&c->plan, c->o.cpio_list, c->staging)) < 0)
+        return r;
+    if (!c->o.output)
+        return 0;
     return image_write(&c->plan, c->o.output, c->o.compress, mtime);
 }
 
@@ -361,6 +474,8 @@ static void ctx_done(struct ctx *c)
     kmodset_done(&c->mods);
     ldso_done(&c->ldso);
     strv_done(&c->o.modules);
+    strv_done(&c->o.binaries);
+    hookset_done(&c->o.hooks);
     free(c->kver);
     free(c->moddir);
     free(c->init);
@@ -374,9 +489,11 @@ int main(int argc, char **argv)
     r = parse_options(argc, argv, &c.o);
     if (r <= 0) {
         strv_done(&c.o.modules);
+        hookset_done(&c.o.hooks);
+        strv_done(&c.o.binaries);
         return r == 0 ? EXIT_SUCCESS : r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE;
     }
-    if (!c.o.list)
+    if (!c.o.list && c.o.output)
         r = image_check_output(c.o.output);
     if (r >= 0)
         r = build_plan(&c);

@@ -12,7 +12,8 @@ bool rc_is_binary(const char *p, size_t n)
 
 static git_merge_file_input input_of(const struct rc_buf *b, const char *path)
 {
-    git_merge_file_input in = GIT_MERGE_FILE_INPUT_INIT;
+    git_merge_file_input in;
+    git_merge_file_input_init(&in, GIT_MERGE_FILE_INPUT_VERSION);
     in.ptr = b->data ? b->data : "";
     in.size = b->len;
     in.path = path;
@@ -31,7 +32,8 @@ int rc_merge3(const struct rc_buf *base, const struct rc_buf *ours, const struct
         return -EIO;
     git_merge_file_input a = input_of(base, path), o = input_of(ours, path),
                          t = input_of(theirs, path);
-    git_merge_file_options opts = GIT_MERGE_FILE_OPTIONS_INIT;
+    git_merge_file_options opts;
+    git_merge_file_options_init(&opts, GIT_MERGE_FILE_OPTIONS_VERSION);
     opts.ancestor_label = "merge base";
     opts.our_label = "host";
     opts.their_label = "new base";

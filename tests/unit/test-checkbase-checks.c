@@ -75,8 +75,9 @@ static void tree_new(struct tree *t)
     put(t, "/var/lib/.keep", "");
     put(t, "/sbin/init", "#!/bin/sh\n");
     mode(t, "/sbin/init", 0755);
-    put(t, "/etc/fstab", "# comment\nUUID=0a1b / ext4 ro,errors=remount-ro 0 1\n"
-                         "tmpfs /tmp tmpfs defaults 0 0\n");
+    put(t, "/etc/fstab",
+        "# comment\nUUID=0a1b / ext4 ro,errors=remount-ro 0 1\n"
+        "tmpfs /tmp tmpfs defaults 0 0\n");
     link_(t, "/etc/machine-id", "/var/lib/dbus/machine-id");
     link_(t, "/run/systemd/resolve/stub-resolv.conf", "/etc/resolv.conf");
 }
@@ -99,10 +100,8 @@ static int run_checks(struct tree *t, const char *init)
     if (t->fd < 0)
         t->fd = open(t->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     findings_done(&t->f);
-    struct check_ctx ctx = {.rootfd = t->fd,
-                            .init_path = init ? init : "/sbin/init",
-                            .target = t->dir,
-                            .out = &t->f};
+    struct check_ctx ctx = {
+        .rootfd = t->fd, .init_path = init ? init : "/sbin/init", .target = t->dir, .out = &t->f};
     return checks_run(&ctx);
 }
 
@@ -260,8 +259,9 @@ TEST(fstab_kernel_device_names_are_found)
 {
     struct tree t;
     tree_new(&t);
-    put(&t, "/etc/fstab", "UUID=0a1b / ext4 ro 0 1\n/dev/xvdb1 /srv ext4 defaults 0 2\n"
-                          "/dev/disk/by-label/data /data ext4 defaults 0 2\n");
+    put(&t, "/etc/fstab",
+        "UUID=0a1b / ext4 ro 0 1\n/dev/xvdb1 /srv ext4 defaults 0 2\n"
+        "/dev/disk/by-label/data /data ext4 defaults 0 2\n");
     expect_only(&t, "fstab-device-name", "/etc/fstab");
     CHECK(strstr(t.f.v[0].detail, "/dev/xvdb1 /srv") != NULL);
     tree_done(&t);
@@ -309,14 +309,35 @@ TEST(masked_unit_in_etc_hides_the_packaged_one)
     tree_done(&t);
 }
 
-TEST(layout_that_does_not_parse_is_found)
+#define LAYOUT_OK                                                                                  \
+    "LABEL=base / ext4 ro 0 0\n"                                                                   \
+    "PARTLABEL=inst-etc /run/sharedroot/etc ext4 defaults 0 2\n"                                   \
+    "PARTLABEL=inst-srv /run/sharedroot/srv ext4 defaults 0 2\n"                                   \
+    "overlay /etc overlay upperdir=/run/sharedroot/etc/upper,workdir=/run/sharedroot/etc/work 0 "  \
+    "0\n"
+
+TEST(layout_that_does_not_parse_or_validate_is_found)
 {
     struct tree t;
     tree_new(&t);
-    put(&t, "/etc/sharedroot/layout.fstab", "LABEL=inst /run/sharedroot/instance ext4 defaults\n");
+    put(&t, "/etc/sharedroot/layout.fstab", LAYOUT_OK);
     expect_clean(&t);
-    put(&t, "/etc/sharedroot/layout.fstab", "LABEL=inst /x ext4 defaults\n\"unterminated\n");
+    put(&t, "/etc/sharedroot/layout.fstab", LAYOUT_OK "overlay /var overlay defaults 0 0\n");
     expect_only(&t, "layout", "/etc/sharedroot/layout.fstab");
+    /* The message names the file the admin edits, not the descriptor it was read through. */
+    CHECK(strstr(t.f.v[0].detail, "/proc/self/fd") == NULL);
+    dump(&t);
+    tree_done(&t);
+}
+
+TEST(overlay_dirs_of_the_layout_must_exist)
+{
+    struct tree t;
+    tree_new(&t);
+    put(&t, "/etc/sharedroot/layout.fstab",
+        LAYOUT_OK "overlay /srv/www overlay "
+                  "upperdir=/run/sharedroot/srv/upper,workdir=/run/sharedroot/srv/work 0 0\n");
+    expect_only(&t, "overlay-dir", "/srv/www");
     tree_done(&t);
 }
 
@@ -397,8 +418,10 @@ TEST(fixes_repair_and_back_up)
     }
     expect_only(&t, "backup-left", FIX_BACKUP_DIR);
     char p[PATH_MAX];
-    snprintf(p, sizeof(p), "grep -q 0123456789abcdef '%s" FIX_BACKUP_DIR "/etc/machine-id' && "
-             "test -f '%s" FIX_BACKUP_DIR "/etc/ssh/ssh_host_rsa_key.pub'", t.dir, t.dir);
+    snprintf(p, sizeof(p),
+             "grep -q 0123456789abcdef '%s" FIX_BACKUP_DIR "/etc/machine-id' && "
+             "test -f '%s" FIX_BACKUP_DIR "/etc/ssh/ssh_host_rsa_key.pub'",
+             t.dir, t.dir);
     CHECK_INT(system(p), 0);
     /* A second fix of a new id keeps the first backup. */
     put(&t, "/etc/machine-id", "fedcba\n");

@@ -19,12 +19,12 @@ static void put32(uint8_t *b, size_t off, uint32_t v)
 static void clean_sb(uint8_t *b)
 {
     memset(b, 0, EXT_SB_SIZE);
-    put32(b, 0x04, 16384);        /* blocks */
-    put32(b, 0x18, 0);            /* log block size: 1 KiB */
+    put32(b, 0x04, 16384);          /* blocks */
+    put32(b, 0x18, 0);              /* log block size: 1 KiB */
     b[0x38] = 0x53, b[0x39] = 0xEF; /* magic */
-    b[0x3A] = 1;                  /* state: clean */
-    put32(b, 0x4C, 1);            /* revision */
-    put32(b, 0x60, 0x2C2);        /* filetype, extent, 64bit, flex_bg */
+    b[0x3A] = 1;                    /* state: clean */
+    put32(b, 0x4C, 1);              /* revision */
+    put32(b, 0x60, 0x2C2);          /* filetype, extent, 64bit, flex_bg */
     put32(b, 0x64, 0x46B);
 }
 

@@ -32,9 +32,11 @@ TEST(json_escapes_quotes_backslashes_and_controls)
 TEST(json_keeps_utf8_and_replaces_invalid_bytes)
 {
     CHECK_JSON("h\xc3\xa9te", "\"h\xc3\xa9te\"");
-    CHECK_JSON("a\xff" "b", "\"a\\ufffdb\"");
-    CHECK_JSON("\xc3", "\"\\ufffd\"");              /* cut sequence at the end */
-    CHECK_JSON("\xc0\xaf", "\"\\ufffd\\ufffd\"");   /* overlong '/' */
+    CHECK_JSON("a\xff"
+               "b",
+               "\"a\\ufffdb\"");
+    CHECK_JSON("\xc3", "\"\\ufffd\"");                       /* cut sequence at the end */
+    CHECK_JSON("\xc0\xaf", "\"\\ufffd\\ufffd\"");            /* overlong '/' */
     CHECK_JSON("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate */
 }
 

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Reports: their lifetime, the one-line summary, JSON (schema in overlay-reconcile.8), and
+ * the human text grouped by outcome with optional unified diffs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "classify.h"
+#include "fsio.h"
+#include "merge.h"
+#include "reconcile.h"
+#include "sources.h"
+#include "util.h"
+
+int rc_report_fail(struct rc_report *rep, int err, const char *what)
+{
+    if (rep->error)
+        return rep->error; /* the first failure is the one to act on */
+    rep->error = err;
+    free(rep->error_text);
+    if (asprintf(&rep->error_text, "%s: %s", what, strerror(-err)) < 0)
+        rep->error_text = NULL;
+    return err;
+}
+
+void rc_report_free(struct rc_report *rep)
+{
+    if (!rep)
+        return;
+    for (size_t i = 0; i < rep->n_entries; i++) {
+        struct rc_entry *e = &rep->entries[i];
+        free(e->path);
+        free(e->base_object);
+        free(e->conflict_object);
+        free(e->backup);
+        free(e->note);
+    }
+    free(rep->entries);
+    free(rep->name);
+    free(rep->lower);
+    free(rep->upper);
+    free(rep->store);
+    free(rep->merge_base_dir);
+    free(rep->run_id);
+    free(rep->error_text);
+    free(rep);
+}
+
+bool rc_report_needs_attention(const struct rc_report *rep)
+{
+    if (rep->error || rep->journal_pending)
+        return true;
+    for (unsigned o = 0; o < RC_OUTCOME_COUNT; o++)
+        if (rep->counts[o] && rc_outcome_needs_attention((enum rc_outcome)o))
+            return true;
+    return false;
+}
+
+static size_t count_applied(const struct rc_report *rep)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rep->n_entries; i++)
+        n += rep->entries[i].applied > 0;
+    return n;
+}
+
+void rc_report_summary(const struct rc_report *rep, char *buf, size_t size)
+{
+    struct rc_buf b = {0};
+    int r = rc_buf_printf(&b, "%s:", rep->name ? rep->name : "?");
+    bool any = false;
+    for (unsigned o = 0; r >= 0 && o < RC_OUTCOME_COUNT; o++)
+        if (rep->counts[o]) {
+            r = rc_buf_printf(&b, "%s %zu %s", any ? "," : "", rep->counts[o],
+                              rc_outcome_name((enum rc_outcome)o));
+            any = true;
+        }
+    if (r >= 0 && !any)
+        r = rc_buf_adds(&b, " no host overrides");
+    if (r >= 0 && rep->policy != RC_POLICY_REPORT)
+        r = rc_buf_printf(&b, " (%s: applied %zu)", rc_policy_name(rep->policy),
+                          count_applied(rep));
+    if (r >= 0 && rep->error)
+        r = rc_buf_printf(&b, "; error: %s", rep->error_text ? rep->error_text : "?");
+    snprintf(buf, size, "%s", r >= 0 && b.data ? b.data : "(out of memory)");
+    rc_buf_done(&b);
+}
+
+/* Length of the valid UTF-8 sequence at s, 0 when invalid (overlongs, surrogates too). */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                            : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 0 || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if (n == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0)))
+        return 0;
+    if (n == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)))
+        return 0;
+    return n;
+}
+
+static bool utf8_valid(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_len(p);
+        if (!n)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+/* A JSON string: valid UTF-8 kept, controls, quote and backslash escaped, invalid bytes as
+ * U+FFFD (the exact bytes are in a "..._hex" field beside it). */
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            fputs("\\ufffd", f);
+            p++;
+        } else if (*p == '"' || *p == '\\') {
+            fprintf(f, "\\%c", *p++);
+        } else if (*p < 0x20 || *p == 0x7f) {
+            fprintf(f, "\\u%04x", *p++);
+        } else {
+            fwrite(p, 1, n, f);
+            p += n;
+        }
+    }
+    fputc('"', f);
+}
+
+static void json_field(FILE *f, const char *key, const char *val)
+{
+    fprintf(f, ",\"%s\":", key);
+    if (!val) {
+        fputs("null", f);
+        return;
+    }
+    json_str(f, val);
+    if (!utf8_valid(val)) {
+        fprintf(f, ",\"%s_hex\":\"", key);
+        for (const unsigned char *p = (const unsigned char *)val; *p; p++)
+            fprintf(f, "%02x", *p);
+        fputc('"', f);
+    }
+}
+
+static const char *base_kind_name(const struct rc_entry *e)
+{
+    return e->base_known ? rc_kind_name(e->base.kind) : "unknown";
+}
+
+static void json_entry(FILE *f, const struct rc_entry *e)
+{
+    fputs("{\"path\":", f);
+    json_str(f, e->path);
+    if (!utf8_valid(e->path)) {
+        fputs(",\"path_hex\":\"", f);
+        for (const unsigned char *p = (const unsigned char *)e->path; *p; p++)
+            fprintf(f, "%02x", *p);
+        fputc('"', f);
+    }
+    fprintf(f, ",\"outcome\":\"%s\",\"upper\":\"%s\",\"lower\":\"%s\",\"base\":\"%s\"",
+            rc_outcome_name(e->outcome), rc_kind_name(e->upper.kind),
+            rc_kind_name(e->lower.kind), base_kind_name(e));
+    fprintf(f, ",\"opaque\":%s,\"action\":\"%s\",\"applied\":%s",
+            e->upper.opaque ? "true" : "false", rc_action_name(e->action),
+            e->applied > 0 ? "true" : "false");
+    if (e->applied < 0)
+        json_field(f, "error", strerror(-e->applied));
+    if (e->backup)
+        json_field(f, "backup", e->backup);
+    if (e->base_object)
+        json_field(f, "base_object", e->base_object);
+    if (e->conflict_object)
+        json_field(f, "conflict_object", e->conflict_object);
+    if (e->note)
+        json_field(f, "note", e->note);
+    fputc('}', f);
+}
+
+static void json_report(FILE *f, const struct rc_report *rep)
+{
+    fputs("{\"version\":1", f);
+    json_field(f, "name", rep->name);
+    json_field(f, "lower", rep->lower);
+    json_field(f, "upper", rep->upper);
+    json_field(f, "store", rep->store);
+    json_field(f, "merge_base_dir", rep->merge_base_dir);
+    fprintf(f, ",\"policy\":\"%s\"", rc_policy_name(rep->policy));
+    json_field(f, "run_id", rep->run_id);
+    fprintf(f, ",\"journal_resumed\":%s,\"journal_pending\":%s,\"needs_attention\":%s",
+            rep->journal_resumed ? "true" : "false", rep->journal_pending ? "true" : "false",
+            rc_report_needs_attention(rep) ? "true" : "false");
+    json_field(f, "error", rep->error ? rep->error_text : NULL);
+    fputs(",\"counts\":{", f);
+    for (unsigned o = 0; o < RC_OUTCOME_COUNT; o++)
+        fprintf(f, "%s\"%s\":%zu", o ? "," : "", rc_outcome_name((enum rc_outcome)o),
+                rep->counts[o]);
+    fputs("},\"entries\":[", f);
+    for (size_t i = 0; i < rep->n_entries; i++) {
+        fputs(i ? ",\n" : "\n", f);
+        json_entry(f, &rep->entries[i]);
+    }
+    fputs("]}", f);
+}
+
+int rc_report_write_json(FILE *f, struct rc_report *const *reps, size_t n)
+{
+    fputs("{\"version\":1,\"overlays\":[", f);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",\n" : "\n", f);
+        json_report(f, reps[i]);
+    }
+    fputs("\n]}\n", f);
+    return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
+}
+
+int rc_report_save_json(struct rc_report *const *reps, size_t n, const char *path)
+{
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&data, &len);
+    if (!f)
+        return -ENOMEM;
+    int r = rc_report_write_json(f, reps, n);
+    fclose(f);
+    _cleanup_free_ char *dir = strdup(path);
+    char *slash = dir ? strrchr(dir, '/') : NULL;
+    if (r >= 0 && !dir)
+        r = -ENOMEM;
+    if (slash)
+        *slash = 0;
+    _cleanup_close_ int dfd = r >= 0 ? open(slash ? (*dir ? dir : "/") : ".",
+                                            O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                                     : -1;
+    if (r >= 0 && dfd < 0)
+        r = -errno;
+    if (r >= 0)
+        r = rc_write_atomic(dfd, slash ? slash + 1 : path, data, len, 0644);
+    free(data);
+    return r;
+}
+
+/* What apply would put in place of the host's version, for --diff. */
+static int new_content(const struct rc_sources *s, const struct rc_entry *e, struct rc_buf *out)
+{
+    if (e->outcome == RC_MERGED || (e->outcome == RC_CONFLICT && e->upper.kind == RC_FILE &&
+                                    e->lower.kind == RC_FILE))
+        return rc_sources_merge(s, e, out) < 0 ? -EIO : 0;
+    return rc_sources_read(s, RC_SIDE_LOWER, e->path, &e->lower, out);
+}
+
+static void text_diff(FILE *f, const struct rc_sources *s, const struct rc_entry *e)
+{
+    struct rc_buf a = {0}, b = {0}, d = {0};
+    int r = rc_sources_read(s, RC_SIDE_UPPER, e->path, &e->upper, &a);
+    if (r >= 0)
+        r = new_content(s, e, &b);
+    if (r >= 0 && (rc_is_binary(a.data, a.len) || rc_is_binary(b.data, b.len)))
+        fputs("    (binary: no diff)\n", f);
+    else if (r >= 0 && (r = rc_unified_diff(&a, &b, e->path, &d)) >= 0)
+        fputs(d.data, f);
+    if (r < 0)
+        fprintf(f, "    (no diff: %s)\n", strerror(-r));
+    rc_buf_done(&a);
+    rc_buf_done(&b);
+    rc_buf_done(&d);
+}
+
+static bool diff_wanted(const struct rc_entry *e)
+{
+    return (e->outcome == RC_BASE_UPDATED || e->outcome == RC_MERGED ||
+            e->outcome == RC_CONFLICT || e->outcome == RC_UNKNOWN_BASE ||
+            e->outcome == RC_REDUNDANT) &&
+           (e->upper.kind == RC_FILE || e->upper.kind == RC_SYMLINK);
+}
+
+static void text_entry(FILE *f, const struct rc_entry *e)
+{
+    struct rc_buf p = {0};
+    if (rc_escape_c(&p, e->path) < 0)
+        return;
+    fprintf(f, "  %s", p.data);
+    if (e->action != RC_ACT_NONE)
+        fprintf(f, "  [%s%s]", rc_action_name(e->action),
+                e->applied > 0 ? "d" : e->applied < 0 ? " failed" : "");
+    if (e->applied < 0)
+        fprintf(f, " (%s)", strerror(-e->applied));
+    if (e->note)
+        fprintf(f, " (%s)", e->note);
+    if (e->upper.kind != e->lower.kind && e->lower.kind != RC_ABSENT)
+        fprintf(f, " (%s -> %s)", rc_kind_name(e->lower.kind), rc_kind_name(e->upper.kind));
+    fputc('\n', f);
+    if (e->base_object)
+        fprintf(f, "    new base version: %s\n", e->base_object);
+    if (e->conflict_object)
+        fprintf(f, "    with conflict markers: %s\n", e->conflict_object);
+    if (e->backup)
+        fprintf(f, "    backup: %s\n", e->backup);
+    rc_buf_done(&p);
+}
+
+int rc_report_write_text(FILE *f, const struct rc_report *rep, bool diff)
+{
+    struct rc_sources s = {.upperfd = -1, .lowerfd = -1, .mbfd = -1};
+    struct rc_overlay ov = {.upper = rep->upper, .lower = rep->lower, .store = rep->store,
+                            .merge_base_dir = rep->merge_base_dir};
+    bool have_src = diff && !rep->error && rc_sources_open(&s, &ov, NULL, false) >= 0;
+    fprintf(f, "%s (upper %s, lower %s)\n", rep->name, rep->upper, rep->lower);
+    if (rep->error)
+        fprintf(f, "  error: %s\n", rep->error_text ? rep->error_text : "?");
+    if (rep->journal_pending)
+        fputs("  an interrupted apply is pending: run --apply to finish it\n", f);
+    if (rep->journal_resumed)
+        fputs("  an interrupted apply was finished first\n", f);
+    for (unsigned o = 0; o < RC_OUTCOME_COUNT; o++) {
+        if (!rep->counts[o])
+            continue;
+        fprintf(f, "%s (%zu):\n", rc_outcome_name((enum rc_outcome)o), rep->counts[o]);
+        for (size_t i = 0; i < rep->n_entries; i++) {
+            const struct rc_entry *e = &rep->entries[i];
+            if (e->outcome != (enum rc_outcome)o)
+                continue;
+            text_entry(f, e);
+            if (have_src && diff_wanted(e))
+                text_diff(f, &s, e);
+        }
+    }
+    if (have_src)
+        rc_sources_close(&s);
+    return fflush(f) == 0 ? 0 : -EIO;
+}
+

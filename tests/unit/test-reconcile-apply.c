@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The store (recording, fingerprints, merge base by time), apply (policies, backups, crash
+ * safety at every step), the mounted-upper check and the JSON escaping. */
+#include <sys/wait.h>
+
+#include "testlib.h"
+#include "test-reconcile-fixture.h"
+
+/* Base v1 recorded, the host edits, base v2 recorded: the boot's order. */
+static void scenario(struct fx *f)
+{
+    struct rc_record_result res;
+    fx_write(f->lower, "merge.conf", "a\nb\nc\nd\ne\nf\ng\n");
+    fx_write(f->lower, "conflict.conf", "one\n");
+    fx_write(f->lower, "same", "x\n");
+    fx_write(f->lower, "upd", "v1\n");
+    fx_write(f->lower, "chmodded", "v1\n");
+    if (rc_record(f->lower, f->store, &res) < 0)
+        abort();
+    fx_tick();
+    fx_write(f->upper, "merge.conf", "A\nb\nc\nd\ne\nf\ng\n");
+    fx_write(f->upper, "conflict.conf", "host\n");
+    fx_write(f->upper, "same", "x\n");
+    fx_write(f->upper, "upd", "v1\n");
+    fx_write(f->upper, "chmodded", "v1\n");
+    fx_chmod(f->upper, "chmodded", 0600);
+    fx_write(f->upper, "mine", "host only\n");
+    fx_tick();
+    fx_write(f->lower, "merge.conf", "a\nb\nc\nd\ne\nf\nG\n");
+    fx_write(f->lower, "conflict.conf", "two\n");
+    fx_write(f->lower, "upd", "v2\n");
+    fx_write(f->lower, "chmodded", "v2\n");
+    fx_write(f->lower, "same", "x\n");
+    fx_chmod(f->lower, "same", 0644);
+    if (rc_record(f->lower, f->store, &res) < 0)
+        abort();
+}
+
+static struct rc_report *classify_store(struct fx *f)
+{
+    struct rc_overlay ov = {.name = "/etc", .lower = f->lower, .upper = f->upper,
+                            .store = f->store};
+    struct rc_report *r = NULL;
+    rc_classify(&ov, NULL, &r);
+    return r;
+}
+
+TEST(record_skips_unchanged_base_and_dedups)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_write(f.lower, "a", "same\n");
+    fx_write(f.lower, "b", "same\n");
+    struct rc_record_result r1, r2, r3;
+    CHECK_INT(rc_record(f.lower, f.store, &r1), 0);
+    CHECK(!r1.skipped && !r1.reused);
+    CHECK_INT(r1.entries, 2);
+    CHECK_INT(r1.objects_added, 1); /* two paths, one content */
+    CHECK_INT(rc_record(f.lower, f.store, &r2), 0);
+    CHECK(r2.skipped);
+    CHECK_STR(r2.fingerprint, r1.fingerprint);
+    fx_write(f.lower, "c", "new\n");
+    CHECK_INT(rc_record(f.lower, f.store, &r3), 0);
+    CHECK(!r3.skipped);
+    CHECK_INT(r3.objects_added, 1);
+    CHECK(strcmp(r3.fingerprint, r1.fingerprint) != 0);
+    fx_done(&f);
+}
+
+TEST(classify_takes_merge_base_from_store_by_time)
+{
+    struct fx f;
+    fx_init(&f);
+    scenario(&f);
+    struct rc_report *r = classify_store(&f);
+    CHECK(r && r->error == 0);
+    CHECK_STR(fx_outcome(r, "merge.conf"), "merged");
+    CHECK_STR(fx_outcome(r, "conflict.conf"), "conflict");
+    CHECK_STR(fx_outcome(r, "same"), "redundant");
+    CHECK_STR(fx_outcome(r, "upd"), "base-updated");
+    CHECK_STR(fx_outcome(r, "chmodded"), "base-updated");
+    CHECK_STR(fx_outcome(r, "mine"), "host-only");
+    rc_report_free(r);
+    fx_done(&f);
+}
+
+TEST(host_copy_older_than_every_record_is_unknown_base)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_write(f.upper, "a", "host\n");
+    fx_tick();
+    fx_write(f.lower, "a", "base\n");
+    struct rc_record_result res;
+    CHECK_INT(rc_record(f.lower, f.store, &res), 0);
+    struct rc_report *r = classify_store(&f);
+    CHECK_STR(fx_outcome(r, "a"), "unknown-base");
+    rc_report_free(r);
+    fx_done(&f);
+}
+
+TEST(apply_merge_policy_applies_and_backs_up)
+{
+    struct fx f;
+    fx_init(&f);
+    scenario(&f);
+    struct rc_overlay ov = {.name = "/etc", .lower = f.lower, .upper = f.upper, .store = f.store};
+    struct rc_report *r = NULL;
+    CHECK_INT(rc_reconcile(&ov, RC_POLICY_MERGE, NULL, &r), 0);
+    char *m = fx_read(f.upper, "merge.conf");
+    CHECK_STR(m, "A\nb\nc\nd\ne\nf\nG\n");
+    free(m);
+    CHECK(!fx_exists(f.upper, "same"));
+    CHECK(!fx_exists(f.upper, "upd"));
+    char *c = fx_read(f.upper, "chmodded");
+    CHECK_STR(c, "v2\n");
+    free(c);
+    struct stat st;
+    char p[256];
+    snprintf(p, sizeof p, "%s/chmodded", f.upper);
+    CHECK(stat(p, &st) == 0 && (st.st_mode & 07777) == 0600);
+    char *h = fx_read(f.upper, "conflict.conf");
+    CHECK_STR(h, "host\n"); /* a conflict is never resolved */
+    free(h);
+    const struct rc_entry *e = fx_entry(r, "conflict.conf");
+    CHECK(e && e->base_object && e->conflict_object);
+    if (e && e->conflict_object) {
+        char *markers = fx_read(f.store, e->conflict_object);
+        CHECK(markers && strstr(markers, "<<<<<<<"));
+        free(markers);
+    }
+    e = fx_entry(r, "same");
+    CHECK(e && e->applied == 1 && e->backup);
+    if (e && e->backup) {
+        char *b = fx_read(f.store, e->backup);
+        CHECK_STR(b, "x\n");
+        free(b);
+    }
+    CHECK(!fx_exists(f.store, "journal"));
+    rc_report_free(r);
+    /* Next run: everything settled. */
+    CHECK_INT(rc_reconcile(&ov, RC_POLICY_MERGE, NULL, &r), 0);
+    CHECK_STR(fx_outcome(r, "merge.conf"), "unchanged");
+    CHECK_STR(fx_outcome(r, "conflict.conf"), "conflict");
+    CHECK_STR(fx_outcome(r, "chmodded"), "metadata-only");
+    rc_report_free(r);
+    fx_done(&f);
+}
+
+TEST(apply_safe_policy_leaves_merges)
+{
+    struct fx f;
+    fx_init(&f);
+    scenario(&f);
+    struct rc_overlay ov = {.name = "/etc", .lower = f.lower, .upper = f.upper, .store = f.store};
+    struct rc_report *r = NULL;
+    CHECK_INT(rc_reconcile(&ov, RC_POLICY_SAFE, NULL, &r), 0);
+    char *m = fx_read(f.upper, "merge.conf");
+    CHECK_STR(m, "A\nb\nc\nd\ne\nf\ng\n");
+    free(m);
+    CHECK(!fx_exists(f.upper, "same"));
+    rc_report_free(r);
+    fx_done(&f);
+}
+
+static void crash_at(void *ud, unsigned step)
+{
+    if (step == *(unsigned *)ud)
+        _exit(99);
+}
+
+/* Snapshot of the upper's visible state, to compare crash runs with a clean run. */
+static void upper_state(struct fx *f, char *out, size_t n)
+{
+    static const char *const names[] = {"merge.conf", "conflict.conf", "same", "upd",
+                                         "chmodded",   "mine",          ".sharedroot-reconcile.tmp"};
+    out[0] = 0;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char *c = fx_read(f->upper, names[i]);
+        size_t l = strlen(out);
+        snprintf(out + l, n - l, "%s=%s;", names[i], c ? c : "(absent)");
+        free(c);
+    }
+}
+
+TEST(apply_interrupted_at_every_step_completes_next_run)
+{
+    char want[4096], got[4096];
+    struct fx f;
+    fx_init(&f);
+    scenario(&f);
+    struct rc_overlay ov = {.lower = f.lower, .upper = f.upper, .store = f.store};
+    struct rc_report *r = NULL;
+    rc_reconcile(&ov, RC_POLICY_MERGE, NULL, &r);
+    rc_report_free(r);
+    upper_state(&f, want, sizeof want);
+    fx_done(&f);
+    unsigned crashed = 0;
+    for (unsigned step = 1; step < 40; step++) {
+        fx_init(&f);
+        scenario(&f);
+        struct rc_overlay o2 = {.lower = f.lower, .upper = f.upper, .store = f.store};
+        pid_t pid = fork();
+        if (pid == 0) {
+            struct rc_options opts = {.step_hook = crash_at, .step_userdata = &step};
+            struct rc_report *cr = NULL;
+            rc_reconcile(&o2, RC_POLICY_MERGE, &opts, &cr);
+            rc_report_free(cr);
+            _exit(0);
+        }
+        int status = 0;
+        waitpid(pid, &status, 0);
+        bool died = WIFEXITED(status) && WEXITSTATUS(status) == 99;
+        crashed += died;
+        CHECK_INT(rc_reconcile(&o2, RC_POLICY_MERGE, NULL, &r), 0);
+        CHECK(r && r->journal_resumed == died && (died || !fx_exists(f.store, "journal")));
+        rc_report_free(r);
+        upper_state(&f, got, sizeof got);
+        if (strcmp(got, want) != 0) {
+            fprintf(stderr, "  step %u: got %s\n  want %s\n", step, got, want);
+            CHECK(0);
+        }
+        CHECK(!fx_exists(f.store, "journal"));
+        fx_done(&f);
+        if (!died)
+            break;
+    }
+    CHECK(crashed >= 10); /* 3 actions x 3-4 steps + the journal */
+}
+
+TEST(apply_refuses_while_journal_pending)
+{
+    struct fx f;
+    fx_init(&f);
+    scenario(&f);
+    fx_write(f.store, "journal", "sharedroot-reconcile-journal 1\nrun x\n");
+    struct rc_report *r = classify_store(&f);
+    CHECK(r && r->journal_pending);
+    CHECK_INT(rc_apply(r, RC_POLICY_SAFE, NULL), -EAGAIN);
+    rc_report_free(r);
+    fx_done(&f);
+}
+
+TEST(apply_never_writes_through_a_swapped_symlink)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_write(f.lower, "d/x", "1\n");
+    struct rc_record_result res;
+    CHECK_INT(rc_record(f.lower, f.store, &res), 0);
+    fx_tick();
+    fx_write(f.upper, "d/x", "1\n");
+    struct rc_report *r = classify_store(&f);
+    CHECK_STR(fx_outcome(r, "d/x"), "redundant");
+    /* Between classify and apply the host swaps d for a symlink to a victim dir. */
+    char victim[128], p[128];
+    snprintf(victim, sizeof victim, "%s/victim", f.root);
+    fx_write(victim, "x", "1\n");
+    snprintf(p, sizeof p, "%s/d", f.upper);
+    fx_rm_rf(p);
+    CHECK_INT(symlink(victim, p), 0);
+    rc_apply(r, RC_POLICY_SAFE, NULL);
+    const struct rc_entry *e = fx_entry(r, "d/x");
+    CHECK(e && e->applied < 0);
+    CHECK(fx_exists(victim, "x"));
+    rc_report_free(r);
+    fx_done(&f);
+}
+
+TEST(upper_in_use_reads_overlay_upperdir_from_mountinfo)
+{
+    struct fx f;
+    fx_init(&f);
+    char mi[256], line[1024];
+    snprintf(mi, sizeof mi, "%s/mountinfo", f.root);
+    snprintf(line, sizeof line,
+             "36 35 0:40 / /mnt rw - ext4 /dev/sda1 rw\n"
+             "65 43 0:39 / /m rw,relatime - overlay o rw,lowerdir=/l,upperdir=%s,workdir=/w\n",
+             f.upper);
+    FILE *o = fopen(mi, "w");
+    CHECK(o != NULL);
+    if (o) {
+        fputs(line, o);
+        fclose(o);
+    }
+    CHECK_INT(rc_upper_in_use(f.upper, mi), 1);
+    CHECK_INT(rc_upper_in_use(f.lower, mi), 0);
+    fx_done(&f);
+}
+
+TEST(json_escapes_any_bytes)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_write(f.upper, "q\"\\\x01\xff", "x\n");
+    struct rc_report *r = fx_classify_mb(&f, false);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    CHECK_INT(rc_report_write_json(m, &r, 1), 0);
+    fclose(m);
+    CHECK(buf && strstr(buf, "\"path\":\"q\\\"\\\\\\u0001\\ufffd\""));
+    CHECK(buf && strstr(buf, "\"path_hex\":\"71225c01ff\""));
+    CHECK(buf && strstr(buf, "\"outcome\":\"host-only\""));
+    for (size_t i = 0; buf && i < len; i++)
+        CHECK((unsigned char)buf[i] >= 0x20 || buf[i] == '\n');
+    free(buf);
+    rc_report_free(r);
+    fx_done(&f);
+}
+
+int main(void)
+{
+    return test_main();
+}
