@@ -48,6 +48,7 @@ struct cmdline {
     char *swap;         /* sharedroot.swap= SPEC|file:SIZE|none; NULL: none */
     bool mkswap;        /* sharedroot.mkswap */
     char *real_init;    /* sharedroot.init= (in-root mode: the init to run after us) */
+    char *reconcile;    /* sharedroot.reconcile= off|report|safe|merge; NULL: safe */
 
     /* hooks and break points (hooks/, init/stage.c) */
     char *breaks;       /* sharedroot.break[=STAGE,...], all of them joined by ','; a bare

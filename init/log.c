@@ -89,6 +89,9 @@ int log_full_errno(int prio, int err, const char *fmt, ...)
     int saved = errno;
     char msg[1024];
     va_list ap;
+    bool to_console = prio & LOG_CONSOLE;
+
+    prio &= LOG_PRIMASK;
 
     if (err < 0)
         err = -err;
@@ -120,7 +123,7 @@ int log_full_errno(int prio, int err, const char *fmt, ...)
         if (n > 0)
             write_all(logger.kmsg_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     }
-    if (logger.console_fd >= 0 && (prio <= LOG_WARNING || logger.kmsg_fd < 0)) {
+    if (logger.console_fd >= 0 && (prio <= LOG_WARNING || to_console || logger.kmsg_fd < 0)) {
         char line[1100];
         const char *lvl = prio <= LOG_ERR ? "ERROR: " : prio == LOG_WARNING ? "WARNING: " : "";
         int n = snprintf(line, sizeof line, "sharedroot: %s%s\n", lvl, msg);

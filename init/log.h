@@ -27,6 +27,10 @@ void log_ring_dump(int fd);
  * "%m" in fmt is expanded from err. */
 int log_full_errno(int prio, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* OR-ed into prio: also show the line on the console whatever its priority. */
+#define LOG_CONSOLE 0x100
+
+#define log_console(...) log_full_errno(LOG_NOTICE | LOG_CONSOLE, 0, __VA_ARGS__)
 #define log_debug(...) log_full_errno(LOG_DEBUG, 0, __VA_ARGS__)
 #define log_info(...) log_full_errno(LOG_INFO, 0, __VA_ARGS__)
 #define log_notice(...) log_full_errno(LOG_NOTICE, 0, __VA_ARGS__)

@@ -19,6 +19,7 @@
 #include "stage-devices.h"
 #include "stage-instance.h"
 #include "stage-overlay.h"
+#include "stage-reconcile.h"
 #include "stage-root.h"
 #include "stage-tmpswap.h"
 #include "stage.h"
@@ -124,7 +125,7 @@ int main(int argc, char **argv)
     stage_run(&ctx, STAGE_DEVICES, stage_devices);
     stage_run(&ctx, STAGE_ROOT, stage_root);
     stage_run(&ctx, STAGE_INSTANCE, stage_instance);
-    /* reconcile: comes with overlay-reconcile's boot integration */
+    stage_run(&ctx, STAGE_RECONCILE, stage_reconcile);
     stage_run(&ctx, STAGE_OVERLAY, stage_overlay);
     stage_run(&ctx, STAGE_TMP_SWAP, stage_tmp_swap);
     stage_run(&ctx, STAGE_SWITCH, stage_switch);

@@ -15,6 +15,7 @@
 #include "fsck.h"
 #include "instance.h"
 #include "log.h"
+#include "rootfs.h"
 #include "stage-devices.h"
 
 #define FSCK_TIMEOUT_S 600
@@ -145,9 +146,48 @@ static int check_fs(const char *what, const char *dev, const char *fstype, int p
     return 0;
 }
 
+/* Before fsck or a read-write mount writes anything (a read-write mount alone updates an
+ * ext4 superblock, sets the vfat dirty bit, writes an xfs log record), look at the filesystem
+ * through a read-only mount (ext4 noload, xfs norecovery: no journal replay) and refuse a
+ * foreign or unfit one untouched. When it cannot be mounted read-only (damaged), fsck and the
+ * read-write mount decide as before, and the claim after the mount still checks. */
+static int inspect_readonly(const char *what, const char *dev, const char *type,
+                            const char *target, enum instance_inspect inspect)
+{
+    unsigned long flags = MS_RDONLY;
+    char data[256] = "", why[1024];
+    const char *bad = NULL;
+    int r = 0;
+
+    if (inspect == INSPECT_NONE)
+        return 0;
+    if (rootfs_options(type, NULL, false, false, &flags, data, sizeof data, &bad) < 0) {
+        flags = MS_RDONLY;
+        data[0] = 0;
+    }
+    if (mkdir(target, 0700) < 0 && errno != EEXIST)
+        return log_error_errno(errno, "Failed to create %s: %m", target);
+    if (mount(dev, target, type, flags | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              data[0] ? data : NULL) < 0) {
+        log_full_errno(LOG_INFO, errno, "%s: %s (%s) cannot be mounted read-only for a first "
+                       "look (%m); fsck decides", what, dev, type);
+        return 0;
+    }
+    if (inspect == INSPECT_UPPER)
+        r = instance_check_upper_fs(target, why, sizeof why);
+    if (r == 0)
+        r = instance_inspect(target, why, sizeof why);
+    umount2(target, MNT_DETACH);
+    if (r < 0)
+        return log_error_errno(r, "%s (%s): %s; nothing was written to %s", what, dev, why,
+                               dev);
+    return 0;
+}
+
 int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *spec,
                           const char *fstype, const char *options, int passno,
-                          const char *target, char *dev, size_t dev_size)
+                          const char *target, char *dev, size_t dev_size,
+                          enum instance_inspect inspect)
 {
     char type[64];
     unsigned long flags;
@@ -168,20 +208,26 @@ int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *sp
         if (r < 0)
             return log_error_errno(r, "%s=%s: cannot probe %s: %m", what, spec, dev);
     }
+    load_fs_module(ctx, type);
+    r = inspect_readonly(what, dev, type, target, inspect);
+    if (r < 0)
+        return r;
     r = check_fs(what, dev, type, passno);
     if (r < 0)
         return r;
     if (split_options(options, &flags, &data) < 0)
         return log_error_errno(EINVAL, "%s: mount options '%s' cannot be parsed", what, options);
     flags &= ~(unsigned long)MS_RDONLY;
-    load_fs_module(ctx, type);
     if (mkdir(target, 0700) < 0 && errno != EEXIST)
         r = log_error_errno(errno, "Failed to create %s: %m", target);
     else if (mount(dev, target, type, flags | MS_NOSUID | MS_NODEV, data) < 0)
-        r = log_error_errno(errno, "%s=%s: mounting %s (%s) read-write on %s failed: %m; if "
-                                   "the filesystem is damaged, run fsck on it from the "
-                                   "emergency shell and leave the shell to retry",
-                            what, spec, dev, type, target);
+        r = log_error_errno(errno, "%s=%s: mounting %s (%s) read-write on %s failed: %m; %s",
+                            what, spec, dev, type, target,
+                            errno == ENODEV ? "the kernel has no driver for this filesystem "
+                                              "type (module missing from the initramfs?)"
+                                            : "if the filesystem is damaged, run fsck on it "
+                                              "from the emergency shell and leave the shell "
+                                              "to retry");
     free(data);
     if (r == 0)
         log_info("%s: %s (%s) mounted read-write at %s", what, dev, type, target);
@@ -239,7 +285,9 @@ static int prepare_part(struct boot_ctx *ctx, size_t i)
         snprintf(ctx->part_device[i], sizeof ctx->part_device[i], "tmpfs");
     } else {
         r = mount_instance_device(ctx, what, e->source, e->fstype, e->options, e->passno,
-                                  e->target, ctx->part_device[i], sizeof ctx->part_device[i]);
+                                  e->target, ctx->part_device[i], sizeof ctx->part_device[i],
+                                  holds_an_upper(&ctx->layout, e) ? INSPECT_UPPER
+                                                                  : INSPECT_CLAIM);
         if (r < 0)
             return r;
     }

@@ -59,7 +59,8 @@ static int tmp_on_device(struct boot_ctx *ctx, const char *what, const char *spe
 {
     char dev[256];
     int r = mount_instance_device(ctx, what, spec, e ? e->fstype : NULL, e ? e->options : NULL,
-                                  e ? e->passno : 2, target, dev, sizeof dev);
+                                  e ? e->passno : 2, target, dev, sizeof dev,
+                                  INSPECT_NONE);
     if (r < 0)
         return r;
     r = tmp_clean(target);

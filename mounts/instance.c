@@ -6,34 +6,68 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/types.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
-/* d_type: overlayfs refuses an upper whose readdir cannot say what an entry is (xfs made
- * with ftype=0). The "." entry answers that without writing anything. */
+/* XFS_IOC_FSGEOMETRY_V1 from xfs/xfs_fs.h (xfslibs-dev), which the build does not need. */
+#define SR_XFS_SUPER_MAGIC 0x58465342
+#define SR_XFS_FSOP_GEOM_FLAGS_FTYPE 0x10000
+struct sr_xfs_fsop_geom_v1 {
+    __u32 blocksize, rtextsize, agblocks, agcount, logblocks, sectsize, inodesize, imaxpct;
+    __u64 datablocks, rtblocks, rtextents, logstart;
+    unsigned char uuid[16];
+    __u32 sunit, swidth;
+    __s32 version;
+    __u32 flags, logsectsize, rtsectsize, dirblocksize;
+};
+#define SR_XFS_IOC_FSGEOMETRY_V1 _IOR('X', 100, struct sr_xfs_fsop_geom_v1)
+
+static int no_d_type(const char *dir, char *why, size_t n)
+{
+    snprintf(why, n, "the filesystem at %s does not report file types in directories "
+                     "(d_type; e.g. xfs made with ftype=0), which overlayfs needs for an "
+                     "upper dir; recreate it with d_type support (mkfs.xfs -n ftype=1, or "
+                     "ext4)", dir);
+    return -EOPNOTSUPP;
+}
+
+/* d_type: overlayfs needs an upper whose readdir says what an entry is (xfs made with
+ * ftype=0 does not). "." and ".." do not tell: xfs reports DT_DIR for them even without
+ * ftype, so xfs is asked for its geometry, and elsewhere any other entry answers (ext4 always
+ * has lost+found). Nothing is written. */
 static int check_d_type(const char *dir, char *why, size_t n)
 {
+    struct statfs sfs;
     DIR *d = opendir(dir);
     struct dirent *e;
-    int r = -EOPNOTSUPP;
+    int r = 0;
 
     if (!d) {
         snprintf(why, n, "cannot read %s: %s", dir, strerror(errno));
         return -errno;
     }
-    while ((e = readdir(d)))
-        if (e->d_type != DT_UNKNOWN) {
-            r = 0;
-            break;
-        }
+    if (fstatfs(dirfd(d), &sfs) == 0 && sfs.f_type == SR_XFS_SUPER_MAGIC) {
+        struct sr_xfs_fsop_geom_v1 geo;
+        memset(&geo, 0, sizeof geo);
+        if (ioctl(dirfd(d), SR_XFS_IOC_FSGEOMETRY_V1, &geo) == 0 &&
+            !(geo.flags & SR_XFS_FSOP_GEOM_FLAGS_FTYPE))
+            r = no_d_type(dir, why, n);
+        closedir(d);
+        return r;
+    }
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (e->d_type == DT_UNKNOWN)
+            r = no_d_type(dir, why, n);
+        break;
+    }
     closedir(d);
-    if (r < 0)
-        snprintf(why, n, "the filesystem at %s does not report file types in directories "
-                         "(d_type; e.g. xfs made with ftype=0), which overlayfs needs for an "
-                         "upper dir; recreate it with d_type support (mkfs.xfs -n ftype=1, or "
-                         "ext4)", dir);
     return r;
 }
 
@@ -108,27 +142,19 @@ static int write_marker(int dfd)
     return r;
 }
 
-int instance_claim(const char *dir, char *why, size_t n)
+/* 0: ours (the marker is there), 1: empty, -ENOTEMPTY: something else. Reads only. */
+static int inspect_fd(int dfd, const char *dir, char *why, size_t n)
 {
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct stat st;
     DIR *d;
     struct dirent *e;
     int r = 1;
 
-    if (dfd < 0) {
-        snprintf(why, n, "cannot open %s: %s", dir, strerror(errno));
-        return -errno;
-    }
-    if (fstatat(dfd, INSTANCE_MARKER, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
-        close(dfd);
+    if (fstatat(dfd, INSTANCE_MARKER, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
         return 0;
-    }
     d = fdopendir(dup(dfd));
-    if (!d) {
-        close(dfd);
+    if (!d)
         return -ENOMEM;
-    }
     while ((e = readdir(d))) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
@@ -143,6 +169,33 @@ int instance_claim(const char *dir, char *why, size_t n)
         break;
     }
     closedir(d);
+    return r;
+}
+
+int instance_inspect(const char *dir, char *why, size_t n)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int r;
+
+    if (dfd < 0) {
+        snprintf(why, n, "cannot open %s: %s", dir, strerror(errno));
+        return -errno;
+    }
+    r = inspect_fd(dfd, dir, why, n);
+    close(dfd);
+    return r;
+}
+
+int instance_claim(const char *dir, char *why, size_t n)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int r;
+
+    if (dfd < 0) {
+        snprintf(why, n, "cannot open %s: %s", dir, strerror(errno));
+        return -errno;
+    }
+    r = inspect_fd(dfd, dir, why, n);
     if (r == 1) {
         int w = write_marker(dfd);
         if (w < 0) {

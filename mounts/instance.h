@@ -21,6 +21,10 @@ int instance_check_upper_fs(const char *dir, char *why, size_t n);
  * something else (why names an example entry). */
 int instance_claim(const char *dir, char *why, size_t n);
 
+/* The same decision without writing anything (for a read-only mount): 0 ours, 1 empty,
+ * -ENOTEMPTY (why filled) when it holds something else. */
+int instance_inspect(const char *dir, char *why, size_t n);
+
 /* mkdir -p below base (which must exist); never follows symlinks: an existing symlink in the
  * path is an error (-ELOOP), since the instance filesystem is the guest's to tamper with. */
 int instance_mkdirs(const char *base, const char *rel, unsigned mode);

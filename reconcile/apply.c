@@ -477,8 +477,9 @@ static int apply_checks(struct rc_report *rep)
         return rc_report_fail(rep, -EINVAL, "applying works with a store, not --merge-base");
     int r = refuse_if_mounted(rep->upper);
     if (r == -EBUSY)
-        return rc_report_fail(rep, r, "the upper dir is the upperdir of a mounted overlay "
-                                      "(overlayfs forbids changing it; unmount it first)");
+        return rc_report_fail(rep, r,
+                              "the upper dir is the upperdir of a mounted overlay "
+                              "(overlayfs forbids changing it; unmount it first)");
     return r < 0 ? rc_report_fail(rep, r, "reading /proc/self/mountinfo") : 0;
 }
 
@@ -512,12 +513,13 @@ int rc_apply(struct rc_report *rep, enum rc_policy policy, const struct rc_optio
     return r < 0 ? rc_report_fail(rep, r, "applying") : 0;
 }
 
-int rc_reconcile(const struct rc_overlay *ov, enum rc_policy policy,
-                 const struct rc_options *opts, struct rc_report **out)
+int rc_reconcile(const struct rc_overlay *ov, enum rc_policy policy, const struct rc_options *opts,
+                 struct rc_report **out)
 {
     int resumed = 0;
     *out = NULL;
-    if (policy != RC_POLICY_REPORT && ov->store && (resumed = rc_resume(ov->upper, ov->store, opts)) < 0) {
+    if (policy != RC_POLICY_REPORT && ov->store &&
+        (resumed = rc_resume(ov->upper, ov->store, opts)) < 0) {
         int r = rc_classify(ov, opts, out);
         return *out ? rc_report_fail(*out, resumed, "finishing an interrupted apply") : r;
     }

@@ -3,8 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <string.h>
 #include <linux/capability.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -70,8 +70,8 @@ int rc_report_add(struct rc_report *rep, const char *path, enum rc_outcome o,
     if (!p)
         return -ENOMEM;
     struct rc_entry *e = &rep->entries[rep->n_entries++];
-    *e = (struct rc_entry){.path = p, .outcome = o, .upper = *u, .lower = *l, .base = *b,
-                           .base_known = base_known};
+    *e = (struct rc_entry){
+        .path = p, .outcome = o, .upper = *u, .lower = *l, .base = *b, .base_known = base_known};
     rep->counts[o]++;
     if (out)
         *out = e;
@@ -328,8 +328,7 @@ static int new_report(const struct rc_overlay *ov, struct rc_report **out)
     return r;
 }
 
-int rc_classify(const struct rc_overlay *ov, const struct rc_options *opts,
-                struct rc_report **out)
+int rc_classify(const struct rc_overlay *ov, const struct rc_options *opts, struct rc_report **out)
 {
     struct classify c = {.mk = opts && opts->userxattr ? RC_MARKERS_USER : RC_MARKERS_ALL};
     int r = new_report(ov, &c.rep);

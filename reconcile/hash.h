@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * SHA-256 of contents, streamed. OpenSSL's libcrypto (EVP) rather than libgit2: libgit2 has
+ * SHA-256 of contents, streamed. mbedTLS's libmbedcrypto rather than libgit2: libgit2 has
  * no public streaming hash (git_odb_hash wants the whole blob in memory, and a base may hold
  * files larger than RAM), and SHA-256 keeps the store's names collision-resistant even
  * against a hostile upper, which SHA-1 no longer is.
@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 struct rc_sha {
-    void *ctx; /* EVP_MD_CTX */
+    void *ctx; /* mbedtls_sha256_context */
 };
 
 int rc_sha_init(struct rc_sha *s);

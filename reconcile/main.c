@@ -195,7 +195,8 @@ static int output(struct cmd *c, struct rc_report **reps, size_t n)
         } else if (status == 0 && rc_report_needs_attention(reps[i])) {
             status = 1;
         }
-        if (!c->json && (i == 0 || putchar('\n')) && rc_report_write_text(stdout, reps[i], c->diff) < 0)
+        if (!c->json && (i == 0 || putchar('\n')) &&
+            rc_report_write_text(stdout, reps[i], c->diff) < 0)
             status = 2;
     }
     if (c->json && rc_report_write_json(stdout, reps, n) < 0)
@@ -231,10 +232,12 @@ static int run_dirs(struct cmd *c)
     if (c->apply && c->n_uppers > 1 && c->n_stores == 1)
         return err(0, "--apply with several --upper needs one --store per --upper");
     for (size_t i = 0; i < c->n_uppers; i++)
-        ovs[i] = (struct rc_overlay){
-            .name = c->uppers[i], .lower = c->lower, .upper = c->uppers[i],
-            .store = c->n_stores ? c->stores[c->n_stores > 1 ? i : 0] : NULL,
-            .merge_base_dir = c->merge_base};
+        ovs[i] =
+            (struct rc_overlay){.name = c->uppers[i],
+                                .lower = c->lower,
+                                .upper = c->uppers[i],
+                                .store = c->n_stores ? c->stores[c->n_stores > 1 ? i : 0] : NULL,
+                                .merge_base_dir = c->merge_base};
     return run_overlays(c, ovs, NULL, c->n_uppers);
 }
 
@@ -255,8 +258,10 @@ static int run_state(struct cmd *c)
     bool *ux = calloc(st.n ? st.n : 1, sizeof *ux);
     int status = ovs && ux ? 0 : err(-ENOMEM, "allocating");
     for (size_t i = 0; status == 0 && i < st.n; i++) {
-        ovs[i] = (struct rc_overlay){.name = st.ov[i].dir, .lower = st.ov[i].lower,
-                                     .upper = st.ov[i].upper, .store = st.ov[i].store};
+        ovs[i] = (struct rc_overlay){.name = st.ov[i].dir,
+                                     .lower = st.ov[i].lower,
+                                     .upper = st.ov[i].upper,
+                                     .store = st.ov[i].store};
         ux[i] = st.ov[i].userxattr;
     }
     if (status == 0)
@@ -270,13 +275,20 @@ static int run_state(struct cmd *c)
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"report", no_argument, NULL, 'r'},        {"state", required_argument, NULL, OPT_STATE},
-        {"lower", required_argument, NULL, 'l'},   {"upper", required_argument, NULL, 'u'},
-        {"store", required_argument, NULL, 's'},   {"merge-base", required_argument, NULL, OPT_MERGE_BASE},
-        {"record", no_argument, NULL, 'R'},        {"json", no_argument, NULL, 'j'},
-        {"diff", no_argument, NULL, 'd'},          {"apply", no_argument, NULL, 'a'},
-        {"policy", required_argument, NULL, 'p'},  {"userxattr", no_argument, NULL, OPT_USERXATTR},
-        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
+        {"report", no_argument, NULL, 'r'},
+        {"state", required_argument, NULL, OPT_STATE},
+        {"lower", required_argument, NULL, 'l'},
+        {"upper", required_argument, NULL, 'u'},
+        {"store", required_argument, NULL, 's'},
+        {"merge-base", required_argument, NULL, OPT_MERGE_BASE},
+        {"record", no_argument, NULL, 'R'},
+        {"json", no_argument, NULL, 'j'},
+        {"diff", no_argument, NULL, 'd'},
+        {"apply", no_argument, NULL, 'a'},
+        {"policy", required_argument, NULL, 'p'},
+        {"userxattr", no_argument, NULL, OPT_USERXATTR},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {0},
     };
     struct cmd c = {.mode = MODE_REPORT};

@@ -20,8 +20,8 @@ static const char *const outcome_names[RC_OUTCOME_COUNT] = {
 };
 
 static const char *const kind_names[RC_KIND_COUNT] = {
-    [RC_ABSENT] = "absent",   [RC_FILE] = "file",       [RC_DIR] = "dir",
-    [RC_SYMLINK] = "symlink", [RC_FIFO] = "fifo",       [RC_CHARDEV] = "char-device",
+    [RC_ABSENT] = "absent",         [RC_FILE] = "file",     [RC_DIR] = "dir",
+    [RC_SYMLINK] = "symlink",       [RC_FIFO] = "fifo",     [RC_CHARDEV] = "char-device",
     [RC_BLOCKDEV] = "block-device", [RC_SOCKET] = "socket", [RC_WHITEOUT] = "whiteout",
 };
 

@@ -96,13 +96,13 @@ struct rc_entry {
     char *path; /* relative to the overlaid dir, raw bytes, no leading slash */
     enum rc_outcome outcome;
     struct rc_version upper, lower, base;
-    bool base_known; /* a merge base was available for this path */
-    enum rc_action action;   /* what the policy does (RC_ACT_NONE in report mode) */
-    int applied;             /* 1 done, 0 not attempted, negative errno: failed */
-    char *base_object;       /* conflict: store path of the new base version */
-    char *conflict_object;   /* conflict: store path of the version with conflict markers */
-    char *backup;            /* store path of the backup made before the action */
-    char *note;              /* why, for a human (may be NULL) */
+    bool base_known;       /* a merge base was available for this path */
+    enum rc_action action; /* what the policy does (RC_ACT_NONE in report mode) */
+    int applied;           /* 1 done, 0 not attempted, negative errno: failed */
+    char *base_object;     /* conflict: store path of the new base version */
+    char *conflict_object; /* conflict: store path of the version with conflict markers */
+    char *backup;          /* store path of the backup made before the action */
+    char *note;            /* why, for a human (may be NULL) */
 };
 
 struct rc_report {
@@ -120,9 +120,9 @@ struct rc_report {
 };
 
 struct rc_options {
-    bool userxattr;         /* read only user.overlay.* markers (a userxattr mount); without it
-                               trusted.overlay.* is read too and CAP_SYS_ADMIN is required */
-    unsigned max_depth;     /* deepest dir level walked; 0 = 4096 */
+    bool userxattr;          /* read only user.overlay.* markers (a userxattr mount); without it
+                                trusted.overlay.* is read too and CAP_SYS_ADMIN is required */
+    unsigned max_depth;      /* deepest dir level walked; 0 = 4096 */
     uint64_t max_merge_size; /* largest file given a line merge; 0 = 64 MiB */
     /* Test hook: called at each crash-safe step of an apply with a running step number
      * (1, 2, ...); overlay-reconcile _exits there when SHAREDROOT_RECONCILE_CRASH_AT=N. */
@@ -140,10 +140,10 @@ struct rc_overlay {
 
 struct rc_record_result {
     char fingerprint[RC_HASH_HEX];
-    bool skipped;          /* unchanged base: only a stat walk was done */
-    bool reused;           /* the base was recorded before (a rollback): history only */
-    size_t entries;        /* paths in the base */
-    size_t objects_added;  /* new objects written (deduplicated) */
+    bool skipped;         /* unchanged base: only a stat walk was done */
+    bool reused;          /* the base was recorded before (a rollback): history only */
+    size_t entries;       /* paths in the base */
+    size_t objects_added; /* new objects written (deduplicated) */
 };
 
 const char *rc_outcome_name(enum rc_outcome o);
@@ -173,8 +173,7 @@ int rc_check_privileges(const struct rc_options *opts);
 
 /* Classify every path of ov->upper. *out is set (also on most errors, with ->error set) and
  * must be freed with rc_report_free. Writes nothing. */
-int rc_classify(const struct rc_overlay *ov, const struct rc_options *opts,
-                struct rc_report **out);
+int rc_classify(const struct rc_overlay *ov, const struct rc_options *opts, struct rc_report **out);
 
 /* Apply policy to a classified report: actions are planned into a journal in the store, each
  * replaced or removed host file is backed up to store/backups/<run>/ first, every write is
@@ -188,8 +187,8 @@ int rc_apply(struct rc_report *rep, enum rc_policy policy, const struct rc_optio
 int rc_resume(const char *upper, const char *store, const struct rc_options *opts);
 
 /* rc_resume + rc_classify + rc_apply (skipped for RC_POLICY_REPORT). */
-int rc_reconcile(const struct rc_overlay *ov, enum rc_policy policy,
-                 const struct rc_options *opts, struct rc_report **out);
+int rc_reconcile(const struct rc_overlay *ov, enum rc_policy policy, const struct rc_options *opts,
+                 struct rc_report **out);
 
 /* 1 when dir is the upperdir= of an overlay in mountinfo (NULL: /proc/self/mountinfo),
  * 0 when not, negative errno when it cannot be told. */

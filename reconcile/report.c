@@ -90,8 +90,11 @@ void rc_report_summary(const struct rc_report *rep, char *buf, size_t size)
 static size_t utf8_len(const unsigned char *s)
 {
     unsigned c = s[0];
-    size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                            : (c & 0xf8) == 0xf0 ? 4 : 0;
+    size_t n = c < 0x80             ? 1
+               : (c & 0xe0) == 0xc0 ? 2
+               : (c & 0xf0) == 0xe0 ? 3
+               : (c & 0xf8) == 0xf0 ? 4
+                                    : 0;
     if (n == 0 || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
         return 0;
     for (size_t i = 1; i < n; i++)
@@ -169,8 +172,8 @@ static void json_entry(FILE *f, const struct rc_entry *e)
         fputc('"', f);
     }
     fprintf(f, ",\"outcome\":\"%s\",\"upper\":\"%s\",\"lower\":\"%s\",\"base\":\"%s\"",
-            rc_outcome_name(e->outcome), rc_kind_name(e->upper.kind),
-            rc_kind_name(e->lower.kind), base_kind_name(e));
+            rc_outcome_name(e->outcome), rc_kind_name(e->upper.kind), rc_kind_name(e->lower.kind),
+            base_kind_name(e));
     fprintf(f, ",\"opaque\":%s,\"action\":\"%s\",\"applied\":%s",
             e->upper.opaque ? "true" : "false", rc_action_name(e->action),
             e->applied > 0 ? "true" : "false");
@@ -239,9 +242,8 @@ int rc_report_save_json(struct rc_report *const *reps, size_t n, const char *pat
         r = -ENOMEM;
     if (slash)
         *slash = 0;
-    _cleanup_close_ int dfd = r >= 0 ? open(slash ? (*dir ? dir : "/") : ".",
-                                            O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                                     : -1;
+    _cleanup_close_ int dfd =
+        r >= 0 ? open(slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (r >= 0 && dfd < 0)
         r = -errno;
     if (r >= 0)
@@ -253,8 +255,8 @@ int rc_report_save_json(struct rc_report *const *reps, size_t n, const char *pat
 /* What apply would put in place of the host's version, for --diff. */
 static int new_content(const struct rc_sources *s, const struct rc_entry *e, struct rc_buf *out)
 {
-    if (e->outcome == RC_MERGED || (e->outcome == RC_CONFLICT && e->upper.kind == RC_FILE &&
-                                    e->lower.kind == RC_FILE))
+    if (e->outcome == RC_MERGED ||
+        (e->outcome == RC_CONFLICT && e->upper.kind == RC_FILE && e->lower.kind == RC_FILE))
         return rc_sources_merge(s, e, out) < 0 ? -EIO : 0;
     return rc_sources_read(s, RC_SIDE_LOWER, e->path, &e->lower, out);
 }
@@ -278,9 +280,8 @@ static void text_diff(FILE *f, const struct rc_sources *s, const struct rc_entry
 
 static bool diff_wanted(const struct rc_entry *e)
 {
-    return (e->outcome == RC_BASE_UPDATED || e->outcome == RC_MERGED ||
-            e->outcome == RC_CONFLICT || e->outcome == RC_UNKNOWN_BASE ||
-            e->outcome == RC_REDUNDANT) &&
+    return (e->outcome == RC_BASE_UPDATED || e->outcome == RC_MERGED || e->outcome == RC_CONFLICT ||
+            e->outcome == RC_UNKNOWN_BASE || e->outcome == RC_REDUNDANT) &&
            (e->upper.kind == RC_FILE || e->upper.kind == RC_SYMLINK);
 }
 
@@ -292,7 +293,9 @@ static void text_entry(FILE *f, const struct rc_entry *e)
     fprintf(f, "  %s", p.data);
     if (e->action != RC_ACT_NONE)
         fprintf(f, "  [%s%s]", rc_action_name(e->action),
-                e->applied > 0 ? "d" : e->applied < 0 ? " failed" : "");
+                e->applied > 0   ? "d"
+                : e->applied < 0 ? " failed"
+                                 : "");
     if (e->applied < 0)
         fprintf(f, " (%s)", strerror(-e->applied));
     if (e->note)
@@ -312,7 +315,9 @@ static void text_entry(FILE *f, const struct rc_entry *e)
 int rc_report_write_text(FILE *f, const struct rc_report *rep, bool diff)
 {
     struct rc_sources s = {.upperfd = -1, .lowerfd = -1, .mbfd = -1};
-    struct rc_overlay ov = {.upper = rep->upper, .lower = rep->lower, .store = rep->store,
+    struct rc_overlay ov = {.upper = rep->upper,
+                            .lower = rep->lower,
+                            .store = rep->store,
                             .merge_base_dir = rep->merge_base_dir};
     bool have_src = diff && !rep->error && rc_sources_open(&s, &ov, NULL, false) >= 0;
     fprintf(f, "%s (upper %s, lower %s)\n", rep->name, rep->upper, rep->lower);
@@ -339,4 +344,3 @@ int rc_report_write_text(FILE *f, const struct rc_report *rep, bool diff)
         rc_sources_close(&s);
     return fflush(f) == 0 ? 0 : -EIO;
 }
-

@@ -17,15 +17,15 @@
 #define MAX_STORE_FILE (256u << 20) /* manifests and history are text of bounded size */
 
 static const char kind_chars[RC_KIND_COUNT] = {
-    [RC_ABSENT] = '-', [RC_FILE] = 'f',     [RC_DIR] = 'd',      [RC_SYMLINK] = 'l',
-    [RC_FIFO] = 'p',   [RC_CHARDEV] = 'c',  [RC_BLOCKDEV] = 'b', [RC_SOCKET] = 's',
-    [RC_WHITEOUT] = 'w',
+    [RC_ABSENT] = '-',   [RC_FILE] = 'f',   [RC_DIR] = 'd',
+    [RC_SYMLINK] = 'l',  [RC_FIFO] = 'p',   [RC_CHARDEV] = 'c',
+    [RC_BLOCKDEV] = 'b', [RC_SOCKET] = 's', [RC_WHITEOUT] = 'w',
 };
 
 int rc_store_open(const char *path, bool create, struct rc_store **out)
 {
-    _cleanup_close_ int dfd = create ? rc_mkdirs_path(path, 0700)
-                                     : open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int dfd =
+        create ? rc_mkdirs_path(path, 0700) : open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return create ? dfd : -errno;
     static const char *const subdirs[] = {"objects", "snapshots", "backups", "tmp"};
@@ -139,8 +139,8 @@ int rc_manifest_format(const struct rc_manifest *m, struct rc_buf *out)
             rc_hex(v->hash, 32, hash);
         rc_hex(v->meta, 32, meta);
         r = rc_buf_printf(out, "%c %o %u %u %" PRIu64 " %" PRIu64 " %s %s ", kind_chars[v->kind],
-                          (unsigned)v->mode, (unsigned)v->uid, (unsigned)v->gid,
-                          (uint64_t)v->rdev, v->size, hash, meta);
+                          (unsigned)v->mode, (unsigned)v->uid, (unsigned)v->gid, (uint64_t)v->rdev,
+                          v->size, hash, meta);
         if (r >= 0)
             r = rc_escape_c(out, m->e[i].path);
         if (r >= 0)
@@ -178,11 +178,16 @@ static int parse_manifest_line(char *line, struct rc_manifest *m)
     uint64_t rdev, size;
     int off = 0;
     if (sscanf(line, "%c %o %u %u %" SCNu64 " %" SCNu64 " %64s %64s %n", &kc, &mode, &uid, &gid,
-               &rdev, &size, hash, meta, &off) != 8 || off == 0)
+               &rdev, &size, hash, meta, &off) != 8 ||
+        off == 0)
         return -EINVAL;
     int k = kind_from_char(kc);
-    struct rc_version v = {.kind = (enum rc_kind)k, .mode = mode, .uid = uid, .gid = gid,
-                           .rdev = (dev_t)rdev, .size = size};
+    struct rc_version v = {.kind = (enum rc_kind)k,
+                           .mode = mode,
+                           .uid = uid,
+                           .gid = gid,
+                           .rdev = (dev_t)rdev,
+                           .size = size};
     if (k < 0 || rc_unhex(meta, v.meta, 32) < 0)
         return -EINVAL;
     v.have_hash = strcmp(hash, "-") != 0;
@@ -254,8 +259,7 @@ static int load_snapshot(struct rc_store *s, const char *fp, const struct rc_man
     return 0;
 }
 
-int rc_store_snapshot_at(struct rc_store *s, int64_t sec, long nsec,
-                         const struct rc_manifest **out)
+int rc_store_snapshot_at(struct rc_store *s, int64_t sec, long nsec, const struct rc_manifest **out)
 {
     *out = NULL;
     if (!s->hist) {
@@ -354,8 +358,7 @@ struct manifest_walk {
     size_t added;
 };
 
-static int store_content(struct manifest_walk *w, int dirfd, const char *name,
-                         struct rc_version *v)
+static int store_content(struct manifest_walk *w, int dirfd, const char *name, struct rc_version *v)
 {
     bool added = false;
     int r = 0;
@@ -479,9 +482,16 @@ static int fp_visit(void *ud, const char *relpath, int dirfd, const char *name,
     struct fp_walk *w = ud;
     struct {
         uint64_t mode, uid, gid, size, ino, mtime_s, mtime_ns, ctime_s, ctime_ns, rdev;
-    } fixed = {st->st_mode,          st->st_uid,          st->st_gid,          (uint64_t)st->st_size,
-               st->st_ino,           (uint64_t)st->st_mtim.tv_sec, (uint64_t)st->st_mtim.tv_nsec,
-               (uint64_t)st->st_ctim.tv_sec, (uint64_t)st->st_ctim.tv_nsec, st->st_rdev};
+    } fixed = {st->st_mode,
+               st->st_uid,
+               st->st_gid,
+               (uint64_t)st->st_size,
+               st->st_ino,
+               (uint64_t)st->st_mtim.tv_sec,
+               (uint64_t)st->st_mtim.tv_nsec,
+               (uint64_t)st->st_ctim.tv_sec,
+               (uint64_t)st->st_ctim.tv_nsec,
+               st->st_rdev};
     int r = rc_sha_update(&w->sha, relpath, strlen(relpath) + 1);
     if (r >= 0)
         r = rc_sha_update(&w->sha, &fixed, sizeof fixed);
@@ -534,8 +544,8 @@ static int write_snapshot(struct rc_store *s, int lowerfd, unsigned max_depth,
     struct rc_buf b = {0};
     r = rc_manifest_format(m, &b);
     rc_manifest_free(m);
-    _cleanup_close_ int sdir = r >= 0 ? rc_open_beneath(s->dfd, "snapshots", O_RDONLY | O_DIRECTORY)
-                                      : -1;
+    _cleanup_close_ int sdir =
+        r >= 0 ? rc_open_beneath(s->dfd, "snapshots", O_RDONLY | O_DIRECTORY) : -1;
     if (r >= 0 && sdir < 0)
         r = sdir;
     if (r >= 0)

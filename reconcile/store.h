@@ -73,8 +73,7 @@ int rc_manifest_from_dir(int rootfd, const char *sub, unsigned max_depth, struct
                          size_t *added, struct rc_manifest **out);
 const struct rc_manifest_entry *rc_manifest_find(const struct rc_manifest *m, const char *path);
 /* Digest of everything below dir in m (paths relative to dir): equal digests, equal trees. */
-int rc_manifest_subtree_digest(const struct rc_manifest *m, const char *dir,
-                               unsigned char out[32]);
+int rc_manifest_subtree_digest(const struct rc_manifest *m, const char *dir, unsigned char out[32]);
 void rc_manifest_free(struct rc_manifest *m);
 int rc_manifest_format(const struct rc_manifest *m, struct rc_buf *out);
 int rc_manifest_parse(const char *text, struct rc_manifest **out);

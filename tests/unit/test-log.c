@@ -61,6 +61,18 @@ TEST(errors_go_to_kmsg_and_console_with_errno_text)
     teardown();
 }
 
+TEST(console_flag_shows_a_notice_on_the_console)
+{
+    char k[512], c[512];
+    setup();
+    log_console("reconcile %s: ok", "/etc");
+    drain(kmsg[0], k, sizeof k);
+    drain(console[0], c, sizeof c);
+    CHECK_STR(k, "<5>sharedroot: reconcile /etc: ok\n");
+    CHECK_STR(c, "sharedroot: reconcile /etc: ok\n");
+    teardown();
+}
+
 TEST(debug_only_when_enabled)
 {
     char k[512];

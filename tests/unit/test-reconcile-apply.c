@@ -3,8 +3,8 @@
  * safety at every step), the mounted-upper check and the JSON escaping. */
 #include <sys/wait.h>
 
-#include "testlib.h"
 #include "test-reconcile-fixture.h"
+#include "testlib.h"
 
 /* Base v1 recorded, the host edits, base v2 recorded: the boot's order. */
 static void scenario(struct fx *f)
@@ -38,8 +38,8 @@ static void scenario(struct fx *f)
 
 static struct rc_report *classify_store(struct fx *f)
 {
-    struct rc_overlay ov = {.name = "/etc", .lower = f->lower, .upper = f->upper,
-                            .store = f->store};
+    struct rc_overlay ov = {
+        .name = "/etc", .lower = f->lower, .upper = f->upper, .store = f->store};
     struct rc_report *r = NULL;
     rc_classify(&ov, NULL, &r);
     return r;
@@ -172,8 +172,13 @@ static void crash_at(void *ud, unsigned step)
 /* Snapshot of the upper's visible state, to compare crash runs with a clean run. */
 static void upper_state(struct fx *f, char *out, size_t n)
 {
-    static const char *const names[] = {"merge.conf", "conflict.conf", "same", "upd",
-                                         "chmodded",   "mine",          ".sharedroot-reconcile.tmp"};
+    static const char *const names[] = {"merge.conf",
+                                        "conflict.conf",
+                                        "same",
+                                        "upd",
+                                        "chmodded",
+                                        "mine",
+                                        ".sharedroot-reconcile.tmp"};
     out[0] = 0;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         char *c = fx_read(f->upper, names[i]);
@@ -255,6 +260,7 @@ TEST(apply_never_writes_through_a_swapped_symlink)
     /* Between classify and apply the host swaps d for a symlink to a victim dir. */
     char victim[128], p[128];
     snprintf(victim, sizeof victim, "%s/victim", f.root);
+    mkdir(victim, 0755);
     fx_write(victim, "x", "1\n");
     snprintf(p, sizeof p, "%s/d", f.upper);
     fx_rm_rf(p);

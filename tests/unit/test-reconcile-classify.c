@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Every outcome of the reconcile classifier, with every overlay marker the kernel writes. */
-#include "testlib.h"
 #include "test-reconcile-fixture.h"
+#include "testlib.h"
 
 /* Base b1 in base/ (the merge base), lower/ as given, upper/ as the host left it. */
 static struct rc_report *run3(struct fx *f, const char *path, const char *base, const char *lower,
@@ -73,7 +73,7 @@ TEST(metadata_only_when_host_chmods)
 {
     struct fx f;
     fx_init(&f);
-    run3(&f, "m", "x\n", "x\n", "x\n");
+    rc_report_free(run3(&f, "m", "x\n", "x\n", "x\n"));
     fx_chmod(f.upper, "m", 0600);
     struct rc_report *r = fx_classify_mb(&f, false);
     CHECK_STR(fx_outcome(r, "m"), "metadata-only");
@@ -86,7 +86,7 @@ TEST(metadata_only_when_xattr_differs)
 {
     struct fx f;
     fx_init(&f);
-    run3(&f, "m", "x\n", "x\n", "x\n");
+    rc_report_free(run3(&f, "m", "x\n", "x\n", "x\n"));
     if (fx_setxattr(f.upper, "m", "user.test", "1") < 0) {
         fx_done(&f);
         SKIP("no user xattrs here");
@@ -101,7 +101,7 @@ TEST(base_updated_keeps_host_chmod_as_replace_candidate)
 {
     struct fx f;
     fx_init(&f);
-    run3(&f, "m", "1\n", "2\n", "1\n");
+    rc_report_free(run3(&f, "m", "1\n", "2\n", "1\n"));
     fx_chmod(f.upper, "m", 0600);
     struct rc_report *r = fx_classify_mb(&f, false);
     CHECK_STR(fx_outcome(r, "m"), "base-updated");
@@ -330,7 +330,8 @@ TEST(deep_tree_is_walked_without_recursion)
     for (int i = 0; i < 600; i++)
         strcat(rel, i ? "/d" : "d");
     char *deep_l = NULL, *deep_u = NULL;
-    CHECK(asprintf(&deep_l, "%s/%s", f.lower, rel) > 0 && asprintf(&deep_u, "%s/%s", f.upper, rel) > 0);
+    CHECK(asprintf(&deep_l, "%s/%s", f.lower, rel) > 0 &&
+          asprintf(&deep_u, "%s/%s", f.upper, rel) > 0);
     /* mkdir -p one level at a time through relative dirs (paths exceed PATH_MAX). */
     const char *tops[] = {f.lower, f.upper};
     for (size_t t = 0; t < 2; t++) {

@@ -166,8 +166,8 @@ static inline void fx_tick(void)
 /* Classify f's upper against lower and base/ as the merge base dir. */
 static inline struct rc_report *fx_classify_mb(struct fx *f, bool userxattr)
 {
-    struct rc_overlay ov = {.name = "/etc", .lower = f->lower, .upper = f->upper,
-                            .merge_base_dir = f->base};
+    struct rc_overlay ov = {
+        .name = "/etc", .lower = f->lower, .upper = f->upper, .merge_base_dir = f->base};
     struct rc_options o = {.userxattr = userxattr};
     struct rc_report *rep = NULL;
     rc_classify(&ov, &o, &rep);

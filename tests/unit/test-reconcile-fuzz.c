@@ -2,8 +2,8 @@
 /* The classifier and the walk against random trees (deterministic seed, bounded): no
  * crash, no leak, exactly one outcome per reported path, counts add up, and a path is
  * never reported below a dir that is not walked. */
-#include "testlib.h"
 #include "test-reconcile-fixture.h"
+#include "testlib.h"
 
 /* A tiny deterministic generator (xorshift), so failures reproduce. */
 static unsigned rnd(unsigned long long *s)
