@@ -8,6 +8,7 @@
 
 #include "instance.h"
 #include "log.h"
+#include "merge.h"
 #include "reconcile.h"
 
 static int policy_of(struct boot_ctx *ctx, enum rc_policy *policy, bool *off)
@@ -19,6 +20,11 @@ static int policy_of(struct boot_ctx *ctx, enum rc_policy *policy, bool *off)
         return 0;
     if (rc_policy_from_name(p, policy) < 0) {
         log_warning("sharedroot.reconcile=%s: use off, report, safe or merge; using safe", p);
+        *policy = RC_POLICY_SAFE;
+    }
+    if (*policy == RC_POLICY_MERGE && !rc_merge_available()) {
+        log_warning("sharedroot.reconcile=merge: this initramfs has no libgit2 for line merges "
+                    "(build it with sharedroot-mkinitramfs --with-merge); using safe");
         *policy = RC_POLICY_SAFE;
     }
     return 0;

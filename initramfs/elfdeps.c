@@ -151,6 +151,32 @@ int elfdeps_add_binary(struct plan *p, const struct ldso *l, const char *src, co
     return r;
 }
 
+int elfdeps_add_library(struct plan *p, const struct ldso *l, const char *name,
+                        const char *like, const char *reason)
+{
+    _cleanup_free_ char *host_origin = NULL, *guest_origin = strdup("/");
+    struct elf_info info = {0};
+    char real[PATH_MAX];
+    int r;
+
+    /* Found as if `like` (the init, /init in the image) needed it: same class, machine and search paths. */
+    if (!realpath(like, real))
+        return mk_error(errno, "cannot read %s: %m", like);
+    r = elf_parse_file(real, &info);
+    if (r < 0)
+        return mk_error(r, "cannot read %s as an ELF binary: %m", like);
+    host_origin = path_dirname(real);
+    if (!host_origin || !guest_origin) {
+        elf_info_done(&info);
+        return -ENOMEM;
+    }
+    struct exec_ctx x = {info.runpath ? NULL : info.rpath, host_origin, guest_origin};
+    struct requester q = {reason, &info, host_origin, guest_origin};
+    r = add_needed(p, l, &x, &q, name, 0);
+    elf_info_done(&info);
+    return r;
+}
+
 char *elfdeps_triplet(const char *binary)
 {
     struct elf_info info = {0};

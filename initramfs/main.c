@@ -62,7 +62,7 @@ struct options {
     struct strv modules, binaries;
     struct hookset hooks; /* --hook, checked while parsing: a bad one is a usage error */
     enum compression compress;
-    bool no_shell, list, quiet, no_shipped_hooks;
+    bool no_shell, list, quiet, no_shipped_hooks, with_merge;
 };
 
 /* Everything one run builds up; released by ctx_done. */
@@ -93,6 +93,8 @@ static void help(void)
            "      --hooks-dir DIR      hooks config dir (default: " HOOKSET_CONFIG_DIR ")\n"
            "      --no-shipped-hooks   leave out the hooks sharedroot ships\n"
            "  -b, --binary PATH        add a program with its libraries (repeatable)\n"
+           "      --with-merge         add libgit2 for line merges at boot\n"
+           "                           (sharedroot.reconcile=merge)\n"
            "      --kernel-cpio-list FILE  also write the image as a gen_init_cpio list\n"
            "                           (CONFIG_INITRAMFS_SOURCE); files it needs go to FILE.files/\n"
            "  -l, --list               print what would go in and why; write nothing\n"
@@ -141,6 +143,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"hook", required_argument, NULL, 'H'},   {"hooks-dir", required_argument, NULL, 1001},
         {"no-shipped-hooks", no_argument, NULL, 1002}, {"binary", required_argument, NULL, 'b'},
         {"kernel-cpio-list", required_argument, NULL, 1003},
+        {"with-merge", no_argument, NULL, 1004},
         {0},
     };
     int c, r;
@@ -176,6 +179,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 1001: o->hooks_dir = optarg; break;
         case 1002: o->no_shipped_hooks = true; break;
         case 1003: o->cpio_list = optarg; break;
+        case 1004: o->with_merge = true; break;
         case 'h': help(); return 0;
         case 'V': printf(PROGRAM_NAME " " SHAREDROOT_VERSION "\n"); return 0;
         default: return usage_error("invalid option");
@@ -337,6 +341,13 @@ static int add_binaries(struct ctx *c)
         if (access(found, X_OK) < 0)
             return mk_error(errno, "--binary %s: %m", found);
         r = elfdeps_add_binary(&c->plan, &c->ldso, found, found, "binary", "--binary");
+        if (r < 0)
+            return r;
+    }
+    /* sharedroot-init loads libgit2 with dlopen only for line merges: not a DT_NEEDED. */
+    if (c->o.with_merge) {
+        r = elfdeps_add_library(&c->plan, &c->ldso, RC_LIBGIT2_SONAME, c->init,
+                                "--with-merge (line merges at boot)");
         if (r < 0)
             return r;
     }

@@ -98,6 +98,41 @@ echo "REPORT uptime=$(cut -d' ' -f1 /proc/uptime)"
 if [ -e /init ]; then echo "REPORT initramfs_visible=1"; else echo "REPORT initramfs_visible=0"; fi
 echo "REPORT os_id=$(. /etc/os-release; echo "$ID")"
 awk '/^MemTotal:/ {t=$2} /^MemAvailable:/ {a=$2} END {print "REPORT mem_used_kb=" t-a}' /proc/meminfo
+# What /tmp held when the real init started (cleaned at boot?), then leave something behind
+echo "REPORT tmp_entries=$(ls -A /tmp 2>/dev/null | tr '\n' ' ')"
+echo "left by the last boot" >/tmp/left-by-guest 2>/dev/null
+# The first boot of an OS on a shared base: its identity is written through the /etc
+# overlay into the instance's upper dir (the base has an empty machine-id, no hostname, no
+# host keys), its own data into /var
+rnd() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+if [ ! -s /etc/machine-id ]; then
+    tr -d '-' </proc/sys/kernel/random/uuid >/etc/machine-id 2>/dev/null && echo "REPORT firstboot_machine_id=1"
+fi
+if [ ! -e /etc/hostname ]; then
+    echo "guest-$(rnd 4)" >/etc/hostname 2>/dev/null && echo "REPORT firstboot_hostname=1"
+fi
+if [ ! -e /etc/ssh/ssh_host_ed25519_key ]; then
+    mkdir -p /etc/ssh 2>/dev/null
+    (umask 077; rnd 32 >/etc/ssh/ssh_host_ed25519_key) 2>/dev/null && echo "REPORT firstboot_ssh_key=1"
+fi
+mkdir -p /var/lib 2>/dev/null
+[ -e /var/lib/instance-id ] || rnd 8 >/var/lib/instance-id 2>/dev/null
+[ -e /var/lib/keep ] || echo precious >/var/lib/keep 2>/dev/null
+n=$(cat /var/lib/boot-count 2>/dev/null || echo 0); echo $((n + 1)) >/var/lib/boot-count 2>/dev/null
+hostname -F /etc/hostname 2>/dev/null
+echo "REPORT hostname=$(hostname)"
+echo "REPORT machine_id=$(cat /etc/machine-id 2>/dev/null)"
+echo "REPORT ssh_key=$(sha256sum </etc/ssh/ssh_host_ed25519_key 2>/dev/null | cut -c1-16)"
+echo "REPORT var_id=$(cat /var/lib/instance-id 2>/dev/null)"
+echo "REPORT var_keep=$(cat /var/lib/keep 2>/dev/null)"
+echo "REPORT boot_count=$(cat /var/lib/boot-count 2>/dev/null)"
+echo "REPORT dev_fstype=$(awk '$2 == "/dev" { t = $3 } END { print t }' /proc/mounts)"
+nodes=
+for n in null zero console full tty vda vdb nvme0n1; do
+    if [ -c /dev/$n ]; then t=c; elif [ -b /dev/$n ]; then t=b; else t=-; fi; nodes="$nodes $n:$t"
+done
+echo "REPORT dev_nodes=$nodes"
+tail -n +2 /proc/swaps | while read -r f rest; do echo "REPORT swap=$f"; done
 while read -r dev mnt fs opts rest; do echo "REPORT mount=$dev $mnt $fs $opts"; done </proc/mounts
 if [ -r /run/sharedroot/state ]; then
     while read -r l; do echo "REPORT state.$l"; done </run/sharedroot/state
@@ -129,7 +164,9 @@ PRETTY_NAME="sharedroot qemu-tests busybox root"
 EOF
     echo "root:x:0:0:root:/root:/bin/sh" >"$dir/etc/passwd"
     echo "root:x:0:" >"$dir/etc/group"
-    echo "sharedroot-base" >"$dir/etc/hostname"
+    # a base prepared for sharing: empty machine-id, no hostname, no ssh host keys
+    : >"$dir/etc/machine-id"
+    mkdir -p "$dir/var/lib"
     : >"$dir/etc/fstab"
 }
 
@@ -138,7 +175,7 @@ qt_erofs_has_label() { mkfs.erofs --help 2>&1 | grep -q -- '-L'; }
 # qt_build_roots OUTDIR INIT-SCRIPT-FILE: writes OUTDIR/{ext4,erofs,squashfs}.img (cached)
 qt_build_roots() {
     local out=$1 init=$2 key tree
-    key=$(qt_hash "$init" "$QT_BUSYBOX" "${BASH_SOURCE[0]}" -- roots-v1)
+    key=$(qt_hash "$init" "$QT_BUSYBOX" "${BASH_SOURCE[0]}" -- roots-v2)
     if [ -f "$out/key" ] && [ "$(cat "$out/key")" = "$key" ]; then return 0; fi
     rm -rf "$out"; mkdir -p "$out"
     tree=$out/tree
@@ -311,7 +348,9 @@ qt_qemu_args() {
     case " $2 " in *" panic="*) ;; *) extra="panic=-1 " ;; esac
     QT_ARGS=("$QT_QEMU" -nodefaults -no-user-config -display none -machine "pc,accel=$accel"
         -m 512 -smp 1 -net none -no-reboot
-        -kernel "$QT_KERNEL" -initrd "$1" -append "console=ttyS0 $extra$2")
+        -kernel "$QT_KERNEL" -append "console=ttyS0 $extra$2")
+    # INITRD "-": no initramfs (in-root mode: the kernel mounts the root itself)
+    [ "$1" = - ] || QT_ARGS+=(-initrd "$1")
 }
 
 # qt_boot LOG INITRD APPEND [extra qemu args...]: boot one guest with the serial console in LOG,

@@ -174,8 +174,11 @@ static int classify_path(struct classify *c, const char *path, const struct rc_v
     c->rep->counts[RC_MERGED]--;
     c->rep->counts[RC_CONFLICT]++;
     e->outcome = RC_CONFLICT;
-    if (r == -EMEDIUMTYPE || r == -EFBIG) {
-        e->note = strdup(r == -EMEDIUMTYPE ? "binary: no line merge" : "too large for a merge");
+    if (r == -EMEDIUMTYPE || r == -EFBIG || r == -ENOSYS) {
+        e->note = strdup(r == -EMEDIUMTYPE ? "binary: no line merge"
+                         : r == -EFBIG     ? "too large for a merge"
+                                           : "line merge not available: libgit2 cannot be loaded "
+                                             "(build the initramfs with --with-merge)");
         return e->note ? 0 : -ENOMEM;
     }
     return r < 0 ? r : 0;

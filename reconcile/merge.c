@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "merge.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <git2.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool rc_is_binary(const char *p, size_t n)
@@ -10,10 +12,81 @@ bool rc_is_binary(const char *p, size_t n)
     return p && memchr(p, 0, n < 8000 ? n : 8000) != NULL;
 }
 
-static git_merge_file_input input_of(const struct rc_buf *b, const char *path)
+/* libgit2 is loaded only when a line merge or a diff is wanted. Linking it would put it and
+ * everything it needs (libssh2, libcrypto, Kerberos, mbedTLS: about 9 MB) into every
+ * initramfs, while the default boot policy ("safe") never merges. An initramfs that should
+ * merge at boot carries it: sharedroot-mkinitramfs --with-merge. */
+struct git_api {
+    void *handle;
+    int (*init)(void);
+    int (*shutdown)(void);
+    int (*input_init)(git_merge_file_input *, unsigned int);
+    int (*options_init)(git_merge_file_options *, unsigned int);
+    int (*merge_file)(git_merge_file_result *, const git_merge_file_input *,
+                      const git_merge_file_input *, const git_merge_file_input *,
+                      const git_merge_file_options *);
+    void (*result_free)(git_merge_file_result *);
+    int (*patch_from_buffers)(git_patch **, const void *, size_t, const char *, const void *,
+                              size_t, const char *, const git_diff_options *);
+    int (*patch_to_buf)(git_buf *, git_patch *);
+    void (*buf_dispose)(git_buf *);
+    void (*patch_free)(git_patch *);
+};
+
+static void git_close(struct git_api *g)
+{
+    if (g->handle) {
+        g->shutdown();
+        dlclose(g->handle);
+    }
+    memset(g, 0, sizeof *g);
+}
+
+#define LOAD(field, symbol) ((*(void **)&g->field = dlsym(g->handle, symbol)) != NULL)
+
+/* -ENOSYS when libgit2 cannot be loaded (not in this initramfs). */
+static int git_open(struct git_api *g)
+{
+    const char *so = getenv("SHAREDROOT_LIBGIT2");
+
+    memset(g, 0, sizeof *g);
+    g->handle = dlopen(so && *so ? so : RC_LIBGIT2_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!g->handle)
+        return -ENOSYS;
+    if (!LOAD(init, "git_libgit2_init") || !LOAD(shutdown, "git_libgit2_shutdown") ||
+        !LOAD(input_init, "git_merge_file_input_init") ||
+        !LOAD(options_init, "git_merge_file_options_init") ||
+        !LOAD(merge_file, "git_merge_file") || !LOAD(result_free, "git_merge_file_result_free") ||
+        !LOAD(patch_from_buffers, "git_patch_from_buffers") ||
+        !LOAD(patch_to_buf, "git_patch_to_buf") || !LOAD(buf_dispose, "git_buf_dispose") ||
+        !LOAD(patch_free, "git_patch_free")) {
+        dlclose(g->handle);
+        g->handle = NULL;
+        return -ENOSYS;
+    }
+    /* libgit2 wants its global state (allocator) set up; init/shutdown are refcounted. */
+    if (g->init() < 0) {
+        dlclose(g->handle);
+        g->handle = NULL;
+        return -EIO;
+    }
+    return 0;
+}
+
+bool rc_merge_available(void)
+{
+    struct git_api g;
+    if (git_open(&g) < 0)
+        return false;
+    git_close(&g);
+    return true;
+}
+
+static git_merge_file_input input_of(const struct git_api *g, const struct rc_buf *b,
+                                     const char *path)
 {
     git_merge_file_input in;
-    git_merge_file_input_init(&in, GIT_MERGE_FILE_INPUT_VERSION);
+    g->input_init(&in, GIT_MERGE_FILE_INPUT_VERSION);
     in.ptr = b->data ? b->data : "";
     in.size = b->len;
     in.path = path;
@@ -24,44 +97,50 @@ static git_merge_file_input input_of(const struct rc_buf *b, const char *path)
 int rc_merge3(const struct rc_buf *base, const struct rc_buf *ours, const struct rc_buf *theirs,
               const char *path, struct rc_buf *out)
 {
+    struct git_api g;
+    int r;
+
     if (rc_is_binary(base->data, base->len) || rc_is_binary(ours->data, ours->len) ||
         rc_is_binary(theirs->data, theirs->len))
         return -EMEDIUMTYPE;
-    /* libgit2 wants its global state (allocator) set up; init/shutdown are refcounted. */
-    if (git_libgit2_init() < 0)
-        return -EIO;
-    git_merge_file_input a = input_of(base, path), o = input_of(ours, path),
-                         t = input_of(theirs, path);
+    r = git_open(&g);
+    if (r < 0)
+        return r;
+    git_merge_file_input a = input_of(&g, base, path), o = input_of(&g, ours, path),
+                         t = input_of(&g, theirs, path);
     git_merge_file_options opts;
-    git_merge_file_options_init(&opts, GIT_MERGE_FILE_OPTIONS_VERSION);
+    g.options_init(&opts, GIT_MERGE_FILE_OPTIONS_VERSION);
     opts.ancestor_label = "merge base";
     opts.our_label = "host";
     opts.their_label = "new base";
     opts.flags = GIT_MERGE_FILE_STYLE_DIFF3;
     git_merge_file_result res = {0};
-    int r = git_merge_file(&res, &a, &o, &t, &opts) < 0 ? -EIO : 0;
+    r = g.merge_file(&res, &a, &o, &t, &opts) < 0 ? -EIO : 0;
     if (r == 0)
         r = rc_buf_add(out, res.ptr ? res.ptr : "", res.len);
     if (r == 0)
         r = res.automergeable ? 1 : 0;
-    git_merge_file_result_free(&res);
-    git_libgit2_shutdown();
+    g.result_free(&res);
+    git_close(&g);
     return r;
 }
 
 int rc_unified_diff(const struct rc_buf *a, const struct rc_buf *b, const char *path,
                     struct rc_buf *out)
 {
-    if (git_libgit2_init() < 0)
-        return -EIO;
+    struct git_api g;
     git_patch *patch = NULL;
     git_buf text = GIT_BUF_INIT;
-    int r = git_patch_from_buffers(&patch, a->data, a->len, path, b->data, b->len, path, NULL);
+    int r = git_open(&g);
+
+    if (r < 0)
+        return r;
+    r = g.patch_from_buffers(&patch, a->data, a->len, path, b->data, b->len, path, NULL);
     if (r == 0 && patch)
-        r = git_patch_to_buf(&text, patch);
+        r = g.patch_to_buf(&text, patch);
     r = r < 0 ? -EIO : rc_buf_add(out, text.ptr ? text.ptr : "", text.size);
-    git_buf_dispose(&text);
-    git_patch_free(patch);
-    git_libgit2_shutdown();
+    g.buf_dispose(&text);
+    g.patch_free(patch);
+    git_close(&g);
     return r;
 }

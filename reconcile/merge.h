@@ -3,6 +3,8 @@
  * Three-way line merges and unified diffs, both by libgit2 (its xdiff): no hand-written
  * diff3 here. Binary contents (a NUL byte in the first 8000 bytes, git's own test) never get
  * a line merge.
+ * libgit2 is loaded with dlopen when needed (RC_LIBGIT2_SONAME, or $SHAREDROOT_LIBGIT2):
+ * both functions return -ENOSYS when it cannot be loaded.
  */
 #pragma once
 
@@ -13,9 +15,12 @@
 
 bool rc_is_binary(const char *p, size_t n);
 
+/* Whether libgit2 can be loaded here (an initramfs built without --with-merge cannot). */
+bool rc_merge_available(void);
+
 /* Merge: base = the merge base, ours = the host's copy, theirs = the new base. Returns 1 for
  * a clean merge, 0 for a conflict (out then holds the diff3-style conflict markers),
- * -EMEDIUMTYPE for binary input, other negative errno on failure. */
+ * -EMEDIUMTYPE for binary input, -ENOSYS without libgit2, other negative errno on failure. */
 int rc_merge3(const struct rc_buf *base, const struct rc_buf *ours, const struct rc_buf *theirs,
               const char *path, struct rc_buf *out);
 
