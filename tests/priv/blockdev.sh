@@ -7,9 +7,8 @@ B=${1:?usage: blockdev.sh BUILDDIR}
 P=$B/tests/probe-mounts
 ENOENT=2 ENOTBLK=15 ENOTUNIQ=76
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; }
-skip() { echo "SKIP: $1: $2"; }
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # check NAME EXPECTED_STATUS EXPECTED_OUTPUT -- command...
 check() {
     local name=$1 want_rc=$2 want_out=$3 out rc

@@ -10,9 +10,8 @@ CACHE=$B/checkbase-debootstrap
 ROOT=$CACHE/root
 SUITE=bookworm
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; }
-skip() { echo "SKIP: $1: $2"; }
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ ! -x "$S" ]; then
     fail debootstrap_base "$S not built"

@@ -8,9 +8,8 @@ set -u
 B=${1:?usage: checkbase.sh BUILDDIR}
 S=$B/checkbase/sharedroot-check-base
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; }
-skip() { echo "SKIP: $1: $2"; }
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ ! -x "$S" ]; then
     fail checkbase "$S not built"

@@ -6,9 +6,8 @@ set -u
 B=${1:?usage: devfs.sh BUILDDIR}
 P=$B/tests/probe-instance
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; }
-skip() { echo "SKIP: $1: $2"; }
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
     skip devfs "needs root"

@@ -6,10 +6,8 @@
 # $1 = the build dir (unused).
 set -u
 D=$(cd "$(dirname "$0")/../../docs/examples" && pwd)
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; }
-skip() { echo "SKIP: $1: $2"; }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if command -v virt-xml-validate >/dev/null; then
     out=$(virt-xml-validate "$D/sharedroot-guest.xml" domain 2>&1)

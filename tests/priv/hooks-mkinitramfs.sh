@@ -10,9 +10,8 @@ B=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
 MK=$B/initramfs/sharedroot-mkinitramfs
 KVER=${SHAREDROOT_KVER:-6.1.0-56-cloud-amd64}
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; }
-skip() { echo "SKIP: $1: $2"; }
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 check() { # name, command...
     local name=$1; shift
     if "$@"; then pass "$name"; else fail "$name"; tail -n 20 "$T/err" 2>/dev/null | sed 's/^/    | /'; fi

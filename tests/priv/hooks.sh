@@ -11,9 +11,8 @@ B=${1:?usage: hooks.sh BUILDDIR}
 INIT=$B/init/sharedroot-init
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; }
-skip() { echo "SKIP: $1: $2"; }
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 check() { # name, condition-command...
     local name=$1; shift
     if "$@"; then pass "$name"; else fail "$name"; sed 's/^/    | /' "$T/out" | tail -n 30; fi

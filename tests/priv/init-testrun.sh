@@ -6,13 +6,8 @@ set -u
 B=${1:?usage: init-testrun.sh BUILDDIR}
 INIT=$B/init/sharedroot-init
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; }
-skip() { echo "SKIP: $1: $2"; }
-check() { # name, condition-command...
-    local name=$1; shift
-    if "$@"; then pass "$name"; else fail "$name"; fi
-}
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then skip init-testrun "needs root"; exit 0; fi
 [ -x "$INIT" ] || { fail init-testrun "$INIT not built"; exit 1; }

@@ -10,9 +10,8 @@ B=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
 KVER=${SHAREDROOT_KVER:-6.1.0-56-cloud-amd64}
 K=$B/initramfs/kernel-install
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; }
-skip() { echo "SKIP: $1: $2"; }
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 check() { # name, command...
     local name=$1; shift
     if "$@"; then pass "$name"; else fail "$name"; sed 's/^/    | /' "$T/out" | tail -n 20; fi

@@ -7,9 +7,8 @@ set -u
 B=${1:?usage: reconcile.sh BUILDDIR}
 O=$B/reconcile/overlay-reconcile
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; }
-skip() { echo "SKIP: $1: $2"; }
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
     skip reconcile "needs root"

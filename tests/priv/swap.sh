@@ -10,9 +10,8 @@ B=${1:?usage: swap.sh BUILDDIR}
 P=$B/tests/probe-instance
 EPERM=1 EEXIST=17
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; }
-skip() { echo "SKIP: $1: $2"; }
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
     skip swap "needs root"
