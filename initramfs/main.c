@@ -62,7 +62,7 @@ struct options {
     struct strv modules, binaries;
     struct hookset hooks; /* --hook, checked while parsing: a bad one is a usage error */
     enum compression compress;
-    bool no_shell, list, quiet, no_shipped_hooks, with_merge;
+    bool no_shell, list, quiet, shipped_hooks, with_merge;
 };
 
 /* Everything one run builds up; released by ctx_done. */
@@ -91,7 +91,7 @@ static void help(void)
            "  -n, --no-shell           no emergency shell\n"
            "  -H, --hook STAGE:PATH    add PATH as a hook run after STAGE (repeatable)\n"
            "      --hooks-dir DIR      hooks config dir (default: " HOOKSET_CONFIG_DIR ")\n"
-           "      --no-shipped-hooks   leave out the hooks sharedroot ships\n"
+           "      --shipped-hooks      add the example hooks sharedroot ships\n"
            "  -b, --binary PATH        add a program with its libraries (repeatable)\n"
            "      --with-merge         add libgit2 for line merges at boot\n"
            "                           (sharedroot.reconcile=merge)\n"
@@ -141,7 +141,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"list", no_argument, NULL, 'l'},         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
         {"hook", required_argument, NULL, 'H'},   {"hooks-dir", required_argument, NULL, 1001},
-        {"no-shipped-hooks", no_argument, NULL, 1002}, {"binary", required_argument, NULL, 'b'},
+        {"shipped-hooks", no_argument, NULL, 1002}, {"binary", required_argument, NULL, 'b'},
         {"kernel-cpio-list", required_argument, NULL, 1003},
         {"with-merge", no_argument, NULL, 1004},
         {0},
@@ -177,7 +177,7 @@ static int parse_options(int argc, char **argv, struct options *o)
                 return -ENOMEM;
             break;
         case 1001: o->hooks_dir = optarg; break;
-        case 1002: o->no_shipped_hooks = true; break;
+        case 1002: o->shipped_hooks = true; break;
         case 1003: o->cpio_list = optarg; break;
         case 1004: o->with_merge = true; break;
         case 'h': help(); return 0;
@@ -375,7 +375,8 @@ static int collect_hooks(struct ctx *c)
     if (asprintf(&origin, "config %s", conf) < 0)
         return -ENOMEM;
     r = hookset_add_dir(&c->o.hooks, conf, origin);
-    if (r >= 0 && !c->o.no_shipped_hooks)
+    /* Opt-in: every hook costs a fork and a shell on every boot. */
+    if (r >= 0 && c->o.shipped_hooks)
         r = hookset_add_dir(&c->o.hooks, shipped_hooks_dir(), "shipped");
     if (r >= 0)
         r = hookset_plan(&c->o.hooks, &c->plan);

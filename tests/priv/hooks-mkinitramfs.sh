@@ -53,10 +53,10 @@ else
 fi
 check resume_link_is_added has "^link /sbin/sharedroot-init -> /init"
 
+mk --list --hooks-dir "$T/none" --shipped-hooks
+check shipped_hostname_hook_is_in_with_the_option has "^hook /lib/sharedroot/hooks/overlay.d/50-hostname (.*shipped)"
 mk --list --hooks-dir "$T/none"
-check shipped_hostname_hook_is_in_by_default has "^hook /lib/sharedroot/hooks/overlay.d/50-hostname (.*shipped)"
-mk --list --hooks-dir "$T/none" --no-shipped-hooks
-check no_shipped_hooks_leaves_them_out bash -c "! grep -q '^hook ' '$T/out'"
+check shipped_hooks_are_left_out_by_default bash -c "! grep -q '^hook ' '$T/out'"
 
 mk --list --hook "rooot:$T/early-hook"; rc=$?
 check hook_with_unknown_stage_is_a_usage_error bash -c "[ $rc -eq 2 ] && grep -q \"unknown stage 'rooot'\" '$T/err'"
@@ -105,5 +105,5 @@ describe "$T/a" >"$T/a.desc"; describe "$T/l" >"$T/l.desc"
 check cpio_list_has_the_same_entries_as_the_archive diff "$T/a.desc" "$T/l.desc"
 check cpio_list_has_the_same_contents_as_the_archive diff -r --no-dereference -x dev "$T/a" "$T/l"
 check cpio_list_has_the_same_device_nodes bash -c "[ \"\$(stat -c '%t:%T' '$T/a/dev/console')\" = \"\$(stat -c '%t:%T' '$T/l/dev/console')\" ]"
-mk --kernel-cpio-list "$T/list2" --no-shipped-hooks --hooks-dir "$T/none"
+mk --kernel-cpio-list "$T/list2" --hooks-dir "$T/none"
 check cpio_list_alone_needs_no_output_file bash -c "[ -s '$T/list2' ] && [ -d '$T/list2.files' ]"
