@@ -12,6 +12,7 @@ set style histogram rowstacked
 set style fill solid 0.85 border -1
 set boxwidth 0.7
 set xtics rotate by -35 left nomirror
+set bmargin 9
 set key top left
 set grid ytics
 set yrange [0:*]
@@ -24,6 +25,7 @@ set style data linespoints
 set xlabel "guests at once (1 vCPU each)"
 set ylabel "seconds, kernel to init"
 set xtics 1 norotate
+set bmargin 9
 set key top left
 set xrange [0.5:4.5]
 plot 'plot'.suffix.'-conc.dat' using 1:2:3:4 with yerrorlines title "plain (sharedroot=off)" lw 2 lc rgb "#337ab7", \

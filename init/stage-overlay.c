@@ -43,6 +43,16 @@ static int mount_one(struct boot_ctx *ctx, const struct layout_entry *e)
     snprintf(target, sizeof target, "%s%s", strcmp(ctx->sysroot, "/") == 0 ? "" : ctx->sysroot,
              e->target);
     r = overlay_mount(target, e->lower, e->upper, e->work, e->options, why, sizeof why);
+    if (r == -ENOSPC) {
+        const struct layout_entry *part = layout_part_for(&ctx->layout, e->upper);
+        return log_error_errno(r, "overlay %s: the instance filesystem at %s is full and "
+                                  "overlayfs needs a little free space in its work dir %s to "
+                                  "mount; free space on it from the emergency shell (e.g. "
+                                  "delete files below %s/tmp), then leave the shell to retry "
+                                  "(%s)",
+                               e->target, part ? part->target : "?", e->work,
+                               part ? part->target : "?", why);
+    }
     if (r < 0)
         return log_error_errno(r, "overlay %s: %s", e->target, why);
     log_info("overlay %s: lower %s, upper %s", e->target, e->lower, e->upper);
