@@ -93,9 +93,26 @@ static void write_timings(FILE *f, struct boot_ctx *ctx)
     fprintf(f, "INITRAMFS_MS=\"%llu\"\n", (unsigned long long)(now_ms() - ctx->t_start));
 }
 
+/* The layout file as the booted system can find it: a file of the base is under the read-only
+ * base bind; one from the initramfs is gone after the switch, so it is only named. */
+static void layout_for_state(const struct boot_ctx *ctx, char *out, size_t n)
+{
+    size_t sl = strlen(ctx->sysroot);
+    const char *p = ctx->layout_path;
+
+    if (!p[0])
+        snprintf(out, n, "%s", "");
+    else if (strcmp(ctx->sysroot, "/") != 0 && strncmp(p, ctx->sysroot, sl) == 0 && p[sl] == '/')
+        snprintf(out, n, "%s%s", SHAREDROOT_BASE, p + sl);
+    else if (ctx->in_root)
+        snprintf(out, n, "%s%s", SHAREDROOT_BASE, p);
+    else
+        snprintf(out, n, "initramfs:%s", p);
+}
+
 int publish_state(struct boot_ctx *ctx, const char *path)
 {
-    char tmp[PATH_MAX];
+    char tmp[PATH_MAX], layout[PATH_MAX + 32];
     FILE *f;
 
     if (mkdir(SHAREDROOT_RUN, 0755) < 0 && errno != EEXIST)
@@ -112,7 +129,8 @@ int publish_state(struct boot_ctx *ctx, const char *path)
     state_write_kv(f, "ROOT_DEVICE", ctx->root_device);
     state_write_kv(f, "ROOT_FSTYPE", ctx->root_fstype);
     state_write_kv(f, "BASE", ctx->mode == MODE_OFF ? "" : SHAREDROOT_BASE);
-    state_write_kv(f, "LAYOUT", ctx->layout_path);
+    layout_for_state(ctx, layout, sizeof layout);
+    state_write_kv(f, "LAYOUT", layout);
     write_parts(f, ctx);
     write_overlays(f, ctx);
     state_write_kv(f, "TMP", ctx->tmp_desc);

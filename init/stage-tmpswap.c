@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,44 +31,58 @@ static const char *instance_dir(struct boot_ctx *ctx)
     return p ? p->target : NULL;
 }
 
-static int tmp_on_instance(struct boot_ctx *ctx, const char *target)
+/* /tmp is the "tmp" directory of a filesystem of ours, emptied and bound on the guest's /tmp:
+ * the marker at the filesystem's top stays out of the guest's reach. */
+static int tmp_from(struct boot_ctx *ctx, const char *fs_dir, const char *target,
+                    const char *desc)
 {
-    const char *inst = instance_dir(ctx);
     char dir[PATH_MAX];
-    int r;
+    int r = instance_mkdirs(fs_dir, "tmp", 01777);
 
-    if (!inst)
-        return log_error_errno(EINVAL, "sharedroot.tmp=instance needs instance storage "
-                                       "(sharedroot.instance= or a layout)");
-    r = instance_mkdirs(inst, "tmp", 01777);
     if (r < 0)
-        return log_error_errno(r, "Failed to create %s/tmp: %m", inst);
-    snprintf(dir, sizeof dir, "%s/tmp", inst);
+        return log_error_errno(r, "Failed to create %s/tmp: %m", fs_dir);
+    snprintf(dir, sizeof dir, "%s/tmp", fs_dir);
     r = tmp_clean(dir);
     if (r < 0)
         log_warning_errno(r, "/tmp: cleaning %s was incomplete: %m", dir);
     r = tmp_bind(dir, target);
     if (r < 0)
         return log_error_errno(r, "Failed to bind %s on %s: %m", dir, target);
-    snprintf(ctx->tmp_desc, sizeof ctx->tmp_desc, "instance:%s", dir);
-    log_info("/tmp: %s, cleaned at boot", dir);
+    snprintf(ctx->tmp_desc, sizeof ctx->tmp_desc, "%s", desc);
+    log_info("/tmp: %s, cleaned at boot", desc);
     return 0;
 }
 
+static int tmp_on_instance(struct boot_ctx *ctx, const char *target)
+{
+    const char *inst = instance_dir(ctx);
+    char desc[PATH_MAX + 32];
+
+    if (!inst)
+        return log_error_errno(EINVAL, "sharedroot.tmp=instance needs instance storage "
+                                       "(sharedroot.instance= or a layout)");
+    snprintf(desc, sizeof desc, "instance:%s/tmp", inst);
+    return tmp_from(ctx, inst, target, desc);
+}
+
+/* A /tmp device is emptied at every boot, so only a filesystem that is empty or already ours
+ * (the marker) is used: a wrong device name must not wipe someone's data. */
 static int tmp_on_device(struct boot_ctx *ctx, const char *what, const char *spec,
                          const struct layout_entry *e, const char *target)
 {
-    char dev[256];
+    static const char mnt[] = SHAREDROOT_RUN "/tmp-device";
+    char dev[256], why[1024], desc[300];
     int r = mount_instance_device(ctx, what, spec, e ? e->fstype : NULL, e ? e->options : NULL,
-                                  e ? e->passno : 2, target, dev, sizeof dev,
-                                  INSPECT_NONE);
+                                  e ? e->passno : 2, mnt, dev, sizeof dev, INSPECT_CLAIM);
     if (r < 0)
         return r;
-    r = tmp_clean(target);
-    if (r < 0)
-        log_warning_errno(r, "/tmp: cleaning %s was incomplete: %m", dev);
-    snprintf(ctx->tmp_desc, sizeof ctx->tmp_desc, "device:%s", dev);
-    return 0;
+    r = instance_claim(mnt, why, sizeof why);
+    if (r < 0) {
+        umount2(mnt, MNT_DETACH);
+        return log_error_errno(r, "%s (%s): %s", what, dev, why);
+    }
+    snprintf(desc, sizeof desc, "device:%s", dev);
+    return tmp_from(ctx, mnt, target, desc);
 }
 
 static int prepare_tmp(struct boot_ctx *ctx)

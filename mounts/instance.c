@@ -160,11 +160,11 @@ static int inspect_fd(int dfd, const char *dir, char *why, size_t n)
             continue;
         if (strcmp(e->d_name, "lost+found") == 0 && dir_is_empty(dfd, e->d_name))
             continue;
-        snprintf(why, n, "the filesystem at %s is not empty (it has '%.200s') and has no %s "
+        snprintf(why, n, "the filesystem is not empty (it has '%.200s') and has no %s "
                          "marker: it is not sharedroot instance storage, so it is left "
                          "untouched. Attach the right disk, or, if this disk is meant for this "
-                         "guest, create the marker from a shell: touch %s/%s",
-                 dir, e->d_name, INSTANCE_MARKER, dir, INSTANCE_MARKER);
+                         "guest, mount it and create an empty file %s at its top",
+                 e->d_name, INSTANCE_MARKER, INSTANCE_MARKER);
         r = -ENOTEMPTY;
         break;
     }

@@ -153,6 +153,12 @@ mkfs.ext4 -q -F -L "$FL" -d "$T/foreign" "$T/foreign.img" 16M
 attach "$T/foreign.img"
 refused foreign_ext4 "$T/foreign.img" "LABEL=$FL" "has no .sharedroot-instance marker"
 
+# A /tmp device is emptied at every boot: a foreign one must be refused, not wiped.
+before=$(sha "$T/foreign.img")
+run "root=LABEL=$BL sharedroot.tmp=LABEL=$FL" "true"
+check foreign_tmp_device_refused bash -c "[ '$RC' = 1 ] && grep -q 'sharedroot.tmp.*has no .sharedroot-instance marker' '$T/out'"
+check foreign_tmp_device_nothing_written [ "$before" = "$(sha "$T/foreign.img")" ]
+
 modprobe vfat 2>/dev/null
 if ! command -v mkfs.vfat >/dev/null; then
     skip vfat "mkfs.vfat not installed (dosfstools; tools/install-deps installs it)"
@@ -289,7 +295,7 @@ LAYOUT_AFTER="cat $STATE; cat /proc/swaps; grep -E ' ($T/sysroot/(etc|var|tmp)|/
 
 run "root=LABEL=$BL sharedroot.layout=$T/layout.fstab sharedroot.mkswap" "$LAYOUT_AFTER"
 check layout_from_cmdline_boots [ "$RC" = 0 ]
-check layout_state_mode bash -c "grep -q 'MODE=\"layout\"' '$T/after' && grep -q 'LAYOUT=\"$T/layout.fstab\"' '$T/after'"
+check layout_state_mode bash -c "grep -q 'MODE=\"layout\"' '$T/after' && grep -q 'LAYOUT=\"initramfs:$T/layout.fstab\"' '$T/after'"
 check layout_etc_partition_mounted after_has "^${DISK}p1 /run/sharedroot/etc ext4"
 check layout_var_partition_mounted after_has "^${DISK}p2 /run/sharedroot/var ext4"
 check layout_tmp_partition_mounted after_has "^${DISK}p3 $T/sysroot/tmp ext4"
@@ -302,7 +308,7 @@ check layout_tmp_partition_cleaned_at_boot bash -c "[ $RC = 0 ] && [ \"\$(sed -n
 check layout_etc_persists after_has '^layout-etc$'
 
 run "root=LABEL=${BL}l" "cat $STATE; cat /proc/swaps"
-check layout_default_path_in_base_boots bash -c "[ $RC = 0 ] && grep -q 'LAYOUT=\".*/etc/sharedroot/layout.fstab\"' '$T/after'"
+check layout_default_path_in_base_boots bash -c "[ $RC = 0 ] && grep -q 'LAYOUT=\"/run/sharedroot/base/etc/sharedroot/layout.fstab\"' '$T/after'"
 check layout_default_path_swap_active after_has "^${DISK}p4 "
 run "root=LABEL=${BL}l sharedroot.layout=/etc/sharedroot/other.fstab" "cat $STATE"
 check layout_cmdline_path_found_in_base bash -c "[ $RC = 0 ] && grep -q 'LAYOUT=\".*/etc/sharedroot/other.fstab\"' '$T/after'"
