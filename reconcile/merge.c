@@ -19,7 +19,6 @@ bool rc_is_binary(const char *p, size_t n)
 struct git_api {
     void *handle;
     int (*init)(void);
-    int (*shutdown)(void);
     int (*input_init)(git_merge_file_input *, unsigned int);
     int (*options_init)(git_merge_file_options *, unsigned int);
     int (*merge_file)(git_merge_file_result *, const git_merge_file_input *,
@@ -33,12 +32,14 @@ struct git_api {
     void (*patch_free)(git_patch *);
 };
 
+/* libgit2's init/shutdown are refcounted, and a shutdown to zero tears down its global state
+ * (TLS, allocator, random pool): about 8 ms a time, per merge. So the library stays loaded
+ * (RTLD_NODELETE) and initialised for the life of the process, which is what libgit2 expects
+ * of a program that uses it more than once; dlclose only drops our handle. */
 static void git_close(struct git_api *g)
 {
-    if (g->handle) {
-        g->shutdown();
+    if (g->handle)
         dlclose(g->handle);
-    }
     memset(g, 0, sizeof *g);
 }
 
@@ -50,10 +51,10 @@ static int git_open(struct git_api *g)
     const char *so = getenv("SHAREDROOT_LIBGIT2");
 
     memset(g, 0, sizeof *g);
-    g->handle = dlopen(so && *so ? so : RC_LIBGIT2_SONAME, RTLD_NOW | RTLD_LOCAL);
+    g->handle = dlopen(so && *so ? so : RC_LIBGIT2_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (!g->handle)
         return -ENOSYS;
-    if (!LOAD(init, "git_libgit2_init") || !LOAD(shutdown, "git_libgit2_shutdown") ||
+    if (!LOAD(init, "git_libgit2_init") ||
         !LOAD(input_init, "git_merge_file_input_init") ||
         !LOAD(options_init, "git_merge_file_options_init") ||
         !LOAD(merge_file, "git_merge_file") || !LOAD(result_free, "git_merge_file_result_free") ||
