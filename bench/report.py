@@ -118,6 +118,7 @@ def main():
     boots = {}  # config -> list of parsed logs (measured rounds only)
     failed = {}
     raw = []
+    loads = []
     for cfg in PEERS + OURS + RECONCILE_ROWS:
         for p in sorted(glob.glob(os.path.join(logs, cfg, "*.log"))):
             rnd = int(os.path.basename(p)[:-4])
@@ -136,6 +137,8 @@ def main():
                 raw.append((cfg, rnd, "FAIL", "", "", "", "", host.get("wall_ms", "")))
                 continue
             d["wall"] = int(host["wall_ms"]) / 1000 if host.get("wall_ms") else None
+            if host.get("load"):
+                loads.append(float(host["load"]))
             boots.setdefault(cfg, []).append(d)
             raw.append((cfg, rnd, "ok", d["total"], d["run_init_f"], fmt(d["phase"], 3), d["mem"],
                         host.get("wall_ms", "")))
@@ -170,6 +173,13 @@ def main():
       f"overlayroot {meta.get('overlayroot') or '–'} (unpacked, not installed), "
       f"tiny-initramfs-core {meta.get('tiny') or '–'} (unpacked), dracut {meta.get('dracut') or 'SKIPPED'} "
       f"(debootstrap chroot), busybox-static {meta.get('busybox')}")
+    other = meta.get("other_qemus", "")
+    if loads:
+        w(f"- host load average (1 min) when each guest ended: median {statistics.median(loads):.1f}, "
+          f"max {max(loads):.1f} (the host has {meta.get('machine', '?').split(',')[-2].strip()}; "
+          "other work on the machine widens the min–max)")
+    elif other:
+        w(f"- other QEMUs on the machine at the start: {other}")
     hb, ha = meta.get("host_initrd_before"), meta.get("host_initrd_after")
     w(f"- host's /boot/initrd.img: sha256 {hb} before, {ha} after: "
       f"{'unchanged' if hb == ha else '**CHANGED**'}; test root image unchanged by the boots: "

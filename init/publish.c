@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "stage.h"
+#include "stage-reconcile.h"
 
 static const char *const mode_names[] = {
     [MODE_OFF] = "off",
@@ -38,13 +39,14 @@ static void write_overlays(FILE *f, struct boot_ctx *ctx)
 
     for (size_t i = 0; i < ctx->layout.n; i++) {
         const struct layout_entry *e = &ctx->layout.entries[i];
-        const struct layout_entry *part;
-        char store[PATH_MAX];
+        const char *part_dir;
+        char store[PATH_MAX], rel[PATH_MAX];
 
         if (e->kind != LAYOUT_OVERLAY)
             continue;
-        part = layout_part_for(&ctx->layout, e->upper);
-        snprintf(store, sizeof store, "%s/reconcile", part ? part->target : SHAREDROOT_INSTANCE);
+        if (reconcile_store_path(&ctx->layout, e, store, sizeof store, rel, sizeof rel,
+                                 &part_dir) < 0)
+            store[0] = 0;
 #define KV(field, value)                                                                           \
     snprintf(key, sizeof key, "OVERLAY_%u_" field, n);                                             \
     state_write_kv(f, key, value)

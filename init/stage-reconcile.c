@@ -30,18 +30,36 @@ static int policy_of(struct boot_ctx *ctx, enum rc_policy *policy, bool *off)
     return 0;
 }
 
+int reconcile_store_path(const struct layout *l, const struct layout_entry *e, char *store,
+                         size_t n, char *rel, size_t reln, const char **part_dir)
+{
+    const struct layout_entry *part = layout_part_for(l, e->upper);
+    char name[256];
+    int r = layout_dir_name(e->target, name, sizeof name);
+
+    *part_dir = part ? part->target : SHAREDROOT_INSTANCE;
+    if (r < 0)
+        return r;
+    if ((size_t)snprintf(rel, reln, "reconcile/%s", name) >= reln ||
+        (size_t)snprintf(store, n, "%s/%s", *part_dir, rel) >= n)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
 /* The store lives next to the upper, on the same instance partition (and the state file
  * names it for overlay-reconcile --report). */
 static int store_for(struct boot_ctx *ctx, const struct layout_entry *e, char *store, size_t n)
 {
-    const struct layout_entry *part = layout_part_for(&ctx->layout, e->upper);
+    char rel[PATH_MAX];
+    const char *part_dir;
     int r;
 
-    if (!part)
+    if (!layout_part_for(&ctx->layout, e->upper))
         return -EINVAL;
-    snprintf(store, n, "%s/reconcile", part->target);
-    r = instance_mkdirs(part->target, "reconcile", 0700);
-    return r;
+    r = reconcile_store_path(&ctx->layout, e, store, n, rel, sizeof rel, &part_dir);
+    if (r < 0)
+        return r;
+    return instance_mkdirs(part_dir, rel, 0700);
 }
 
 static struct rc_report *reconcile_one(struct boot_ctx *ctx, const struct layout_entry *e,

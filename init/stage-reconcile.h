@@ -12,3 +12,11 @@
 #define RECONCILE_REPORT SHAREDROOT_RUN "/reconcile.json"
 
 int stage_reconcile(struct boot_ctx *ctx);
+
+/* Where overlay e keeps its record store: "reconcile/NAME" (NAME from layout_dir_name: etc,
+ * var, usr-local) on the instance partition that holds its upper. Each overlay has its own:
+ * two overlays on one filesystem must not share a record history. Writes the absolute path
+ * to store and returns the partition's mount point (SHAREDROOT_INSTANCE when none holds the
+ * upper) in *part_dir and the relative path in rel; negative errno when too long. */
+int reconcile_store_path(const struct layout *l, const struct layout_entry *e, char *store,
+                         size_t n, char *rel, size_t reln, const char **part_dir);

@@ -77,7 +77,9 @@ static int stage_hooks(struct boot_ctx *ctx, enum stage s)
         .instance = ctx->cmd.instance,
         .root_device = ctx->root_device,
         .root_fstype = ctx->root_fstype,
-        .mode = mode_name(ctx),
+        /* decided by the instance stage (a layout file is read from the root); before it
+         * only sharedroot=off is known: "" rather than a wrong "off" */
+        .mode = s >= STAGE_INSTANCE || ctx->cmd.off ? mode_name(ctx) : "",
         .hostname = ctx->cmd.hostname,
         .debug = log_get_debug(),
     };

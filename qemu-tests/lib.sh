@@ -137,6 +137,40 @@ while read -r dev mnt fs opts rest; do echo "REPORT mount=$dev $mnt $fs $opts"; 
 if [ -r /run/sharedroot/state ]; then
     while read -r l; do echo "REPORT state.$l"; done </run/sharedroot/state
 fi
+# Scenario steps, driven by qt.step= on the kernel command line
+step=
+for a in $(cat /proc/cmdline); do case $a in qt.step=*) step=${a#qt.step=} ;; esac; done
+if [ "$step" = edit ]; then
+    # the host changes its /etc: rc-clean.conf where the next base does not touch it,
+    # rc-conflict.conf where it does, rc-mode.conf only chmod-ed, rc-touched.conf only touched
+    sed 's/^line 3$/line 3 edited by the host/' /etc/rc-clean.conf >/tmp/rc.new && cat /tmp/rc.new >/etc/rc-clean.conf
+    sed 's/^line 5$/line 5 edited by the host/' /etc/rc-conflict.conf >/tmp/rc.new && cat /tmp/rc.new >/etc/rc-conflict.conf
+    chmod 0600 /etc/rc-mode.conf
+    touch /etc/rc-touched.conf
+    rm -f /tmp/rc.new
+    echo "REPORT edit_done=1"
+fi
+for f in /etc/rc-*.conf; do
+    [ -e "$f" ] || continue
+    n=${f##*/}; n=${n%.conf}; n=$(echo "$n" | tr -- '-' '_')
+    echo "REPORT etc.$n=$(sha256sum <"$f" | cut -c1-16) $(stat -c %a "$f")"
+    grep -q 'edited by the host' "$f" && echo "REPORT etc.$n.host_edit=1"
+    grep -q 'base-v2' "$f" && echo "REPORT etc.$n.base_v2=1"
+done
+if [ -r /run/sharedroot/reconcile.json ]; then
+    while read -r l; do echo "REPORT rcjson $l"; done </run/sharedroot/reconcile.json
+fi
+if [ -x /usr/sbin/overlay-reconcile ]; then
+    /usr/sbin/overlay-reconcile --report >/tmp/orc.out 2>&1; echo "REPORT orc_status=$?"
+    while read -r l; do echo "REPORT orc $l"; done </tmp/orc.out
+    /usr/sbin/overlay-reconcile --report --json >/tmp/orc.out 2>&1
+    while read -r l; do echo "REPORT orcjson $l"; done </tmp/orc.out
+    rm -f /tmp/orc.out
+fi
+# what boot hooks left in /run (qemu-tests hooks append to /run/qt-hooks.log)
+if [ -r /run/qt-hooks.log ]; then
+    while read -r l; do echo "REPORT hook $l"; done </run/qt-hooks.log
+fi
 echo "REPORT END"
 sync
 poweroff -f
@@ -304,8 +338,15 @@ qt_build_standin() {
 # qt_build_initramfs BUILD OUT [mkinitramfs args...]: the real one, cached on the inputs
 qt_build_initramfs() {
     local build=$1 out=$2; shift 2
-    local mk=$build/initramfs/sharedroot-mkinitramfs init=$build/init/sharedroot-init key
-    key=$(qt_hash "$mk" "$init" "$QT_BUSYBOX" "$QT_MODDIR/modules.dep" -- "$@")
+    local mk=$build/initramfs/sharedroot-mkinitramfs init=$build/init/sharedroot-init key a f
+    local files=("$mk" "$init" "$QT_BUSYBOX" "$QT_MODDIR/modules.dep") words=("$@")
+    # files named by --hook STAGE:PATH and --binary PATH: their contents and modes count too
+    for a in "$@"; do
+        f=${a#*:}
+        [ -f "$f" ] || continue
+        files+=("$f"); words+=("$(stat -c %a "$f")")
+    done
+    key=$(qt_hash "${files[@]}" -- "${words[@]}")
     if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then return 0; fi
     rm -f "$out" "$out.key"
     timeout 120 "$mk" -o "$out" --kver "$QT_KVER" --init "$init" "$@" >"$out.log" 2>&1 || {

@@ -127,7 +127,9 @@ static int store_conflict(struct applier *ap, struct rc_entry *e)
     if (r == 0 && (r = rc_store_put_buf(ap->src.store, m.data, m.len, h)) >= 0)
         r = set_object_name(&e->conflict_object, h);
     rc_buf_done(&m);
-    return r == -EMEDIUMTYPE || r == -EFBIG ? 0 : r;
+    /* binary, too large, or no libgit2 (an initramfs without --with-merge): no merge with
+     * markers; the conflict is still reported and the rest of the apply goes on */
+    return r == -EMEDIUMTYPE || r == -EFBIG || r == -ENOSYS ? 0 : r;
 }
 
 static int plan_entry(struct applier *ap, struct rc_entry *e, enum rc_policy policy)

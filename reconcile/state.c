@@ -63,8 +63,16 @@ static int set_overlay_key(struct rc_state *st, const char *key, const char *val
     unsigned long i = strtoul(key + 8, &end, 10);
     if (end == key + 8 || *end != '_')
         return 0;
-    if (i >= st->n)
-        return -EBADMSG; /* OVERLAY_COUNT comes first */
+    if (i >= 1024)
+        return -EBADMSG;
+    /* sharedroot-init writes OVERLAY_COUNT after the overlays' keys: any order is fine */
+    if (i >= st->n) {
+        char count[16];
+        snprintf(count, sizeof count, "%lu", i + 1);
+        int r = set_count(st, count);
+        if (r < 0)
+            return r;
+    }
     struct rc_state_overlay *o = &st->ov[i];
     if (strcmp(end + 1, "USERXATTR") == 0) {
         o->userxattr = strcmp(val, "1") == 0 || strcmp(val, "yes") == 0;

@@ -78,6 +78,7 @@ check hooks_run_after_each_stage_in_order bash -c "cut -d' ' -f1,2 '$REC' | diff
 check hooks_see_root_device_after_root_stage \
     grep -q "^root 10-first sysroot=$T/sysroot dev=$LOOP fs=ext4 " "$REC"
 check hooks_see_no_root_device_before_it_is_found grep -q "^early 10-first sysroot=$T/sysroot dev= fs= " "$REC"
+check hooks_see_no_mode_before_the_instance_stage grep -q "^devices 10-first .* mode= inst=" "$REC"
 check hooks_see_hostname_from_cmdline grep -q "^early 10-first .* host=web-1$" "$REC"
 check hook_output_is_prefixed_with_its_name has "hook 10-first: output-of-root-hook"
 check hook_stderr_is_prefixed_too has "hook 10-first: err-of-devices-hook"

@@ -81,6 +81,18 @@ OVERLAY_0_STORE=$T/s/store
 EOS
 "$O" --report --state "$T/state" --json | jq -e '.overlays[0].name == "/etc" and .overlays[0].counts.merged == 1' >/dev/null &&
     pass state_file_overlays || fail state_file_overlays
+# the order sharedroot-init's publish.c writes: every overlay's keys, then OVERLAY_COUNT
+cat >"$T/state-init-order" <<EOS
+MODE="instance"
+OVERLAY_0_DIR="/etc"
+OVERLAY_0_LOWER="$T/s/lower"
+OVERLAY_0_UPPER="$T/s/upper"
+OVERLAY_0_WORK="$T/s/work"
+OVERLAY_0_STORE="$T/s/store"
+OVERLAY_COUNT="1"
+EOS
+"$O" --report --state "$T/state-init-order" --json | jq -e '.overlays | length == 1 and .[0].counts.merged == 1' >/dev/null &&
+    pass state_file_count_last || fail state_file_count_last
 "$O" --report --state "$T/missing" 2>/dev/null
 [ $? -eq 2 ] && pass missing_state_exits_2 || fail missing_state_exits_2
 

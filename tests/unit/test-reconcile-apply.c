@@ -163,6 +163,32 @@ TEST(apply_safe_policy_leaves_merges)
     fx_done(&f);
 }
 
+/* The boot's default: policy safe in an initramfs without libgit2 (no --with-merge). The
+ * merge candidate becomes a conflict with a note; the base updates are still taken. */
+TEST(apply_safe_policy_without_libgit2_still_takes_base_updates)
+{
+    struct fx f;
+    fx_init(&f);
+    scenario(&f);
+    setenv("SHAREDROOT_LIBGIT2", "libgit2-not-here.so.0", 1);
+    struct rc_overlay ov = {.name = "/etc", .lower = f.lower, .upper = f.upper, .store = f.store};
+    struct rc_report *r = NULL;
+    CHECK_INT(rc_reconcile(&ov, RC_POLICY_SAFE, NULL, &r), 0);
+    unsetenv("SHAREDROOT_LIBGIT2");
+    CHECK(r && r->error == 0);
+    CHECK_STR(fx_outcome(r, "merge.conf"), "conflict");
+    CHECK_STR(fx_outcome(r, "upd"), "base-updated");
+    CHECK(!fx_exists(f.upper, "upd")); /* taken: the base shows through */
+    char *c = fx_read(f.upper, "chmodded");
+    CHECK_STR(c, "v2\n");
+    free(c);
+    c = fx_read(f.upper, "merge.conf");
+    CHECK_STR(c, "A\nb\nc\nd\ne\nf\ng\n"); /* the host's file, untouched */
+    free(c);
+    rc_report_free(r);
+    fx_done(&f);
+}
+
 static void crash_at(void *ud, unsigned step)
 {
     if (step == *(unsigned *)ud)
