@@ -171,7 +171,8 @@ def main():
       "interleaved (A B C … A B C …), one guest at a time; builds likewise")
     w(f"- versions: sharedroot {meta.get('sharedroot')}, initramfs-tools {meta.get('initramfs_tools')}, "
       f"overlayroot {meta.get('overlayroot') or '–'} (unpacked, not installed), "
-      f"tiny-initramfs-core {meta.get('tiny') or '–'} (unpacked), dracut {meta.get('dracut') or 'SKIPPED'} "
+      f"tiny-initramfs-core {meta.get('tiny') or '–'} (unpacked), "
+      f"dracut {(meta.get('dracut') or '').replace('dracut ', '') or 'SKIPPED'} "
       f"(debootstrap chroot), busybox-static {meta.get('busybox')}")
     other = meta.get("other_qemus", "")
     if loads:

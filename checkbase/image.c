@@ -89,7 +89,7 @@ static int enter_private_namespace(const char *path)
                                "Cannot create a mount namespace to check %s (needs "
                                "root): %m",
                                path);
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
         return log_error_errno(errno, "Cannot make the mount namespace private: %m");
     return 0;
 }

@@ -91,10 +91,12 @@ static int publish_base(struct boot_ctx *ctx)
     if (mkdir(SHAREDROOT_BASE, 0755) < 0 && errno != EEXIST)
         return log_error_errno(errno, "Failed to create %s: %m", SHAREDROOT_BASE);
     umount2(SHAREDROOT_BASE, MNT_DETACH); /* from an earlier try, if any */
-    if (mount(ctx->sysroot, SHAREDROOT_BASE, NULL, MS_BIND, NULL) < 0)
+    /* "none" as type (and source) of binds, moves and remounts throughout: the kernel ignores
+     * them there, and a NULL is reported by valgrind's syscall checker. */
+    if (mount(ctx->sysroot, SHAREDROOT_BASE, "none", MS_BIND, NULL) < 0)
         return log_error_errno(errno, "Failed to bind the base %s on %s: %m", ctx->sysroot,
                                SHAREDROOT_BASE);
-    if (mount(NULL, SHAREDROOT_BASE, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+    if (mount("none", SHAREDROOT_BASE, "none", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
               NULL) < 0)
         return log_error_errno(errno, "Failed to make %s read-only: %m", SHAREDROOT_BASE);
     return 0;

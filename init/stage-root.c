@@ -69,7 +69,7 @@ static int check_kernel_root(struct boot_ctx *ctx)
     snprintf(ctx->root_fstype, sizeof ctx->root_fstype, "%s", mnt_fs_get_fstype(fs) ?: "");
     opts = mnt_fs_get_vfs_options(fs);
     if (!opts || mnt_optstr_get_option(opts, "ro", NULL, NULL) != 0) {
-        if (mount(NULL, ctx->sysroot, NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
+        if (mount("none", ctx->sysroot, "none", MS_REMOUNT | MS_RDONLY, NULL) < 0)
             r = log_error_errno(errno, "in-root mode: the root %s is mounted read-write and "
                                        "cannot be made read-only: %m; boot with 'ro' on the "
                                        "kernel command line", ctx->root_device);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "emergency.h"
@@ -27,49 +28,96 @@ const char *const switch_default_inits[] = {"/sbin/init", "/etc/init", "/bin/ini
 /* Mounts carried over into the new root, in this order. */
 static const char *const moved_mounts[] = {"/dev", "/proc", "/sys", "/run", NULL};
 
-static int open_in_root(int root_fd, const char *path)
+/* Kernels before 5.6 (and valgrind) have no openat2: look from a child chrooted into the
+ * root, which resolves exactly as the real init will after the switch. */
+int switch_stat_in_root_chroot(int root_fd, const char *path, struct stat *st)
+{
+    int p[2], status, r = -EIO;
+    pid_t pid;
+
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    pid = fork();
+    if (pid < 0) {
+        r = -errno;
+        close(p[0]);
+        close(p[1]);
+        return r;
+    }
+    if (pid == 0) {
+        struct stat cst;
+        int e = 0;
+        if (fchdir(root_fd) < 0 || chroot(".") < 0 || stat(path, &cst) < 0)
+            e = errno;
+        if (write(p[1], &e, sizeof e) != sizeof e || (e == 0 && write(p[1], &cst, sizeof cst) !=
+                                                                      sizeof cst))
+            _exit(1);
+        _exit(0);
+    }
+    close(p[1]);
+    int e;
+    if (read(p[0], &e, sizeof e) == sizeof e)
+        r = e ? -e : (read(p[0], st, sizeof *st) == sizeof *st ? 0 : -EIO);
+    close(p[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return r;
+}
+
+/* stat() path as seen from inside the root at root_fd: symlinks (absolute ones too) resolve
+ * inside that root, never on the initramfs. */
+static int stat_in_root(int root_fd, const char *path, struct stat *st)
 {
     struct open_how how = {
         .flags = O_PATH | O_CLOEXEC,
         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
     };
     int fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
-    return fd < 0 ? -errno : fd;
-}
+    int r = 0;
 
-/* In-root mode: we may be /sbin/init ourselves; never exec ourselves again. */
-static struct stat self_exe;
-static bool exclude_self;
-
-/* 0 when path is an executable regular file inside the root, else a negative errno. */
-static int check_init(int root_fd, const char *path)
-{
-    struct stat st;
-    int fd, r = 0;
-
-    if (path[0] != '/')
-        return -EINVAL;
-    fd = open_in_root(root_fd, path);
+    if (fd < 0 && errno == ENOSYS)
+        return switch_stat_in_root_chroot(root_fd, path, st);
     if (fd < 0)
-        return fd;
-    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (fstat(fd, st) < 0)
         r = -errno;
-    else if (!S_ISREG(st.st_mode))
-        r = S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
-    else if (!(st.st_mode & 0111))
-        r = -EACCES;
-    else if (exclude_self && st.st_dev == self_exe.st_dev && st.st_ino == self_exe.st_ino)
-        r = -ELOOP;
     close(fd);
     return r;
 }
 
-int switch_find_init(int sysroot_fd, const char *wanted, char *out, size_t n)
+/* What is looked for, and what is not wanted (in-root mode: ourselves). */
+struct init_search {
+    int root_fd;
+    bool exclude_self;
+    struct stat self;
+};
+
+/* 0 when path is an executable regular file inside the root, else a negative errno. */
+static int check_init(const struct init_search *q, const char *path)
+{
+    struct stat st;
+    int r;
+
+    if (path[0] != '/')
+        return -EINVAL;
+    r = stat_in_root(q->root_fd, path, &st);
+    if (r < 0)
+        return r;
+    if (!S_ISREG(st.st_mode))
+        return S_ISDIR(st.st_mode) ? -EISDIR : -EACCES;
+    if (!(st.st_mode & 0111))
+        return -EACCES;
+    if (q->exclude_self && st.st_dev == q->self.st_dev && st.st_ino == q->self.st_ino)
+        return -ELOOP;
+    return 0;
+}
+
+static int find_init(const struct init_search *q, const char *wanted, char *out, size_t n)
 {
     int r;
 
     if (wanted) {
-        r = check_init(sysroot_fd, wanted);
+        r = check_init(q, wanted);
         if (r == 0) {
             snprintf(out, n, "%s", wanted);
             return 0;
@@ -80,7 +128,7 @@ int switch_find_init(int sysroot_fd, const char *wanted, char *out, size_t n)
                           switch_default_inits[2], switch_default_inits[3]);
     }
     for (const char *const *p = switch_default_inits; *p; p++) {
-        r = check_init(sysroot_fd, *p);
+        r = check_init(q, *p);
         if (r == 0) {
             snprintf(out, n, "%s", *p);
             return 0;
@@ -88,6 +136,12 @@ int switch_find_init(int sysroot_fd, const char *wanted, char *out, size_t n)
         log_debug("init candidate %s: %s", *p, strerror(-r));
     }
     return -ENOENT;
+}
+
+int switch_find_init(int sysroot_fd, const char *wanted, char *out, size_t n)
+{
+    struct init_search q = {.root_fd = sysroot_fd};
+    return find_init(&q, wanted, out, n);
 }
 
 int switch_delete_tree(int dir_fd, dev_t dev, const char *keep)
@@ -145,7 +199,7 @@ static void move_mounts(const char *sysroot)
             umount2(*m, MNT_DETACH);
             continue;
         }
-        if (mount(*m, target, NULL, MS_MOVE, NULL) < 0) {
+        if (mount(*m, target, "none", MS_MOVE, NULL) < 0) {
             log_warning_errno(errno, "switch: failed to move %s to %s: %m; unmounting it", *m,
                               target);
             umount2(*m, MNT_DETACH);
@@ -196,14 +250,17 @@ int stage_switch(struct boot_ctx *ctx)
 {
     const char *wanted = ctx->in_root ? ctx->cmd.real_init : ctx->cmd.init;
     int root_fd, r, failures;
-    dev_t initramfs_dev;
+    dev_t initramfs_dev = 0;
     char **argv;
 
-    exclude_self = ctx->in_root && stat("/proc/self/exe", &self_exe) == 0;
+    struct init_search q = {0};
+
+    q.exclude_self = ctx->in_root && stat("/proc/self/exe", &q.self) == 0;
     root_fd = open(ctx->sysroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (root_fd < 0)
         return log_error_errno(errno, "switch: cannot open the new root %s: %m", ctx->sysroot);
-    r = switch_find_init(root_fd, wanted, ctx->init_path, sizeof ctx->init_path);
+    q.root_fd = root_fd;
+    r = find_init(&q, wanted, ctx->init_path, sizeof ctx->init_path);
     close(root_fd);
     if (r < 0)
         return log_error_errno(r, "switch: no init found in the new root %s (tried %s=%s and "
@@ -240,7 +297,7 @@ int stage_switch(struct boot_ctx *ctx)
             log_warning("switch: %d initramfs entries could not be freed", failures);
         close(root_fd);
     }
-    if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+    if (mount(".", "/", "none", MS_MOVE, NULL) < 0)
         return free(argv), log_error_errno(errno, "switch: moving %s to /: %m", ctx->sysroot);
     if (chroot(".") < 0 || chdir("/") < 0)
         return free(argv), log_error_errno(errno, "switch: chroot into the new root: %m");

@@ -25,4 +25,9 @@ int switch_find_init(int sysroot_fd, const char *wanted, char *out, size_t n);
  * returns the number of entries that could not be removed. */
 int switch_delete_tree(int dir_fd, dev_t dev, const char *keep);
 
+/* The fallback of the lookup above for kernels without openat2 (before 5.6): stat path from
+ * a child chrooted into the root. Public for tests. */
+struct stat;
+int switch_stat_in_root_chroot(int root_fd, const char *path, struct stat *st);
+
 int stage_switch(struct boot_ctx *ctx);

@@ -82,12 +82,12 @@ int tmp_bind(const char *source_dir, const char *target)
     snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
     if (access(fdpath, F_OK) == 0)
         src = fdpath;
-    if (mount(src, target, NULL, MS_BIND, NULL) < 0) {
+    if (mount(src, target, "none", MS_BIND, NULL) < 0) {
         r = -errno;
         goto out;
     }
     unsigned long flags = mount_flags_of(target);
-    if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags | MS_NOSUID | MS_NODEV, NULL) <
+    if (mount("none", target, "none", MS_REMOUNT | MS_BIND | flags | MS_NOSUID | MS_NODEV, NULL) <
         0) {
         r = -errno;
         umount2(target, MNT_DETACH);

@@ -115,6 +115,25 @@ TEST(escaping_symlink_stays_in_root)
     rmroot();
 }
 
+TEST(chroot_fallback_resolves_inside_the_root)
+{
+    char link[256];
+    struct stat st;
+    mkroot();
+    put("/bin/real-init", 0755);
+    put("/sbin/.keep", 0644);
+    snprintf(link, sizeof link, "%s/sbin/init", root);
+    CHECK(symlink("/bin/real-init", link) == 0);
+    int fd = open(root, O_RDONLY | O_DIRECTORY);
+    CHECK_INT(switch_stat_in_root_chroot(fd, "/sbin/init", &st), 0);
+    CHECK(S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0755);
+    unlink(link);
+    CHECK(symlink("/usr/bin/true", link) == 0); /* on the host, not in the root */
+    CHECK_INT(switch_stat_in_root_chroot(fd, "/sbin/init", &st), -ENOENT);
+    close(fd);
+    rmroot();
+}
+
 TEST(no_init_at_all_is_enoent)
 {
     char out[PATH_MAX];
