@@ -140,3 +140,26 @@ int stage_devices(struct boot_ctx *ctx)
     return devices_wait_for_spec(ctx, "root", ctx->cmd.root, ctx->root_device,
                                  sizeof ctx->root_device);
 }
+
+/* Filesystems and overlayfs are modules in distribution kernels; a module that does not
+ * exist is fine when the code is built in, so only the mount itself decides. */
+void devices_load_fs(struct boot_ctx *ctx, const char *fstype)
+{
+    char alias[80];
+    int r;
+
+    snprintf(alias, sizeof alias, "fs-%s", fstype);
+    r = devices_load(ctx->devices, alias);
+    if (r == -ENOENT)
+        r = devices_load(ctx->devices, fstype);
+    if (r < 0 && r != -ENOENT)
+        log_warning_errno(r, "loading the module for %s failed: %m", fstype);
+    /* FAT asks the kernel's module helper for its code page and charset at mount time, and
+     * there is no modprobe in the initramfs: load the kernel's defaults (437, ascii/utf8)
+     * now, so that the mount (and our message about what is wrong) gets that far. */
+    if (strcmp(fstype, "vfat") == 0 || strcmp(fstype, "msdos") == 0) {
+        devices_load(ctx->devices, "nls_cp437");
+        devices_load(ctx->devices, "nls_ascii");
+        devices_load(ctx->devices, "nls_utf8");
+    }
+}

@@ -10,5 +10,9 @@ int stage_devices(struct boot_ctx *ctx);
 
 /* Wait (up to sharedroot.timeout, handling uevents) until the device spec exists; what is
  * the option that named it ("root", "sharedroot.instance", a layout line) for messages. */
+/* Load the module for a filesystem type (alias fs-TYPE, else the name); quiet when there is
+ * none (built in). */
+void devices_load_fs(struct boot_ctx *ctx, const char *fstype);
+
 int devices_wait_for_spec(struct boot_ctx *ctx, const char *what, const char *spec, char *dev,
                           size_t n);

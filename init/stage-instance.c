@@ -119,23 +119,6 @@ static int split_options(const char *options, unsigned long *flags, char **data)
     return r < 0 ? -EINVAL : 0;
 }
 
-static void load_fs_module(struct boot_ctx *ctx, const char *fstype)
-{
-    char alias[80];
-
-    snprintf(alias, sizeof alias, "fs-%s", fstype);
-    if (devices_load(ctx->devices, alias) == -ENOENT)
-        devices_load(ctx->devices, fstype);
-    /* FAT asks the kernel's module helper for its code page and charset at mount time, and
-     * there is no modprobe in the initramfs: load the kernel's defaults (437, ascii/utf8)
-     * now, so that the mount (and our message about what is wrong) gets that far. */
-    if (strcmp(fstype, "vfat") == 0 || strcmp(fstype, "msdos") == 0) {
-        devices_load(ctx->devices, "nls_cp437");
-        devices_load(ctx->devices, "nls_ascii");
-        devices_load(ctx->devices, "nls_utf8");
-    }
-}
-
 static int check_fs(const char *what, const char *dev, const char *fstype, int passno)
 {
     char why[1024];
@@ -218,7 +201,7 @@ int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *sp
         if (r < 0)
             return log_error_errno(r, "%s=%s: cannot probe %s: %m", what, spec, dev);
     }
-    load_fs_module(ctx, type);
+    devices_load_fs(ctx, type);
     r = inspect_readonly(what, dev, type, target, inspect);
     if (r < 0)
         return r;

@@ -12,6 +12,7 @@
 #include "devices.h"
 #include "log.h"
 #include "rootfs.h"
+#include "stage-devices.h"
 
 static int root_fstype(struct boot_ctx *ctx)
 {
@@ -32,20 +33,6 @@ static int root_fstype(struct boot_ctx *ctx)
     return 0;
 }
 
-/* Filesystems and overlayfs are modules in distribution kernels; a module that does not
- * exist is fine when the code is built in, so only the mount itself decides. */
-static void load_fs_module(struct boot_ctx *ctx, const char *fstype)
-{
-    char alias[80];
-    int r;
-
-    snprintf(alias, sizeof alias, "fs-%s", fstype);
-    r = devices_load(ctx->devices, alias);
-    if (r == -ENOENT)
-        r = devices_load(ctx->devices, fstype);
-    if (r < 0 && r != -ENOENT)
-        log_warning_errno(r, "loading the module for %s failed: %m", fstype);
-}
 
 /* In-root mode: the kernel mounted the shared root itself. Find out what it mounted, make sure
  * it stays read-only, and say so loudly when the kernel may have replayed a journal. */
@@ -103,7 +90,7 @@ int stage_root(struct boot_ctx *ctx)
     int r;
 
     if (ctx->in_root) {
-        load_fs_module(ctx, "overlay");
+        devices_load_fs(ctx, "overlay");
         return check_kernel_root(ctx);
     }
     r = root_fstype(ctx);
@@ -115,9 +102,9 @@ int stage_root(struct boot_ctx *ctx)
         return log_error_errno(r, "rootflags=%s cannot be used: %s",
                                ctx->cmd.rootflags ? ctx->cmd.rootflags : "",
                                why ? why : "invalid options");
-    load_fs_module(ctx, ctx->root_fstype);
+    devices_load_fs(ctx, ctx->root_fstype);
     if (!ctx->cmd.off)
-        load_fs_module(ctx, "overlay");
+        devices_load_fs(ctx, "overlay");
     if (mkdir(ctx->sysroot, 0755) < 0 && errno != EEXIST)
         return log_error_errno(errno, "Failed to create %s: %m", ctx->sysroot);
     r = rootfs_mount(ctx->root_device, ctx->root_fstype, ctx->cmd.rootflags, ctx->cmd.rw,

@@ -172,7 +172,8 @@ static int inspect_fd(int dfd, const char *dir, char *why, size_t n)
     return r;
 }
 
-int instance_inspect(const char *dir, char *why, size_t n)
+/* Inspect dir and, when claim is set and it is empty, mark it ours. */
+static int inspect_dir(const char *dir, bool claim, char *why, size_t n)
 {
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int r;
@@ -182,21 +183,7 @@ int instance_inspect(const char *dir, char *why, size_t n)
         return -errno;
     }
     r = inspect_fd(dfd, dir, why, n);
-    close(dfd);
-    return r;
-}
-
-int instance_claim(const char *dir, char *why, size_t n)
-{
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int r;
-
-    if (dfd < 0) {
-        snprintf(why, n, "cannot open %s: %s", dir, strerror(errno));
-        return -errno;
-    }
-    r = inspect_fd(dfd, dir, why, n);
-    if (r == 1) {
+    if (r == 1 && claim) {
         int w = write_marker(dfd);
         if (w < 0) {
             snprintf(why, n, "cannot write %s/%s: %s", dir, INSTANCE_MARKER, strerror(-w));
@@ -205,6 +192,16 @@ int instance_claim(const char *dir, char *why, size_t n)
     }
     close(dfd);
     return r;
+}
+
+int instance_inspect(const char *dir, char *why, size_t n)
+{
+    return inspect_dir(dir, false, why, n);
+}
+
+int instance_claim(const char *dir, char *why, size_t n)
+{
+    return inspect_dir(dir, true, why, n);
 }
 
 int instance_mkdirs(const char *base, const char *rel, unsigned mode)
