@@ -20,25 +20,31 @@
 
 static const char *file_kind(mode_t m)
 {
-    return S_ISDIR(m) ? "directory" : S_ISLNK(m) ? "symlink" : S_ISCHR(m) ? "character device"
-           : S_ISBLK(m) ? "block device" : S_ISFIFO(m) ? "fifo" : S_ISSOCK(m) ? "socket"
-           : "regular file";
+    return S_ISDIR(m)    ? "directory"
+           : S_ISLNK(m)  ? "symlink"
+           : S_ISCHR(m)  ? "character device"
+           : S_ISBLK(m)  ? "block device"
+           : S_ISFIFO(m) ? "fifo"
+           : S_ISSOCK(m) ? "socket"
+                         : "regular file";
 }
 
 /* The ownership and mode rules shared by directories and files. */
-static int check_owner_mode(const char *what, const char *path, const struct stat *st,
-                            uid_t owner, char *why, size_t whylen)
+static int check_owner_mode(const char *what, const char *path, const struct stat *st, uid_t owner,
+                            char *why, size_t whylen)
 {
     if (st->st_uid != owner) {
-        snprintf(why, whylen, "refusing %s %s: it is owned by uid %u, not %u, so someone else could "
-                              "have changed it; fix: chown %u %s (and rebuild the initramfs)",
+        snprintf(why, whylen,
+                 "refusing %s %s: it is owned by uid %u, not %u, so someone else could "
+                 "have changed it; fix: chown %u %s (and rebuild the initramfs)",
                  what, path, (unsigned)st->st_uid, (unsigned)owner, (unsigned)owner, path);
         return -EPERM;
     }
     if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-        snprintf(why, whylen, "refusing %s %s: it is writable by group or others (mode %04o), so "
-                              "anyone could have changed it; fix: chmod go-w %s (and rebuild the "
-                              "initramfs)",
+        snprintf(why, whylen,
+                 "refusing %s %s: it is writable by group or others (mode %04o), so "
+                 "anyone could have changed it; fix: chmod go-w %s (and rebuild the "
+                 "initramfs)",
                  what, path, (unsigned)(st->st_mode & 07777), path);
         return -EPERM;
     }
@@ -55,8 +61,9 @@ int hooks_check_dir(const char *dirpath, uid_t owner, char *why, size_t whylen)
         return r;
     }
     if (!S_ISDIR(st.st_mode)) {
-        snprintf(why, whylen, "refusing hook directory %s: it is a %s, not a directory; replace "
-                              "it by a real directory",
+        snprintf(why, whylen,
+                 "refusing hook directory %s: it is a %s, not a directory; replace "
+                 "it by a real directory",
                  dirpath, file_kind(st.st_mode));
         return -EPERM;
     }
@@ -73,15 +80,17 @@ static int check_symlink(const struct hooks_config *cfg, const char *path, char 
     char *slash;
 
     if (!realpath(cfg->base, base) || !realpath(path, target)) {
-        snprintf(why, whylen, "refusing hook %s: it is a symlink that does not resolve (%s); put "
-                              "the file itself in the hook directory",
+        snprintf(why, whylen,
+                 "refusing hook %s: it is a symlink that does not resolve (%s); put "
+                 "the file itself in the hook directory",
                  path, strerror(errno));
         return -EPERM;
     }
     bl = strlen(base);
     if (strncmp(target, base, bl) != 0 || target[bl] != '/') {
-        snprintf(why, whylen, "refusing hook %s: it is a symlink to %s, outside %s; put the file "
-                              "itself in the hook directory",
+        snprintf(why, whylen,
+                 "refusing hook %s: it is a symlink to %s, outside %s; put the file "
+                 "itself in the hook directory",
                  path, target, cfg->base);
         return -EPERM;
     }
@@ -112,8 +121,9 @@ int hooks_check_file(const struct hooks_config *cfg, const char *path, char *why
     if (S_ISLNK(st.st_mode) && (r = check_symlink(cfg, path, why, whylen, &st)) < 0)
         return r;
     if (!S_ISREG(st.st_mode)) {
-        snprintf(why, whylen, "refusing hook %s: it is a %s, not a regular file; hooks are "
-                              "executable files",
+        snprintf(why, whylen,
+                 "refusing hook %s: it is a %s, not a regular file; hooks are "
+                 "executable files",
                  path, file_kind(st.st_mode));
         return -EPERM;
     }
@@ -286,7 +296,8 @@ static void line_emit(struct line_buf *lb)
     if (lb->cfg->console_fd >= 0) {
         n = snprintf(out, sizeof out, "sharedroot: hook %s: %s\n", lb->name, lb->buf);
         if (n > 0)
-            write_all(lb->cfg->console_fd, out, (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
+            write_all(lb->cfg->console_fd, out,
+                      (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
     }
     lb->len = 0;
 }
@@ -400,8 +411,7 @@ static int supervise(const struct hooks_config *cfg, const struct hook *h, pid_t
     return status;
 }
 
-int hooks_run_one(const struct hooks_config *cfg, const struct hooks_env *env,
-                  const struct hook *h)
+int hooks_run_one(const struct hooks_config *cfg, const struct hooks_env *env, const struct hook *h)
 {
     struct hook_env_block e;
     uint64_t t0 = mono_ms();

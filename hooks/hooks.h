@@ -19,17 +19,17 @@
 #include "hook-names.h"
 
 #define HOOKS_DIR "/lib/sharedroot/hooks"
-#define HOOKS_DEFAULT_TIMEOUT 60  /* seconds, sharedroot.hook_timeout= */
-#define HOOKS_KILL_GRACE_MS 5000  /* between SIGTERM and SIGKILL */
+#define HOOKS_DEFAULT_TIMEOUT 60 /* seconds, sharedroot.hook_timeout= */
+#define HOOKS_KILL_GRACE_MS 5000 /* between SIGTERM and SIGKILL */
 #define HOOKS_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Where and how hooks are run. */
 struct hooks_config {
-    const char *base;     /* HOOKS_DIR, or a test directory */
-    uid_t owner;          /* who must own hooks and their directories: 0 (tests: getuid()) */
-    unsigned timeout_s;   /* per hook; 0 means HOOKS_DEFAULT_TIMEOUT */
+    const char *base;       /* HOOKS_DIR, or a test directory */
+    uid_t owner;            /* who must own hooks and their directories: 0 (tests: getuid()) */
+    unsigned timeout_s;     /* per hook; 0 means HOOKS_DEFAULT_TIMEOUT */
     unsigned kill_grace_ms; /* 0 means HOOKS_KILL_GRACE_MS */
-    int console_fd;       /* hook output is copied here too (-1: only the logger) */
+    int console_fd;         /* hook output is copied here too (-1: only the logger) */
 };
 
 /* What a hook sees, besides PATH. NULL values are passed as empty strings. */

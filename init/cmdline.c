@@ -210,8 +210,8 @@ static int apply_special(struct cmdline *c, const char *name, const char *value,
     if (strcmp(name, "sharedroot.break") == 0)
         return append_break(c, *value ? value : "switch");
     if (strcmp(name, "sharedroot.dev") == 0) {
-        static const char *const modes[] = {[DEV_AUTO] = "auto", [DEV_DEVTMPFS] = "devtmpfs",
-                                            [DEV_TMPFS] = "tmpfs"};
+        static const char *const modes[] = {
+            [DEV_AUTO] = "auto", [DEV_DEVTMPFS] = "devtmpfs", [DEV_TMPFS] = "tmpfs"};
         for (int i = 0; i < 3; i++)
             if (strcmp(value, modes[i]) == 0) {
                 c->dev = (enum dev_mode)i;

@@ -18,7 +18,7 @@ enum panic_policy {
 };
 
 enum dev_mode {
-    DEV_AUTO,     /* devtmpfs when the kernel has it, else tmpfs */
+    DEV_AUTO, /* devtmpfs when the kernel has it, else tmpfs */
     DEV_DEVTMPFS,
     DEV_TMPFS,
 };
@@ -40,21 +40,21 @@ struct cmdline {
     bool debug;     /* sharedroot.debug */
 
     /* the per-instance layer */
-    char *instance;     /* sharedroot.instance= SPEC */
-    char *layout;       /* sharedroot.layout= PATH */
-    char *overlays;     /* sharedroot.overlay= comma list; NULL: CMDLINE_DEFAULT_OVERLAYS */
-    enum dev_mode dev;  /* sharedroot.dev= */
-    char *tmp;          /* sharedroot.tmp= instance|tmpfs|SPEC|keep; NULL: by mode */
-    char *swap;         /* sharedroot.swap= SPEC|file:SIZE|none; NULL: none */
-    bool mkswap;        /* sharedroot.mkswap */
-    char *real_init;    /* sharedroot.init= (in-root mode: the init to run after us) */
-    char *reconcile;    /* sharedroot.reconcile= off|report|safe|merge; NULL: safe */
+    char *instance;    /* sharedroot.instance= SPEC */
+    char *layout;      /* sharedroot.layout= PATH */
+    char *overlays;    /* sharedroot.overlay= comma list; NULL: CMDLINE_DEFAULT_OVERLAYS */
+    enum dev_mode dev; /* sharedroot.dev= */
+    char *tmp;         /* sharedroot.tmp= instance|tmpfs|SPEC|keep; NULL: by mode */
+    char *swap;        /* sharedroot.swap= SPEC|file:SIZE|none; NULL: none */
+    bool mkswap;       /* sharedroot.mkswap */
+    char *real_init;   /* sharedroot.init= (in-root mode: the init to run after us) */
+    char *reconcile;   /* sharedroot.reconcile= off|report|safe|merge; NULL: safe */
 
     /* hooks and break points (hooks/, init/stage.c) */
-    char *breaks;       /* sharedroot.break[=STAGE,...], all of them joined by ','; a bare
-                         * sharedroot.break adds "switch" (a shell before the switch) */
-    char *hostname;     /* sharedroot.hostname= (for the shipped hostname hook) */
-    int hook_timeout;   /* sharedroot.hook_timeout= seconds per hook */
+    char *breaks;     /* sharedroot.break[=STAGE,...], all of them joined by ','; a bare
+                       * sharedroot.break adds "switch" (a shell before the switch) */
+    char *hostname;   /* sharedroot.hostname= (for the shipped hostname hook) */
+    int hook_timeout; /* sharedroot.hook_timeout= seconds per hook */
 
     /* What the real init gets: plain words and everything after "--" as arguments,
      * unknown key=value words as environment, as the kernel does. */

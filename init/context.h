@@ -33,8 +33,8 @@ struct boot_ctx {
     enum stage until;         /* test runs: stop after this stage */
     bool has_until;
 
-    bool coldplug;       /* load modules for present devices (always in PID 1 mode) */
-    const char *moddir;  /* --moddir, NULL: the running kernel's */
+    bool coldplug;      /* load modules for present devices (always in PID 1 mode) */
+    const char *moddir; /* --moddir, NULL: the running kernel's */
 
     /* devices */
     struct devices *devices;
@@ -51,12 +51,12 @@ struct boot_ctx {
         MODE_INSTANCE, /* sharedroot.instance=: one filesystem */
         MODE_LAYOUT,   /* a layout file: partitions */
     } mode;
-    bool in_root;                /* init= on the shared root itself: no initramfs, no switch */
+    bool in_root; /* init= on the shared root itself: no initramfs, no switch */
     struct layout layout;
-    char layout_path[PATH_MAX];  /* where the layout came from, "" if none */
+    char layout_path[PATH_MAX];                /* where the layout came from, "" if none */
     char part_device[LAYOUT_MAX_ENTRIES][256]; /* resolved devices, by layout entry */
-    bool dev_is_tmpfs;           /* /dev is our tmpfs: create nodes for new devices */
-    char tmp_desc[PATH_MAX + 32]; /* what /tmp is, for the state file */
+    bool dev_is_tmpfs;                         /* /dev is our tmpfs: create nodes for new devices */
+    char tmp_desc[PATH_MAX + 32];              /* what /tmp is, for the state file */
     char swap_desc[PATH_MAX];
 
     /* timing, monotonic ms */

@@ -22,16 +22,15 @@ struct early_mount {
 
 /* The command line is read between the first two and /dev: sharedroot.dev= decides what /dev
  * is. */
-static const struct early_mount mount_proc = {"proc", "/proc", "proc",
-                                              MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true};
-static const struct early_mount mount_sys = {"sysfs", "/sys", "sysfs",
-                                             MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true};
-static const struct early_mount mount_devtmpfs = {"devtmpfs", "/dev", "devtmpfs", MS_NOSUID,
-                                                  "mode=0755", true};
-static const struct early_mount mount_devpts = {"devpts", "/dev/pts", "devpts",
-                                                MS_NOSUID | MS_NOEXEC,
-                                                "gid=5,mode=620,ptmxmode=000", false};
-static const struct early_mount mount_run = {"tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV,
+static const struct early_mount mount_proc = {
+    "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true};
+static const struct early_mount mount_sys = {
+    "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true};
+static const struct early_mount mount_devtmpfs = {"devtmpfs", "/dev",      "devtmpfs",
+                                                  MS_NOSUID,  "mode=0755", true};
+static const struct early_mount mount_devpts = {
+    "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "gid=5,mode=620,ptmxmode=000", false};
+static const struct early_mount mount_run = {"tmpfs",     "/run", "tmpfs", MS_NOSUID | MS_NODEV,
                                              "mode=0755", true};
 
 static int mount_one(const struct early_mount *m)
@@ -81,8 +80,8 @@ static int load_cmdline(struct boot_ctx *ctx, char **text)
 static int report_cmdline(struct boot_ctx *ctx, int r, char *text)
 {
     if (r < 0) {
-        r = log_error_errno(r, "Failed to %s the command line from %s: %m",
-                            text ? "parse" : "read", ctx->cmdline_path);
+        r = log_error_errno(r, "Failed to %s the command line from %s: %m", text ? "parse" : "read",
+                            ctx->cmdline_path);
         free(text);
         return r;
     }

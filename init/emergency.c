@@ -3,12 +3,12 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
-#include <sys/ioctl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -271,7 +271,8 @@ void emergency_break(struct boot_ctx *ctx, enum stage s)
     }
     if (access(EMERGENCY_SHELL, X_OK) != 0) {
         log_warning("sharedroot.break=%s: no shell in the initramfs (built with --no-shell); "
-                    "going on with the boot", stage_name(s));
+                    "going on with the boot",
+                    stage_name(s));
         return;
     }
     fprintf(stderr,
@@ -294,8 +295,9 @@ static unsigned long long start_time(pid_t pid)
     if (!f)
         return 0;
     if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')))
-        if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-                          "%*d %*d %llu",
+        if (sscanf(p + 2,
+                   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+                   "%*d %*d %llu",
                    &t) != 1)
             t = 0;
     fclose(f);
@@ -315,16 +317,19 @@ int emergency_resume(const char *run_dir)
         int r = f ? -EINVAL : -errno;
         if (f)
             fclose(f);
-        fprintf(stderr, "sharedroot-init: --resume: no shell of PID 1 is waiting (%s: %s); "
-                        "--resume works only inside the emergency or break-point shell\n",
+        fprintf(stderr,
+                "sharedroot-init: --resume: no shell of PID 1 is waiting (%s: %s); "
+                "--resume works only inside the emergency or break-point shell\n",
                 path, strerror(-r));
         return r;
     }
     fclose(f);
     t = start_time(pid);
     if (!t) {
-        fprintf(stderr, "sharedroot-init: --resume: the shell (pid %d) recorded in %s is gone; "
-                        "PID 1 is not waiting for it\n", pid, path);
+        fprintf(stderr,
+                "sharedroot-init: --resume: the shell (pid %d) recorded in %s is gone; "
+                "PID 1 is not waiting for it\n",
+                pid, path);
         return -ESRCH;
     }
     printf("sharedroot-init: ending the shell (pid %d): the boot goes on with stage %s\n", pid,

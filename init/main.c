@@ -6,10 +6,10 @@
 #include <getopt.h>
 #include <linux/magic.h>
 #include <stdbool.h>
-#include <sys/statfs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "context.h"
@@ -27,45 +27,61 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: sharedroot-init [OPTIONS]\n"
-            "As PID 1 (the initramfs's /init) it takes no options: everything comes from the\n"
-            "kernel command line (see sharedroot-init(8)). Run as an ordinary process it is a\n"
-            "test run that never switches roots:\n"
-            "  --cmdline FILE   read the command line from FILE instead of /proc/cmdline\n"
-            "  --sysroot DIR    mount the root at DIR instead of /sysroot\n"
-            "  --until STAGE    stop after STAGE (early, devices, root, switch)\n"
-            "  --moddir DIR     kernel module directory (default: the running kernel's)\n"
-            "  --coldplug       load modules for present devices (always done as PID 1)\n"
-            "  --in-root        the root at --sysroot is already mounted (in-root mode)\n"
-            "  --debug          log debug messages\n"
-            "  --resume         inside the emergency or break-point shell: end that shell so\n"
-            "                   PID 1 retries the failed stage (or goes on after the break)\n"
-            "  -h, --help       show this help\n"
-            "  -V, --version    show the version\n");
+    fprintf(f, "Usage: sharedroot-init [OPTIONS]\n"
+               "As PID 1 (the initramfs's /init) it takes no options: everything comes from the\n"
+               "kernel command line (see sharedroot-init(8)). Run as an ordinary process it is a\n"
+               "test run that never switches roots:\n"
+               "  --cmdline FILE   read the command line from FILE instead of /proc/cmdline\n"
+               "  --sysroot DIR    mount the root at DIR instead of /sysroot\n"
+               "  --until STAGE    stop after STAGE (early, devices, root, switch)\n"
+               "  --moddir DIR     kernel module directory (default: the running kernel's)\n"
+               "  --coldplug       load modules for present devices (always done as PID 1)\n"
+               "  --in-root        the root at --sysroot is already mounted (in-root mode)\n"
+               "  --debug          log debug messages\n"
+               "  --resume         inside the emergency or break-point shell: end that shell so\n"
+               "                   PID 1 retries the failed stage (or goes on after the break)\n"
+               "  -h, --help       show this help\n"
+               "  -V, --version    show the version\n");
 }
 
 /* Exit codes of a test run: 0 success, 1 a stage failed, 2 usage error. */
 static void parse_test_args(struct boot_ctx *ctx, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"cmdline", required_argument, NULL, 'c'}, {"sysroot", required_argument, NULL, 's'},
-        {"until", required_argument, NULL, 'u'},   {"moddir", required_argument, NULL, 'm'},
-        {"coldplug", no_argument, NULL, 'C'},      {"debug", no_argument, NULL, 'd'},
-        {"in-root", no_argument, NULL, 'R'},      {"resume", no_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
+        {"cmdline", required_argument, NULL, 'c'},
+        {"sysroot", required_argument, NULL, 's'},
+        {"until", required_argument, NULL, 'u'},
+        {"moddir", required_argument, NULL, 'm'},
+        {"coldplug", no_argument, NULL, 'C'},
+        {"debug", no_argument, NULL, 'd'},
+        {"in-root", no_argument, NULL, 'R'},
+        {"resume", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int c;
 
     while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': ctx->cmdline_path = optarg; break;
-        case 's': ctx->sysroot = optarg; break;
-        case 'm': ctx->moddir = optarg; break;
-        case 'C': ctx->coldplug = true; break;
-        case 'R': ctx->in_root = true; break;
-        case 'd': log_set_debug(true); break;
+        case 'c':
+            ctx->cmdline_path = optarg;
+            break;
+        case 's':
+            ctx->sysroot = optarg;
+            break;
+        case 'm':
+            ctx->moddir = optarg;
+            break;
+        case 'C':
+            ctx->coldplug = true;
+            break;
+        case 'R':
+            ctx->in_root = true;
+            break;
+        case 'd':
+            log_set_debug(true);
+            break;
         case 'r': {
             /* $SHAREDROOT_RUN_DIR: for tests only */
             const char *run = getenv("SHAREDROOT_RUN_DIR");
@@ -73,15 +89,23 @@ static void parse_test_args(struct boot_ctx *ctx, int argc, char **argv)
         }
         case 'u':
             if (stage_from_name(optarg, &ctx->until) < 0) {
-                fprintf(stderr, "sharedroot-init: --until %s: unknown stage; use one of early, "
-                                "devices, root, switch\n", optarg);
+                fprintf(stderr,
+                        "sharedroot-init: --until %s: unknown stage; use one of early, "
+                        "devices, root, switch\n",
+                        optarg);
                 exit(2);
             }
             ctx->has_until = true;
             break;
-        case 'h': usage(stdout); exit(0);
-        case 'V': printf("sharedroot-init %s\n", SHAREDROOT_VERSION); exit(0);
-        default: usage(stderr); exit(2);
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'V':
+            printf("sharedroot-init %s\n", SHAREDROOT_VERSION);
+            exit(0);
+        default:
+            usage(stderr);
+            exit(2);
         }
     }
     if (optind < argc) {

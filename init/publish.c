@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "stage.h"
 #include "stage-reconcile.h"
+#include "stage.h"
 
 static const char *const mode_names[] = {
     [MODE_OFF] = "off",
@@ -44,8 +44,8 @@ static void write_overlays(FILE *f, struct boot_ctx *ctx)
 
         if (e->kind != LAYOUT_OVERLAY)
             continue;
-        if (reconcile_store_path(&ctx->layout, e, store, sizeof store, rel, sizeof rel,
-                                 &part_dir) < 0)
+        if (reconcile_store_path(&ctx->layout, e, store, sizeof store, rel, sizeof rel, &part_dir) <
+            0)
             store[0] = 0;
 #define KV(field, value)                                                                           \
     snprintf(key, sizeof key, "OVERLAY_%u_" field, n);                                             \

@@ -88,16 +88,20 @@ int devices_wait_for_spec(struct boot_ctx *ctx, const char *what, const char *sp
     }
     list_block_devices(found, sizeof found);
     if (w.last_error == -ENOTBLK)
-        return log_error_errno(ENOTBLK, "%s=%s: %s exists but is not a block device; name a "
-                                        "disk or partition", what, spec, w.spec.value);
+        return log_error_errno(ENOTBLK,
+                               "%s=%s: %s exists but is not a block device; name a "
+                               "disk or partition",
+                               what, spec, w.spec.value);
     if (w.last_error == -ENOTUNIQ)
-        return log_error_errno(ENOTUNIQ, "%s=%s matches two devices, %s and %s (a cloned "
-                                         "disk?); give each disk its own UUID and LABEL, or "
-                                         "name the device by path",
+        return log_error_errno(ENOTUNIQ,
+                               "%s=%s matches two devices, %s and %s (a cloned "
+                               "disk?); give each disk its own UUID and LABEL, or "
+                               "name the device by path",
                                what, spec, dev, w.dup);
-    return log_error_errno(ENODEV, "device %s=%s did not appear within %d s (block devices "
-                                   "present: %s); check that the disk is attached and %s= "
-                                   "names it, or wait longer with sharedroot.timeout=SECONDS",
+    return log_error_errno(ENODEV,
+                           "device %s=%s did not appear within %d s (block devices "
+                           "present: %s); check that the disk is attached and %s= "
+                           "names it, or wait longer with sharedroot.timeout=SECONDS",
                            what, spec, ctx->cmd.timeout, found, what);
 }
 

@@ -48,8 +48,10 @@ static int find_layout(struct boot_ctx *ctx, char *path, size_t n)
     if (access(path, R_OK) == 0)
         return 1;
     if (ctx->cmd.layout)
-        return log_error_errno(ENOENT, "sharedroot.layout=%s: not found in the initramfs nor "
-                                       "in the base image (%s)", want, path);
+        return log_error_errno(ENOENT,
+                               "sharedroot.layout=%s: not found in the initramfs nor "
+                               "in the base image (%s)",
+                               want, path);
     return 0;
 }
 
@@ -70,8 +72,7 @@ static int choose_layout(struct boot_ctx *ctx)
         if (r > 0)
             return load_layout_file(ctx, path);
     }
-    r = layout_from_instance(ctx->cmd.instance, ctx->cmd.overlays, &ctx->layout, err,
-                             sizeof err);
+    r = layout_from_instance(ctx->cmd.instance, ctx->cmd.overlays, &ctx->layout, err, sizeof err);
     if (r < 0)
         return log_error_errno(r, "%s", err);
     ctx->mode = ctx->cmd.instance ? MODE_INSTANCE : MODE_VOLATILE;
@@ -96,8 +97,8 @@ static int publish_base(struct boot_ctx *ctx)
     if (mount(ctx->sysroot, SHAREDROOT_BASE, "none", MS_BIND, NULL) < 0)
         return log_error_errno(errno, "Failed to bind the base %s on %s: %m", ctx->sysroot,
                                SHAREDROOT_BASE);
-    if (mount("none", SHAREDROOT_BASE, "none", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-              NULL) < 0)
+    if (mount("none", SHAREDROOT_BASE, "none",
+              MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
         return log_error_errno(errno, "Failed to make %s read-only: %m", SHAREDROOT_BASE);
     return 0;
 }
@@ -128,8 +129,8 @@ static int check_fs(const char *what, const char *dev, const char *fstype, int p
         return 0;
     r = fsck_run(dev, fstype, FSCK_TIMEOUT_S, why, sizeof why);
     if (r == -ENOENT) {
-        log_info("%s: no fsck for %s in the initramfs; mounting %s without a check", what,
-                 fstype, dev);
+        log_info("%s: no fsck for %s in the initramfs; mounting %s without a check", what, fstype,
+                 dev);
         return 0;
     }
     if (r < 0)
@@ -144,8 +145,8 @@ static int check_fs(const char *what, const char *dev, const char *fstype, int p
  * through a read-only mount (ext4 noload, xfs norecovery: no journal replay) and refuse a
  * foreign or unfit one untouched. When it cannot be mounted read-only (damaged), fsck and the
  * read-write mount decide as before, and the claim after the mount still checks. */
-static int inspect_readonly(const char *what, const char *dev, const char *type,
-                            const char *target, enum instance_inspect inspect)
+static int inspect_readonly(const char *what, const char *dev, const char *type, const char *target,
+                            enum instance_inspect inspect)
 {
     unsigned long flags = MS_RDONLY;
     char data[256] = "", why[1024];
@@ -162,8 +163,10 @@ static int inspect_readonly(const char *what, const char *dev, const char *type,
         return log_error_errno(errno, "Failed to create %s: %m", target);
     if (mount(dev, target, type, flags | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
               data[0] ? data : NULL) < 0) {
-        log_full_errno(LOG_INFO, errno, "%s: %s (%s) cannot be mounted read-only for a first "
-                       "look (%m); fsck decides", what, dev, type);
+        log_full_errno(LOG_INFO, errno,
+                       "%s: %s (%s) cannot be mounted read-only for a first "
+                       "look (%m); fsck decides",
+                       what, dev, type);
         return 0;
     }
     if (inspect == INSPECT_UPPER)
@@ -172,15 +175,13 @@ static int inspect_readonly(const char *what, const char *dev, const char *type,
         r = instance_inspect(target, why, sizeof why);
     umount2(target, MNT_DETACH);
     if (r < 0)
-        return log_error_errno(r, "%s (%s): %s; nothing was written to %s", what, dev, why,
-                               dev);
+        return log_error_errno(r, "%s (%s): %s; nothing was written to %s", what, dev, why, dev);
     return 0;
 }
 
 int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *spec,
-                          const char *fstype, const char *options, int passno,
-                          const char *target, char *dev, size_t dev_size,
-                          enum instance_inspect inspect)
+                          const char *fstype, const char *options, int passno, const char *target,
+                          char *dev, size_t dev_size, enum instance_inspect inspect)
 {
     char type[64];
     unsigned long flags;
@@ -195,9 +196,11 @@ int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *sp
     } else {
         r = blockdev_probe_fstype(dev, type, sizeof type);
         if (r == -ENOENT)
-            return log_error_errno(r, "%s=%s: %s holds no filesystem. sharedroot never creates "
-                                      "one: make it from the host, e.g. mkfs.ext4 -L instance "
-                                      "%s (that erases the disk)", what, spec, dev, dev);
+            return log_error_errno(r,
+                                   "%s=%s: %s holds no filesystem. sharedroot never creates "
+                                   "one: make it from the host, e.g. mkfs.ext4 -L instance "
+                                   "%s (that erases the disk)",
+                                   what, spec, dev, dev);
         if (r < 0)
             return log_error_errno(r, "%s=%s: cannot probe %s: %m", what, spec, dev);
     }
@@ -214,8 +217,8 @@ int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *sp
     if (mkdir(target, 0700) < 0 && errno != EEXIST)
         r = log_error_errno(errno, "Failed to create %s: %m", target);
     else if (mount(dev, target, type, flags | MS_NOSUID | MS_NODEV, data) < 0)
-        r = log_error_errno(errno, "%s=%s: mounting %s (%s) read-write on %s failed: %m; %s",
-                            what, spec, dev, type, target,
+        r = log_error_errno(errno, "%s=%s: mounting %s (%s) read-write on %s failed: %m; %s", what,
+                            spec, dev, type, target,
                             errno == ENODEV ? "the kernel has no driver for this filesystem "
                                               "type (module missing from the initramfs?)"
                                             : "if the filesystem is damaged, run fsck on it "
@@ -255,7 +258,8 @@ static int claim_part(struct boot_ctx *ctx, const struct layout_entry *e, const 
     chmod(e->target, 0700);
     if (instance_is_full(e->target))
         log_warning("%s: the filesystem at %s is full: writes to the overlaid directories will "
-                    "fail until space is freed", what, e->target);
+                    "fail until space is freed",
+                    what, e->target);
     return 0;
 }
 
@@ -277,10 +281,9 @@ static int prepare_part(struct boot_ctx *ctx, size_t i)
             return log_error_errno(errno, "Failed to mount tmpfs on %s: %m", e->target);
         snprintf(ctx->part_device[i], sizeof ctx->part_device[i], "tmpfs");
     } else {
-        r = mount_instance_device(ctx, what, e->source, e->fstype, e->options, e->passno,
-                                  e->target, ctx->part_device[i], sizeof ctx->part_device[i],
-                                  holds_an_upper(&ctx->layout, e) ? INSPECT_UPPER
-                                                                  : INSPECT_CLAIM);
+        r = mount_instance_device(ctx, what, e->source, e->fstype, e->options, e->passno, e->target,
+                                  ctx->part_device[i], sizeof ctx->part_device[i],
+                                  holds_an_upper(&ctx->layout, e) ? INSPECT_UPPER : INSPECT_CLAIM);
         if (r < 0)
             return r;
     }

@@ -22,6 +22,5 @@ enum instance_inspect {
 /* Mount a device named by a spec read-write at target after fsck; used for instance
  * partitions and a /tmp partition. what names the option or layout line in messages. */
 int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *spec,
-                          const char *fstype, const char *options, int passno,
-                          const char *target, char *dev, size_t dev_size,
-                          enum instance_inspect inspect);
+                          const char *fstype, const char *options, int passno, const char *target,
+                          char *dev, size_t dev_size, enum instance_inspect inspect);

@@ -25,8 +25,9 @@ static int make_dir_on_part(struct boot_ctx *ctx, const char *dir)
     r = instance_mkdirs(part->target, dir + n + 1, 0755);
     if (r < 0)
         return log_error_errno(r, "Failed to create %s on the instance storage: %m%s", dir,
-                               r == -ELOOP ? " (a symlink is in the way)" :
-                               r == -ENOSPC ? " (the instance filesystem is full)" : "");
+                               r == -ELOOP    ? " (a symlink is in the way)"
+                               : r == -ENOSPC ? " (the instance filesystem is full)"
+                                              : "");
     return 0;
 }
 
@@ -45,11 +46,12 @@ static int mount_one(struct boot_ctx *ctx, const struct layout_entry *e)
     r = overlay_mount(target, e->lower, e->upper, e->work, e->options, why, sizeof why);
     if (r == -ENOSPC) {
         const struct layout_entry *part = layout_part_for(&ctx->layout, e->upper);
-        return log_error_errno(r, "overlay %s: the instance filesystem at %s is full and "
-                                  "overlayfs needs a little free space in its work dir %s to "
-                                  "mount; free space on it from the emergency shell (e.g. "
-                                  "delete files below %s/tmp), then leave the shell to retry "
-                                  "(%s)",
+        return log_error_errno(r,
+                               "overlay %s: the instance filesystem at %s is full and "
+                               "overlayfs needs a little free space in its work dir %s to "
+                               "mount; free space on it from the emergency shell (e.g. "
+                               "delete files below %s/tmp), then leave the shell to retry "
+                               "(%s)",
                                e->target, part ? part->target : "?", e->work,
                                part ? part->target : "?", why);
     }

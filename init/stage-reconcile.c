@@ -93,8 +93,7 @@ static struct rc_report *reconcile_one(struct boot_ctx *ctx, const struct layout
                  rec.skipped ? "unchanged since the last boot (stat walk only)" : "recorded");
     r = rc_reconcile(&ov, policy, &opts, &rep);
     if (r < 0 && !rep) {
-        log_warning_errno(r, "reconcile %s failed: %m; the overlay is mounted as it is",
-                          e->target);
+        log_warning_errno(r, "reconcile %s failed: %m; the overlay is mounted as it is", e->target);
         return NULL;
     }
     if (r < 0)

@@ -3,9 +3,9 @@
 
 #include <errno.h>
 #include <libmount.h>
-#include <sys/mount.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "blockdev.h"
@@ -24,15 +24,15 @@ static int root_fstype(struct boot_ctx *ctx)
     }
     r = blockdev_probe_fstype(ctx->root_device, ctx->root_fstype, sizeof ctx->root_fstype);
     if (r == -ENOENT)
-        return log_error_errno(r, "no filesystem found on %s (root=%s); is it the right disk? "
-                                  "Set rootfstype= if the type cannot be probed",
+        return log_error_errno(r,
+                               "no filesystem found on %s (root=%s); is it the right disk? "
+                               "Set rootfstype= if the type cannot be probed",
                                ctx->root_device, ctx->cmd.root);
     if (r < 0)
         return log_error_errno(r, "Failed to probe the filesystem on %s (root=%s): %m",
                                ctx->root_device, ctx->cmd.root);
     return 0;
 }
-
 
 /* In-root mode: the kernel mounted the shared root itself. Find out what it mounted, make sure
  * it stays read-only, and say so loudly when the kernel may have replayed a journal. */
@@ -57,15 +57,19 @@ static int check_kernel_root(struct boot_ctx *ctx)
     opts = mnt_fs_get_vfs_options(fs);
     if (!opts || mnt_optstr_get_option(opts, "ro", NULL, NULL) != 0) {
         if (mount("none", ctx->sysroot, "none", MS_REMOUNT | MS_RDONLY, NULL) < 0)
-            r = log_error_errno(errno, "in-root mode: the root %s is mounted read-write and "
-                                       "cannot be made read-only: %m; boot with 'ro' on the "
-                                       "kernel command line", ctx->root_device);
+            r = log_error_errno(errno,
+                                "in-root mode: the root %s is mounted read-write and "
+                                "cannot be made read-only: %m; boot with 'ro' on the "
+                                "kernel command line",
+                                ctx->root_device);
         else
             log_warning("in-root mode: the kernel mounted the root %s read-write; remounted "
-                        "read-only. Boot with 'ro rootflags=noload'", ctx->root_device);
+                        "read-only. Boot with 'ro rootflags=noload'",
+                        ctx->root_device);
     }
     opts = mnt_fs_get_fs_options(fs);
-    if (r == 0 && (strncmp(ctx->root_fstype, "ext", 3) == 0 || strcmp(ctx->root_fstype, "xfs") == 0) &&
+    if (r == 0 &&
+        (strncmp(ctx->root_fstype, "ext", 3) == 0 || strcmp(ctx->root_fstype, "xfs") == 0) &&
         (!opts || (mnt_optstr_get_option(opts, "norecovery", NULL, NULL) != 0 &&
                    mnt_optstr_get_option(opts, "noload", NULL, NULL) != 0)))
         log_warning("in-root mode: the kernel mounted %s (%s) without noload/norecovery and may "
@@ -110,8 +114,9 @@ int stage_root(struct boot_ctx *ctx)
     r = rootfs_mount(ctx->root_device, ctx->root_fstype, ctx->cmd.rootflags, ctx->cmd.rw,
                      ctx->cmd.off, ctx->sysroot);
     if (r < 0)
-        return log_error_errno(r, "Failed to mount %s (root=%s, %s, options '%s') on %s: %m; "
-                                  "check rootfstype= and rootflags=",
+        return log_error_errno(r,
+                               "Failed to mount %s (root=%s, %s, options '%s') on %s: %m; "
+                               "check rootfstype= and rootflags=",
                                ctx->root_device, ctx->cmd.root, ctx->root_fstype, data,
                                ctx->sysroot);
     if (ctx->cmd.off)

@@ -33,8 +33,7 @@ static const char *instance_dir(struct boot_ctx *ctx)
 
 /* /tmp is the "tmp" directory of a filesystem of ours, emptied and bound on the guest's /tmp:
  * the marker at the filesystem's top stays out of the guest's reach. */
-static int tmp_from(struct boot_ctx *ctx, const char *fs_dir, const char *target,
-                    const char *desc)
+static int tmp_from(struct boot_ctx *ctx, const char *fs_dir, const char *target, const char *desc)
 {
     char dir[PATH_MAX];
     int r = instance_mkdirs(fs_dir, "tmp", 01777);
@@ -130,19 +129,23 @@ static int swap_device(struct boot_ctx *ctx, const char *what, const char *spec)
         r = swap_mkswap_full(dev, true, NULL, 0, why, sizeof why);
         if (r < 0)
             return log_warning_errno(r, "swap: mkswap on %s failed: %s; continuing without swap",
-                                     dev, why), 0;
+                                     dev, why),
+                   0;
         log_notice("swap: initialised %s with mkswap (sharedroot.mkswap)", dev);
     } else if (r == -ENOENT) {
         return log_warning("swap: %s (%s=%s) has no swap signature; add sharedroot.mkswap to "
-                           "initialise it; continuing without swap", dev, what, spec), 0;
+                           "initialise it; continuing without swap",
+                           dev, what, spec),
+               0;
     } else if (r < 0) {
         return log_warning("swap: refusing %s (%s=%s): %s; nothing was written to it; "
-                           "continuing without swap", dev, what, spec, why), 0;
+                           "continuing without swap",
+                           dev, what, spec, why),
+               0;
     }
     r = swap_on(dev);
     if (r < 0)
-        return log_warning_errno(r, "swap: swapon %s failed: %m; continuing without swap",
-                                 dev), 0;
+        return log_warning_errno(r, "swap: swapon %s failed: %m; continuing without swap", dev), 0;
     snprintf(ctx->swap_desc, sizeof ctx->swap_desc, "%s", dev);
     log_info("swap: %s active", dev);
     return 0;
@@ -157,31 +160,37 @@ static int swap_file(struct boot_ctx *ctx, const char *size)
 
     if (!inst || ctx->mode == MODE_VOLATILE)
         return log_warning("swap: sharedroot.swap=file:%s needs instance storage; continuing "
-                           "without swap", size), 0;
+                           "without swap",
+                           size),
+               0;
     if (swap_parse_size(size, &bytes) < 0)
         return log_warning("swap: sharedroot.swap=file:%s: not a size (e.g. 512M, 1G, 40K at "
-                           "least); continuing without swap", size), 0;
+                           "least); continuing without swap",
+                           size),
+               0;
     snprintf(path, sizeof path, "%s/swapfile", inst);
     if (access(path, F_OK) != 0) {
         if (!ctx->cmd.mkswap)
             return log_warning("swap: %s does not exist; add sharedroot.mkswap to create it; "
-                               "continuing without swap", path), 0;
+                               "continuing without swap",
+                               path),
+                   0;
         r = swap_create_file(path, bytes);
         if (r == 0)
             r = swap_mkswap_full(path, true, NULL, 0, why, sizeof why);
         if (r < 0)
             return log_warning_errno(r, "swap: creating %s failed: %m; continuing without swap",
-                                     path), 0;
+                                     path),
+                   0;
         log_notice("swap: created %s (%s)", path, size);
     }
     r = swap_check_target(path, why, sizeof why);
     if (r < 0)
-        return log_warning("swap: %s is not a swap file (%s); continuing without swap", path,
-                           why), 0;
+        return log_warning("swap: %s is not a swap file (%s); continuing without swap", path, why),
+               0;
     r = swap_on(path);
     if (r < 0)
-        return log_warning_errno(r, "swap: swapon %s failed: %m; continuing without swap",
-                                 path), 0;
+        return log_warning_errno(r, "swap: swapon %s failed: %m; continuing without swap", path), 0;
     snprintf(ctx->swap_desc, sizeof ctx->swap_desc, "%s", path);
     log_info("swap: %s active", path);
     return 0;

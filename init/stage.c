@@ -15,7 +15,7 @@
 #include "log.h"
 
 static const char *const stage_names[_STAGE_MAX] = {
-    [STAGE_EARLY] = "early",       [STAGE_DEVICES] = "devices",   [STAGE_ROOT] = "root",
+    [STAGE_EARLY] = "early",       [STAGE_DEVICES] = "devices",     [STAGE_ROOT] = "root",
     [STAGE_INSTANCE] = "instance", [STAGE_RECONCILE] = "reconcile", [STAGE_OVERLAY] = "overlay",
     [STAGE_TMP_SWAP] = "tmp-swap", [STAGE_SWITCH] = "switch",
 };
@@ -52,10 +52,14 @@ int stage_from_name(const char *name, enum stage *out)
 static const char *mode_name(const struct boot_ctx *ctx)
 {
     switch (ctx->mode) {
-    case MODE_OFF: return "off";
-    case MODE_VOLATILE: return "volatile";
-    case MODE_INSTANCE: return "instance";
-    case MODE_LAYOUT: return "layout";
+    case MODE_OFF:
+        return "off";
+    case MODE_VOLATILE:
+        return "volatile";
+    case MODE_INSTANCE:
+        return "instance";
+    case MODE_LAYOUT:
+        return "layout";
     }
     return "";
 }

@@ -3,10 +3,10 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "emergency.h"
+#include "log.h"
 #include "publish.h"
 #include "rmtree.h"
-#include "log.h"
 
 const char *const switch_default_inits[] = {"/sbin/init", "/etc/init", "/bin/init", "/bin/sh",
                                             NULL};
@@ -49,8 +49,8 @@ int switch_stat_in_root_chroot(int root_fd, const char *path, struct stat *st)
         int e = 0;
         if (fchdir(root_fd) < 0 || chroot(".") < 0 || stat(path, &cst) < 0)
             e = errno;
-        if (write(p[1], &e, sizeof e) != sizeof e || (e == 0 && write(p[1], &cst, sizeof cst) !=
-                                                                      sizeof cst))
+        if (write(p[1], &e, sizeof e) != sizeof e ||
+            (e == 0 && write(p[1], &cst, sizeof cst) != sizeof cst))
             _exit(1);
         _exit(0);
     }
@@ -122,8 +122,9 @@ static int find_init(const struct init_search *q, const char *wanted, char *out,
             snprintf(out, n, "%s", wanted);
             return 0;
         }
-        log_warning_errno(r, "init=%s not found or not executable in the new root (%m); "
-                             "falling back to %s, %s, %s, %s",
+        log_warning_errno(r,
+                          "init=%s not found or not executable in the new root (%m); "
+                          "falling back to %s, %s, %s, %s",
                           wanted, switch_default_inits[0], switch_default_inits[1],
                           switch_default_inits[2], switch_default_inits[3]);
     }
@@ -178,8 +179,10 @@ static int check_preconditions(const char *sysroot, dev_t *root_dev)
     if (stat(sysroot, &new_st) < 0)
         return log_error_errno(errno, "switch: cannot stat %s: %m", sysroot);
     if (new_st.st_dev == root_st.st_dev)
-        return log_error_errno(EINVAL, "switch: %s is not a mount point; the root was not "
-                                       "mounted", sysroot);
+        return log_error_errno(EINVAL,
+                               "switch: %s is not a mount point; the root was not "
+                               "mounted",
+                               sysroot);
     *root_dev = root_st.st_dev;
     return 0;
 }
@@ -195,7 +198,8 @@ static void move_mounts(const char *sysroot)
             /* The base is read-only: we cannot create it. Drop the mount instead of
              * leaving it pinned in the freed initramfs. */
             log_warning("switch: the new root has no %s directory; %s is unmounted, the real "
-                        "init must mount it itself", *m, *m);
+                        "init must mount it itself",
+                        *m, *m);
             umount2(*m, MNT_DETACH);
             continue;
         }
@@ -263,8 +267,9 @@ int stage_switch(struct boot_ctx *ctx)
     r = find_init(&q, wanted, ctx->init_path, sizeof ctx->init_path);
     close(root_fd);
     if (r < 0)
-        return log_error_errno(r, "switch: no init found in the new root %s (tried %s=%s and "
-                                  "the defaults); boot with %s=PATH naming an executable",
+        return log_error_errno(r,
+                               "switch: no init found in the new root %s (tried %s=%s and "
+                               "the defaults); boot with %s=PATH naming an executable",
                                ctx->sysroot, ctx->in_root ? "sharedroot.init" : "init",
                                wanted ? wanted : "(unset)",
                                ctx->in_root ? "sharedroot.init" : "init");

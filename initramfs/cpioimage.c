@@ -74,9 +74,10 @@ static int copy_data(struct archive *a, int fd, int64_t size, const char *src)
 static void fill_entry(struct archive_entry *ae, const struct plan_entry *e, int64_t ino,
                        int64_t mtime)
 {
-    static const mode_t types[] = {
-        [PLAN_DIR] = AE_IFDIR, [PLAN_FILE] = AE_IFREG, [PLAN_SYMLINK] = AE_IFLNK,
-        [PLAN_CHAR] = AE_IFCHR};
+    static const mode_t types[] = {[PLAN_DIR] = AE_IFDIR,
+                                   [PLAN_FILE] = AE_IFREG,
+                                   [PLAN_SYMLINK] = AE_IFLNK,
+                                   [PLAN_CHAR] = AE_IFCHR};
 
     archive_entry_set_pathname(ae, e->path + 1);
     archive_entry_set_filetype(ae, types[e->type]);
@@ -152,8 +153,7 @@ static int check_output_dir(const char *output, char **ret_dir)
     if (stat(dir, &st) < 0)
         return mk_error(errno, "output directory %s: %m; create it or choose another -o", dir);
     if (!S_ISDIR(st.st_mode))
-        return mk_error(ENOTDIR, "output directory %s is not a directory; choose another -o",
-                        dir);
+        return mk_error(ENOTDIR, "output directory %s is not a directory; choose another -o", dir);
     *ret_dir = dir;
     dir = NULL;
     return 0;

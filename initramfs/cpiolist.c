@@ -61,8 +61,9 @@ static int write_line(FILE *f, const struct plan_entry *e, const char *files_dir
 
     if (!listable(e->path) || (e->type == PLAN_SYMLINK && !listable(e->target)) ||
         (src && !listable(src)))
-        return mk_error(EINVAL, "%s: the kernel's cpio list format cannot hold names with white "
-                                "space; rename it or use -o",
+        return mk_error(EINVAL,
+                        "%s: the kernel's cpio list format cannot hold names with white "
+                        "space; rename it or use -o",
                         e->path);
     switch (e->type) {
     case PLAN_DIR:
@@ -107,9 +108,10 @@ int cpiolist_write(const struct plan *p, const char *list, const char *staging)
     f = fopen(tmp, "we");
     if (!f)
         return mk_error(errno, "cannot create %s: %m", tmp);
-    fprintf(f, "# sharedroot initramfs, for CONFIG_INITRAMFS_SOURCE (usr/gen_init_cpio).\n"
-               "# Written by " PROGRAM_NAME " " SHAREDROOT_VERSION "; files only this list\n"
-               "# needs are in %s\n",
+    fprintf(f,
+            "# sharedroot initramfs, for CONFIG_INITRAMFS_SOURCE (usr/gen_init_cpio).\n"
+            "# Written by " PROGRAM_NAME " " SHAREDROOT_VERSION "; files only this list\n"
+            "# needs are in %s\n",
             files_dir);
     for (size_t i = 0; r >= 0 && i < p->n; i++)
         r = write_line(f, &p->v[i], files_dir, staging);

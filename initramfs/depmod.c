@@ -94,9 +94,8 @@ static int run_depmod(const char *staging, const char *kver)
     /* An empty configuration directory: the host's /etc/depmod.d must not change the index. */
     if (mkdir(confdir, 0755) < 0)
         return mk_error(errno, "cannot create %s: %m", confdir);
-    r = run_program((char *const[]){depmod, "-C", confdir, "-b", (char *)staging, (char *)kver,
-                                    NULL},
-                    -1, -1);
+    r = run_program(
+        (char *const[]){depmod, "-C", confdir, "-b", (char *)staging, (char *)kver, NULL}, -1, -1);
     if (r < 0)
         return mk_error(r, "cannot run %s: %m", depmod);
     if (r != 0)

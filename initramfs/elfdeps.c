@@ -48,8 +48,7 @@ static int add_interp(struct plan *p, const struct elf_info *info, const char *d
     if (plan_find(p, info->interp))
         return 0;
     if (!realpath(info->interp, real))
-        return mk_error(errno, "the interpreter %s of %s cannot be found: %m", info->interp,
-                        dest);
+        return mk_error(errno, "the interpreter %s of %s cannot be found: %m", info->interp, dest);
     if (asprintf(&reason, "interpreter of %s", dest) < 0)
         return -ENOMEM;
     r = plan_add_file(p, info->interp, real, 0755, "interp", reason);
@@ -76,8 +75,10 @@ static int add_needed(struct plan *p, const struct ldso *l, const struct exec_ct
 
     r = ldso_find(l, &req, &host, &guest);
     if (r == -ENOENT)
-        return mk_error(r, "library %s needed by %s not found; install it or fix the "
-                           "library path (ld.so.conf, ldconfig)", name, q->dest);
+        return mk_error(r,
+                        "library %s needed by %s not found; install it or fix the "
+                        "library path (ld.so.conf, ldconfig)",
+                        name, q->dest);
     if (r < 0)
         return mk_error(r, "cannot look up library %s needed by %s: %m", name, q->dest);
     if (plan_find(p, guest))
@@ -104,8 +105,8 @@ static int add_object(struct plan *p, const struct ldso *l, const struct exec_ct
     r = elf_parse_file(src, &info);
     if (r < 0)
         return mk_error(r, "cannot read %s as an ELF object: %m", src);
-    r = plan_add_file(p, dest, src, strcmp(o->kind, "lib") == 0 ? file_mode(src) : 0755,
-                      o->kind, o->reason);
+    r = plan_add_file(p, dest, src, strcmp(o->kind, "lib") == 0 ? file_mode(src) : 0755, o->kind,
+                      o->reason);
     if (r < 0) {
         r = mk_error(r, "cannot add %s as %s: %m", src, dest);
         goto out;
@@ -151,15 +152,16 @@ int elfdeps_add_binary(struct plan *p, const struct ldso *l, const char *src, co
     return r;
 }
 
-int elfdeps_add_library(struct plan *p, const struct ldso *l, const char *name,
-                        const char *like, const char *reason)
+int elfdeps_add_library(struct plan *p, const struct ldso *l, const char *name, const char *like,
+                        const char *reason)
 {
     _cleanup_free_ char *host_origin = NULL, *guest_origin = strdup("/");
     struct elf_info info = {0};
     char real[PATH_MAX];
     int r;
 
-    /* Found as if `like` (the init, /init in the image) needed it: same class, machine and search paths. */
+    /* Found as if `like` (the init, /init in the image) needed it: same class, machine and search
+     * paths. */
     if (!realpath(like, real))
         return mk_error(errno, "cannot read %s: %m", like);
     r = elf_parse_file(real, &info);

@@ -17,8 +17,8 @@ int elfdeps_add_binary(struct plan *p, const struct ldso *l, const char *src, co
 
 /* Add the shared library name (a soname, as in DT_NEEDED) and its closure, found the way the
  * loader would for the binary like (host path); reason names who wants it (for --list). */
-int elfdeps_add_library(struct plan *p, const struct ldso *l, const char *name,
-                        const char *like, const char *reason);
+int elfdeps_add_library(struct plan *p, const struct ldso *l, const char *name, const char *like,
+                        const char *reason);
 
 /* The multiarch triplet of a binary: from the directory of its interpreter's realpath when
  * that looks like one (/usr/lib/x86_64-linux-gnu/ld-...), else from its machine; may be NULL. */

@@ -58,16 +58,22 @@ int hookset_add_arg(struct hookset *h, const char *arg)
     int r;
 
     if (!colon || colon == arg || !colon[1])
-        return mk_error(EINVAL, "--hook %s: use --hook STAGE:PATH, e.g. --hook root:/usr/local/"
-                                "lib/check-root", arg);
+        return mk_error(EINVAL,
+                        "--hook %s: use --hook STAGE:PATH, e.g. --hook root:/usr/local/"
+                        "lib/check-root",
+                        arg);
     snprintf(stage, sizeof stage, "%.*s", (int)(colon - arg), arg);
     if (!hooks_stage_is_valid(stage))
-        return mk_error(EINVAL, "--hook %s: unknown stage '%s'; use early, devices, root, "
-                                "instance, reconcile, overlay, tmp-swap or switch", arg, stage);
+        return mk_error(EINVAL,
+                        "--hook %s: unknown stage '%s'; use early, devices, root, "
+                        "instance, reconcile, overlay, tmp-swap or switch",
+                        arg, stage);
     name = strrchr(colon + 1, '/') ? strrchr(colon + 1, '/') + 1 : colon + 1;
     if (!hooks_name_is_candidate(name))
-        return mk_error(EINVAL, "--hook %s: sharedroot-init ignores hooks named '%s' (hidden or "
-                                "backup names); rename the file", arg, name);
+        return mk_error(EINVAL,
+                        "--hook %s: sharedroot-init ignores hooks named '%s' (hidden or "
+                        "backup names); rename the file",
+                        arg, name);
     r = add(h, stage, name, colon + 1, "--hook");
     return r == -ENOMEM ? r : r < 0 ? -EINVAL : 0;
 }
@@ -112,8 +118,8 @@ int hookset_plan(const struct hookset *h, struct plan *p)
 
         if (asprintf(&dir, HOOKSET_IMAGE_DIR "/%s.d", e->stage) < 0 ||
             !(dest = path_join(dir, e->name)) ||
-            asprintf(&reason, "hook after stage %s, from %s (%s)", e->stage, e->source,
-                     e->origin) < 0)
+            asprintf(&reason, "hook after stage %s, from %s (%s)", e->stage, e->source, e->origin) <
+                0)
             return -ENOMEM;
         if (e->mode & (S_IWGRP | S_IWOTH))
             mk_note("warning: hook %s is writable by group or others (mode %04o): "

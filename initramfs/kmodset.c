@@ -61,7 +61,8 @@ static int item_fill(struct kmodset *s, struct kmod_item *it, struct kmod_module
     rel = relative_to(kmod_get_dirname(s->ctx), path);
     if (rel)
         it->relpath = strdup(rel);
-    else if (asprintf(&it->relpath, "extra/%s", strrchr(path, '/') ? strrchr(path, '/') + 1 : path) < 0)
+    else if (asprintf(&it->relpath, "extra/%s",
+                      strrchr(path, '/') ? strrchr(path, '/') + 1 : path) < 0)
         it->relpath = NULL;
     if (!it->relpath || !(it->path = strdup(path)))
         return -ENOMEM;

@@ -26,9 +26,9 @@ static const struct {
     unsigned char elf_class;
     const char *triplet;
 } triplets[] = {
-    {EM_X86_64, ELFCLASS64, "x86_64-linux-gnu"},  {EM_X86_64, ELFCLASS32, "x86_64-linux-gnux32"},
-    {EM_386, ELFCLASS32, "i386-linux-gnu"},       {EM_AARCH64, ELFCLASS64, "aarch64-linux-gnu"},
-    {EM_ARM, ELFCLASS32, "arm-linux-gnueabihf"},  {EM_RISCV, ELFCLASS64, "riscv64-linux-gnu"},
+    {EM_X86_64, ELFCLASS64, "x86_64-linux-gnu"},     {EM_X86_64, ELFCLASS32, "x86_64-linux-gnux32"},
+    {EM_386, ELFCLASS32, "i386-linux-gnu"},          {EM_AARCH64, ELFCLASS64, "aarch64-linux-gnu"},
+    {EM_ARM, ELFCLASS32, "arm-linux-gnueabihf"},     {EM_RISCV, ELFCLASS64, "riscv64-linux-gnu"},
     {EM_PPC64, ELFCLASS64, "powerpc64le-linux-gnu"}, {EM_S390, ELFCLASS64, "s390x-linux-gnu"},
 };
 
@@ -268,7 +268,8 @@ static char *expand_tokens(const char *dir, const char *origin, const struct lds
 
         for (i = 0; *p == '$' && i < 3; i++) {
             size_t n = strlen(names[i]);
-            if (strncmp(p + 1, names[i], n) == 0 && !(p[1 + n] == '_' || isalnum((unsigned char)p[1 + n]))) {
+            if (strncmp(p + 1, names[i], n) == 0 &&
+                !(p[1 + n] == '_' || isalnum((unsigned char)p[1 + n]))) {
                 skip = 1 + n;
                 break;
             }
@@ -397,9 +398,10 @@ int ldso_find(const struct ldso *l, const struct ldso_request *req, char **ret_h
         /* A path, not a name: the loader takes it as is (relative ones depend on cwd). */
         if (req->name[0] != '/')
             return -ENOENT;
-        return try_dir("/", "/", &(struct ldso_request){.name = req->name + 1,
-                                                        .elf_class = req->elf_class,
-                                                        .machine = req->machine},
+        return try_dir("/", "/",
+                       &(struct ldso_request){.name = req->name + 1,
+                                              .elf_class = req->elf_class,
+                                              .machine = req->machine},
                        ret_host, ret_guest);
     }
     if (!req->runpath.list) {

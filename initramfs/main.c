@@ -43,9 +43,9 @@ static const struct {
     const char *path;
     mode_t mode;
 } base_dirs[] = {
-    {"/bin", 0755},  {"/dev", 0755},     {"/etc", 0755}, {"/lib", 0755}, {"/proc", 0755},
-    {"/root", 0700}, {"/run", 0755},     {"/sbin", 0755}, {"/sys", 0755}, {"/sysroot", 0755},
-    {"/tmp", 01777},
+    {"/bin", 0755},  {"/dev", 0755},     {"/etc", 0755},  {"/lib", 0755},
+    {"/proc", 0755}, {"/root", 0700},    {"/run", 0755},  {"/sbin", 0755},
+    {"/sys", 0755},  {"/sysroot", 0755}, {"/tmp", 01777},
 };
 
 /* Programs the init runs when they are there (instance stage: e2fsck -p, mkswap), added
@@ -77,31 +77,32 @@ struct ctx {
 
 static void help(void)
 {
-    printf("Usage: " PROGRAM_NAME " -o FILE [OPTIONS]\n"
-           "       " PROGRAM_NAME " --list [OPTIONS]\n\n"
-           "Build the sharedroot initramfs: /init, its libraries, an emergency shell and the\n"
-           "kernel modules to find and mount a root on paravirtual hardware.\n\n"
-           "  -o, --output FILE        write the initramfs to FILE\n"
-           "  -k, --kver VERSION       kernel version (default: uname -r, or the name of --moddir)\n"
-           "  -m, --moddir DIR         module directory (default: /lib/modules/VERSION)\n"
-           "  -M, --modules LIST       more modules, comma separated (repeatable)\n"
-           "  -i, --init PATH          the init binary (default: the " INIT_NAME " beside this)\n"
-           "  -c, --compress ALG       zstd (default), gzip or none\n"
-           "  -s, --shell PATH         emergency shell (default: /usr/bin/busybox, /bin/busybox)\n"
-           "  -n, --no-shell           no emergency shell\n"
-           "  -H, --hook STAGE:PATH    add PATH as a hook run after STAGE (repeatable)\n"
-           "      --hooks-dir DIR      hooks config dir (default: " HOOKSET_CONFIG_DIR ")\n"
-           "      --shipped-hooks      add the example hooks sharedroot ships\n"
-           "  -b, --binary PATH        add a program with its libraries (repeatable)\n"
-           "      --with-merge         add libgit2 for line merges at boot\n"
-           "                           (sharedroot.reconcile=merge)\n"
-           "      --kernel-cpio-list FILE  also write the image as a gen_init_cpio list\n"
-           "                           (CONFIG_INITRAMFS_SOURCE); files it needs go to FILE.files/\n"
-           "  -l, --list               print what would go in and why; write nothing\n"
-           "  -q, --quiet              no notes about default modules this kernel lacks\n"
-           "  -h, --help               show this help\n"
-           "  -V, --version            show the version\n\n"
-           "Exit status: 0 success, 1 failure, 2 usage error.\n");
+    printf(
+        "Usage: " PROGRAM_NAME " -o FILE [OPTIONS]\n"
+        "       " PROGRAM_NAME " --list [OPTIONS]\n\n"
+        "Build the sharedroot initramfs: /init, its libraries, an emergency shell and the\n"
+        "kernel modules to find and mount a root on paravirtual hardware.\n\n"
+        "  -o, --output FILE        write the initramfs to FILE\n"
+        "  -k, --kver VERSION       kernel version (default: uname -r, or the name of --moddir)\n"
+        "  -m, --moddir DIR         module directory (default: /lib/modules/VERSION)\n"
+        "  -M, --modules LIST       more modules, comma separated (repeatable)\n"
+        "  -i, --init PATH          the init binary (default: the " INIT_NAME " beside this)\n"
+        "  -c, --compress ALG       zstd (default), gzip or none\n"
+        "  -s, --shell PATH         emergency shell (default: /usr/bin/busybox, /bin/busybox)\n"
+        "  -n, --no-shell           no emergency shell\n"
+        "  -H, --hook STAGE:PATH    add PATH as a hook run after STAGE (repeatable)\n"
+        "      --hooks-dir DIR      hooks config dir (default: " HOOKSET_CONFIG_DIR ")\n"
+        "      --shipped-hooks      add the example hooks sharedroot ships\n"
+        "  -b, --binary PATH        add a program with its libraries (repeatable)\n"
+        "      --with-merge         add libgit2 for line merges at boot\n"
+        "                           (sharedroot.reconcile=merge)\n"
+        "      --kernel-cpio-list FILE  also write the image as a gen_init_cpio list\n"
+        "                           (CONFIG_INITRAMFS_SOURCE); files it needs go to FILE.files/\n"
+        "  -l, --list               print what would go in and why; write nothing\n"
+        "  -q, --quiet              no notes about default modules this kernel lacks\n"
+        "  -h, --help               show this help\n"
+        "  -V, --version            show the version\n\n"
+        "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -134,14 +135,22 @@ static int add_module_list(struct strv *mods, const char *arg)
 static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'}, {"kver", required_argument, NULL, 'k'},
-        {"moddir", required_argument, NULL, 'm'}, {"modules", required_argument, NULL, 'M'},
-        {"init", required_argument, NULL, 'i'},   {"compress", required_argument, NULL, 'c'},
-        {"shell", required_argument, NULL, 's'},  {"no-shell", no_argument, NULL, 'n'},
-        {"list", no_argument, NULL, 'l'},         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
-        {"hook", required_argument, NULL, 'H'},   {"hooks-dir", required_argument, NULL, 1001},
-        {"shipped-hooks", no_argument, NULL, 1002}, {"binary", required_argument, NULL, 'b'},
+        {"output", required_argument, NULL, 'o'},
+        {"kver", required_argument, NULL, 'k'},
+        {"moddir", required_argument, NULL, 'm'},
+        {"modules", required_argument, NULL, 'M'},
+        {"init", required_argument, NULL, 'i'},
+        {"compress", required_argument, NULL, 'c'},
+        {"shell", required_argument, NULL, 's'},
+        {"no-shell", no_argument, NULL, 'n'},
+        {"list", no_argument, NULL, 'l'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"hook", required_argument, NULL, 'H'},
+        {"hooks-dir", required_argument, NULL, 1001},
+        {"shipped-hooks", no_argument, NULL, 1002},
+        {"binary", required_argument, NULL, 'b'},
         {"kernel-cpio-list", required_argument, NULL, 1003},
         {"with-merge", no_argument, NULL, 1004},
         {0},
@@ -150,24 +159,40 @@ static int parse_options(int argc, char **argv, struct options *o)
 
     while ((c = getopt_long(argc, argv, "o:k:m:M:i:c:s:nlqhVH:b:", longopts, NULL)) >= 0) {
         switch (c) {
-        case 'o': o->output = optarg; break;
-        case 'k': o->kver = optarg; break;
-        case 'm': o->moddir = optarg; break;
+        case 'o':
+            o->output = optarg;
+            break;
+        case 'k':
+            o->kver = optarg;
+            break;
+        case 'm':
+            o->moddir = optarg;
+            break;
         case 'M':
             if (add_module_list(&o->modules, optarg) < 0)
                 return -ENOMEM;
             break;
-        case 'i': o->init = optarg; break;
+        case 'i':
+            o->init = optarg;
+            break;
         case 'c':
             r = compression_from_string(optarg);
             if (r < 0)
                 return usage_error("unknown compression '%s'; use zstd, gzip or none", optarg);
             o->compress = (enum compression)r;
             break;
-        case 's': o->shell = optarg; break;
-        case 'n': o->no_shell = true; break;
-        case 'l': o->list = true; break;
-        case 'q': o->quiet = true; break;
+        case 's':
+            o->shell = optarg;
+            break;
+        case 'n':
+            o->no_shell = true;
+            break;
+        case 'l':
+            o->list = true;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
         case 'H':
             if ((r = hookset_add_arg(&o->hooks, optarg)) < 0)
                 return r;
@@ -176,13 +201,26 @@ static int parse_options(int argc, char **argv, struct options *o)
             if (strv_push(&o->binaries, optarg) < 0)
                 return -ENOMEM;
             break;
-        case 1001: o->hooks_dir = optarg; break;
-        case 1002: o->shipped_hooks = true; break;
-        case 1003: o->cpio_list = optarg; break;
-        case 1004: o->with_merge = true; break;
-        case 'h': help(); return 0;
-        case 'V': printf(PROGRAM_NAME " " SHAREDROOT_VERSION "\n"); return 0;
-        default: return usage_error("invalid option");
+        case 1001:
+            o->hooks_dir = optarg;
+            break;
+        case 1002:
+            o->shipped_hooks = true;
+            break;
+        case 1003:
+            o->cpio_list = optarg;
+            break;
+        case 1004:
+            o->with_merge = true;
+            break;
+        case 'h':
+            help();
+            return 0;
+        case 'V':
+            printf(PROGRAM_NAME " " SHAREDROOT_VERSION "\n");
+            return 0;
+        default:
+            return usage_error("invalid option");
         }
     }
     if (optind < argc)
@@ -220,8 +258,9 @@ static int resolve_kernel(struct ctx *c)
     if (!c->moddir)
         return -ENOMEM;
     if (stat(c->moddir, &st) < 0 || !S_ISDIR(st.st_mode))
-        return mk_error(ENOENT, "module directory %s not found: is kernel %s installed? Give the "
-                                "kernel version with --kver (or the directory with --moddir)",
+        return mk_error(ENOENT,
+                        "module directory %s not found: is kernel %s installed? Give the "
+                        "kernel version with --kver (or the directory with --moddir)",
                         c->moddir, c->kver);
     return 0;
 }
@@ -248,8 +287,10 @@ static int resolve_init(struct ctx *c)
     }
     if (access(SBINDIR "/" INIT_NAME, X_OK) == 0)
         return (c->init = strdup(SBINDIR "/" INIT_NAME)) ? 0 : -ENOMEM;
-    return mk_error(ENOENT, INIT_NAME " not found beside %s, in its build tree or in " SBINDIR
-                    "; give the init binary with --init PATH", dir ? dir : "this program");
+    return mk_error(ENOENT,
+                    INIT_NAME " not found beside %s, in its build tree or in " SBINDIR
+                              "; give the init binary with --init PATH",
+                    dir ? dir : "this program");
 }
 
 static int setup_ldso(struct ctx *c)
@@ -281,26 +322,27 @@ static int collect_modules(struct ctx *c)
     int r = kmodset_init(&c->mods, c->moddir);
 
     if (r < 0)
-        return mk_error(r, "cannot use module directory %s (modules.dep.bin: %m); run depmod %s "
-                           "or give the right --kver/--moddir", c->moddir, c->kver);
+        return mk_error(r,
+                        "cannot use module directory %s (modules.dep.bin: %m); run depmod %s "
+                        "or give the right --kver/--moddir",
+                        c->moddir, c->kver);
     for (size_t i = 0; i < sizeof(default_modules) / sizeof(default_modules[0]); i++) {
         r = kmodset_add(&c->mods, default_modules[i], "default");
         if (r == -ENOENT && !c->o.quiet)
             mk_note("note: module %s not available for kernel %s, left out", default_modules[i],
                     c->kver);
         else if (r < 0 && r != -ENOENT)
-            return mk_error(r, "cannot resolve module %s in %s: %m", default_modules[i],
-                            c->moddir);
+            return mk_error(r, "cannot resolve module %s in %s: %m", default_modules[i], c->moddir);
     }
     for (size_t i = 0; i < c->o.modules.n; i++) {
         r = kmodset_add(&c->mods, c->o.modules.v[i], "requested");
         if (r == -ENOENT)
-            return mk_error(r, "module %s not found for kernel %s in %s; check the name "
-                               "(modinfo -k %s NAME)", c->o.modules.v[i], c->kver, c->moddir,
-                            c->kver);
+            return mk_error(r,
+                            "module %s not found for kernel %s in %s; check the name "
+                            "(modinfo -k %s NAME)",
+                            c->o.modules.v[i], c->kver, c->moddir, c->kver);
         if (r < 0)
-            return mk_error(r, "cannot resolve module %s in %s: %m", c->o.modules.v[i],
-                            c->moddir);
+            return mk_error(r, "cannot resolve module %s in %s: %m", c->o.modules.v[i], c->moddir);
     }
     return depmod_plan_modules(&c->plan, &c->mods, c->kver);
 }
@@ -325,8 +367,8 @@ static int add_binaries(struct ctx *c)
             _cleanup_free_ char *link = NULL, *dir = path_dirname(default_binaries[i].dest);
             if (!dir || !(link = path_join(dir, default_binaries[i].links[j])))
                 return -ENOMEM;
-            r = plan_add_symlink(&c->plan, link, strrchr(default_binaries[i].dest, '/') + 1,
-                                 "link", default_binaries[i].dest);
+            r = plan_add_symlink(&c->plan, link, strrchr(default_binaries[i].dest, '/') + 1, "link",
+                                 default_binaries[i].dest);
         }
         if (r < 0)
             return r;
@@ -336,8 +378,10 @@ static int add_binaries(struct ctx *c)
         _cleanup_free_ char *found = arg[0] == '/' ? strdup(arg) : find_program(arg);
 
         if (!found)
-            return mk_error(ENOENT, "--binary %s: not found in $PATH, /usr/sbin or /sbin; give "
-                                    "its absolute path", arg);
+            return mk_error(ENOENT,
+                            "--binary %s: not found in $PATH, /usr/sbin or /sbin; give "
+                            "its absolute path",
+                            arg);
         if (access(found, X_OK) < 0)
             return mk_error(errno, "--binary %s: %m", found);
         r = elfdeps_add_binary(&c->plan, &c->ldso, found, found, "binary", "--binary");

@@ -47,8 +47,8 @@ static bool same_meaning(const struct plan_entry *a, const struct plan_entry *b)
         return false;
     if (a->type == PLAN_DIR)
         return true; /* the first mode wins */
-    return a->mode == b->mode && same_str(a->source, b->source) &&
-           same_str(a->target, b->target) && a->major == b->major && a->minor == b->minor;
+    return a->mode == b->mode && same_str(a->source, b->source) && same_str(a->target, b->target) &&
+           a->major == b->major && a->minor == b->minor;
 }
 
 static void entry_free(struct plan_entry *e)
@@ -144,23 +144,33 @@ int plan_add_dir(struct plan *p, const char *path, mode_t mode)
 int plan_add_file(struct plan *p, const char *path, const char *source, mode_t mode,
                   const char *kind, const char *reason)
 {
-    return plan_add(p, &(struct plan_entry){.path = (char *)path, .type = PLAN_FILE, .mode = mode,
-                                            .source = (char *)source, .kind = (char *)kind,
+    return plan_add(p, &(struct plan_entry){.path = (char *)path,
+                                            .type = PLAN_FILE,
+                                            .mode = mode,
+                                            .source = (char *)source,
+                                            .kind = (char *)kind,
                                             .reason = (char *)reason});
 }
 
 int plan_add_symlink(struct plan *p, const char *path, const char *target, const char *kind,
                      const char *reason)
 {
-    return plan_add(p, &(struct plan_entry){.path = (char *)path, .type = PLAN_SYMLINK,
-                                            .mode = 0777, .target = (char *)target,
-                                            .kind = (char *)kind, .reason = (char *)reason});
+    return plan_add(p, &(struct plan_entry){.path = (char *)path,
+                                            .type = PLAN_SYMLINK,
+                                            .mode = 0777,
+                                            .target = (char *)target,
+                                            .kind = (char *)kind,
+                                            .reason = (char *)reason});
 }
 
 int plan_add_char(struct plan *p, const char *path, mode_t mode, unsigned major, unsigned minor)
 {
-    return plan_add(p, &(struct plan_entry){.path = (char *)path, .type = PLAN_CHAR, .mode = mode,
-                                            .major = major, .minor = minor, .kind = "dev"});
+    return plan_add(p, &(struct plan_entry){.path = (char *)path,
+                                            .type = PLAN_CHAR,
+                                            .mode = mode,
+                                            .major = major,
+                                            .minor = minor,
+                                            .kind = "dev"});
 }
 
 void plan_done(struct plan *p)

@@ -20,14 +20,14 @@ enum plan_type {
 };
 
 struct plan_entry {
-    char *path;       /* absolute, normalized */
+    char *path; /* absolute, normalized */
     enum plan_type type;
-    mode_t mode;      /* permission bits */
-    char *source;     /* PLAN_FILE: host file to copy, NULL for an empty file */
-    char *target;     /* PLAN_SYMLINK */
+    mode_t mode;           /* permission bits */
+    char *source;          /* PLAN_FILE: host file to copy, NULL for an empty file */
+    char *target;          /* PLAN_SYMLINK */
     unsigned major, minor; /* PLAN_CHAR */
-    char *kind;       /* for --list: "init", "lib", "interp", "shell", "module", ... */
-    char *reason;     /* for --list: why it is there */
+    char *kind;            /* for --list: "init", "lib", "interp", "shell", "module", ... */
+    char *reason;          /* for --list: why it is there */
 };
 
 struct plan {

@@ -63,8 +63,8 @@ static const struct {
     mode_t mode;
     gid_t gid;
 } char_modes[] = {
-    {"null", false, 0666, 0},   {"zero", false, 0666, 0},     {"full", false, 0666, 0},
-    {"random", false, 0666, 0}, {"urandom", false, 0666, 0},  {"tty", false, 0666, GID_TTY},
+    {"null", false, 0666, 0},       {"zero", false, 0666, 0},    {"full", false, 0666, 0},
+    {"random", false, 0666, 0},     {"urandom", false, 0666, 0}, {"tty", false, 0666, GID_TTY},
     {"ptmx", false, 0666, GID_TTY}, {"console", false, 0600, 0}, {"kmsg", false, 0644, 0},
     {"tty", true, 0620, GID_TTY},
 };
@@ -87,8 +87,8 @@ enum node_result { NODE_CREATED, NODE_REPLACED, NODE_EXISTING, NODE_SKIPPED };
 
 /* Make leaf in dir_fd a node of type (S_IFCHR/S_IFBLK) rdev with perm and gid. On error a
  * negative errno and the failing step in *step. */
-static int make_node(int dir_fd, const char *leaf, mode_t type, dev_t rdev, mode_t perm,
-                     gid_t gid, const char **step)
+static int make_node(int dir_fd, const char *leaf, mode_t type, dev_t rdev, mode_t perm, gid_t gid,
+                     const char **step)
 {
     struct stat st;
     int res = NODE_CREATED;
@@ -156,9 +156,8 @@ static int make_minimal(int dir_fd, size_t i, const char **step)
 
     switch (minimal[i].type) {
     case S_IFCHR:
-        r = make_node(dir_fd, minimal[i].name, S_IFCHR,
-                      makedev(minimal[i].major, minimal[i].minor), minimal[i].mode,
-                      minimal[i].gid, step);
+        r = make_node(dir_fd, minimal[i].name, S_IFCHR, makedev(minimal[i].major, minimal[i].minor),
+                      minimal[i].mode, minimal[i].gid, step);
         return r < 0 ? r : 0;
     case S_IFDIR:
         if (mkdirat(dir_fd, minimal[i].name, minimal[i].mode) < 0 && errno != EEXIST) {
@@ -410,8 +409,8 @@ static void sync_one(int devdir_fd, int kind_fd, const char *entry, bool block,
         note_failure(s, u.devname, step, dir_fd);
         return;
     }
-    int r = make_node(dir_fd, leaf, block ? S_IFBLK : S_IFCHR, makedev(major, minor), mode, gid,
-                      &step);
+    int r =
+        make_node(dir_fd, leaf, block ? S_IFBLK : S_IFCHR, makedev(major, minor), mode, gid, &step);
     close(dir_fd);
     if (r < 0)
         note_failure(s, u.devname, step, r);

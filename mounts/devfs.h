@@ -31,12 +31,12 @@ int devfs_mount_tmpfs_full(const char *target, char *why, size_t n);
 bool devfs_devname_valid(const char *name);
 
 struct devfs_sync_stats {
-    int created;  /* new nodes, including replaced ones */
-    int replaced; /* a wrong node (type, numbers, a file or symlink) replaced */
-    int existing; /* already right: left alone */
-    int skipped;  /* unsafe or missing DEVNAME, numbers disagreeing with the uevent,
-                     a directory in the way, a symlink among the parent directories */
-    int failed;   /* mknod, mkdir, chown, chmod or unlink failed */
+    int created;             /* new nodes, including replaced ones */
+    int replaced;            /* a wrong node (type, numbers, a file or symlink) replaced */
+    int existing;            /* already right: left alone */
+    int skipped;             /* unsafe or missing DEVNAME, numbers disagreeing with the uevent,
+                                a directory in the way, a symlink among the parent directories */
+    int failed;              /* mknod, mkdir, chown, chmod or unlink failed */
     char first_failure[256]; /* "NAME: what failed: strerror", empty when failed == 0 */
 };
 

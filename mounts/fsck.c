@@ -2,8 +2,8 @@
 #include "fsck.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +15,8 @@ int fsck_find(const char *fstype, char *path, size_t n)
 {
     char dirs[] = FSCK_SEARCH_DIRS;
     char *save = NULL;
-    bool ext = strcmp(fstype, "ext2") == 0 || strcmp(fstype, "ext3") == 0 ||
-               strcmp(fstype, "ext4") == 0;
+    bool ext =
+        strcmp(fstype, "ext2") == 0 || strcmp(fstype, "ext3") == 0 || strcmp(fstype, "ext4") == 0;
 
     if (strchr(fstype, '/') || !*fstype)
         return -EINVAL;
@@ -67,8 +67,10 @@ int fsck_run(const char *dev, const char *fstype, int timeout_s, char *why, size
     }
     r = wait_bounded(pid, timeout_s, &status);
     if (r == -ETIMEDOUT) {
-        snprintf(why, n, "%s -p %s did not finish within %d s and was stopped; check the "
-                         "filesystem by hand: %s -f %s", prog, dev, timeout_s, prog, dev);
+        snprintf(why, n,
+                 "%s -p %s did not finish within %d s and was stopped; check the "
+                 "filesystem by hand: %s -f %s",
+                 prog, dev, timeout_s, prog, dev);
         return -EUCLEAN;
     }
     if (r < 0)
@@ -80,9 +82,11 @@ int fsck_run(const char *dev, const char *fstype, int timeout_s, char *why, size
     /* fsck exit codes: 1 errors corrected, 2 corrected and a reboot wanted (only for a
      * mounted root; ours is not mounted yet), 4 and up: left uncorrected or failed. */
     if (WEXITSTATUS(status) >= 4) {
-        snprintf(why, n, "%s -p %s exited with status %d: the filesystem has errors that need "
-                         "a human; run '%s -f %s' from the emergency shell, then leave the "
-                         "shell to retry", prog, dev, WEXITSTATUS(status), prog, dev);
+        snprintf(why, n,
+                 "%s -p %s exited with status %d: the filesystem has errors that need "
+                 "a human; run '%s -f %s' from the emergency shell, then leave the "
+                 "shell to retry",
+                 prog, dev, WEXITSTATUS(status), prog, dev);
         return -EUCLEAN;
     }
     return 0;

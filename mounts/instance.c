@@ -4,9 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/types.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/types.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -29,10 +29,12 @@ struct sr_xfs_fsop_geom_v1 {
 
 static int no_d_type(const char *dir, char *why, size_t n)
 {
-    snprintf(why, n, "the filesystem at %s does not report file types in directories "
-                     "(d_type; e.g. xfs made with ftype=0), which overlayfs needs for an "
-                     "upper dir; recreate it with d_type support (mkfs.xfs -n ftype=1, or "
-                     "ext4)", dir);
+    snprintf(why, n,
+             "the filesystem at %s does not report file types in directories "
+             "(d_type; e.g. xfs made with ftype=0), which overlayfs needs for an "
+             "upper dir; recreate it with d_type support (mkfs.xfs -n ftype=1, or "
+             "ext4)",
+             dir);
     return -EOPNOTSUPP;
 }
 
@@ -81,9 +83,11 @@ static int check_xattrs(const char *dir, char *why, size_t n)
         errno == ERANGE)
         return 0;
     if (errno == EOPNOTSUPP || errno == ENOTSUP) {
-        snprintf(why, n, "the filesystem at %s does not support trusted.* extended attributes, "
-                         "which overlayfs needs for an upper dir (whiteouts, opaque dirs); use "
-                         "ext4 or xfs for instance storage", dir);
+        snprintf(why, n,
+                 "the filesystem at %s does not support trusted.* extended attributes, "
+                 "which overlayfs needs for an upper dir (whiteouts, opaque dirs); use "
+                 "ext4 or xfs for instance storage",
+                 dir);
         return -EOPNOTSUPP;
     }
     snprintf(why, n, "cannot check extended attributes on %s: %s", dir, strerror(errno));
@@ -124,8 +128,8 @@ static int write_marker(int dfd)
     static const char text[] = "sharedroot instance storage, version 1\n"
                                "Created by sharedroot-init. Holds this guest's own overlay "
                                "upper dirs, /tmp and state.\n";
-    int fd = openat(dfd, INSTANCE_MARKER ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-                                                     O_NOFOLLOW, 0644);
+    int fd = openat(dfd, INSTANCE_MARKER ".tmp",
+                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     int r = 0;
 
     if (fd < 0)
@@ -160,10 +164,11 @@ static int inspect_fd(int dfd, const char *dir, char *why, size_t n)
             continue;
         if (strcmp(e->d_name, "lost+found") == 0 && dir_is_empty(dfd, e->d_name))
             continue;
-        snprintf(why, n, "the filesystem is not empty (it has '%.200s') and has no %s "
-                         "marker: it is not sharedroot instance storage, so it is left "
-                         "untouched. Attach the right disk, or, if this disk is meant for this "
-                         "guest, mount it and create an empty file %s at its top",
+        snprintf(why, n,
+                 "the filesystem is not empty (it has '%.200s') and has no %s "
+                 "marker: it is not sharedroot instance storage, so it is left "
+                 "untouched. Attach the right disk, or, if this disk is meant for this "
+                 "guest, mount it and create an empty file %s at its top",
                  e->d_name, INSTANCE_MARKER, INSTANCE_MARKER);
         r = -ENOTEMPTY;
         break;

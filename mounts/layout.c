@@ -147,8 +147,10 @@ static int overlay_entry(struct layout_entry *e, char *err, size_t errlen)
                     e->target);
     if (!path_is_clean(e->upper) || !path_is_clean(e->work) ||
         (e->lower && !path_is_clean(e->lower)))
-        return fail(err, errlen, "overlay %s: lowerdir, upperdir and workdir must be clean "
-                                 "absolute paths", e->target);
+        return fail(err, errlen,
+                    "overlay %s: lowerdir, upperdir and workdir must be clean "
+                    "absolute paths",
+                    e->target);
     if (!e->lower && asprintf(&e->lower, "%s%s", SHAREDROOT_BASE, e->target) < 0) {
         e->lower = NULL;
         return -ENOMEM;
@@ -202,11 +204,11 @@ static int add_fs(struct layout *l, struct libmnt_fs *fs, int index, char *err, 
     if (!e->source || !e->target || (type && !e->fstype) || (opts && !e->options))
         return -ENOMEM;
     if (e->kind != LAYOUT_SWAP && !path_is_clean(e->target))
-        return fail(err, errlen, "entry %d: mount point '%s' must be a clean absolute path",
-                    index, e->target);
-    if (e->kind == LAYOUT_PART && (!under(e->target, SHAREDROOT_RUN) ||
-                                   strcmp(e->target, SHAREDROOT_RUN) == 0 ||
-                                   under(e->target, SHAREDROOT_BASE)))
+        return fail(err, errlen, "entry %d: mount point '%s' must be a clean absolute path", index,
+                    e->target);
+    if (e->kind == LAYOUT_PART &&
+        (!under(e->target, SHAREDROOT_RUN) || strcmp(e->target, SHAREDROOT_RUN) == 0 ||
+         under(e->target, SHAREDROOT_BASE)))
         return fail(err, errlen,
                     "entry %d: mount point %s: instance partitions go below %s/ (not %s); "
                     "other lines are / (the base), /tmp, swap and overlay",
@@ -253,8 +255,9 @@ int layout_parse_file(const char *path, struct layout *l, char *err, size_t errl
     r = mnt_table_parse_file(tb, path);
     if (r < 0 || pe.line) {
         if (pe.line)
-            r = fail(err, errlen, "layout %s: line %d is not valid fstab format (DEVICE "
-                                  "MOUNTPOINT TYPE OPTIONS [DUMP [PASS]]); fix that line",
+            r = fail(err, errlen,
+                     "layout %s: line %d is not valid fstab format (DEVICE "
+                     "MOUNTPOINT TYPE OPTIONS [DUMP [PASS]]); fix that line",
                      path, pe.line);
         else
             snprintf(err, errlen, "layout %s: cannot read it: %s", path, strerror(-r));
@@ -283,8 +286,7 @@ static int add_instance_overlay(struct layout *l, const char *dir, char *err, si
     struct layout_entry *e;
 
     if (!path_is_clean(dir) || strcmp(dir, "/") == 0)
-        return fail(err, errlen, "sharedroot.overlay: '%s' is not a clean absolute directory",
-                    dir);
+        return fail(err, errlen, "sharedroot.overlay: '%s' is not a clean absolute directory", dir);
     if (under(dir, "/run") || under(dir, "/proc") || under(dir, "/sys") || under(dir, "/dev"))
         return fail(err, errlen, "sharedroot.overlay: %s cannot be overlaid", dir);
     if (layout_dir_name(dir, name, sizeof name) < 0)
@@ -371,16 +373,20 @@ int layout_validate(const struct layout *l, char *err, size_t errlen)
         const struct layout_entry *pu = layout_part_for(l, e->upper);
         const struct layout_entry *pw = layout_part_for(l, e->work);
         if (!pu)
-            return fail(err, errlen, "overlay %s: upperdir %s is not on an instance partition "
-                                     "(a line mounting a device below %s)",
+            return fail(err, errlen,
+                        "overlay %s: upperdir %s is not on an instance partition "
+                        "(a line mounting a device below %s)",
                         e->target, e->upper, SHAREDROOT_RUN);
         if (pu != pw)
-            return fail(err, errlen, "overlay %s: upperdir %s and workdir %s must be on the same "
-                                     "filesystem, as overlayfs requires",
+            return fail(err, errlen,
+                        "overlay %s: upperdir %s and workdir %s must be on the same "
+                        "filesystem, as overlayfs requires",
                         e->target, e->upper, e->work);
         if (under(e->upper, e->work) || under(e->work, e->upper))
-            return fail(err, errlen, "overlay %s: upperdir and workdir must not contain each "
-                                     "other", e->target);
+            return fail(err, errlen,
+                        "overlay %s: upperdir and workdir must not contain each "
+                        "other",
+                        e->target);
     }
     return 0;
 }

@@ -34,7 +34,7 @@ struct layout_entry {
     char *options; /* mount options the user gave (overlay: besides lower/upper/workdir) */
     int passno;    /* fsck pass: 0 none */
     char *lower, *upper, *work; /* overlays */
-    int line;      /* in the layout file, 0 when made from the command line */
+    int line;                   /* in the layout file, 0 when made from the command line */
 };
 
 struct layout {

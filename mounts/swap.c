@@ -74,8 +74,7 @@ int swap_check_target(const char *path, char *why, size_t n)
         return fail_why(r, why, n, "cannot stat %s", path);
     }
     if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
-        return fail_why(-ENOTBLK, why, n, "%s is neither a block device nor a regular file",
-                        path);
+        return fail_why(-ENOTBLK, why, n, "%s is neither a block device nor a regular file", path);
     errno = 0;
     pr = blkid_new_probe_from_filename(path);
     if (!pr)
@@ -117,8 +116,7 @@ static void sleep_ms(int ms)
 static void child_exec(const char *bin, const char *path, int err_fd)
 {
     char *const argv[] = {(char *)"mkswap", (char *)path, NULL};
-    char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *)"LC_ALL=C",
-                          NULL};
+    char *const envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *)"LC_ALL=C", NULL};
     sigset_t none;
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -201,8 +199,7 @@ static int run_mkswap(const char *bin, const char *path, int timeout_ms, char *w
     r = wait_bounded(pid, deadline, &status);
     if (r == -ETIMEDOUT) {
         if (why && n)
-            snprintf(why, n, "%s %s did not finish within %d ms; killed", bin, path,
-                     timeout_ms);
+            snprintf(why, n, "%s %s did not finish within %d ms; killed", bin, path, timeout_ms);
         return r;
     }
     if (r < 0)
@@ -219,15 +216,16 @@ static int run_mkswap(const char *bin, const char *path, int timeout_ms, char *w
     return 0;
 }
 
-int swap_mkswap_full(const char *path, bool allowed, const char *mkswap, int timeout_ms,
-                     char *why, size_t n)
+int swap_mkswap_full(const char *path, bool allowed, const char *mkswap, int timeout_ms, char *why,
+                     size_t n)
 {
     char found[200];
     int r;
 
     if (!allowed)
-        return fail_why(-EPERM, why, n, "%s", "initialising swap is not allowed "
-                                              "(add sharedroot.mkswap to the command line)");
+        return fail_why(-EPERM, why, n, "%s",
+                        "initialising swap is not allowed "
+                        "(add sharedroot.mkswap to the command line)");
     r = swap_check_target(path, found, sizeof(found));
     if (r < 0 && r != -ENOENT) {
         if (why && n)
@@ -239,8 +237,9 @@ int swap_mkswap_full(const char *path, bool allowed, const char *mkswap, int tim
             if (access(*p, X_OK) == 0)
                 mkswap = *p;
         if (!mkswap)
-            return fail_why(-ENOPKG, why, n, "%s", "no mkswap in /sbin, /usr/sbin, /bin or "
-                                                   "/usr/bin (not in the initramfs?)");
+            return fail_why(-ENOPKG, why, n, "%s",
+                            "no mkswap in /sbin, /usr/sbin, /bin or "
+                            "/usr/bin (not in the initramfs?)");
     }
     r = run_mkswap(mkswap, path, timeout_ms > 0 ? timeout_ms : SWAP_MKSWAP_TIMEOUT_MS, why, n);
     if (r < 0)
@@ -346,11 +345,24 @@ int swap_parse_size(const char *s, unsigned long long *bytes)
     }
     if (*p) {
         switch (*p) {
-        case 'K': case 'k': mul = 1ULL << 10; break;
-        case 'M': case 'm': mul = 1ULL << 20; break;
-        case 'G': case 'g': mul = 1ULL << 30; break;
-        case 'T': case 't': mul = 1ULL << 40; break;
-        default: return -EINVAL;
+        case 'K':
+        case 'k':
+            mul = 1ULL << 10;
+            break;
+        case 'M':
+        case 'm':
+            mul = 1ULL << 20;
+            break;
+        case 'G':
+        case 'g':
+            mul = 1ULL << 30;
+            break;
+        case 'T':
+        case 't':
+            mul = 1ULL << 40;
+            break;
+        default:
+            return -EINVAL;
         }
         if (p[1])
             return -EINVAL;

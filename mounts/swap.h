@@ -35,8 +35,8 @@ int swap_mkswap(const char *path, bool allowed);
 
 /* As swap_mkswap, with the mkswap binary to run (NULL: search as above), the timeout
  * (0: SWAP_MKSWAP_TIMEOUT_MS) and why (may be NULL): what was found or what failed. */
-int swap_mkswap_full(const char *path, bool allowed, const char *mkswap, int timeout_ms,
-                     char *why, size_t n);
+int swap_mkswap_full(const char *path, bool allowed, const char *mkswap, int timeout_ms, char *why,
+                     size_t n);
 
 /* Create the swap file path when missing: O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600 root:root,
  * bytes allocated with fallocate (zeros written where the filesystem cannot fallocate, so

@@ -54,10 +54,9 @@ static int git_open(struct git_api *g)
     g->handle = dlopen(so && *so ? so : RC_LIBGIT2_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (!g->handle)
         return -ENOSYS;
-    if (!LOAD(init, "git_libgit2_init") ||
-        !LOAD(input_init, "git_merge_file_input_init") ||
-        !LOAD(options_init, "git_merge_file_options_init") ||
-        !LOAD(merge_file, "git_merge_file") || !LOAD(result_free, "git_merge_file_result_free") ||
+    if (!LOAD(init, "git_libgit2_init") || !LOAD(input_init, "git_merge_file_input_init") ||
+        !LOAD(options_init, "git_merge_file_options_init") || !LOAD(merge_file, "git_merge_file") ||
+        !LOAD(result_free, "git_merge_file_result_free") ||
         !LOAD(patch_from_buffers, "git_patch_from_buffers") ||
         !LOAD(patch_to_buf, "git_patch_to_buf") || !LOAD(buf_dispose, "git_buf_dispose") ||
         !LOAD(patch_free, "git_patch_free")) {

@@ -30,8 +30,8 @@ static int report(int r, const char *what, const char *why)
 {
     if (r >= 0)
         return 0;
-    fprintf(stderr, "probe-instance: %s: %s%s%s\n", what, strerror(-r),
-            why && *why ? ": " : "", why ? why : "");
+    fprintf(stderr, "probe-instance: %s: %s%s%s\n", what, strerror(-r), why && *why ? ": " : "",
+            why ? why : "");
     return -r > 255 ? 255 : -r;
 }
 
@@ -91,9 +91,8 @@ static const struct {
     const char *name;
     int args;
 } commands[] = {
-    {"have-devtmpfs", 0}, {"devfs-mount", 1}, {"devfs-sync", 2}, {"tmp-clean", 1},
-    {"tmp-tmpfs", 1},     {"tmp-bind", 2},    {"swap-check", 1}, {"mkswap", 1},
-    {"swap-file", 2},     {"swapon", 1},
+    {"have-devtmpfs", 0}, {"devfs-mount", 1}, {"devfs-sync", 2}, {"tmp-clean", 1}, {"tmp-tmpfs", 1},
+    {"tmp-bind", 2},      {"swap-check", 1},  {"mkswap", 1},     {"swap-file", 2}, {"swapon", 1},
 };
 
 int main(int argc, char **argv)

@@ -175,7 +175,8 @@ TEST(words_after_dashes_go_to_init)
 
 TEST(module_parameters_are_not_passed_to_init)
 {
-    struct cmdline c = parse("virtio_blk.queue_depth=4 printk.devkmsg=on systemd.unit=rescue.target");
+    struct cmdline c =
+        parse("virtio_blk.queue_depth=4 printk.devkmsg=on systemd.unit=rescue.target");
     CHECK_INT(c.n_init_args, 0);
     CHECK_INT(c.n_init_env, 0);
     CHECK_INT(c.n_problems, 0);

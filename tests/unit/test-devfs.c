@@ -14,9 +14,10 @@
 
 TEST(devname_accepts_kernel_names)
 {
-    const char *good[] = {"vda", "vda1", "loop0", "input/event0", "dri/card0", "bus/usb/001/002",
-                          "xvda", "nvme0n1p1", "tty1", "mapper/control", "a.b", "..a", "a..",
-                          NULL};
+    const char *good[] = {
+        "vda",  "vda1",      "loop0", "input/event0",   "dri/card0", "bus/usb/001/002",
+        "xvda", "nvme0n1p1", "tty1",  "mapper/control", "a.b",       "..a",
+        "a..",  NULL};
     for (const char **g = good; *g; g++) {
         if (!devfs_devname_valid(*g))
             fprintf(stderr, "  rejected '%s'\n", *g);
@@ -26,8 +27,9 @@ TEST(devname_accepts_kernel_names)
 
 TEST(devname_rejects_escapes_and_junk)
 {
-    const char *bad[] = {"", "/", "/etc/passwd", "..", ".", "../etc", "a/../../etc", "a/..",
-                         "./a", "a/./b", "a//b", "a/", "tty\n", "a\tb", "\x7f", NULL};
+    const char *bad[] = {"",     "/",   "/etc/passwd", "..",   ".",  "../etc", "a/../../etc",
+                         "a/..", "./a", "a/./b",       "a//b", "a/", "tty\n",  "a\tb",
+                         "\x7f", NULL};
     for (const char **b = bad; *b; b++) {
         if (devfs_devname_valid(*b))
             fprintf(stderr, "  accepted '%s'\n", *b);
@@ -84,8 +86,7 @@ static void teardown(void)
 }
 
 /* A device in the fake sysfs: devices/ID/uevent and dev/KIND/LINKNAME -> ../../devices/ID. */
-static void fake_device(const char *kind, const char *linkname, const char *id,
-                        const char *uevent)
+static void fake_device(const char *kind, const char *linkname, const char *id, const char *uevent)
 {
     char p[300], target[200];
     snprintf(p, sizeof p, "%s/devices/%s", sys, id);
@@ -115,8 +116,8 @@ static void check_node(const char *name, mode_t type, unsigned ma, unsigned mi, 
     }
     if ((st.st_mode & S_IFMT) != type || major(st.st_rdev) != ma || minor(st.st_rdev) != mi ||
         (st.st_mode & 07777) != mode || st.st_gid != gid) {
-        fprintf(stderr, "  %s: mode %o rdev %u:%u gid %u\n", name, st.st_mode,
-                major(st.st_rdev), minor(st.st_rdev), st.st_gid);
+        fprintf(stderr, "  %s: mode %o rdev %u:%u gid %u\n", name, st.st_mode, major(st.st_rdev),
+                minor(st.st_rdev), st.st_gid);
         test_failed_now = 1;
     }
 }
@@ -198,7 +199,7 @@ TEST(sync_never_writes_outside_devdir)
     fake_device("char", "1:2", "kmem", "MAJOR=1\nMINOR=2\nDEVNAME=/tmp/kmem-sharedroot\n");
     fake_device("char", "1:4", "port", "MAJOR=1\nMINOR=4\nDEVNAME=a/../../outside/port\n");
     fake_device("char", "1:5", "zero", "MAJOR=1\nMINOR=6\nDEVNAME=zero\n"); /* numbers lie */
-    fake_device("char", "1:7", "full", "MAJOR=1\nMINOR=7\n");            /* no DEVNAME */
+    fake_device("char", "1:7", "full", "MAJOR=1\nMINOR=7\n");               /* no DEVNAME */
     fake_device("char", "notadev", "junk", "MAJOR=1\nMINOR=8\nDEVNAME=junk\n");
     CHECK_INT(devfs_sync_full(dev, sys, &s), 0);
     CHECK_INT(s.skipped, 6);

@@ -50,9 +50,12 @@ static void put_dyn(unsigned char *p, size_t *off, uint64_t tag, uint64_t val)
 static struct image build_elf(const struct fake_elf *f)
 {
     struct image im = {.p = calloc(1, 16384), .phoff = sizeof(Elf64_Ehdr)};
-    Elf64_Ehdr eh = {.e_type = ET_DYN, .e_machine = f->machine ? f->machine : EM_X86_64,
-                     .e_version = EV_CURRENT, .e_phoff = im.phoff,
-                     .e_ehsize = sizeof(Elf64_Ehdr), .e_phentsize = sizeof(Elf64_Phdr),
+    Elf64_Ehdr eh = {.e_type = ET_DYN,
+                     .e_machine = f->machine ? f->machine : EM_X86_64,
+                     .e_version = EV_CURRENT,
+                     .e_phoff = im.phoff,
+                     .e_ehsize = sizeof(Elf64_Ehdr),
+                     .e_phentsize = sizeof(Elf64_Phdr),
                      .e_phnum = f->interp ? 3 : 2};
     size_t off = im.phoff + 3 * sizeof(Elf64_Phdr), str0, interp_off = 0, noff[4] = {0};
     size_t rp = 0, rup = 0, n = 0;
@@ -86,9 +89,13 @@ static struct image build_elf(const struct fake_elf *f)
     im.size = off;
     Elf64_Phdr ph[3] = {
         {.p_type = PT_LOAD, .p_offset = 0, .p_vaddr = 0, .p_filesz = off, .p_memsz = off},
-        {.p_type = PT_DYNAMIC, .p_offset = im.dynoff, .p_vaddr = im.dynoff,
+        {.p_type = PT_DYNAMIC,
+         .p_offset = im.dynoff,
+         .p_vaddr = im.dynoff,
          .p_filesz = off - im.dynoff},
-        {.p_type = PT_INTERP, .p_offset = interp_off, .p_vaddr = interp_off,
+        {.p_type = PT_INTERP,
+         .p_offset = interp_off,
+         .p_vaddr = interp_off,
          .p_filesz = f->interp ? strlen(f->interp) + 1 : 0},
     };
     memcpy(im.p, &eh, sizeof(eh));
@@ -149,8 +156,10 @@ TEST(elf_reads_host_library)
 
 TEST(elf_reads_synthetic_object)
 {
-    struct fake_elf f = {.interp = "/lib/ld.so", .needed = {"liba.so", "libb.so"},
-                         .rpath = "/r", .runpath = "$ORIGIN/../lib"};
+    struct fake_elf f = {.interp = "/lib/ld.so",
+                         .needed = {"liba.so", "libb.so"},
+                         .rpath = "/r",
+                         .runpath = "$ORIGIN/../lib"};
     struct image im = build_elf(&f);
     struct elf_info info = {0};
 
@@ -331,8 +340,8 @@ TEST(ldso_runpath_origin_lands_where_guest_looks)
     struct plan p = {0};
     struct ldso l;
 
-    make_lib(root, "app/bin/prog", &(struct fake_elf){.needed = {"liba.so"},
-                                                      .runpath = "$ORIGIN/../lib"});
+    make_lib(root, "app/bin/prog",
+             &(struct fake_elf){.needed = {"liba.so"}, .runpath = "$ORIGIN/../lib"});
     make_lib(root, "app/lib/liba.so", &(struct fake_elf){.needed = {"libb.so"}});
     make_lib(root, "default/libb.so", &(struct fake_elf){0});
     l = ldso_for(root, "default");

@@ -37,7 +37,9 @@ TEST(break_is_repeatable_and_takes_comma_lists)
 {
     struct cmdline c;
     CHECK_INT(cmdline_parse("sharedroot.break=early,devices sharedroot.break=tmp-swap "
-                            "sharedroot.break", &c), 0);
+                            "sharedroot.break",
+                            &c),
+              0);
     CHECK_STR(c.breaks, "early,devices,tmp-swap,switch");
     CHECK(stage_break_wanted(c.breaks, STAGE_EARLY));
     CHECK(stage_break_wanted(c.breaks, STAGE_DEVICES));

@@ -21,8 +21,8 @@ static int kmsg[2];
 
 static struct hooks_config cfg(void)
 {
-    return (struct hooks_config){.base = base, .owner = getuid(), .timeout_s = 10,
-                                 .kill_grace_ms = 300, .console_fd = -1};
+    return (struct hooks_config){
+        .base = base, .owner = getuid(), .timeout_s = 10, .kill_grace_ms = 300, .console_fd = -1};
 }
 
 static void put(const char *rel, const char *body, mode_t mode)
@@ -45,7 +45,8 @@ static void put(const char *rel, const char *body, mode_t mode)
 
 static void setup(void)
 {
-    snprintf(base, sizeof base, "%s/test-hooks.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(base, sizeof base, "%s/test-hooks.XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     CHECK(mkdtemp(base) != NULL);
     chmod(base, 0755);
     CHECK(pipe2(kmsg, O_NONBLOCK | O_CLOEXEC) == 0);
@@ -284,8 +285,12 @@ TEST(symlink_to_a_hook_inside_the_base_is_accepted)
 TEST(hooks_run_in_order_with_the_documented_environment)
 {
     struct hooks_config c;
-    struct hooks_env env = {.stage = "root", .sysroot = "/sysroot", .instance = "LABEL=inst",
-                            .root_device = "/dev/vda", .root_fstype = "ext4", .mode = "instance",
+    struct hooks_env env = {.stage = "root",
+                            .sysroot = "/sysroot",
+                            .instance = "LABEL=inst",
+                            .root_device = "/dev/vda",
+                            .root_fstype = "ext4",
+                            .mode = "instance",
                             .hostname = NULL};
     char out[PATH_MAX + 32], script[PATH_MAX * 2], line[512], failed[64];
     FILE *f;

@@ -31,7 +31,8 @@ static const char classic[] =
     "PARTLABEL=tmp     /tmp                     ext4    defaults           0 2\n"
     "LABEL=inst-var    /run/sharedroot/var      ext4    defaults           0 2\n"
     "overlay /etc overlay upperdir=/run/sharedroot/etc/upper,workdir=/run/sharedroot/etc/work 0 0\n"
-    "overlay /var overlay upperdir=/run/sharedroot/var/upper,workdir=/run/sharedroot/var/work 0 0\n";
+    "overlay /var overlay upperdir=/run/sharedroot/var/upper,workdir=/run/sharedroot/var/work 0 "
+    "0\n";
 
 TEST(classic_layout_parses)
 {
@@ -74,10 +75,11 @@ TEST(overlay_options_set_by_us_are_refused)
 TEST(upper_and_work_must_share_a_partition)
 {
     struct layout l;
-    CHECK_INT(parse_text("LABEL=a /run/sharedroot/a ext4 defaults 0 2\n"
-                         "LABEL=b /run/sharedroot/b ext4 defaults 0 2\n"
-                         "overlay /etc overlay upperdir=/run/sharedroot/a/u,workdir=/run/sharedroot/b/w\n",
-                         &l),
+    CHECK_INT(parse_text(
+                  "LABEL=a /run/sharedroot/a ext4 defaults 0 2\n"
+                  "LABEL=b /run/sharedroot/b ext4 defaults 0 2\n"
+                  "overlay /etc overlay upperdir=/run/sharedroot/a/u,workdir=/run/sharedroot/b/w\n",
+                  &l),
               -EINVAL);
     CHECK(strstr(err, "same filesystem") != NULL);
 }
@@ -93,7 +95,8 @@ TEST(overlay_without_upper_is_refused)
 {
     struct layout l;
     CHECK_INT(parse_text("LABEL=a /run/sharedroot/a ext4 defaults 0 2\n"
-                         "overlay /etc overlay workdir=/run/sharedroot/a/w\n", &l),
+                         "overlay /etc overlay workdir=/run/sharedroot/a/w\n",
+                         &l),
               -EINVAL);
     CHECK(strstr(err, "needs upperdir= and workdir=") != NULL);
 }
@@ -110,14 +113,18 @@ TEST(hostile_paths_are_refused)
 {
     struct layout l;
     CHECK_INT(parse_text("LABEL=a /run/sharedroot/../../etc ext4 defaults 0 2\n", &l), -EINVAL);
-    CHECK_INT(parse_text("LABEL=a /run/sharedroot/a ext4 defaults 0 2\n"
-                         "overlay /etc overlay upperdir=/run/sharedroot/a/../../x,workdir=/run/sharedroot/a/w\n",
-                         &l),
-              -EINVAL);
-    CHECK_INT(parse_text("LABEL=a /run/sharedroot/a ext4 defaults 0 2\n"
-                         "overlay /proc overlay upperdir=/run/sharedroot/a/u,workdir=/run/sharedroot/a/w\n",
-                         &l),
-              -EINVAL);
+    CHECK_INT(
+        parse_text(
+            "LABEL=a /run/sharedroot/a ext4 defaults 0 2\n"
+            "overlay /etc overlay upperdir=/run/sharedroot/a/../../x,workdir=/run/sharedroot/a/w\n",
+            &l),
+        -EINVAL);
+    CHECK_INT(
+        parse_text(
+            "LABEL=a /run/sharedroot/a ext4 defaults 0 2\n"
+            "overlay /proc overlay upperdir=/run/sharedroot/a/u,workdir=/run/sharedroot/a/w\n",
+            &l),
+        -EINVAL);
 }
 
 TEST(bad_device_spec_names_the_entry)
@@ -138,7 +145,8 @@ TEST(duplicates_are_refused)
 {
     struct layout l;
     CHECK_INT(parse_text("LABEL=a /run/sharedroot/a ext4 defaults 0 2\n"
-                         "LABEL=b /run/sharedroot/a ext4 defaults 0 2\n", &l),
+                         "LABEL=b /run/sharedroot/a ext4 defaults 0 2\n",
+                         &l),
               -EINVAL);
     CHECK(strstr(err, "twice") != NULL);
 }
@@ -207,9 +215,10 @@ TEST(dir_names_escape)
     CHECK_INT(layout_dir_name("/a-b", out, sizeof out), 0);
     CHECK_STR(out, "a\\x2db");
     CHECK_INT(layout_dir_name("/", out, sizeof out), -EINVAL);
-    CHECK_INT(layout_dir_name("/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", out,
-                              sizeof out),
-              -ENAMETOOLONG);
+    CHECK_INT(
+        layout_dir_name("/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        out, sizeof out),
+        -ENAMETOOLONG);
 }
 
 int main(void)

@@ -24,9 +24,9 @@ TEST(each_overlay_on_one_instance_fs_has_its_own_store)
     for (size_t i = 0; i < l.n; i++) {
         if (l.entries[i].kind != LAYOUT_OVERLAY)
             continue;
-        CHECK_INT(reconcile_store_path(&l, &l.entries[i], store, sizeof store, rel, sizeof rel,
-                                       &part),
-                  0);
+        CHECK_INT(
+            reconcile_store_path(&l, &l.entries[i], store, sizeof store, rel, sizeof rel, &part),
+            0);
         CHECK_STR(part, SHAREDROOT_INSTANCE);
         CHECK(k < 2);
         strcpy(seen[k++], store);
@@ -46,8 +46,8 @@ TEST(nested_dir_store_name)
     CHECK_INT(layout_from_instance("/dev/vdb", "/usr/local", &l, err, sizeof err), 0);
     for (size_t i = 0; i < l.n; i++)
         if (l.entries[i].kind == LAYOUT_OVERLAY) {
-            CHECK_INT(reconcile_store_path(&l, &l.entries[i], store, sizeof store, rel,
-                                           sizeof rel, &part),
+            CHECK_INT(reconcile_store_path(&l, &l.entries[i], store, sizeof store, rel, sizeof rel,
+                                           &part),
                       0);
             CHECK_STR(rel, "reconcile/usr-local");
         }
@@ -63,8 +63,8 @@ TEST(too_long_is_an_error)
     CHECK_INT(layout_from_instance("/dev/vdb", NULL, &l, err, sizeof err), 0);
     for (size_t i = 0; i < l.n; i++)
         if (l.entries[i].kind == LAYOUT_OVERLAY)
-            CHECK_INT(reconcile_store_path(&l, &l.entries[i], store, sizeof store, rel,
-                                           sizeof rel, &part),
+            CHECK_INT(reconcile_store_path(&l, &l.entries[i], store, sizeof store, rel, sizeof rel,
+                                           &part),
                       -ENAMETOOLONG);
     layout_free(&l);
 }

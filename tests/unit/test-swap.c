@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +43,8 @@ TEST(parse_size_accepts_units)
 TEST(parse_size_rejects_zero_and_junk)
 {
     unsigned long long v = 7;
-    const char *bad[] = {"", "0", "0M", "M", "-1G", "+1G", " 1G", "1G ", "1 G", "1GB", "1GiB",
-                         "1.5G", "1X", "0x100000", "1e9", "1\n", "1M1", "G1", NULL};
+    const char *bad[] = {"",     "0",    "0M", "M",        "-1G", "+1G", " 1G", "1G ", "1 G", "1GB",
+                         "1GiB", "1.5G", "1X", "0x100000", "1e9", "1\n", "1M1", "G1",  NULL};
     for (const char **b = bad; *b; b++) {
         int r = parse(*b, &v);
         if (r != -EINVAL)
@@ -281,8 +281,7 @@ TEST(mkswap_missing_binary_enopkg)
     mkdir_tmp();
     snprintf(p, sizeof p, "%s/swapfile", dir);
     CHECK_INT(swap_create_file(p, 1ULL << 20), 0);
-    CHECK_INT(swap_mkswap_full(p, true, "/nonexistent/mkswap", 5000, why, sizeof why),
-              -ENOPKG);
+    CHECK_INT(swap_mkswap_full(p, true, "/nonexistent/mkswap", 5000, why, sizeof why), -ENOPKG);
     rm_dir();
 }
 

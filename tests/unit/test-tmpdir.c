@@ -132,8 +132,8 @@ TEST(rmtree_deletes_a_tree_10000_levels_deep)
 
 TEST(rmtree_handles_any_bytes_in_names)
 {
-    const char *names[] = {"\n", "a\nb", "\xff\xfe", "-rf", "--", "...", " ", "\\", "*",
-                           "\x01\x1b[31m", ".hidden", "ü", NULL};
+    const char *names[] = {"\n", "a\nb", "\xff\xfe",     "-rf",     "--", "...", " ",
+                           "\\", "*",    "\x01\x1b[31m", ".hidden", "ü",  NULL};
     setup();
     int t = open(tree, O_RDONLY | O_DIRECTORY);
     for (const char **n = names; *n; n++) {
