@@ -109,6 +109,49 @@ static bool looks_like_devnum(const char *s)
            s[maj + 1 + strspn(s + maj + 1, "0123456789")] == '\0';
 }
 
+/* udev's /dev/disk/by-* links do not exist without udev (the initramfs has none), but boot
+ * loaders write them into root=: read them as the tag they stand for. udev escapes bytes
+ * outside its safe set as \xHH. */
+static const struct {
+    const char *dir;
+    enum blockdev_spec_kind kind;
+} by_links[] = {
+    {"/dev/disk/by-uuid/", SPEC_UUID},
+    {"/dev/disk/by-label/", SPEC_LABEL},
+    {"/dev/disk/by-partuuid/", SPEC_PARTUUID},
+    {"/dev/disk/by-partlabel/", SPEC_PARTLABEL},
+};
+
+static int parse_by_link(const char *spec, struct blockdev_spec *out, const char **why)
+{
+    for (size_t i = 0; i < sizeof(by_links) / sizeof(by_links[0]); i++) {
+        size_t dl = strlen(by_links[i].dir), o = 0;
+        if (strncmp(spec, by_links[i].dir, dl) != 0)
+            continue;
+        const char *v = spec + dl;
+        if (!*v || strchr(v, '/'))
+            return fail(why, "a /dev/disk/by-* link needs one name after the directory");
+        for (; *v; o++) {
+            unsigned int byte;
+            if (o + 1 >= sizeof(out->value))
+                return fail(why, "device path longer than 255 bytes");
+            if (v[0] == '\\' && v[1] == 'x' && sscanf(v + 2, "%2x", &byte) == 1 &&
+                isxdigit((unsigned char)v[2]) && isxdigit((unsigned char)v[3])) {
+                out->value[o] = (char)byte;
+                v += 4;
+            } else {
+                out->value[o] = *v++;
+            }
+        }
+        out->value[o] = 0;
+        if (has_control_bytes(out->value, o) || memchr(out->value, 0, o))
+            return fail(why, "control character in the device path");
+        out->kind = by_links[i].kind;
+        return 1;
+    }
+    return 0;
+}
+
 int blockdev_spec_parse(const char *spec, struct blockdev_spec *out, const char **why)
 {
     if (why)
@@ -119,6 +162,9 @@ int blockdev_spec_parse(const char *spec, struct blockdev_spec *out, const char 
     memset(out, 0, sizeof(*out));
 
     if (spec[0] == '/') {
+        int r = parse_by_link(spec, out, why);
+        if (r != 0)
+            return r < 0 ? r : 0;
         size_t n = strlen(spec);
         if (n >= sizeof(out->value))
             return fail(why, "device path longer than 255 bytes");

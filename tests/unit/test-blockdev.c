@@ -32,6 +32,34 @@ TEST(parses_dev_path)
     CHECK(blockdev_spec_tag(SPEC_PATH) == NULL);
 }
 
+TEST(disk_by_links_become_tags)
+{
+    struct blockdev_spec s;
+    const char *why;
+    CHECK_INT(parse("/dev/disk/by-uuid/0a1b2c3d-1111-2222-3333-444455556666", &s, &why), 0);
+    CHECK_INT(s.kind, SPEC_UUID);
+    CHECK_STR(s.value, "0a1b2c3d-1111-2222-3333-444455556666");
+    CHECK_INT(parse("/dev/disk/by-label/my\\x20base", &s, &why), 0);
+    CHECK_INT(s.kind, SPEC_LABEL);
+    CHECK_STR(s.value, "my base");
+    CHECK_INT(parse("/dev/disk/by-partuuid/abcd-01", &s, &why), 0);
+    CHECK_INT(s.kind, SPEC_PARTUUID);
+    CHECK_INT(parse("/dev/disk/by-partlabel/root", &s, &why), 0);
+    CHECK_INT(s.kind, SPEC_PARTLABEL);
+    CHECK_STR(s.value, "root");
+    /* other by-* links stay paths (they may exist where udev runs) */
+    CHECK_INT(parse("/dev/disk/by-id/virtio-base", &s, &why), 0);
+    CHECK_INT(s.kind, SPEC_PATH);
+}
+
+TEST(hostile_disk_by_links_are_refused)
+{
+    CHECK_REJECTS("/dev/disk/by-uuid/");
+    CHECK_REJECTS("/dev/disk/by-label/a/b");
+    CHECK_REJECTS("/dev/disk/by-label/bad\\x0aname");
+    CHECK_REJECTS("/dev/disk/by-label/nul\\x00name");
+}
+
 TEST(parses_absolute_path_outside_dev)
 {
     struct blockdev_spec s;
