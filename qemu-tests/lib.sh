@@ -13,9 +13,9 @@
 #   SHAREDROOT_QEMU_JOBS     how many QEMUs may run at once (default 2)
 #   SHAREDROOT_QEMU_STANDIN  1: use the hand-made busybox stand-in initramfs instead of
 #                            BUILD's sharedroot-init (harness development only)
-#   SHAREDROOT_KVER          kernel version (default 6.1.0-56-cloud-amd64)
+#   SHAREDROOT_KVER          kernel version (default: the newest installed *-cloud-amd64)
 
-QT_KVER=${SHAREDROOT_KVER:-6.1.0-56-cloud-amd64}
+QT_KVER=$("$(dirname "${BASH_SOURCE[0]}")/../tools/cloud-kver" 2>/dev/null)
 QT_KERNEL=${SHAREDROOT_KERNEL:-/boot/vmlinuz-$QT_KVER}
 QT_MODDIR=/lib/modules/$QT_KVER
 QT_BUSYBOX=${SHAREDROOT_BUSYBOX:-/usr/bin/busybox}

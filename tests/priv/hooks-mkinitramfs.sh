@@ -8,7 +8,7 @@
 set -uo pipefail
 B=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
 MK=$B/initramfs/sharedroot-mkinitramfs
-KVER=${SHAREDROOT_KVER:-6.1.0-56-cloud-amd64}
+KVER=$("$(dirname "${BASH_SOURCE[0]}")/../../tools/cloud-kver")
 
 # shellcheck source=tests/priv/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -7,7 +7,7 @@
 # $1 = the build dir. Needs the kernel's modules (/lib/modules/VERSION); root for nothing.
 set -uo pipefail
 B=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
-KVER=${SHAREDROOT_KVER:-6.1.0-56-cloud-amd64}
+KVER=$("$(dirname "${BASH_SOURCE[0]}")/../../tools/cloud-kver")
 K=$B/initramfs/kernel-install
 
 # shellcheck source=tests/priv/lib.sh

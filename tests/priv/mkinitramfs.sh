@@ -5,7 +5,7 @@
 set -uo pipefail
 B=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
 MK=$B/initramfs/sharedroot-mkinitramfs
-KVER=6.1.0-56-cloud-amd64
+KVER=$("$(dirname "${BASH_SOURCE[0]}")/../../tools/cloud-kver")
 T=$(mktemp -d "${TMPDIR:-/tmp}/mkinitramfs-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
