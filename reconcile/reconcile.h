@@ -74,6 +74,13 @@ enum rc_action {
     RC_ACT_REPLACE, /* back up, then write new content keeping the host's mode/owner/xattrs */
 };
 
+/* A store keeps the content of base files up to this size and only the hash of larger ones:
+ * a merge base is needed for line merges of configuration files, while a base /var holds
+ * package lists, caches and logs of many megabytes that every instance disk would otherwise
+ * copy. A host copy of such a file is still classified (by hash); it just gets no line
+ * merge ("too large for a merge"). */
+#define RC_STORE_CONTENT_MAX (1024 * 1024)
+
 #define RC_HASH_HEX 65 /* 64 hex digits of SHA-256 + NUL */
 
 struct rc_version {
@@ -123,7 +130,8 @@ struct rc_options {
     bool userxattr;          /* read only user.overlay.* markers (a userxattr mount); without it
                                 trusted.overlay.* is read too and CAP_SYS_ADMIN is required */
     unsigned max_depth;      /* deepest dir level walked; 0 = 4096 */
-    uint64_t max_merge_size; /* largest file given a line merge; 0 = 64 MiB */
+    uint64_t max_merge_size; /* largest file given a line merge; 0 = 64 MiB (a merge base
+                              * bigger than RC_STORE_CONTENT_MAX is not in a store) */
     /* Test hook: called at each crash-safe step of an apply with a running step number
      * (1, 2, ...); overlay-reconcile _exits there when SHAREDROOT_RECONCILE_CRASH_AT=N. */
     void (*step_hook)(void *userdata, unsigned step);

@@ -71,6 +71,9 @@ int rc_sources_read(const struct rc_sources *s, enum rc_side side, const char *p
     if (side == RC_SIDE_BASE && s->mbfd < 0) {
         if (!s->store || !v->have_hash)
             return -ENOENT;
+        /* Not kept: larger than RC_STORE_CONTENT_MAX when it was recorded. */
+        if (v->size > RC_STORE_CONTENT_MAX)
+            return -EFBIG;
         fd = rc_store_open_object(s->store, v->hash);
     } else if (v->kind == RC_SYMLINK) {
         const char *name;

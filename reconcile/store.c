@@ -364,7 +364,12 @@ static int store_content(struct manifest_walk *w, int dirfd, const char *name, s
     int r = 0;
     if (v->kind == RC_FILE) {
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        r = fd < 0 ? -errno : rc_store_put_fd(w->store, fd, v->hash, &added);
+        if (fd < 0)
+            r = -errno;
+        else if (v->size > RC_STORE_CONTENT_MAX)
+            r = rc_hash_fd(fd, v->hash, NULL); /* the hash classifies; no merge needs it */
+        else
+            r = rc_store_put_fd(w->store, fd, v->hash, &added);
     } else if (v->kind == RC_SYMLINK) {
         struct rc_buf t = {0};
         r = rc_read_symlink(dirfd, name, &t);

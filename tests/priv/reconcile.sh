@@ -142,4 +142,22 @@ for step in $(seq 1 30); do
 done
 [ $crashes -ge 5 ] && pass crash_at_every_step_completes_next_run ||
     fail crash_at_every_step_completes_next_run "only $crashes crash points"
+# A store keeps the content of base files up to 1 MiB (RC_STORE_CONTENT_MAX) and only the hash
+# of bigger ones (package lists, caches in /var): they are still classified, but get no merge.
+big=$T/big
+mkdir -p "$big/lower" "$big/upper"
+awk 'BEGIN { for (i = 0; i < 40000; i++) printf "line %06d of a big text file\n", i }' >"$big/lower/big.list"
+echo small >"$big/lower/small.conf"
+"$O" --record --lower "$big/lower" --store "$big/store" >/dev/null
+check store_keeps_small_content_only [ "$(find "$big/store/objects" -type f | wc -l)" = 1 ]
+sleep 0.05
+sed '1s/.*/host line/' "$big/lower/big.list" >"$big/upper/big.list"
+sleep 0.05
+sed -i '$s/.*/base line/' "$big/lower/big.list"
+"$O" --json --lower "$big/lower" --upper "$big/upper" --store "$big/store" >"$T/big.json"
+check big_file_is_classified_without_content \
+    grep -q '"path":"big.list","outcome":"conflict".*too large for a merge' "$T/big.json"
+cp "$big/lower/big.list" "$big/upper/big.list"
+"$O" --json --lower "$big/lower" --upper "$big/upper" --store "$big/store" >"$T/big2.json"
+check big_file_redundant_copy_found_by_hash grep -q '"path":"big.list","outcome":"redundant"' "$T/big2.json"
 exit 0
