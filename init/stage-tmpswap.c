@@ -117,6 +117,17 @@ static int prepare_tmp(struct boot_ctx *ctx)
     return tmp_on_device(ctx, "sharedroot.tmp", mode, NULL, target);
 }
 
+/* swapon, and name what is active in the state file. */
+static int activate_swap(struct boot_ctx *ctx, const char *path)
+{
+    int r = swap_on(path);
+    if (r < 0)
+        return log_warning_errno(r, "swap: swapon %s failed: %m; continuing without swap", path), 0;
+    snprintf(ctx->swap_desc, sizeof ctx->swap_desc, "%s", path);
+    log_info("swap: %s active", path);
+    return 0;
+}
+
 static int swap_device(struct boot_ctx *ctx, const char *what, const char *spec)
 {
     char dev[256], why[1024];
@@ -143,12 +154,7 @@ static int swap_device(struct boot_ctx *ctx, const char *what, const char *spec)
                            dev, what, spec, why),
                0;
     }
-    r = swap_on(dev);
-    if (r < 0)
-        return log_warning_errno(r, "swap: swapon %s failed: %m; continuing without swap", dev), 0;
-    snprintf(ctx->swap_desc, sizeof ctx->swap_desc, "%s", dev);
-    log_info("swap: %s active", dev);
-    return 0;
+    return activate_swap(ctx, dev);
 }
 
 static int swap_file(struct boot_ctx *ctx, const char *size)
@@ -188,12 +194,7 @@ static int swap_file(struct boot_ctx *ctx, const char *size)
     if (r < 0)
         return log_warning("swap: %s is not a swap file (%s); continuing without swap", path, why),
                0;
-    r = swap_on(path);
-    if (r < 0)
-        return log_warning_errno(r, "swap: swapon %s failed: %m; continuing without swap", path), 0;
-    snprintf(ctx->swap_desc, sizeof ctx->swap_desc, "%s", path);
-    log_info("swap: %s active", path);
-    return 0;
+    return activate_swap(ctx, path);
 }
 
 /* Swap is an optimisation: a problem with it is reported and the boot goes on. */
