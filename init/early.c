@@ -143,8 +143,7 @@ int stage_early(struct boot_ctx *ctx)
         return r;
     }
     log_open("/dev/kmsg", "/dev/console");
-    if (mkdir("/dev/pts", 0755) == 0 || errno == EEXIST)
-        mount_one(&mount_devpts);
+    mount_one(&mount_devpts); /* not required: a failure is a warning */
     r = mount_one(&mount_run);
     if (r < 0) {
         free(text);

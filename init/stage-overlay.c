@@ -8,6 +8,7 @@
 #include "instance.h"
 #include "log.h"
 #include "overlay.h"
+#include "stage-devices.h"
 
 /* Upper and work dirs are created inside their instance partition, never through a symlink
  * the guest may have planted there. */
@@ -70,6 +71,9 @@ int stage_overlay(struct boot_ctx *ctx)
     for (size_t i = 0; i < ctx->layout.n; i++) {
         if (ctx->layout.entries[i].kind != LAYOUT_OVERLAY)
             continue;
+        /* overlayfs is a module in distribution kernels: loaded where it is first needed. */
+        if (n == 0)
+            devices_load_fs(ctx, "overlay");
         int r = mount_one(ctx, &ctx->layout.entries[i]);
         if (r < 0)
             return r;

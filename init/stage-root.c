@@ -93,10 +93,8 @@ int stage_root(struct boot_ctx *ctx)
     const char *why = NULL;
     int r;
 
-    if (ctx->in_root) {
-        devices_load_fs(ctx, "overlay");
+    if (ctx->in_root)
         return check_kernel_root(ctx);
-    }
     r = root_fstype(ctx);
     if (r < 0)
         return r;
@@ -107,8 +105,6 @@ int stage_root(struct boot_ctx *ctx)
                                ctx->cmd.rootflags ? ctx->cmd.rootflags : "",
                                why ? why : "invalid options");
     devices_load_fs(ctx, ctx->root_fstype);
-    if (!ctx->cmd.off)
-        devices_load_fs(ctx, "overlay");
     if (mkdir(ctx->sysroot, 0755) < 0 && errno != EEXIST)
         return log_error_errno(errno, "Failed to create %s: %m", ctx->sysroot);
     r = rootfs_mount(ctx->root_device, ctx->root_fstype, ctx->cmd.rootflags, ctx->cmd.rw,
