@@ -145,12 +145,6 @@ int switch_find_init(int sysroot_fd, const char *wanted, char *out, size_t n)
     return find_init(&q, wanted, out, n);
 }
 
-int switch_delete_tree(int dir_fd, dev_t dev, const char *keep)
-{
-    int r = rmtree_contents(dir_fd, dev, keep);
-    return r < 0 ? 1 : r;
-}
-
 static void kmsg_ratelimit_restore(void)
 {
     int fd = open("/proc/sys/kernel/printk_devkmsg", O_WRONLY | O_CLOEXEC);
@@ -297,8 +291,11 @@ int stage_switch(struct boot_ctx *ctx)
         return free(argv), log_error_errno(errno, "switch: chdir %s: %m", ctx->sysroot);
     root_fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (root_fd >= 0) {
-        failures = switch_delete_tree(root_fd, initramfs_dev, ctx->sysroot + 1);
-        if (failures)
+        /* Frees the initramfs' memory; the new root (a mount) is never entered. */
+        failures = rmtree_contents(root_fd, initramfs_dev, ctx->sysroot + 1);
+        if (failures < 0)
+            log_warning_errno(failures, "switch: freeing the initramfs failed: %m");
+        else if (failures > 0)
             log_warning("switch: %d initramfs entries could not be freed", failures);
         close(root_fd);
     }

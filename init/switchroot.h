@@ -7,7 +7,6 @@
 #pragma once
 
 #include <stddef.h>
-#include <sys/types.h>
 
 #include "context.h"
 
@@ -19,11 +18,6 @@ extern const char *const switch_default_inits[];
  * out. Falls back from a missing init= to the default list and says so. -ENOENT when none
  * of them is an executable regular file. */
 int switch_find_init(int sysroot_fd, const char *wanted, char *out, size_t n);
-
-/* Delete everything below dir_fd that is on device dev, without following symlinks or
- * crossing into other mounts, and skipping the entry named keep (may be NULL). Best effort:
- * returns the number of entries that could not be removed. */
-int switch_delete_tree(int dir_fd, dev_t dev, const char *keep);
 
 /* The fallback of the lookup above for kernels without openat2 (before 5.6): stat path from
  * a child chrooted into the root. Public for tests. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "rmtree.h"
 #include "switchroot.h"
 #include "testlib.h"
 
@@ -155,7 +156,7 @@ TEST(delete_tree_removes_files_and_keeps_named_entry)
     CHECK(symlink("/etc/passwd", p) == 0);
     int fd = open(root, O_RDONLY | O_DIRECTORY);
     CHECK(fstat(fd, &st) == 0);
-    CHECK_INT(switch_delete_tree(fd, st.st_dev, "sysroot"), 0);
+    CHECK_INT(rmtree_contents(fd, st.st_dev, "sysroot"), 0);
     close(fd);
     snprintf(p, sizeof p, "%s/a", root);
     CHECK(access(p, F_OK) != 0);
@@ -174,7 +175,7 @@ TEST(delete_tree_does_not_cross_devices)
     int fd = open(root, O_RDONLY | O_DIRECTORY);
     CHECK(fstat(fd, &st) == 0);
     /* Pretend the tree is on another device: nothing may be removed. */
-    CHECK_INT(switch_delete_tree(fd, st.st_dev + 1, NULL), 0);
+    CHECK_INT(rmtree_contents(fd, st.st_dev + 1, NULL), 0);
     close(fd);
     snprintf(p, sizeof p, "%s/x", root);
     CHECK(access(p, F_OK) == 0);
