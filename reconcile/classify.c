@@ -58,14 +58,9 @@ int rc_report_add(struct rc_report *rep, const char *path, enum rc_outcome o,
                   const struct rc_version *u, const struct rc_version *l,
                   const struct rc_version *b, bool base_known, struct rc_entry **out)
 {
-    if (rep->n_entries == rep->cap_entries) {
-        size_t cap = rep->cap_entries ? rep->cap_entries * 2 : 32;
-        struct rc_entry *ne = realloc(rep->entries, cap * sizeof *ne);
-        if (!ne)
-            return -ENOMEM;
-        rep->entries = ne;
-        rep->cap_entries = cap;
-    }
+    int r = rc_grow(&rep->entries, rep->n_entries, &rep->cap_entries, sizeof *rep->entries);
+    if (r < 0)
+        return r;
     char *p = strdup(path);
     if (!p)
         return -ENOMEM;
@@ -197,14 +192,9 @@ struct dir_stack {
 
 static int dir_push(struct dir_stack *s, const char *path, bool x)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
-        struct dir_item *nv = realloc(s->v, cap * sizeof *nv);
-        if (!nv)
-            return -ENOMEM;
-        s->v = nv;
-        s->cap = cap;
-    }
+    int r = rc_grow(&s->v, s->n, &s->cap, sizeof *s->v);
+    if (r < 0)
+        return r;
     char *p = strdup(path);
     if (!p)
         return -ENOMEM;

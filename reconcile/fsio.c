@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,33 +46,9 @@ int rc_open_beneath(int rootfd, const char *relpath, int flags)
     return fd < 0 ? -errno : fd;
 }
 
-int rc_open_parent(int rootfd, const char *relpath, const char **name)
-{
-    const char *last = strrchr(relpath, '/');
-    *name = last ? last + 1 : relpath;
-    _cleanup_free_ char *prefix = strndup(relpath, (size_t)(*name - relpath));
-    if (!prefix)
-        return -ENOMEM;
-    _cleanup_close_ int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-    if (fd < 0)
-        return -errno;
-    const char *p = prefix;
-    for (;;) {
-        _cleanup_free_ char *comp = NULL;
-        int r = next_component(&p, &comp);
-        if (r < 0)
-            return r;
-        if (r == 0)
-            return rc_take_fd(&fd);
-        int nfd = open_dir_at(fd, comp);
-        if (nfd < 0)
-            return nfd;
-        close(fd);
-        fd = nfd;
-    }
-}
-
-int rc_mkdirs(int rootfd, const char *reldir, mode_t mode)
+/* Open the directory reldir below rootfd one component at a time, never through a symlink;
+ * with create, missing components are made with mode. Returns the fd. */
+static int walk_dirs(int rootfd, const char *reldir, bool create, mode_t mode)
 {
     _cleanup_close_ int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
     if (fd < 0)
@@ -83,8 +60,8 @@ int rc_mkdirs(int rootfd, const char *reldir, mode_t mode)
         if (r < 0)
             return r;
         if (r == 0)
-            break;
-        if (mkdirat(fd, comp, mode) < 0 && errno != EEXIST)
+            return rc_take_fd(&fd);
+        if (create && mkdirat(fd, comp, mode) < 0 && errno != EEXIST)
             return -errno;
         int nfd = open_dir_at(fd, comp);
         if (nfd < 0)
@@ -92,7 +69,21 @@ int rc_mkdirs(int rootfd, const char *reldir, mode_t mode)
         close(fd);
         fd = nfd;
     }
-    return rc_take_fd(&fd);
+}
+
+int rc_open_parent(int rootfd, const char *relpath, const char **name)
+{
+    const char *last = strrchr(relpath, '/');
+    *name = last ? last + 1 : relpath;
+    _cleanup_free_ char *prefix = strndup(relpath, (size_t)(*name - relpath));
+    if (!prefix)
+        return -ENOMEM;
+    return walk_dirs(rootfd, prefix, false, 0);
+}
+
+int rc_mkdirs(int rootfd, const char *reldir, mode_t mode)
+{
+    return walk_dirs(rootfd, reldir, true, mode);
 }
 
 int rc_mkdirs_path(const char *path, mode_t mode)

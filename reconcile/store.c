@@ -159,14 +159,9 @@ static int kind_from_char(char c)
 
 static int manifest_add(struct rc_manifest *m, char *path, const struct rc_version *v)
 {
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        struct rc_manifest_entry *ne = realloc(m->e, cap * sizeof *ne);
-        if (!ne)
-            return -ENOMEM;
-        m->e = ne;
-        m->cap = cap;
-    }
+    int r = rc_grow(&m->e, m->n, &m->cap, sizeof *m->e);
+    if (r < 0)
+        return r;
     m->e[m->n++] = (struct rc_manifest_entry){.path = path, .v = *v};
     return 0;
 }

@@ -50,6 +50,10 @@ struct rc_buf {
     size_t len, cap;
 };
 int rc_buf_grow(struct rc_buf *b, size_t more);
+
+/* Make room for one more element of elem bytes in the array *v points to, of which n are used
+ * and *cap allocated (doubling). v is the address of the array pointer. */
+int rc_grow(void *v, size_t n, size_t *cap, size_t elem);
 int rc_buf_add(struct rc_buf *b, const void *p, size_t n);
 int rc_buf_adds(struct rc_buf *b, const char *s);
 int rc_buf_printf(struct rc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

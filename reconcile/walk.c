@@ -42,15 +42,8 @@ int rc_list_dir(int dirfd, char ***names, size_t *n)
     while ((errno = 0, de = readdir(d))) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **nv = realloc(v, cap * sizeof *v);
-            if (!nv) {
-                r = -ENOMEM;
-                break;
-            }
-            v = nv;
-        }
+        if ((r = rc_grow(&v, cnt, &cap, sizeof *v)) < 0)
+            break;
         if (!(v[cnt] = strdup(de->d_name))) {
             r = -ENOMEM;
             break;
@@ -319,37 +312,33 @@ bool rc_version_same(const struct rc_version *a, const struct rc_version *b)
 }
 
 /* The walk's to-do list: dirs (relative paths) still to visit, with their depth. */
+struct walk_item {
+    char *path;
+    unsigned depth;
+};
+
 struct walk_stack {
-    char **paths;
-    unsigned *depth;
+    struct walk_item *v;
     size_t n, cap;
 };
 
+/* Takes path: freed here when it cannot be pushed. */
 static int stack_push(struct walk_stack *s, char *path, unsigned depth)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
-        char **np = realloc(s->paths, cap * sizeof *np);
-        if (!np)
-            return -ENOMEM;
-        s->paths = np;
-        unsigned *nd = realloc(s->depth, cap * sizeof *nd);
-        if (!nd)
-            return -ENOMEM;
-        s->depth = nd;
-        s->cap = cap;
+    int r = rc_grow(&s->v, s->n, &s->cap, sizeof *s->v);
+    if (r < 0) {
+        free(path);
+        return r;
     }
-    s->paths[s->n] = path;
-    s->depth[s->n++] = depth;
+    s->v[s->n++] = (struct walk_item){path, depth};
     return 0;
 }
 
 static void stack_done(struct walk_stack *s)
 {
     for (size_t i = 0; i < s->n; i++)
-        free(s->paths[i]);
-    free(s->paths);
-    free(s->depth);
+        free(s->v[i].path);
+    free(s->v);
 }
 
 /* Visit one dir's entries; push its subdirs in reverse order so they pop sorted. */
@@ -387,9 +376,9 @@ static int walk_dir(int rootfd, const char *rel, unsigned depth, unsigned max_de
         }
     }
     for (size_t a = first_dir, b = s->n; a + 1 < b; a++, b--) {
-        char *t = s->paths[a];
-        s->paths[a] = s->paths[b - 1];
-        s->paths[b - 1] = t;
+        struct walk_item t = s->v[a];
+        s->v[a] = s->v[b - 1];
+        s->v[b - 1] = t;
     }
     rc_names_free(names, n);
     return r;
@@ -400,12 +389,10 @@ int rc_walk(int rootfd, const char *start, unsigned max_depth, rc_walk_fn fn, vo
     struct walk_stack s = {0};
     char *first = strdup(start);
     int r = first ? stack_push(&s, first, 0) : -ENOMEM;
-    if (r < 0)
-        free(first);
     while (r == 0 && s.n > 0) {
         s.n--;
-        _cleanup_free_ char *rel = s.paths[s.n];
-        r = walk_dir(rootfd, rel, s.depth[s.n], max_depth, &s, fn, ud);
+        _cleanup_free_ char *rel = s.v[s.n].path;
+        r = walk_dir(rootfd, rel, s.v[s.n].depth, max_depth, &s, fn, ud);
     }
     stack_done(&s);
     return r;
