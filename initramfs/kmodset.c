@@ -82,14 +82,8 @@ static int append_item(struct kmodset *s, struct kmod_module *mod, const char *r
     struct kmod_item it = {0};
     int r;
 
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
-        struct kmod_item *v = realloc(s->v, cap * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        s->v = v;
-        s->cap = cap;
-    }
+    if (mk_grow(&s->v, s->n, 1, &s->cap, sizeof(*s->v)) < 0)
+        return -ENOMEM;
     r = item_fill(s, &it, mod, reason);
     if (r < 0) {
         item_free(&it);

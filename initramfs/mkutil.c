@@ -36,18 +36,30 @@ int mk_note(const char *fmt, ...)
     return 0;
 }
 
+int mk_grow(void *v, size_t n, size_t more, size_t *cap, size_t elem)
+{
+    void **pv = v;
+    size_t ncap = *cap ? *cap : 8;
+
+    if (n + more <= *cap)
+        return 0;
+    while (ncap < n + more)
+        ncap *= 2;
+    void *nv = reallocarray(*pv, ncap, elem);
+    if (!nv)
+        return -ENOMEM;
+    *pv = nv;
+    *cap = ncap;
+    return 0;
+}
+
 int strv_push(struct strv *s, const char *str)
 {
     char *copy;
 
-    if (s->n + 2 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 8;
-        char **v = realloc(s->v, cap * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        s->v = v;
-        s->cap = cap;
-    }
+    /* one more, and the NULL that ends the vector */
+    if (mk_grow(&s->v, s->n, 2, &s->cap, sizeof(*s->v)) < 0)
+        return -ENOMEM;
     copy = strdup(str);
     if (!copy)
         return -ENOMEM;

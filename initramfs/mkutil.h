@@ -37,6 +37,10 @@ struct strv {
     size_t n, cap;
 };
 int strv_push(struct strv *s, const char *str);
+
+/* Make room for `more` more elements of elem bytes in the array *v points to, of which n are
+ * used and *cap allocated (doubling). v is the address of the array pointer. */
+int mk_grow(void *v, size_t n, size_t more, size_t *cap, size_t elem);
 bool strv_contains(const struct strv *s, const char *str);
 void strv_done(struct strv *s);
 

@@ -77,14 +77,8 @@ static int plan_insert(struct plan *p, const struct plan_entry *e)
 
     if (found)
         return same_meaning(&p->v[i], e) ? 0 : -EEXIST;
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-        struct plan_entry *v = realloc(p->v, cap * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        p->v = v;
-        p->cap = cap;
-    }
+    if (mk_grow(&p->v, p->n, 1, &p->cap, sizeof(*p->v)) < 0)
+        return -ENOMEM;
     if (dup_opt(e->path, &n.path) < 0 || dup_opt(e->source, &n.source) < 0 ||
         dup_opt(e->target, &n.target) < 0 || dup_opt(e->kind, &n.kind) < 0 ||
         dup_opt(e->reason, &n.reason) < 0) {
