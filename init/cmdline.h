@@ -12,11 +12,6 @@
 #define CMDLINE_DEFAULT_TIMEOUT 30
 #define CMDLINE_DEFAULT_HOOK_TIMEOUT 60
 
-enum panic_policy {
-    PANIC_UNSET, /* kernel default: wait forever on the console */
-    PANIC_SET,
-};
-
 enum dev_mode {
     DEV_AUTO, /* devtmpfs when the kernel has it, else tmpfs */
     DEV_DEVTMPFS,

@@ -63,10 +63,6 @@ struct boot_ctx {
     uint64_t t_start;
     uint64_t stage_ms[_STAGE_MAX];
 
-    /* failure */
-    enum stage failed_stage;
-    int failed_error;
-
     /* hooks (hooks/): the hook that failed the stage, "" when the stage itself failed */
     char failed_hook[256];
 };

@@ -122,8 +122,6 @@ static void run_until_done(struct boot_ctx *ctx, enum stage s, stage_fn fn, bool
                          (unsigned long long)ctx->stage_ms[s]);
             return;
         }
-        ctx->failed_stage = s;
-        ctx->failed_error = r;
         emergency(ctx, s, r);
     }
 }
