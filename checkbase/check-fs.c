@@ -5,6 +5,8 @@
 
 int check_fs_needs_recovery(struct check_ctx *ctx, const struct check *c)
 {
+    if (ctx->xfs_log_dirty == 1)
+        return findings_add(ctx->out, c, ctx->image, "the xfs log is dirty (xfs_logprint)");
     if (!ctx->extsb || !(ctx->extsb->feature_incompat & EXT_INCOMPAT_RECOVER))
         return 0;
     return findings_add(ctx->out, c, ctx->image, "ext superblock has needs_recovery set");

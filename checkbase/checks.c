@@ -60,8 +60,8 @@ static const struct check checks[] = {
     {"fs-needs-recovery", E, SCOPE_IMAGE,
      "the journal holds transactions that were never replayed; guests mount the base with "
      "replay disabled and see the filesystem as it was before them, possibly inconsistent",
-     "replay and check a copy: cp IMAGE COPY && e2fsck -fy COPY (or mount and unmount the "
-     "copy read-write), then share the copy",
+     "replay and check a copy: cp IMAGE COPY && e2fsck -fy COPY (xfs: xfs_repair COPY; or "
+     "mount and unmount the copy read-write), then share the copy",
      check_fs_needs_recovery, NULL},
     {"fs-orphans", W, SCOPE_IMAGE,
      "deleted-but-open files wait in the orphan list; read-only guests never free them",

@@ -23,6 +23,7 @@ struct check_ctx {
     int rootfd;                 /* the root (directory, or the mounted image); -1: not readable */
     const char *init_path;      /* the init= target to check, inside the root */
     const struct ext_sb *extsb; /* the image's ext superblock, or NULL */
+    int xfs_log_dirty;          /* xfs image: 1 the log needs replay, 0 clean, -1 not known */
     const char *image;          /* the image path, or NULL for a directory */
     const char *target;         /* the image or directory, for messages */
     struct findings *out;

@@ -17,7 +17,8 @@ struct image {
     char fstype[32];
     bool has_extsb;
     struct ext_sb extsb;
-    char *mountpoint; /* while mounted */
+    int xfs_log_dirty; /* xfs: 1 the log needs replay, 0 clean, -1 not known or not xfs */
+    char *mountpoint;  /* while mounted */
 };
 
 /* Probe path's filesystem and read what the superblock says. Prints why on failure: no

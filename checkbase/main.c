@@ -135,6 +135,7 @@ static int check_all(struct run *run)
         .rootfd = run->rootfd,
         .init_path = run->o.init,
         .extsb = run->img.has_extsb ? &run->img.extsb : NULL,
+        .xfs_log_dirty = run->img.xfs_log_dirty,
         .image = run->is_image ? run->o.target : NULL,
         .target = run->o.target,
         .out = &run->findings,
