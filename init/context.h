@@ -62,6 +62,7 @@ struct boot_ctx {
     /* timing, monotonic ms */
     uint64_t t_start;
     uint64_t stage_ms[_STAGE_MAX];
+    uint64_t stage_t0; /* when the running stage started (the handoff line's switch time) */
 
     /* hooks (hooks/): the hook that failed the stage, "" when the stage itself failed */
     char failed_hook[256];

@@ -113,6 +113,7 @@ static void run_until_done(struct boot_ctx *ctx, enum stage s, stage_fn fn, bool
         } else {
             log_debug("stage %s starting", stage_name(s));
             ctx->failed_hook[0] = '\0';
+            ctx->stage_t0 = t0;
             r = fn(ctx);
             ctx->stage_ms[s] = now_ms() - t0;
         }

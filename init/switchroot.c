@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "emergency.h"
+#include "handoff.h"
 #include "log.h"
 #include "publish.h"
 #include "rmtree.h"
@@ -224,7 +225,20 @@ static int test_run_switch(struct boot_ctx *ctx)
     for (size_t i = 0; i < ctx->cmd.n_init_args; i++)
         printf(" %s", ctx->cmd.init_args[i]);
     printf("\n");
+    fflush(stdout);
+    handoff_announce(ctx, STDOUT_FILENO);
     return 0;
+}
+
+/* The handoff line goes to the console itself, not through kmsg: a "quiet" command line
+ * hides kmsg's info lines from the console, and a harness must see this one. */
+static void announce_on_console(const struct boot_ctx *ctx)
+{
+    int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+    handoff_announce(ctx, fd);
+    if (fd >= 0)
+        close(fd);
 }
 
 /* In-root mode: the instance layer is in place on the real root; just run the real init. */
@@ -237,6 +251,7 @@ static int exec_in_root(struct boot_ctx *ctx)
     log_info("switch: in-root mode: %llu ms; running %s",
              (unsigned long long)(now_ms() - ctx->t_start), ctx->init_path);
     kmsg_ratelimit_restore();
+    announce_on_console(ctx);
     log_close();
     execv(argv[0], argv);
     log_open("/dev/kmsg", "/dev/console");
@@ -303,6 +318,7 @@ int stage_switch(struct boot_ctx *ctx)
         return free(argv), log_error_errno(errno, "switch: moving %s to /: %m", ctx->sysroot);
     if (chroot(".") < 0 || chdir("/") < 0)
         return free(argv), log_error_errno(errno, "switch: chroot into the new root: %m");
+    announce_on_console(ctx);
     log_close();
     execv(argv[0], argv);
     /* The logger's fds were closed; reopen on the new root's /dev. */

@@ -43,6 +43,7 @@ check testrun_boots_by_label [ $RC -eq 0 ]
 check testrun_reports_the_init_and_its_args has "would switch to $T/sysroot and run /sbin/init quiet --unit=x"
 check testrun_mounts_with_noload has "mounted read-only at $T/sysroot with 'noload'"
 check testrun_logs_stage_timing has "stage root done in [0-9]* ms"
+check testrun_prints_the_handoff_line grep -qx 'sharedroot-handoff: v=1 uptime_ms=[0-9]* init_ms=[0-9]* early=[0-9]* devices=[0-9]* root=[0-9]* instance=[0-9]* reconcile=[0-9]* overlay=[0-9]* tmp-swap=[0-9]* switch=[0-9]* mode=volatile' "$T/out"
 
 run "root=UUID=$UUID"
 check testrun_boots_by_uuid [ $RC -eq 0 ]
