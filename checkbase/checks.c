@@ -39,7 +39,7 @@ static const struct check checks[] = {
     {"hostname", W, SCOPE_ROOT,
      "every guest without its own /etc/hostname boots with the build host's name",
      "empty /etc/hostname in the base; give each guest its name in its own /etc overlay, by "
-     "DHCP or with hostname= on the kernel command line (systemd)",
+     "DHCP or with sharedroot.hostname= on the kernel command line",
      check_hostname, fix_empty_file},
     {"resolv-conf", W, SCOPE_ROOT,
      "a static resolv.conf copied from the build host: guests on other networks use its "
