@@ -48,7 +48,7 @@ struct cmdline {
     /* hooks and break points (hooks/, init/stage.c) */
     char *breaks;     /* sharedroot.break[=STAGE,...], all of them joined by ','; a bare
                        * sharedroot.break adds "switch" (a shell before the switch) */
-    char *hostname;   /* sharedroot.hostname= (for the shipped hostname hook) */
+    char *hostname;   /* sharedroot.hostname= (init/hostname.c names a fresh instance) */
     int hook_timeout; /* sharedroot.hook_timeout= seconds per hook */
 
     /* What the real init gets: plain words and everything after "--" as arguments,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hostname.h"
 #include "instance.h"
 #include "log.h"
 #include "overlay.h"
@@ -66,8 +67,10 @@ int stage_overlay(struct boot_ctx *ctx)
 {
     unsigned n = 0;
 
-    if (ctx->mode == MODE_OFF)
+    if (ctx->mode == MODE_OFF) {
+        hostname_apply(ctx);
         return 0;
+    }
     for (size_t i = 0; i < ctx->layout.n; i++) {
         if (ctx->layout.entries[i].kind != LAYOUT_OVERLAY)
             continue;
@@ -81,5 +84,7 @@ int stage_overlay(struct boot_ctx *ctx)
     }
     log_info("%u overlays mounted (%s)", n,
              ctx->mode == MODE_VOLATILE ? "volatile: changes are lost at shutdown" : "persistent");
+    /* the instance's /etc is in place now: a fresh one gets its name */
+    hostname_apply(ctx);
     return 0;
 }

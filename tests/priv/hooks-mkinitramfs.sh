@@ -28,7 +28,7 @@ has() { grep -q -- "$1" "$T/out"; }
 
 mkdir -p "$T/conf/root.d" "$T/conf/overlay.d" "$T/conf/nosuch.d"
 printf '#!/bin/sh\necho conf-root\n' >"$T/conf/root.d/20-conf"
-printf '#!/bin/sh\necho mine\n' >"$T/conf/overlay.d/50-hostname"   # overrides the shipped one
+printf '#!/bin/sh\necho mine\n' >"$T/conf/overlay.d/50-mine"
 printf 'backup\n' >"$T/conf/root.d/20-conf~"
 printf '#!/bin/sh\necho wrong stage dir\n' >"$T/conf/nosuch.d/10-x"
 printf '#!/bin/sh\necho arg\n' >"$T/early-hook"
@@ -37,7 +37,7 @@ chmod 0755 "$T"/conf/*/* "$T/early-hook"
 mk --list --hooks-dir "$T/conf" --hook "early:$T/early-hook" --binary /usr/bin/cpio
 check list_shows_hook_from_option has "^hook /lib/sharedroot/hooks/early.d/early-hook (.*--hook)"
 check list_shows_hook_from_config_dir has "^hook /lib/sharedroot/hooks/root.d/20-conf (.*config $T/conf)"
-check config_hook_overrides_shipped_one has "^hook /lib/sharedroot/hooks/overlay.d/50-hostname (.*from $T/conf/overlay.d/50-hostname"
+check config_overlay_hook_is_listed has "^hook /lib/sharedroot/hooks/overlay.d/50-mine (.*from $T/conf/overlay.d/50-mine"
 check config_dir_backup_files_are_left_out bash -c "! grep -q '20-conf~' '$T/out'"
 check unknown_stage_dirs_are_left_out bash -c "! grep -q 'nosuch' '$T/out'"
 check binary_option_adds_program_with_libs bash -c "grep -q '^binary /usr/bin/cpio (--binary)' '$T/out'"
@@ -53,8 +53,9 @@ else
 fi
 check resume_link_is_added has "^link /sbin/sharedroot-init -> /init"
 
-mk --list --hooks-dir "$T/none" --shipped-hooks
-check shipped_hostname_hook_is_in_with_the_option has "^hook /lib/sharedroot/hooks/overlay.d/50-hostname (.*shipped)"
+# nothing is shipped now (sharedroot.hostname= is built into the init): the option adds nothing
+mk --list --hooks-dir "$T/none" --shipped-hooks; rc=$?
+check shipped_hooks_option_adds_nothing bash -c "[ $rc -eq 0 ] && ! grep -q '^hook ' '$T/out'"
 mk --list --hooks-dir "$T/none"
 check shipped_hooks_are_left_out_by_default bash -c "! grep -q '^hook ' '$T/out'"
 

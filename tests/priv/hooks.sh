@@ -4,7 +4,6 @@
 # ($SHAREDROOT_HOOKS_DIR, honoured by test runs only), their order and environment, a failing
 # hook, an -optional one, a world-writable one, a hung one, sharedroot.break=, and
 # sharedroot-init --resume ending a stand-in "shell" the way PID 1's shell would be ended.
-# Also the shipped overlay.d/50-hostname hook against a real overlay mount.
 # $1 = the build dir (containing init/sharedroot-init). Needs root.
 set -u
 B=${1:?usage: hooks.sh BUILDDIR}
@@ -26,7 +25,6 @@ chmod 0755 "$T"
 LOOPS=()
 cleanup() {
     for l in "${LOOPS[@]}"; do blockdev --setrw "$l" 2>/dev/null; losetup -d "$l" 2>/dev/null; done
-    umount -l "$T/ov/merged" 2>/dev/null
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -151,24 +149,3 @@ echo "999999 root" >"$RUN/emergency-shell"
 SHAREDROOT_RUN_DIR=$RUN "$INIT" --resume >"$T/out" 2>&1; RC=$?
 check resume_with_a_stale_record_says_so bash -c "[ $RC -eq 1 ] && grep -q 'is gone' '$T/out'"
 
-# --- the shipped hostname hook against a real overlay
-HN=$SRC/hooks/shipped/overlay.d/50-hostname
-mkdir -p "$T/ov/lower/etc" "$T/ov/upper" "$T/ov/work" "$T/ov/merged/etc"
-echo base-name >"$T/ov/lower/etc/hostname"
-hn_run() { # hostname -> output in $T/out
-    unshare -m --propagation private sh -c "
-        mount -t overlay overlay -o lowerdir=$T/ov/lower/etc,upperdir=$T/ov/upper,workdir=$T/ov/work $T/ov/merged/etc &&
-        SHAREDROOT_SYSROOT=$T/ov/merged SHAREDROOT_HOSTNAME='$1' $HN" >"$T/out" 2>&1
-}
-hn_run fresh-1
-check hostname_hook_names_a_fresh_instance bash -c "[ \"\$(cat $T/ov/upper/hostname)\" = fresh-1 ] && grep -q 'set to fresh-1' '$T/out'"
-hn_run other-2
-check hostname_hook_keeps_an_instance_own_name bash -c "[ \"\$(cat $T/ov/upper/hostname)\" = fresh-1 ] && grep -q 'keeping it' '$T/out'"
-rm -f "$T/ov/upper/hostname"
-hn_run 'bad;name'
-check hostname_hook_refuses_an_invalid_name bash -c "[ ! -e $T/ov/upper/hostname ] && grep -q 'not a valid host name' '$T/out'"
-SHAREDROOT_SYSROOT=$T/ov/merged SHAREDROOT_HOSTNAME=x "$HN" >"$T/out" 2>&1
-check hostname_hook_leaves_a_non_overlay_etc_alone \
-    bash -c "[ ! -e $T/ov/merged/etc/hostname ] && grep -q 'not an overlay' '$T/out'"
-SHAREDROOT_SYSROOT=$T/ov/merged "$HN" >"$T/out" 2>&1; RC=$?
-check hostname_hook_without_the_option_does_nothing bash -c "[ $RC -eq 0 ] && [ ! -s '$T/out' ]"
