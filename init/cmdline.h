@@ -44,6 +44,7 @@ struct cmdline {
     bool mkswap;       /* sharedroot.mkswap */
     char *real_init;   /* sharedroot.init= (in-root mode: the init to run after us) */
     char *reconcile;   /* sharedroot.reconcile= off|report|safe|merge; NULL: safe */
+    char *shutdown;    /* sharedroot.shutdown= auto|on|off; NULL: auto (init/shutdown.c) */
 
     /* hooks and break points (hooks/, init/stage.c) */
     char *breaks;     /* sharedroot.break[=STAGE,...], all of them joined by ','; a bare

@@ -64,6 +64,13 @@ struct boot_ctx {
     uint64_t stage_ms[_STAGE_MAX];
     uint64_t stage_t0; /* when the running stage started (the handoff line's switch time) */
 
+    /* switch: the shutdown program is kept for /run/initramfs (init/shutdown.c) */
+    bool shutdown_kept;
+    bool init_is_systemd; /* the real init resolves to systemd in the new root */
+
+    /* test runs of the shutdown program: --shutdown VERB [--oldroot DIR] */
+    const char *shutdown_verb, *shutdown_oldroot;
+
     /* hooks (hooks/): the hook that failed the stage, "" when the stage itself failed */
     char failed_hook[256];
 };

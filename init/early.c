@@ -48,20 +48,6 @@ static int mount_one(const struct early_mount *m)
     return 0;
 }
 
-/* Userspace writes to /dev/kmsg are rate-limited (10 lines per 5 s per open file) unless
- * printk.devkmsg=on; a debug boot logs more than that. Raise it for the init's lifetime and
- * put the kernel default back before the switch (see switchroot.c). */
-static void kmsg_unlimit(void)
-{
-    int fd = open("/proc/sys/kernel/printk_devkmsg", O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    if (write(fd, "on\n", 3) < 0) {
-        /* locked by printk.devkmsg= on the command line: the user's choice */
-    }
-    close(fd);
-}
-
 /* Read and parse the command line. Nothing is logged yet: before /dev exists the console
  * may not be open; report_cmdline() says what it found once the log is. */
 static int load_cmdline(struct boot_ctx *ctx, char **text)
@@ -149,7 +135,10 @@ int stage_early(struct boot_ctx *ctx)
         free(text);
         return r;
     }
-    kmsg_unlimit();
+    /* Userspace writes to /dev/kmsg are rate-limited (10 lines per 5 s per open file) unless
+     * printk.devkmsg=on; a debug boot logs more than that. Raised for the init's lifetime, put
+     * back before the switch (see switchroot.c). */
+    log_kmsg_ratelimit(false);
     log_info("sharedroot-init %s starting", SHAREDROOT_VERSION);
     log_info("/dev: %s", dev_how);
     return report_cmdline(ctx, rc, text);

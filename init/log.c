@@ -44,6 +44,19 @@ void log_set_debug(bool on)
     logger.debug = on;
 }
 
+void log_kmsg_ratelimit(bool on)
+{
+    int fd = open("/proc/sys/kernel/printk_devkmsg", O_WRONLY | O_CLOEXEC);
+    const char *v = on ? "ratelimit\n" : "on\n";
+
+    if (fd < 0)
+        return;
+    if (write(fd, v, strlen(v)) < 0) {
+        /* locked by printk.devkmsg= on the command line: the user's choice */
+    }
+    close(fd);
+}
+
 bool log_get_debug(void)
 {
     return logger.debug;

@@ -16,6 +16,10 @@ void log_open(const char *kmsg_path, const char *console_path);
 void log_set_kmsg_fd(int fd);
 void log_set_console_fd(int fd);
 void log_set_debug(bool on);
+/* The kernel's rate limit of /dev/kmsg writers (printk_devkmsg): off while the init or the
+ * shutdown program logs, back to the kernel default before the real init runs. A limit locked
+ * by printk.devkmsg= on the command line is left as the user chose. */
+void log_kmsg_ratelimit(bool on);
 bool log_get_debug(void);
 void log_close(void);
 

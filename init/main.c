@@ -16,6 +16,7 @@
 #include "early.h"
 #include "emergency.h"
 #include "log.h"
+#include "shutdown.h"
 #include "stage-devices.h"
 #include "stage-instance.h"
 #include "stage-overlay.h"
@@ -38,6 +39,8 @@ static void usage(FILE *f)
                "  --coldplug       load modules for present devices (always done as PID 1)\n"
                "  --in-root        the root at --sysroot is already mounted (in-root mode)\n"
                "  --debug          log debug messages\n"
+               "  --shutdown VERB  run the shutdown program (/run/initramfs/shutdown) on the\n"
+               "                   mounts below --oldroot DIR (default /oldroot); never reboots\n"
                "  --resume         inside the emergency or break-point shell: end that shell so\n"
                "                   PID 1 retries the failed stage (or goes on after the break)\n"
                "  -h, --help       show this help\n"
@@ -56,6 +59,8 @@ static void parse_test_args(struct boot_ctx *ctx, int argc, char **argv)
         {"debug", no_argument, NULL, 'd'},
         {"in-root", no_argument, NULL, 'R'},
         {"resume", no_argument, NULL, 'r'},
+        {"shutdown", required_argument, NULL, 'S'},
+        {"oldroot", required_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -81,6 +86,12 @@ static void parse_test_args(struct boot_ctx *ctx, int argc, char **argv)
             break;
         case 'd':
             log_set_debug(true);
+            break;
+        case 'S':
+            ctx->shutdown_verb = optarg;
+            break;
+        case 'O':
+            ctx->shutdown_oldroot = optarg;
             break;
         case 'r': {
             /* $SHAREDROOT_RUN_DIR: for tests only */
@@ -144,7 +155,13 @@ int main(int argc, char **argv)
 {
     struct boot_ctx ctx;
 
+    /* systemd's return to the initramfs at shutdown: /run/initramfs/shutdown VERB [OPTIONS] */
+    if (shutdown_invoked(argv[0]))
+        return shutdown_main(argc > 1 ? argv[1] : NULL, SHUTDOWN_OLDROOT);
     boot_ctx_init(&ctx, argc, argv);
+    if (ctx.shutdown_verb)
+        return shutdown_main(ctx.shutdown_verb,
+                             ctx.shutdown_oldroot ? ctx.shutdown_oldroot : SHUTDOWN_OLDROOT);
     stage_run(&ctx, STAGE_EARLY, stage_early);
     stage_run(&ctx, STAGE_DEVICES, stage_devices);
     stage_run(&ctx, STAGE_ROOT, stage_root);

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "publish.h"
 #include "rmtree.h"
+#include "shutdown.h"
 
 const char *const switch_default_inits[] = {"/sbin/init", "/etc/init", "/bin/init", "/bin/sh",
                                             NULL};
@@ -140,21 +141,25 @@ static int find_init(const struct init_search *q, const char *wanted, char *out,
     return -ENOENT;
 }
 
+/* Is init (found in the root) systemd? Compared by inode with systemd's paths, so that any
+ * symlink to it (/sbin/init -> /lib/systemd/systemd) counts. */
+static bool is_systemd(int root_fd, const char *init)
+{
+    static const char *const paths[] = {"/usr/lib/systemd/systemd", "/lib/systemd/systemd", NULL};
+    struct stat a, b;
+
+    if (stat_in_root(root_fd, init, &a) < 0)
+        return false;
+    for (const char *const *p = paths; *p; p++)
+        if (stat_in_root(root_fd, *p, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+            return true;
+    return false;
+}
+
 int switch_find_init(int sysroot_fd, const char *wanted, char *out, size_t n)
 {
     struct init_search q = {.root_fd = sysroot_fd};
     return find_init(&q, wanted, out, n);
-}
-
-static void kmsg_ratelimit_restore(void)
-{
-    int fd = open("/proc/sys/kernel/printk_devkmsg", O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    if (write(fd, "ratelimit\n", 10) < 0) {
-        /* locked by the command line: nothing to restore */
-    }
-    close(fd);
 }
 
 /* The checks busybox switch_root makes before deleting anything: a mistake here deletes
@@ -248,9 +253,10 @@ static int exec_in_root(struct boot_ctx *ctx)
 
     if (!argv)
         return log_error_errno(ENOMEM, "switch: out of memory");
+    shutdown_mark_mounts(ctx);
     log_info("switch: in-root mode: %llu ms; running %s",
              (unsigned long long)(now_ms() - ctx->t_start), ctx->init_path);
-    kmsg_ratelimit_restore();
+    log_kmsg_ratelimit(true);
     announce_on_console(ctx);
     log_close();
     execv(argv[0], argv);
@@ -274,6 +280,7 @@ int stage_switch(struct boot_ctx *ctx)
         return log_error_errno(errno, "switch: cannot open the new root %s: %m", ctx->sysroot);
     q.root_fd = root_fd;
     r = find_init(&q, wanted, ctx->init_path, sizeof ctx->init_path);
+    ctx->init_is_systemd = r == 0 && is_systemd(root_fd, ctx->init_path);
     close(root_fd);
     if (r < 0)
         return log_error_errno(r,
@@ -296,9 +303,11 @@ int stage_switch(struct boot_ctx *ctx)
     argv = init_argv(ctx);
     if (!argv)
         return log_error_errno(ENOMEM, "switch: out of memory");
+    shutdown_keep(ctx);
+    shutdown_mark_mounts(ctx);
     log_info("switch: total %llu ms in the initramfs; handing over",
              (unsigned long long)(now_ms() - ctx->t_start));
-    kmsg_ratelimit_restore();
+    log_kmsg_ratelimit(true);
     move_mounts(ctx->sysroot);
 
     /* From here on there is no way back into the initramfs. */
@@ -314,6 +323,8 @@ int stage_switch(struct boot_ctx *ctx)
             log_warning("switch: %d initramfs entries could not be freed", failures);
         close(root_fd);
     }
+    /* after the initramfs is freed: the kept files are below a mount of their own until now */
+    shutdown_publish(ctx);
     if (mount(".", "/", "none", MS_MOVE, NULL) < 0)
         return free(argv), log_error_errno(errno, "switch: moving %s to /: %m", ctx->sysroot);
     if (chroot(".") < 0 || chdir("/") < 0)
