@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # its variables are for the scripts that source it
 # Helpers shared by qemu-tests/run and qemu-tests/demo: building test root images and
 # initramfs images (only from Debian packages: busybox-static, e2fsprogs, erofs-utils,
 # squashfs-tools, the cloud kernel), booting QEMU with a hard time bound, and reading the
@@ -15,7 +15,8 @@
 #                            BUILD's sharedroot-init (harness development only)
 #   SHAREDROOT_KVER          kernel version (default: the newest installed *-cloud-amd64)
 
-QT_KVER=$("$(dirname "${BASH_SOURCE[0]}")/../tools/cloud-kver" 2>/dev/null)
+QT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+QT_KVER=$("$QT_DIR/../tools/cloud-kver" 2>/dev/null)
 QT_KERNEL=${SHAREDROOT_KERNEL:-/boot/vmlinuz-$QT_KVER}
 QT_MODDIR=/lib/modules/$QT_KVER
 QT_BUSYBOX=${SHAREDROOT_BUSYBOX:-/usr/bin/busybox}
@@ -64,120 +65,9 @@ qt_elapsed() { # start-ns -> seconds with one decimal
 # ---------------------------------------------------------------------------------------
 # Root filesystem trees
 
-# The test /sbin/init: reports what the booted system sees, then powers off.
-qt_report_init() {
-    cat <<'EOF'
-#!/bin/sh
-# sharedroot qemu-tests report init: prints machine-readable REPORT lines, then powers off.
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-[ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
-echo "REPORT START"
-pre() { if [ "$1" = 1 ]; then echo 1; else echo 0; fi; }
-p=0; [ -e /proc/self/stat ] && p=1; [ $p = 1 ] || mount -t proc proc /proc
-s=0; [ -d /sys/kernel ] && s=1;    [ $s = 1 ] || mount -t sysfs sysfs /sys
-d=0; [ -c /dev/null ] && d=1;      [ $d = 1 ] || mount -t devtmpfs devtmpfs /dev
-r=0; grep -q ' /run ' /proc/mounts && r=1
-echo "REPORT proc_premounted=$p"
-echo "REPORT sys_premounted=$s"
-echo "REPORT dev_premounted=$d"
-echo "REPORT run_premounted=$r"
-rootline=$(awk '$2 == "/" { l = $0 } END { print l }' /proc/mounts)
-set -- $rootline
-echo "REPORT root_dev=$1"
-echo "REPORT root_fstype=$3"
-echo "REPORT root_opts=$4"
-case ",$4," in *,ro,*) echo "REPORT root_ro=1" ;; *) echo "REPORT root_ro=0" ;; esac
-if touch /testfile 2>/dev/null; then echo "REPORT write_root=ok"; rm -f /testfile
-else echo "REPORT write_root=failed"; fi
-echo "REPORT blockdev_ro=$(cat /sys/block/vda/ro 2>/dev/null || echo none)"
-echo "REPORT pid=$$"
-echo "REPORT init_args=$(cat /proc/$$/cmdline | tr '\0' ' ')"
-echo "REPORT cmdline=$(cat /proc/cmdline)"
-echo "REPORT uptime=$(cut -d' ' -f1 /proc/uptime)"
-# the initramfs' /init must not be visible: / is the base now
-if [ -e /init ]; then echo "REPORT initramfs_visible=1"; else echo "REPORT initramfs_visible=0"; fi
-echo "REPORT os_id=$(. /etc/os-release; echo "$ID")"
-awk '/^MemTotal:/ {t=$2} /^MemAvailable:/ {a=$2} END {print "REPORT mem_used_kb=" t-a}' /proc/meminfo
-# What /tmp held when the real init started (cleaned at boot?), then leave something behind
-echo "REPORT tmp_entries=$(ls -A /tmp 2>/dev/null | tr '\n' ' ')"
-echo "left by the last boot" >/tmp/left-by-guest 2>/dev/null
-# The first boot of an OS on a shared base: its identity is written through the /etc
-# overlay into the instance's upper dir (the base has an empty machine-id, no hostname, no
-# host keys), its own data into /var
-rnd() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-if [ ! -s /etc/machine-id ]; then
-    tr -d '-' </proc/sys/kernel/random/uuid >/etc/machine-id 2>/dev/null && echo "REPORT firstboot_machine_id=1"
-fi
-if [ ! -e /etc/hostname ]; then
-    echo "guest-$(rnd 4)" >/etc/hostname 2>/dev/null && echo "REPORT firstboot_hostname=1"
-fi
-if [ ! -e /etc/ssh/ssh_host_ed25519_key ]; then
-    mkdir -p /etc/ssh 2>/dev/null
-    (umask 077; rnd 32 >/etc/ssh/ssh_host_ed25519_key) 2>/dev/null && echo "REPORT firstboot_ssh_key=1"
-fi
-mkdir -p /var/lib 2>/dev/null
-[ -e /var/lib/instance-id ] || rnd 8 >/var/lib/instance-id 2>/dev/null
-[ -e /var/lib/keep ] || echo precious >/var/lib/keep 2>/dev/null
-n=$(cat /var/lib/boot-count 2>/dev/null || echo 0); echo $((n + 1)) >/var/lib/boot-count 2>/dev/null
-hostname -F /etc/hostname 2>/dev/null
-echo "REPORT hostname=$(hostname)"
-echo "REPORT machine_id=$(cat /etc/machine-id 2>/dev/null)"
-echo "REPORT ssh_key=$(sha256sum </etc/ssh/ssh_host_ed25519_key 2>/dev/null | cut -c1-16)"
-echo "REPORT var_id=$(cat /var/lib/instance-id 2>/dev/null)"
-echo "REPORT var_keep=$(cat /var/lib/keep 2>/dev/null)"
-echo "REPORT boot_count=$(cat /var/lib/boot-count 2>/dev/null)"
-echo "REPORT dev_fstype=$(awk '$2 == "/dev" { t = $3 } END { print t }' /proc/mounts)"
-nodes=
-for n in null zero console full tty vda vdb nvme0n1; do
-    if [ -c /dev/$n ]; then t=c; elif [ -b /dev/$n ]; then t=b; else t=-; fi; nodes="$nodes $n:$t"
-done
-echo "REPORT dev_nodes=$nodes"
-tail -n +2 /proc/swaps | while read -r f rest; do echo "REPORT swap=$f"; done
-while read -r dev mnt fs opts rest; do echo "REPORT mount=$dev $mnt $fs $opts"; done </proc/mounts
-if [ -r /run/sharedroot/state ]; then
-    while read -r l; do echo "REPORT state.$l"; done </run/sharedroot/state
-fi
-# Scenario steps, driven by qt.step= on the kernel command line
-step=
-for a in $(cat /proc/cmdline); do case $a in qt.step=*) step=${a#qt.step=} ;; esac; done
-if [ "$step" = edit ]; then
-    # the host changes its /etc: rc-clean.conf where the next base does not touch it,
-    # rc-conflict.conf where it does, rc-mode.conf only chmod-ed, rc-touched.conf only touched
-    sed 's/^line 3$/line 3 edited by the host/' /etc/rc-clean.conf >/tmp/rc.new && cat /tmp/rc.new >/etc/rc-clean.conf
-    sed 's/^line 5$/line 5 edited by the host/' /etc/rc-conflict.conf >/tmp/rc.new && cat /tmp/rc.new >/etc/rc-conflict.conf
-    chmod 0600 /etc/rc-mode.conf
-    touch /etc/rc-touched.conf
-    rm -f /tmp/rc.new
-    echo "REPORT edit_done=1"
-fi
-for f in /etc/rc-*.conf; do
-    [ -e "$f" ] || continue
-    n=${f##*/}; n=${n%.conf}; n=$(echo "$n" | tr -- '-' '_')
-    echo "REPORT etc.$n=$(sha256sum <"$f" | cut -c1-16) $(stat -c %a "$f")"
-    grep -q 'edited by the host' "$f" && echo "REPORT etc.$n.host_edit=1"
-    grep -q 'base-v2' "$f" && echo "REPORT etc.$n.base_v2=1"
-done
-if [ -r /run/sharedroot/reconcile.json ]; then
-    while read -r l; do echo "REPORT rcjson $l"; done </run/sharedroot/reconcile.json
-fi
-if [ -x /usr/sbin/overlay-reconcile ]; then
-    /usr/sbin/overlay-reconcile --report >/tmp/orc.out 2>&1; echo "REPORT orc_status=$?"
-    while read -r l; do echo "REPORT orc $l"; done </tmp/orc.out
-    /usr/sbin/overlay-reconcile --report --json >/tmp/orc.out 2>&1
-    while read -r l; do echo "REPORT orcjson $l"; done </tmp/orc.out
-    rm -f /tmp/orc.out
-fi
-# what boot hooks left in /run (qemu-tests hooks append to /run/qt-hooks.log)
-if [ -r /run/qt-hooks.log ]; then
-    while read -r l; do echo "REPORT hook $l"; done </run/qt-hooks.log
-fi
-echo "REPORT END"
-sync
-poweroff -f
-sleep 5
-echo "REPORT poweroff_failed"
-EOF
-}
+# The test /sbin/init (qemu-tests/report-init.sh): reports what the booted system sees,
+# then powers off.
+QT_REPORT_INIT=$QT_DIR/report-init.sh
 
 # qt_make_tree DIR INIT-SCRIPT-FILE: a busybox-static root with INIT as /sbin/init
 qt_make_tree() {
@@ -264,66 +154,22 @@ qt_modpath() { # module name -> path of the .ko under QT_MODDIR
         if (n == m) { print $1; exit } }' "$QT_MODDIR/modules.dep"
 }
 
-# The stand-in /init: a busybox script that mimics the sharedroot-init command line closely
-# enough to develop the harness (root= path/UUID=/LABEL=, rootfstype=, init= fallback,
-# sharedroot.timeout=, emergency shell, panic=), and doubles as the "plain initramfs" that
-# mounts the root without any protection when booted with standin.plain.
-qt_standin_init() {
-    cat <<'EOF'
-#!/bin/sh
-export PATH=/bin:/sbin
-mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs -o mode=0755 run /run
-log() { echo "sharedroot: $*" >/dev/kmsg; }
-err() { echo "sharedroot: ERROR: $*" >/dev/console; echo "sharedroot: ERROR: $*" >/dev/kmsg; }
-root= fstype= init= timeout=30 plain=0 rwmode=ro
-for a in $(cat /proc/cmdline); do
-    case $a in
-    root=*) root=${a#root=} ;; rootfstype=*) fstype=${a#rootfstype=} ;; init=*) init=${a#init=} ;;
-    sharedroot.timeout=*) timeout=${a#sharedroot.timeout=} ;; standin.plain) plain=1 ;; rw) rwmode=rw ;;
-    esac
-done
-log "stand-in init (not sharedroot-init)"
-for m in $(cat /modules.list); do insmod "/modules/$m.ko" 2>/dev/null; done
-fail() {
-    err "$*"
-    if [ -e /noshell ]; then exit 1; fi
-    echo "sharedroot: starting emergency shell" >/dev/console
-    exec setsid cttyhack sh
-}
-resolve() { case $root in UUID=*|LABEL=*) findfs "$root" 2>/dev/null ;; *) [ -b "$root" ] && echo "$root" ;; esac; }
-n=0; dev=
-while :; do dev=$(resolve); [ -n "$dev" ] && break
-    [ $n -ge $((timeout * 10)) ] && fail "root device $root did not appear within ${timeout}s"
-    sleep 0.1; n=$((n + 1)); done
-log "root $root is $dev"
-mkdir -p /sysroot
-if [ $plain = 1 ]; then
-    mount -o $rwmode ${fstype:+-t $fstype} "$dev" /sysroot || fail "mount $dev failed"
-else
-    blockdev --setro "$dev"
-    mount -t ext4 -o ro,noload "$dev" /sysroot 2>/dev/null ||
-        mount -o ro ${fstype:+-t $fstype} "$dev" /sysroot || fail "mount $dev failed"
-fi
-for d in /proc /sys /dev /run; do mount --move $d /sysroot$d; done
-if [ -n "$init" ] && [ ! -x "/sysroot$init" ]; then
-    echo "sharedroot: init=$init not found, falling back" >/sysroot/dev/kmsg; init=; fi
-if [ -z "$init" ]; then for i in /sbin/init /etc/init /bin/init /bin/sh; do
-    [ -x "/sysroot$i" ] && { init=$i; break; }; done; fi
-exec switch_root /sysroot "$init"
-EOF
-}
+# The stand-in /init (qemu-tests/standin-init.sh): a busybox script that mimics the
+# sharedroot-init command line closely enough to develop the harness (root= path/UUID=/LABEL=,
+# rootfstype=, init= fallback, sharedroot.timeout=, emergency shell, panic=), and doubles as the
+# "plain initramfs" that mounts the root without any protection when booted with standin.plain.
+QT_STANDIN_INIT=$QT_DIR/standin-init.sh
 
 # qt_build_standin OUT [--no-shell]: a zstd cpio initramfs with busybox and the stand-in /init
 qt_build_standin() {
     local out=$1 noshell=${2:-} key dir m p
-    key=$(qt_hash "$QT_BUSYBOX" "${BASH_SOURCE[0]}" "$QT_MODDIR/modules.dep" -- standin "$noshell")
+    key=$(qt_hash "$QT_BUSYBOX" "$QT_STANDIN_INIT" "${BASH_SOURCE[0]}" "$QT_MODDIR/modules.dep" -- standin "$noshell")
     if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then return 0; fi
     dir=$out.d
     rm -rf "$dir"; mkdir -p "$dir"/{bin,sbin,proc,sys,dev,run,modules}
     cp "$QT_BUSYBOX" "$dir/bin/busybox"
     for a in $("$QT_BUSYBOX" --list); do [ -e "$dir/bin/$a" ] || ln -s busybox "$dir/bin/$a"; done
-    qt_standin_init >"$dir/init"; chmod 0755 "$dir/init"
+    install -m 0755 "$QT_STANDIN_INIT" "$dir/init"
     for m in $QT_STANDIN_MODULES; do
         p=$(qt_modpath "$m"); [ -n "$p" ] || { echo "module $m not found"; return 1; }
         cp "$QT_MODDIR/$p" "$dir/modules/$m.ko"

@@ -193,6 +193,7 @@ fi
 cp "$T/clean.img" "$T/feature.img"
 off=$((1024 + 0x61)) # second byte of s_feature_incompat; dirdata is 0x1000
 byte=$(od -An -tu1 -j "$off" -N1 "$T/feature.img" | tr -d ' ')
+# shellcheck disable=SC2059  # the format is the escape that makes the byte
 printf "\\x$(printf %02x $((byte | 0x10)))" | dd of="$T/feature.img" bs=1 seek="$off" conv=notrunc status=none
 run "$T/feature.img"
 expect_rc unmountable_feature_exits_2 2

@@ -93,7 +93,7 @@ check cpio_list_locations_are_absolute bash -c "! awk '\$1 == \"file\" && \$3 !~
 
 # a tree made from the list the way gen_init_cpio would make the archive
 mkdir "$T/l"
-while read -r type name a b c d e f g; do
+while read -r type name a b _ d e f _; do
     case $type in
     dir) mkdir -p "$T/l$name"; chmod "$a" "$T/l$name" ;;
     file) cp "$a" "$T/l$name"; chmod "$b" "$T/l$name" ;;

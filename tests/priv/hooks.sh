@@ -8,7 +8,6 @@
 set -u
 B=${1:?usage: hooks.sh BUILDDIR}
 INIT=$B/init/sharedroot-init
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
 # shellcheck source=tests/priv/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -55,6 +54,7 @@ has() { grep -q -- "$1" "$T/out"; }
 
 # --- a hook at every stage, in order, with the documented environment
 REC=$T/record
+# shellcheck disable=SC2016  # expanded by the hooks
 ENVLINE='echo "$SHAREDROOT_STAGE $SHAREDROOT_HOOK sysroot=$SHAREDROOT_SYSROOT dev=$SHAREDROOT_ROOT_DEVICE fs=$SHAREDROOT_ROOT_FSTYPE mode=$SHAREDROOT_MODE inst=$SHAREDROOT_INSTANCE host=$SHAREDROOT_HOSTNAME" >>'"$REC"
 for s in early devices root switch; do
     hook "$s.d/20-second" "$ENVLINE"

@@ -47,6 +47,7 @@ new_instance() { # -> INSTDEV, INSTIMG: an empty ext4
 # private namespace with its own /run; AFTER runs there with the init's mounts in place.
 run() {
     echo "$1" >"$T/cmdline"
+    # shellcheck disable=SC2016  # the script's variables come from its environment
     AFTER=${2:-true} OUT=$T/out AOUT=$T/after unshare -m --propagation private bash -c '
         mount -t tmpfs tmpfs /run || exit 99
         "$@" >"$OUT" 2>&1; echo $? >"$OUT.rc"

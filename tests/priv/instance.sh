@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2317  # cleanup (the EXIT trap), has, after_has (through check) run indirectly
 # The per-instance layer of sharedroot-init (stages instance, overlay, tmp-swap and the state
 # file), as test runs in private mount namespaces against loop devices: volatile mode, first
 # use and reuse of instance storage, refusal of foreign/unfit/unformatted disks (checked with
@@ -65,6 +66,7 @@ RUNS=0
 run() {
     echo "$1" >"$T/cmdline"
     local after=$2 t0=$SECONDS; shift 2
+    # shellcheck disable=SC2016  # the script's variables come from its environment
     OUT=$T/out AFTER_OUT=$T/after AFTER=$after SWAPS_BEFORE=$T/swaps.before \
         unshare -m --propagation private bash -c '
         mount -t tmpfs tmpfs /run || exit 99
@@ -231,7 +233,6 @@ check tmp_symlink_target_intact bash -c "[ \"\$(cat '$T/outside/target')\" = kee
 check tmp_symlink_into_var_not_followed after_has '^var data$'
 
 # --- swap
-SL=sris$ID
 cp "$T/foreign.img" "$T/swap-ext4.img"
 attach "$T/swap-ext4.img"; SEXT=$DEV
 before=$(sha "$T/swap-ext4.img")
@@ -285,6 +286,7 @@ overlay /var overlay upperdir=/run/sharedroot/var/upper,workdir=/run/sharedroot/
 echo "$LAYOUT_TEXT" >"$T/layout.fstab"
 # the same layout inside a second base image at the default place
 mk_tree "$T/tree2"; mkdir -p "$T/tree2/etc/sharedroot"
+# shellcheck disable=SC2001  # sed: the first match of each line
 echo "$LAYOUT_TEXT" | sed "s/LABEL=$BL /LABEL=${BL}l/" >"$T/tree2/etc/sharedroot/layout.fstab"
 echo "$LAYOUT_TEXT" >"$T/tree2/etc/sharedroot/other.fstab"
 mkfs.ext4 -q -F -L "${BL}l" -d "$T/tree2" "$T/base2.img" 16M

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the privileged test scripts (sourced). Each check prints one line that
 # tests/run-all counts: "PASS: name", "FAIL: name[: why]" or "SKIP: name: why".
 pass() { echo "PASS: $1"; }

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016  # the single-quoted bash -c and sh -c scripts get their arguments as $0, $1
 # sharedroot-mkinitramfs end to end: reproducible output, --list, the archive's layout, the
 # ELF closure and the module index proven by running them in a chroot, every error case.
 # Usage: tests/priv/mkinitramfs.sh BUILD_DIR   (needs root for chroot)
@@ -42,7 +43,7 @@ in_chroot() { # dir, command...
 if [ ! -x "$MK" ]; then
     fail "mkinitramfs_built" "$MK missing"; exit 1
 fi
-if [ ! -d /lib/modules/$KVER ]; then
+if [ ! -d "/lib/modules/$KVER" ]; then
     skip "mkinitramfs_all" "kernel $KVER modules not installed"; exit 0
 fi
 INIT_ARGS=()
@@ -52,28 +53,28 @@ fi
 
 # --- reproducibility ---
 mkdir -p "$T/a" "$T/b" "$T/tmpa" "$T/tmpb"
-TMPDIR=$T/tmpa "$MK" -q -o "$T/a/initrd.img" --kver $KVER "${INIT_ARGS[@]}"
+TMPDIR=$T/tmpa "$MK" -q -o "$T/a/initrd.img" --kver "$KVER" "${INIT_ARGS[@]}"
 ra=$?
-TMPDIR=$T/tmpb "$MK" -q -o "$T/b/initrd.img" --kver $KVER "${INIT_ARGS[@]}"
+TMPDIR=$T/tmpb "$MK" -q -o "$T/b/initrd.img" --kver "$KVER" "${INIT_ARGS[@]}"
 rb=$?
 check builds_exit_zero [ $((ra + rb)) -eq 0 ]
 check reproducible_twice_byte_identical cmp -s "$T/a/initrd.img" "$T/b/initrd.img"
 check staging_is_cleaned_up [ -z "$(find "$T/tmpa" "$T/tmpb" -mindepth 1)" ]
 check no_temporary_file_left [ "$(ls -A "$T/a")" = initrd.img ]
-SOURCE_DATE_EPOCH=1700000000 "$MK" -q -o "$T/b/sde.img" --kver $KVER "${INIT_ARGS[@]}"
+SOURCE_DATE_EPOCH=1700000000 "$MK" -q -o "$T/b/sde.img" --kver "$KVER" "${INIT_ARGS[@]}"
 check source_date_epoch_changes_output bash -c '! cmp -s "$0" "$1"' "$T/a/initrd.img" "$T/b/sde.img"
 mt=$(zstd -dc <"$T/b/sde.img" | cpio -itv --quiet 2>/dev/null | grep -m1 ' init$')
 check source_date_epoch_is_the_mtime grep -q 'Nov 14  2023' <<<"$mt"
-SOURCE_DATE_EPOCH=1700000000 "$MK" -q -o "$T/b/sde2.img" --kver $KVER "${INIT_ARGS[@]}"
+SOURCE_DATE_EPOCH=1700000000 "$MK" -q -o "$T/b/sde2.img" --kver "$KVER" "${INIT_ARGS[@]}"
 check source_date_epoch_reproducible cmp -s "$T/b/sde.img" "$T/b/sde2.img"
 
 # --- the default --init comes from the build tree ---
 if [ ${#INIT_ARGS[@]} -eq 0 ]; then
-    "$MK" --list --kver $KVER >"$T/list" 2>"$T/err"
+    "$MK" --list --kver "$KVER" >"$T/list" 2>"$T/err"
     check default_init_from_build_tree grep -q "^init /init ($B/init/sharedroot-init)" "$T/list"
 else
     skip default_init_from_build_tree "no $B/init/sharedroot-init yet"
-    "$MK" --list --kver $KVER "${INIT_ARGS[@]}" >"$T/list" 2>"$T/err"
+    "$MK" --list --kver "$KVER" "${INIT_ARGS[@]}" >"$T/list" 2>"$T/err"
 fi
 
 # --- --list ---
@@ -108,36 +109,36 @@ else
 fi
 check chroot_busybox_shell_runs bash -c '[ "$(chroot "$0" /bin/sh -c "echo ok")" = ok ]' "$T/root"
 # libkmod inside the image: kmod's modprobe, built with its closure, resolves against the index.
-"$MK" -q -o "$T/kmod.img" --kver $KVER --init /usr/bin/kmod --no-shell
+"$MK" -q -o "$T/kmod.img" --kver "$KVER" --init /usr/bin/kmod --no-shell
 unpack "$T/kmod.img" "$T/kroot"
 ln -s /init "$T/kroot/modprobe"
-out=$(chroot "$T/kroot" /modprobe -S $KVER -n -v virtio_blk 2>&1)
+out=$(chroot "$T/kroot" /modprobe -S "$KVER" -n -v virtio_blk 2>&1)
 check chroot_modprobe_resolves_dependencies grep -q 'insmod /lib/modules/.*/virtio_ring.ko' <<<"$out"
-out=$(chroot "$T/kroot" /modprobe -S $KVER -n -v -R 'virtio:d00000002v00001AF4' 2>&1)
+out=$(chroot "$T/kroot" /modprobe -S "$KVER" -n -v -R 'virtio:d00000002v00001AF4' 2>&1)
 check chroot_modprobe_resolves_alias grep -qx 'virtio_blk' <<<"$out"
-out=$(chroot "$T/kroot" /modprobe -S $KVER -n -v xfs 2>&1)
+out=$(chroot "$T/kroot" /modprobe -S "$KVER" -n -v xfs 2>&1)
 check chroot_modprobe_follows_softdep grep -q 'crc32c' <<<"$out"
-check chroot_modprobe_knows_builtin chroot "$T/kroot" /modprobe -S $KVER -n ext4
+check chroot_modprobe_knows_builtin chroot "$T/kroot" /modprobe -S "$KVER" -n ext4
 check no_shell_leaves_out_sh bash -c '! zstd -dc <"$0" | cpio -it --quiet 2>/dev/null | grep -qx "bin/sh"' "$T/kmod.img"
 
 # --- compression ---
-"$MK" -q -o "$T/g.img" --kver $KVER "${INIT_ARGS[@]}" --compress gzip
+"$MK" -q -o "$T/g.img" --kver "$KVER" "${INIT_ARGS[@]}" --compress gzip
 check gzip_compression_works bash -c 'gzip -dc <"$0" | cpio -it --quiet 2>/dev/null | grep -qx init' "$T/g.img"
-"$MK" -q -o "$T/g2.img" --kver $KVER "${INIT_ARGS[@]}" --compress gzip
+"$MK" -q -o "$T/g2.img" --kver "$KVER" "${INIT_ARGS[@]}" --compress gzip
 check gzip_is_reproducible cmp -s "$T/g.img" "$T/g2.img"
-"$MK" -q -o "$T/n.img" --kver $KVER "${INIT_ARGS[@]}" --compress none
+"$MK" -q -o "$T/n.img" --kver "$KVER" "${INIT_ARGS[@]}" --compress none
 check none_compression_is_plain_cpio bash -c 'head -c 6 "$0" | grep -q 070701 && cpio -it --quiet <"$0" 2>/dev/null | grep -qx init' "$T/n.img"
-"$MK" -q -o "$T/m.img" --kver $KVER "${INIT_ARGS[@]}" --modules dm_mod,raid1 --modules vfat
+"$MK" -q -o "$T/m.img" --kver "$KVER" "${INIT_ARGS[@]}" --modules dm_mod,raid1 --modules vfat
 check extra_modules_are_added bash -c 'zstd -dc <"$0" | cpio -it --quiet 2>/dev/null | grep -q "/dm-mod.ko$"' "$T/m.img"
 
 # --- errors ---
 expect_error error_missing_kernel 1 "/lib/modules/0.0-none" -- -o "$T/x.img" --kver 0.0-none
 expect_error error_missing_moddir_suggests_kver 1 "--kver" -- -o "$T/x.img" --kver 0.0-none
-expect_error error_unknown_module 1 "module no_such_mod" -- -o "$T/x.img" --kver $KVER "${INIT_ARGS[@]}" --modules no_such_mod
-expect_error error_unreadable_init 1 "/nonexistent" -- -o "$T/x.img" --kver $KVER --init /nonexistent
-expect_error error_non_elf_init 1 "/etc/passwd is not an ELF" -- -o "$T/x.img" --kver $KVER --init /etc/passwd
-expect_error error_missing_output_dir 1 "$T/nodir" -- -o "$T/nodir/x.img" --kver $KVER "${INIT_ARGS[@]}"
-expect_error usage_no_output 2 "-o FILE" -- --kver $KVER
+expect_error error_unknown_module 1 "module no_such_mod" -- -o "$T/x.img" --kver "$KVER" "${INIT_ARGS[@]}" --modules no_such_mod
+expect_error error_unreadable_init 1 "/nonexistent" -- -o "$T/x.img" --kver "$KVER" --init /nonexistent
+expect_error error_non_elf_init 1 "/etc/passwd is not an ELF" -- -o "$T/x.img" --kver "$KVER" --init /etc/passwd
+expect_error error_missing_output_dir 1 "$T/nodir" -- -o "$T/nodir/x.img" --kver "$KVER" "${INIT_ARGS[@]}"
+expect_error usage_no_output 2 "-o FILE" -- --kver "$KVER"
 expect_error usage_bad_compression 2 "xz" -- -o "$T/x.img" --compress xz
 expect_error usage_bad_option 2 "invalid option" -- --frobnicate
 expect_error usage_shell_and_no_shell 2 "exclude" -- -o "$T/x.img" --shell /bin/sh --no-shell

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2015,SC2181  # pass and fail only print: "A && pass || fail" is an if; statuses are compared as numbers
 # overlay-reconcile as a command: options and exit codes, the state file, refusing without
 # CAP_SYS_ADMIN, refusing to apply to the upper of a mounted overlay (a real overlay in a
 # private mount namespace), and an apply killed at every step (SHAREDROOT_RECONCILE_CRASH_AT)
@@ -124,7 +125,7 @@ else fail apply_refused_on_mounted_upper "$out"; fi
 # --- killed at every step, completed by the next run ---
 scenario "$T/ref"
 "$O" --lower "$T/ref/lower" --upper "$T/ref/upper" --store "$T/ref/store" --apply --policy merge >/dev/null
-want=$(cd "$T/ref/upper" && ls -A | sort && cat merge.conf conflict.conf)
+want=$(cd "$T/ref/upper" && find . -mindepth 1 -maxdepth 1 -printf '%f\n' | sort && cat merge.conf conflict.conf)
 crashes=0
 for step in $(seq 1 30); do
     scenario "$T/c"
@@ -134,7 +135,7 @@ for step in $(seq 1 30); do
     [ $rc -eq 99 ] || break
     crashes=$((crashes + 1))
     "$O" --lower "$T/c/lower" --upper "$T/c/upper" --store "$T/c/store" --apply --policy merge >/dev/null 2>&1
-    got=$(cd "$T/c/upper" && ls -A | sort && cat merge.conf conflict.conf)
+    got=$(cd "$T/c/upper" && find . -mindepth 1 -maxdepth 1 -printf '%f\n' | sort && cat merge.conf conflict.conf)
     if [ "$got" != "$want" ] || [ -e "$T/c/store/journal" ]; then
         fail "crash_at_step_${step}_completes" "$got"
         continue

@@ -40,6 +40,7 @@ echo from-the-base >"$T/base/etc/base-file"
 # then (in the same namespace) the shutdown program. $1: a command to run in the namespace
 # before it (in the background, its PID in $T/bg.pid).
 run() {
+    # shellcheck disable=SC2016  # the script's variables come from its environment
     OLD=$T/old BASE=$T/base INST=$INST OUT=$T/out BG=${1:-} INIT=$INIT VERB=${VERB:-poweroff} \
         unshare -m --propagation private bash -c '
         set -e

@@ -50,7 +50,7 @@ out=$("$P" tmp-clean "$T/tmp" 2>"$T/err")
 rc=$?
 if [ $rc -eq 0 ] && [ "$out" = 0 ]; then pass tmp_clean_succeeds; else
     fail tmp_clean_succeeds "rc $rc out '$out' $(cat "$T/err")"; fi
-left=$(cd "$T/tmp" && ls -A | sort | tr '\n' ' ')
+left=$(cd "$T/tmp" && find . -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')
 if [ "$left" = "bound tmpfs " ]; then pass tmp_clean_removes_everything_but_mounts; else
     fail tmp_clean_removes_everything_but_mounts "left: $left"; fi
 if [ "$(cat "$T/outside/precious")" = precious ] && [ "$(cat "$T/outside/dir/inner")" = inner ] &&

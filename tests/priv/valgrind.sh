@@ -56,7 +56,7 @@ fi
 
 vg init_cmdline_errors_are_valgrind_clean "$B/init/sharedroot-init" --cmdline /nonexistent
 vg mkinitramfs_list_is_valgrind_clean "$B/initramfs/sharedroot-mkinitramfs" --list -q \
-    --kver "$(ls /lib/modules | grep cloud | head -1)"
+    --kver "$("$(dirname "${BASH_SOURCE[0]}")/../../tools/cloud-kver")"
 mkdir -p "$T/lower/d" "$T/upper/d" "$T/store"
 printf 'a\nb\nc\n' >"$T/lower/d/f"
 "$B/reconcile/overlay-reconcile" --record --lower "$T/lower" --store "$T/store" >/dev/null

@@ -1,0 +1,257 @@
+# shellcheck shell=bash disable=SC2034  # its variables are for the scenarios
+# Helpers for the QEMU boot scenarios (qemu-tests/scenarios/NAME.sh), sourced by
+# qemu-tests/run after lib.sh once the preparation has set BUILD, QT_WORK, LOGS, RES, ROOTS,
+# INITRD, INITRD_NOSHELL, PLAIN_INITRD and MKINITRAMFS. Each scenario runs in its own
+# subshell with SC set to its name; it records its verdict in $RES/NAME.result (pass, fail,
+# skip end the subshell), informational notes in $RES/NAME.notes and the serial logs worth
+# showing on failure in $RES/NAME.logs.
+
+# ---------------------------------------------------------------------------------------
+# Verdicts, and what every boot is checked for
+
+# lgrep LOG GREP-ARGS...: grep the serial log without \r (not a pipe: with pipefail, grep -q
+# or -m1 ending early would make the writer's SIGPIPE the pipeline's status)
+lgrep() { local f=$1; shift; grep -a "$@" <(tr -d '\r' <"$f"); }
+
+result() { [ -e "$RES/$SC.result" ] || echo "$*" >"$RES/$SC.result"; }
+pass() { result PASS; exit 0; }
+fail() { result "FAIL $*"; exit 1; }
+skip() { result "SKIP $*"; exit 0; }
+note() { echo "$*" >>"$RES/$SC.notes"; }
+showlog() { echo "$1" >>"$RES/$SC.logs"; }
+
+ro_disk() { echo "file=$1,format=raw,if=virtio,readonly=on"; }
+rw_disk() { echo "file=$1,format=raw,if=virtio"; }
+
+# check_report LOG FSTYPE: the guest reached the real init from the expected root
+check_report() {
+    local log=$1 fstype=$2 v
+    grep -q 'REPORT END' "$log" || {
+        grep -q 'Kernel panic' "$log" && fail "kernel panic before the real init ran"
+        grep -q 'sharedroot: ERROR' "$log" &&
+            fail "sharedroot-init failed: $(lgrep "$log" -m1 'sharedroot: ERROR')"
+        fail "the real init never printed REPORT END (timeout ${QT_TIMEOUT}s?)"
+    }
+    v=$(qt_report "$log" pid);          [ "$v" = 1 ] || fail "real init is not PID 1 (pid=$v)"
+    v=$(qt_report "$log" root_dev);     [ "$v" = /dev/vda ] || fail "root is $v, expected /dev/vda"
+    v=$(qt_report "$log" root_fstype);  [ "$v" = "$fstype" ] || fail "root fstype $v, expected $fstype"
+    v=$(qt_report "$log" root_ro);      [ "$v" = 1 ] || fail "root not mounted ro ($(qt_report "$log" root_opts))"
+    v=$(qt_report "$log" write_root);   [ "$v" = failed ] || fail "writing /testfile on the base worked"
+    v=$(qt_report "$log" initramfs_visible); [ "$v" = 0 ] || fail "the initramfs /init is visible in the new root"
+    v=$(qt_report "$log" os_id);        [ "$v" = sharedroot-test ] || fail "/etc/os-release not from the base ($v)"
+    for k in proc sys dev run; do
+        v=$(qt_report "$log" ${k}_premounted)
+        [ "$v" = 1 ] || fail "/$k was not mounted when the real init started"
+    done
+    return 0
+}
+
+# stage timings (informational)
+note_stages() {
+    local t
+    t=$(qt_clean_log "$1" | sed -n 's/.*sharedroot: stage \([a-z-]*\) done in \([0-9.]* *[mu]*s\).*/\1=\2/p' | tr '\n' ' ')
+    [ -n "$t" ] && note "stages: $t"
+    note "guest uptime at real init: $(qt_report "$1" uptime)s, mem_used_kb=$(qt_report "$1" mem_used_kb)"
+}
+
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# ---------------------------------------------------------------------------------------
+# The base alone: the boot-*, readonly-root* and missing-root-* scenarios
+
+# boot_from FSTYPE SPEC: root=SPEC boots the FSTYPE test root, with no error logged
+boot_from() {
+    local fs=$1 spec=$2 log=$LOGS/$SC.log
+    showlog "$log"
+    # shellcheck disable=SC2153  # INITRD (the runner's), not the local initrd of other helpers
+    qt_boot "$log" "$INITRD" "root=$spec" -drive "$(ro_disk "$ROOTS/$fs.img")"
+    check_report "$log" "$fs"
+    lgrep "$log" -q 'sharedroot: ERROR' &&
+        fail "booted, but logged an error: $(lgrep "$log" -m1 'sharedroot: ERROR')"
+    note_stages "$log"
+    pass
+}
+
+# The base is attached WRITABLE: only sharedroot-init's discipline (BLKROSET, ro mount) keeps
+# it unchanged. $1: extra kernel parameters.
+readonly_root() {
+    local log=$LOGS/$SC.log img=$QT_WORK/$SC.img before after v
+    showlog "$log"
+    cp --sparse=always "$ROOTS/ext4.img" "$img"
+    before=$(sha "$img")
+    qt_boot "$log" "$INITRD" "root=/dev/vda $1" -drive "$(rw_disk "$img")"
+    check_report "$log" ext4
+    v=$(qt_report "$log" blockdev_ro)
+    [ "$v" = 1 ] || fail "/sys/block/vda/ro is $v in the booted system: the base block device is writable"
+    after=$(sha "$img")
+    [ "$before" = "$after" ] || fail "the base image changed during the boot"
+    rm -f "$img"
+    pass
+}
+
+# seconds between the kernel starting /init and the first log line matching REGEX
+since_init() {
+    local log=$1 re=$2 a b
+    a=$(lgrep "$log" -m1 'Run /init as init process' | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+    b=$(lgrep "$log" -E -- "$re" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' | head -n 1)
+    [ -n "$a" ] && [ -n "$b" ] && awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", b - a }'
+}
+
+MISSING_SPEC=UUID=$QT_MISSING_UUID
+MISSING_TIMEOUT=3
+
+check_missing_error() { # log: the error names the spec and comes within the timeout
+    local log=$1 line t
+    line=$(lgrep "$log" 'sharedroot: ERROR' | grep -m1 -F "$QT_MISSING_UUID") ||
+        fail "no 'sharedroot: ERROR' line naming $MISSING_SPEC"
+    # the console copy of the error has no timestamp; the /dev/kmsg copy has
+    t=$(since_init "$log" "sharedroot: .*$QT_MISSING_UUID")
+    if [ -n "$t" ]; then
+        note "error after ${t}s (sharedroot.timeout=$MISSING_TIMEOUT): $line"
+        awk -v t="$t" -v m="$MISSING_TIMEOUT" 'BEGIN { exit !(t <= m + 10) }' ||
+            fail "the error came ${t}s after /init started, sharedroot.timeout=$MISSING_TIMEOUT"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------
+# The per-instance layer: instance disks, overlays, identity, /tmp, swap, /dev, in-root mode
+
+BASE_IMG=$ROOTS/ext4.img
+SCW=$QT_WORK/scratch
+
+# new_inst IMG [SIZE]: an empty ext4, as a host admin makes one for a new guest
+new_inst() { rm -f "$1"; mkfs.ext4 -q -F -L instance "$1" "${2:-32M}" >/dev/null 2>&1; }
+blank_disk() { rm -f "$1"; truncate -s "$2" "$1"; }
+
+# inst_boot LOG APPEND [qemu args]: boot the shared ext4 base (vda, read-only) with more disks
+inst_boot() {
+    local log=$1 append=$2; shift 2
+    showlog "$log"
+    qt_boot "$log" "$INITRD" "root=/dev/vda $append" -drive "$(ro_disk "$BASE_IMG")" "$@"
+}
+
+no_error() { # LOG: the boot logged no sharedroot ERROR
+    local l
+    l=$(lgrep "$1" -m1 'sharedroot: ERROR') && fail "logged an error: $l"
+    return 0
+}
+state() { qt_report "$1" "state.$2" | sed 's/^"//; s/"$//'; }
+has_mount() { # LOG DEV MOUNTPOINT FSTYPE
+    lgrep "$1" -q "REPORT mount=$2 $3 $4 " || fail "no mount of $2 on $3 ($4)"
+}
+ident() { # LOG: prints "hostname machine-id ssh-key var-id", all must be set
+    local h m k v
+    h=$(qt_report "$1" hostname) m=$(qt_report "$1" machine_id)
+    k=$(qt_report "$1" ssh_key) v=$(qt_report "$1" var_id)
+    { [ -n "$h" ] && [ -n "$m" ] && [ -n "$k" ] && [ -n "$v" ]; } ||
+        fail "identity incomplete in $1: hostname=$h machine_id=$m ssh_key=$k var_id=$v"
+    echo "$h $m $k $v"
+}
+# expect_error LOG REGEX: the boot stopped with a sharedroot ERROR matching REGEX
+expect_error() {
+    local log=$1 re=$2 l
+    l=$(lgrep "$log" 'sharedroot: ERROR' | grep -m1 -E -- "$re") ||
+        fail "no 'sharedroot: ERROR' line matching '$re' (first error: $(lgrep "$log" -m1 'sharedroot: ERROR'))"
+    grep -q 'REPORT END' "$log" && fail "the boot went on to the real init after: $l"
+    note "${l#*sharedroot: }"
+    return 0
+}
+
+unfit_upper() { # IMG INITRD REGEX: refused with the message, nothing written
+    local img=$1 initrd=$2 re=$3 log=$LOGS/$SC.log before
+    before=$(sha "$img")
+    showlog "$log"
+    qt_boot "$log" "$initrd" "root=/dev/vda sharedroot.instance=/dev/vdb" \
+        -drive "$(ro_disk "$BASE_IMG")" -drive "$(rw_disk "$img")"
+    expect_error "$log" "$re"
+    [ "$(sha "$img")" = "$before" ] || fail "the disk was written"
+    rm -f "$img"
+    pass
+}
+
+# ---------------------------------------------------------------------------------------
+# Reconcile at boot (issue 4): a host changes its /etc on base v1, then boots base v2
+
+RC_LABEL=srt-rc
+RC_V1=$QT_WORK/rc-base-v1.img
+RC_V2=$QT_WORK/rc-base-v2.img
+INITRD_MERGE=$QT_WORK/initramfs-merge.img
+
+# the base's /etc/rc-*.conf: 30 numbered lines; v2 changes one line of each
+rc_conf() { seq 1 30 | sed 's/^/line /'; }
+rc_v2() { rc_conf | sed "s/^line $1\$/line $1 base-v2/"; }
+
+# prepare_reconcile: the merge initramfs (libgit2 and overlay-reconcile in it) and base v1 and
+# v2 (same label), each with overlay-reconcile and its ELF closure (libgit2 included, it is
+# dlopen()ed) taken from that initramfs
+prepare_reconcile() {
+    local orc=$BUILD/reconcile/overlay-reconcile tree=$QT_WORK/rc-tree unpack=$QT_WORK/rc-unpack v
+    [ -x "$orc" ] || { echo "missing $orc"; return 1; }
+    qt_build_initramfs "$BUILD" "$INITRD_MERGE" --with-merge --binary "$orc" || return 1
+    rm -rf "$unpack"; mkdir -p "$unpack"
+    (cd "$unpack" && zstd -dc "$INITRD_MERGE" | cpio -idm --quiet) || { echo "unpacking failed"; return 1; }
+    ls "$unpack"/lib/*/libgit2.so.* >/dev/null 2>&1 || { echo "no libgit2 in the --with-merge initramfs"; return 1; }
+    for v in 1 2; do
+        qt_make_tree "$tree" "$QT_REPORT_INIT"
+        cp -a "$unpack/lib64" "$tree/" && mkdir -p "$tree/lib" &&
+            cp -a "$unpack"/lib/x86_64-linux-gnu "$tree/lib/" || return 1
+        install -m 0755 "$orc" "$tree/usr/sbin/overlay-reconcile"
+        if [ $v = 1 ]; then
+            for f in clean conflict mode touched; do rc_conf >"$tree/etc/rc-$f.conf"; done
+        else
+            rc_v2 25 >"$tree/etc/rc-clean.conf"; rc_v2 5 >"$tree/etc/rc-conflict.conf"
+            rc_v2 1 >"$tree/etc/rc-mode.conf"; rc_v2 1 >"$tree/etc/rc-touched.conf"
+        fi
+        chmod 0644 "$tree"/etc/rc-*.conf
+        rm -f "$QT_WORK/rc-base-v$v.img"
+        mkfs.ext4 -q -F -L "$RC_LABEL" -E root_owner=0:0 -d "$tree" "$QT_WORK/rc-base-v$v.img" 96M ||
+            { echo "mkfs of base v$v failed"; return 1; }
+    done
+    rm -rf "$tree" "$unpack"
+}
+
+# rc_boot LOG BASE INITRD APPEND INST: root=LABEL= on BASE, instance on INST
+rc_boot() {
+    local log=$1 base=$2 initrd=$3 append=$4 inst=$5
+    showlog "$log"
+    qt_boot "$log" "$initrd" "root=LABEL=$RC_LABEL sharedroot.instance=/dev/vdb $append" \
+        -drive "$(ro_disk "$base")" -drive "$(rw_disk "$inst")"
+    check_report "$log" ext4
+}
+
+# rc_json LOG SRC PATH: the JSON entry of PATH in the guest's REPORT SRC lines
+rc_json() { lgrep "$1" -o "REPORT $2 {\"path\":\"$3\",.*}" | tail -n 1; }
+rc_expect() { # LOG SRC PATH OUTCOME [more fixed strings the entry must hold]
+    local log=$1 src=$2 path=$3 o=$4 e s; shift 4
+    e=$(rc_json "$log" "$src" "$path")
+    [[ $e == *"\"outcome\":\"$o\""* ]] || fail "$src: $path is not '$o': ${e:-no entry}"
+    for s in "$@"; do [[ $e == *"$s"* ]] || fail "$src: $path lacks $s: $e"; done
+    return 0
+}
+
+# boot 1 of both reconcile scenarios: base v1, the report init edits /etc (qt.step=edit)
+rc_first_boot() { # LOG INST INITRD; prints the conflict file's "sha mode"
+    local log=$1 inst=$2 initrd=$3
+    rc_boot "$log" "$RC_V1" "$initrd" "qt.step=edit" "$inst"
+    no_error "$log"
+    [ "$(qt_report "$log" edit_done)" = 1 ] || fail "the first boot did not edit /etc"
+    lgrep "$log" -q 'sharedroot: reconcile /etc: base recorded' || fail "boot 1 did not record the base /etc"
+    [ "$(qt_report "$log" etc.rc_conflict.host_edit)" = 1 ] || fail "boot 1: rc-conflict.conf not edited"
+    [ "$(qt_report "$log" etc.rc_mode | cut -d' ' -f2)" = 600 ] || fail "boot 1: rc-mode.conf not chmod-ed"
+    qt_report "$log" etc.rc_conflict
+}
+
+# ---------------------------------------------------------------------------------------
+# Hooks, break points, the emergency shell (issue 5)
+
+HOOK_STAGES="early devices root instance reconcile overlay tmp-swap switch"
+HOOKD=$QT_WORK/hooks
+
+# mk_hook NAME MODE BODY: a hook script in $HOOKD/$SC/NAME; prints its path
+mk_hook() {
+    local d=$HOOKD/$SC
+    mkdir -p "$d"
+    printf '#!/bin/sh\n%s\n' "$3" >"$d/$1"
+    chmod "$2" "$d/$1"
+    echo "$d/$1"
+}
