@@ -298,8 +298,9 @@ def main():
                 shlog.write(('\n### %s\n%s' % (where, body)).encode())
                 shlog.flush()
                 run = 'source %s' % shlex.quote(script)
-                if pending:  # in a subshell: its failure must not end the walkthrough
-                    run = '(%s); echo $? >%s.rc' % (run, shlex.quote(marker))
+                if pending:  # in a child bash: its failure must not end the walkthrough
+                    run = ('walk_rc=0; bash --norc -e -o pipefail %s || walk_rc=$?; '
+                           'echo $walk_rc >%s.rc' % (shlex.quote(script), shlex.quote(marker)))
                 sh.stdin.write(('%s; env -0 >%s; : >%s\n' % (
                     run, shlex.quote(envfile), shlex.quote(marker))).encode())
                 sh.stdin.flush()
