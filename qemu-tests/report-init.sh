@@ -107,6 +107,19 @@ if [ -r /run/qt-hooks.log ]; then
 fi
 echo "REPORT END"
 sync
+if [ "$step" = exitrd ]; then
+    # systemd's return to the initramfs at shutdown (systemd src/shutdown): the old root stays
+    # at /oldroot, /dev /proc /sys /run are bound in, /shutdown VERB runs as PID 1
+    if [ -x /run/initramfs/shutdown ]; then
+        echo "REPORT exitrd_kb=$(du -sk /run/initramfs | cut -f1)"
+        mount --make-rprivate /
+        mount --bind /run/initramfs /run/initramfs
+        cd /run/initramfs || exit 1
+        for d in dev proc sys run; do mount --bind /$d $d; done
+        pivot_root . oldroot && cd / && exec /shutdown poweroff
+    fi
+    echo "REPORT exitrd_failed"
+fi
 poweroff -f
 sleep 5
 echo "REPORT poweroff_failed"
