@@ -65,6 +65,7 @@ class Console:
                                   close_fds=True, start_new_session=True)
         os.close(slave)
         self.buf = b''
+        self.prompted = False  # a login prompt has been seen
         self.lock = threading.Condition()
         self.eof = False
         self.logpath = log
@@ -86,6 +87,7 @@ class Console:
                 self.log.write(data)
                 self.log.flush()
                 self.buf += data
+                self.prompted = self.prompted or b'login: ' in self.buf
                 self.lock.notify_all()
 
     def expect(self, pattern, timeout):
@@ -104,6 +106,18 @@ class Console:
                                    (self.name, self.p.poll(), pattern))
                 if time.time() > end:
                     raise TimeoutError('%s: no %r within %d s' % (self.name, pattern, timeout))
+                self.lock.wait(1.0)
+
+    def wait_prompted(self, timeout):
+        """Wait until the guest has shown a login prompt (without consuming it)."""
+        end = time.time() + timeout
+        with self.lock:
+            while not self.prompted:
+                if self.eof:
+                    raise EOFError('%s: QEMU ended (status %s) before its login prompt' %
+                                   (self.name, self.p.poll()))
+                if time.time() > end:
+                    raise TimeoutError('%s: no login prompt within %d s' % (self.name, timeout))
                 self.lock.wait(1.0)
 
     def send(self, line):
@@ -322,6 +336,11 @@ def main():
                                        (name, rc, pending))
             elif words[0] == 'sh' and words[1].startswith('console='):
                 name = words[1][len('console='):]
+                # Guests start one after the other has booted (both then run at once): two
+                # emulated boots at the same time on a loaded machine can outlast systemd's
+                # 90 s wait for the serial console's device.
+                for c in consoles.values():
+                    c.wait_prompted(login_timeout)
                 benv = dict(l.split('=', 1) for l in open(envfile).read().split('\0') if '=' in l)
                 consoles[name] = Console(name, ['bash', '--norc', '--noprofile', '-c', body],
                                          benv, os.path.join(logs, name + '.log'))
