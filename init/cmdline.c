@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +39,64 @@ static int strv_push(char ***v, size_t *n, const char *s)
     return 0;
 }
 
-/* The kernel's rule (lib/cmdline.c next_arg): words are separated by whitespace; double
- * quotes group, and are removed, wherever they appear in the word. */
+/* The kernel's white space (lib/ctype.c): \t \n \v \f \r, ' ' and 0xa0 (Latin-1 no-break
+ * space), whatever the C library's locale says. */
+static bool kernel_isspace(char c)
+{
+    unsigned char u = (unsigned char)c;
+    return u == ' ' || (u >= '\t' && u <= '\r') || u == 0xa0;
+}
+
+/* One word by the kernel's next_arg() (lib/cmdline.c), on the word starting at p (not white
+ * space): a double quote toggles grouping wherever it is, but only a quote that opens the
+ * word or its value is removed, with the quote that ends the word. Writes the word as the
+ * kernel hands it to init (param, or param=value with the value's quotes gone, as
+ * init/main.c repair_env_string() does) to out and returns where the next word starts. */
+static const char *next_word(const char *p, char *out)
+{
+    size_t i, equals = 0, plen, vlen = 0;
+    bool in_quote = false, quoted = false;
+    const char *val = NULL;
+
+    if (*p == '"') {
+        p++;
+        in_quote = quoted = true;
+    }
+    for (i = 0; p[i]; i++) {
+        if (kernel_isspace(p[i]) && !in_quote)
+            break;
+        if (equals == 0 && p[i] == '=')
+            equals = i; /* an '=' at 0 leaves equals 0: the kernel's own quirk, kept */
+        if (p[i] == '"')
+            in_quote = !in_quote;
+    }
+    plen = equals ? equals : i;
+    bool strip_last = i > 0 && p[i - 1] == '"' && quoted;
+    if (equals) {
+        val = p + equals + 1;
+        vlen = i - equals - 1;
+        if (*val == '"') {
+            val++, vlen--;
+            strip_last = p[i - 1] == '"' && vlen > 0;
+        }
+        if (strip_last)
+            vlen--;
+    } else if (strip_last) {
+        plen--;
+    }
+    memcpy(out, p, plen);
+    if (val) {
+        out[plen] = '=';
+        memcpy(out + plen + 1, val, vlen);
+        plen += 1 + vlen;
+    }
+    out[plen] = 0;
+    p += i;
+    while (*p && kernel_isspace(*p))
+        p++;
+    return p;
+}
+
 int cmdline_split(const char *text, char ***words)
 {
     size_t len = strlen(text), n = 0;
@@ -53,21 +110,10 @@ int cmdline_split(const char *text, char ***words)
     buf = malloc(len + 1);
     if (!buf)
         return -ENOMEM;
+    while (*p && kernel_isspace(*p))
+        p++;
     while (*p) {
-        size_t b = 0;
-        bool quoted = false;
-
-        while (*p && isspace((unsigned char)*p))
-            p++;
-        if (!*p)
-            break;
-        for (; *p && (quoted || !isspace((unsigned char)*p)); p++) {
-            if (*p == '"')
-                quoted = !quoted;
-            else
-                buf[b++] = *p;
-        }
-        buf[b] = 0;
+        p = next_word(p, buf);
         r = strv_push(&v, &n, buf);
         if (r < 0)
             goto fail;
@@ -249,12 +295,20 @@ static int apply_key(struct cmdline *c, const struct key *k, const char *value, 
         *(bool *)(base + k->offset) = true;
         return 0;
     case K_UINT:
+        /* The value in force stays (the default, or an earlier valid word), and the
+         * message says which it is. */
         if (parse_uint(value, k->max, (int *)(base + k->offset)) < 0)
-            return add_problem(c, "'%s' is not a whole number in range; using the default", word);
+            return add_problem(c, "'%s' is not a whole number from 0 to %d; %s=%d is used", word,
+                               k->max, k->name, *(int *)(base + k->offset));
         return 0;
     case K_INT:
         if (parse_int(value, (int *)(base + k->offset)) < 0)
-            return add_problem(c, "'%s' is not a whole number; ignored", word);
+            return c->panic_set ? add_problem(c, "'%s' is not a whole number; %s=%d is used", word,
+                                              k->name, *(int *)(base + k->offset))
+                                : add_problem(c,
+                                              "'%s' is not a whole number; ignored, as if no %s= "
+                                              "were given",
+                                              word, k->name);
         if (k->offset == F(panic))
             c->panic_set = true;
         return 0;
@@ -283,7 +337,8 @@ static int apply_unknown(struct cmdline *c, const char *word, size_t keylen)
 
 static int apply_word(struct cmdline *c, const char *word)
 {
-    const char *eq = strchr(word, '=');
+    /* As next_arg(): a word's key ends at its first '=' after the first byte. */
+    const char *eq = *word ? strchr(word + 1, '=') : NULL;
     size_t keylen = eq ? (size_t)(eq - word) : strlen(word);
     const struct key *k = find_key(word, keylen);
 

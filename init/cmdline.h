@@ -64,7 +64,7 @@ struct cmdline {
     size_t n_problems;
 };
 
-/* Split a command line as the kernel does (whitespace, double quotes group). Returns the
+/* Split a command line as the kernel's next_arg() does (see cmdline.c). Returns the
  * number of words, or -EINVAL / -E2BIG / -ENOMEM. *words is a NULL-terminated array. */
 int cmdline_split(const char *text, char ***words);
 void strv_free(char **v);

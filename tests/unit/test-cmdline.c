@@ -24,9 +24,77 @@ TEST(split_handles_quotes_like_the_kernel)
     CHECK_STR(w[0], "a");
     CHECK_STR(w[1], "b c");
     CHECK_STR(w[2], "d=e f");
-    CHECK_STR(w[3], "xyz");
+    CHECK_STR(w[3], "x\"y\"z"); /* only a quote opening the word or its value is removed */
     CHECK(w[4] == NULL);
     strv_free(w);
+}
+
+/* Each line: the command line, then the words the kernel's next_arg() makes of it, as
+ * init/main.c hands them on (param, or param=value), "|"-separated. */
+TEST(split_matches_kernel_next_arg_quote_rules)
+{
+    static const char *const cases[][2] = {
+        {"a\"b c\"d", "a\"b c\"d"},   /* quotes inside a word group and stay */
+        {"root=\"x\"y", "root=x\"y"}, /* an opening value quote goes, the inner one stays */
+        {"root=\"x y\"", "root=x y"}, /* a quoted value */
+        {"\"k=v w\"", "k=v w"},       /* a quoted word */
+        {"\"a\"=b", "a\"=b"},         /* the word's quote is removed only at its end */
+        {"a=\"", "a="},               /* a lone value quote */
+        {"\"a=\"", "a="},             /* ... in a quoted word */
+        {"\"", ""},                   /* a lone quote is an empty word */
+        {"k=\"v w", "k=v w"},         /* an open quote runs to the end */
+        {"=x", "=x"},                 /* '=' at 0 does not split */
+        {"=a=b", "=a=b"},
+        {"a\xa0"
+         "b\x0b"
+         "c",
+         "a|b|c"}, /* the kernel's white space includes 0xa0 and \v */
+        {"x=\"\"", "x="},
+        {"\"\"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char **w, joined[256] = "";
+        int n = cmdline_split(cases[i][0], &w);
+        CHECK(n > 0);
+        for (int k = 0; k < n; k++)
+            snprintf(joined + strlen(joined), sizeof joined - strlen(joined), "%s%s", k ? "|" : "",
+                     w[k]);
+        if (strcmp(joined, cases[i][1]) != 0)
+            fprintf(stderr, "  input [%s]\n", cases[i][0]);
+        CHECK_STR(joined, cases[i][1]);
+        strv_free(w);
+    }
+}
+
+TEST(word_starting_with_equals_is_an_init_argument)
+{
+    struct cmdline c = parse("=x");
+    CHECK_INT(c.n_init_args, 1);
+    CHECK_STR(c.n_init_args ? c.init_args[0] : NULL, "=x");
+    CHECK_INT(c.n_init_env, 0);
+    cmdline_free(&c);
+}
+
+TEST(bad_number_names_the_value_that_is_used)
+{
+    struct cmdline c = parse("rootdelay=5 rootdelay=abc sharedroot.timeout=-1 "
+                             "sharedroot.hook_timeout=9 sharedroot.hook_timeout=99999999 "
+                             "panic=x panic=3 panic=y");
+    CHECK_INT(c.rootdelay, 5);
+    CHECK_INT(c.timeout, CMDLINE_DEFAULT_TIMEOUT);
+    CHECK_INT(c.hook_timeout, 9);
+    CHECK_INT(c.panic, 3);
+    CHECK_INT(c.n_problems, 5);
+    if (c.n_problems == 5) {
+        CHECK(strstr(c.problems[0], "rootdelay=5 is used") != NULL);
+        CHECK(strstr(c.problems[1], "sharedroot.timeout=30 is used") != NULL);
+        CHECK(strstr(c.problems[2], "sharedroot.hook_timeout=9 is used") != NULL);
+        CHECK(strstr(c.problems[3], "as if no panic= were given") != NULL);
+        CHECK(strstr(c.problems[4], "panic=3 is used") != NULL);
+        for (size_t i = 0; i < c.n_problems; i++)
+            CHECK(strstr(c.problems[i], "default") == NULL);
+    }
+    cmdline_free(&c);
 }
 
 TEST(split_empty_gives_no_words)
