@@ -5,10 +5,12 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "leftovers.h"
 #include "mkutil.h"
 
 int compression_from_string(const char *s)
@@ -143,10 +145,46 @@ static int write_all_entries(const struct plan *p, int fd, enum compression c, i
     return r;
 }
 
+static const char *file_type(mode_t m)
+{
+    return S_ISBLK(m)    ? "a block device"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISFIFO(m) ? "a FIFO"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISDIR(m)  ? "a directory"
+           : S_ISLNK(m)  ? "a symbolic link"
+                         : "not a regular file";
+}
+
+int output_check_replaceable(const char *path, const char *option)
+{
+    char target[PATH_MAX];
+    struct stat st;
+    ssize_t k;
+
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : mk_error(errno, "%s %s: %m", option, path);
+    if (S_ISREG(st.st_mode))
+        return 0;
+    if (S_ISLNK(st.st_mode)) {
+        k = readlink(path, target, sizeof(target) - 1);
+        target[k > 0 ? k : 0] = '\0';
+        return mk_error(EEXIST,
+                        "%s %s is a symbolic link (to %s); writing would replace the link "
+                        "itself, not the file: give the file's own path, or remove the link",
+                        option, path, target);
+    }
+    return mk_error(EEXIST,
+                    "%s %s is %s, not a regular file; refusing to replace it (a mistyped -o "
+                    "would destroy it): give the path of an image file",
+                    option, path, file_type(st.st_mode));
+}
+
 static int check_output_dir(const char *output, char **ret_dir)
 {
     _cleanup_free_ char *dir = path_dirname(output);
     struct stat st;
+    int r;
 
     if (!dir)
         return -ENOMEM;
@@ -154,6 +192,9 @@ static int check_output_dir(const char *output, char **ret_dir)
         return mk_error(errno, "output directory %s: %m; create it or choose another -o", dir);
     if (!S_ISDIR(st.st_mode))
         return mk_error(ENOTDIR, "output directory %s is not a directory; choose another -o", dir);
+    r = output_check_replaceable(output, "-o");
+    if (r < 0)
+        return r;
     *ret_dir = dir;
     dir = NULL;
     return 0;
@@ -161,7 +202,7 @@ static int check_output_dir(const char *output, char **ret_dir)
 
 int image_write(const struct plan *p, const char *output, enum compression c, int64_t mtime)
 {
-    _cleanup_free_ char *dir = NULL, *tmp = NULL;
+    _cleanup_free_ char *dir = NULL, *tmp = NULL, *prefix = NULL;
     _cleanup_close_ int fd = -1;
     const char *base = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
     int r;
@@ -169,18 +210,23 @@ int image_write(const struct plan *p, const char *output, enum compression c, in
     r = check_output_dir(output, &dir);
     if (r < 0)
         return r;
-    if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0)
+    if (asprintf(&prefix, ".%s.", base) < 0 || asprintf(&tmp, "%s/%sXXXXXX", dir, prefix) < 0)
         return -ENOMEM;
-    fd = mkostemp(tmp, O_CLOEXEC);
+    (void)leftovers_clean_stale(dir, prefix, false);
+    fd = leftovers_mkstemp(tmp);
     if (fd < 0)
-        return mk_error(errno, "cannot create a temporary file in %s: %m", dir);
+        return mk_error(fd, "cannot create a temporary file in %s: %m", dir);
     r = write_all_entries(p, fd, c, mtime);
     if (r >= 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
         r = mk_error(errno, "cannot write %s: %m", tmp);
+    /* Checked again just before: the output may have changed during the build. */
+    if (r >= 0)
+        r = output_check_replaceable(output, "-o");
     if (r >= 0 && rename(tmp, output) < 0)
         r = mk_error(errno, "cannot rename %s to %s: %m", tmp, output);
     if (r < 0)
         (void)unlink(tmp);
+    leftovers_set_file(NULL);
     return r;
 }
 

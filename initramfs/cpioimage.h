@@ -19,6 +19,10 @@ enum compression {
 
 /* "zstd", "gzip", "none" -> value; -EINVAL for anything else. */
 int compression_from_string(const char *s);
-/* Check that the output's directory exists (before the slow work); reports on stderr. */
+/* Check that the output's directory exists and that the output is a regular file or does
+ * not exist yet (before the slow work); reports on stderr. */
 int image_check_output(const char *output);
+/* A path we may replace by rename: a regular file or nothing. A device node, FIFO, socket,
+ * directory or symlink is refused with a message naming option and path (-EEXIST). */
+int output_check_replaceable(const char *path, const char *option);
 int image_write(const struct plan *p, const char *output, enum compression c, int64_t mtime);

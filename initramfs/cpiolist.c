@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cpioimage.h"
 #include "mkutil.h"
 
 /* gen_init_cpio reads the fields with sscanf("%s"): a name with white space cannot be said. */
@@ -94,7 +95,7 @@ int cpiolist_write(const struct plan *p, const char *list, const char *staging)
     _cleanup_free_ char *tmp = NULL, *files_dir = NULL, *abs = NULL;
     char cwd[4096];
     FILE *f;
-    int r = 0;
+    int fd, r = 0;
 
     /* the list names its files by absolute path: the kernel build runs elsewhere */
     if (list[0] != '/' && getcwd(cwd, sizeof cwd))
@@ -103,11 +104,20 @@ int cpiolist_write(const struct plan *p, const char *list, const char *staging)
         abs = strdup(list);
     if (!abs || asprintf(&files_dir, "%s.files", abs) < 0 || asprintf(&tmp, "%s.tmp", abs) < 0)
         return -ENOMEM;
+    if ((r = output_check_replaceable(abs, "--kernel-cpio-list")) < 0)
+        return r;
     if ((r = rm_rf(files_dir)) < 0)
         return mk_error(r, "cannot remove the old %s: %m", files_dir);
-    f = fopen(tmp, "we");
-    if (!f)
-        return mk_error(errno, "cannot create %s: %m", tmp);
+    /* Never through a symlink or into a FIFO or device planted at the temporary name. */
+    (void)unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    f = fd >= 0 ? fdopen(fd, "we") : NULL;
+    if (!f) {
+        r = mk_error(errno, "cannot create %s: %m", tmp);
+        if (fd >= 0)
+            close(fd);
+        return r;
+    }
     fprintf(f,
             "# sharedroot initramfs, for CONFIG_INITRAMFS_SOURCE (usr/gen_init_cpio).\n"
             "# Written by " PROGRAM_NAME " " SHAREDROOT_VERSION "; files only this list\n"

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "elfdeps.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "elfread.h"
 
@@ -39,16 +41,48 @@ static mode_t file_mode(const char *path)
     return st.st_mode & 0777;
 }
 
+/* The kernel runs PT_INTERP as given, if it is an ELF program (ET_DYN or ET_EXEC) of the
+ * binary's class and machine. A path that is anything else (a text file such as /etc/shadow,
+ * a FIFO, a relative path resolved against our working directory) is refused: it would be
+ * copied as is into a world-readable image. */
+static int check_interp(const struct elf_info *info, const char *real, const char *dest)
+{
+    struct elf_ident id;
+    int r;
+
+    if (info->interp[0] != '/')
+        return mk_error(EINVAL,
+                        "the interpreter %s of %s is not an absolute path; refusing it (a "
+                        "program loader is named by its full path, e.g. "
+                        "/lib64/ld-linux-x86-64.so.2)",
+                        info->interp, dest);
+    r = elf_peek_file(real, &id);
+    if (r < 0 || (id.type != ET_DYN && id.type != ET_EXEC) || id.elf_class != info->elf_class ||
+        id.data != info->data || id.machine != info->machine)
+        return mk_error(r < 0 && r != -EINVAL && r != -ENOEXEC && r != -EBADMSG ? r : ENOEXEC,
+                        "the interpreter %s of %s (%s) is not an ELF program loader of the same "
+                        "class and machine%s%s; refusing to put it into the image",
+                        info->interp, dest, real, r < 0 ? ": " : "",
+                        r == -EINVAL    ? "not a regular file"
+                        : r == -ENOEXEC ? "not an ELF file"
+                        : r < 0         ? strerror(-r)
+                                        : "");
+    return 0;
+}
+
 static int add_interp(struct plan *p, const struct elf_info *info, const char *dest)
 {
     _cleanup_free_ char *reason = NULL;
-    char real[PATH_MAX];
+    char real[PATH_MAX] = "";
     int r;
 
     if (plan_find(p, info->interp))
         return 0;
-    if (!realpath(info->interp, real))
+    if (info->interp[0] == '/' && !realpath(info->interp, real))
         return mk_error(errno, "the interpreter %s of %s cannot be found: %m", info->interp, dest);
+    r = check_interp(info, real, dest);
+    if (r < 0)
+        return r;
     if (asprintf(&reason, "interpreter of %s", dest) < 0)
         return -ENOMEM;
     r = plan_add_file(p, info->interp, real, 0755, "interp", reason);
@@ -74,6 +108,11 @@ static int add_needed(struct plan *p, const struct ldso *l, const struct exec_ct
     int r;
 
     r = ldso_find(l, &req, &host, &guest);
+    if (r == -ENOENT && name[0] == '/' && access(name, F_OK) == 0)
+        return mk_error(r,
+                        "%s, needed by %s by its path, is not an ELF shared library of the same "
+                        "class and machine; refusing to put it into the image",
+                        name, q->dest);
     if (r == -ENOENT)
         return mk_error(r,
                         "library %s needed by %s not found; install it or fix the "
@@ -140,6 +179,14 @@ int elfdeps_add_binary(struct plan *p, const struct ldso *l, const char *src, co
         return mk_error(r, "%s is not an ELF binary; give a compiled program", src);
     if (r < 0)
         return mk_error(r, "cannot read %s as an ELF binary: %m", src);
+    if (info.type != ET_EXEC && info.type != ET_DYN) {
+        r = mk_error(ENOEXEC,
+                     "%s is an ELF file but not a program (type %u); give a linked "
+                     "executable",
+                     src, info.type);
+        elf_info_done(&info);
+        return r;
+    }
     host_origin = path_dirname(real);
     if (!host_origin || !guest_origin) {
         elf_info_done(&info);

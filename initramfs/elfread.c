@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mkutil.h"
@@ -295,17 +296,21 @@ int elf_parse_file(const char *path, struct elf_info *ret)
     return elf_parse(buf, size, ret);
 }
 
-int elf_peek_file(const char *path, unsigned char *ret_class, uint16_t *ret_machine)
+int elf_peek_file(const char *path, struct elf_ident *ret)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO named by a hostile DT_NEEDED or PT_INTERP must not hang the build. */
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     unsigned char hdr[20];
     struct elf_info info = {0};
     struct elf_view v = {.p = hdr, .size = sizeof(hdr)};
+    struct stat st;
     ssize_t k;
     int r;
 
-    if (fd < 0)
+    if (fd < 0 || fstat(fd, &st) < 0)
         return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
     k = pread(fd, hdr, sizeof(hdr), 0);
     if (k < 0)
         return -errno;
@@ -315,8 +320,10 @@ int elf_peek_file(const char *path, unsigned char *ret_class, uint16_t *ret_mach
     if (r < 0)
         return r;
     v.msb = info.data == ELFDATA2MSB;
-    *ret_class = info.elf_class;
-    *ret_machine = (uint16_t)rd(&v, 18, 2);
+    *ret = (struct elf_ident){.elf_class = info.elf_class,
+                              .data = info.data,
+                              .type = (uint16_t)rd(&v, 16, 2),
+                              .machine = (uint16_t)rd(&v, 18, 2)};
     return 0;
 }
 

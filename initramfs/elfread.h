@@ -30,6 +30,13 @@ struct elf_info {
 int elf_parse(const void *buf, size_t size, struct elf_info *ret);
 /* Read and parse a file; -errno when it cannot be read. */
 int elf_parse_file(const char *path, struct elf_info *ret);
-/* Read only the identification: class and machine (for library candidates). */
-int elf_peek_file(const char *path, unsigned char *ret_class, uint16_t *ret_machine);
+/* What the loaders check before they map an object: class, byte order, type, machine. */
+struct elf_ident {
+    unsigned char elf_class, data;
+    uint16_t type, machine;
+};
+
+/* Read only the identification of a regular file (a FIFO or device is -EINVAL, never
+ * waited on or read). Not an ELF file: -ENOEXEC. */
+int elf_peek_file(const char *path, struct elf_ident *ret);
 void elf_info_done(struct elf_info *info);

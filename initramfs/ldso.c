@@ -292,14 +292,16 @@ static char *expand_tokens(const char *dir, const char *origin, const struct lds
     return out;
 }
 
+/* What ld.so itself accepts (glibc open_verify): an ELF shared object (ET_DYN) of the class
+ * and machine of the object that needs it. Anything else at a DT_NEEDED path (a text file,
+ * a relocatable object, a core dump, a FIFO) is no library and never goes into the image. */
 static bool candidate_ok(const char *path, const struct ldso_request *req)
 {
-    unsigned char cls;
-    uint16_t machine;
+    struct elf_ident id;
 
-    if (elf_peek_file(path, &cls, &machine) < 0)
+    if (elf_peek_file(path, &id) < 0)
         return false;
-    return cls == req->elf_class && machine == req->machine;
+    return id.type == ET_DYN && id.elf_class == req->elf_class && id.machine == req->machine;
 }
 
 /* Try name in one directory; host_dir is read, guest_dir names the place in the image. */

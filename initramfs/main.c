@@ -22,6 +22,7 @@
 #include "hookset.h"
 #include "kmodset.h"
 #include "ldso.h"
+#include "leftovers.h"
 #include "mkutil.h"
 #include "plan.h"
 
@@ -73,6 +74,7 @@ struct ctx {
     struct kmodset mods;
     struct plan plan;
     char *staging;
+    int staging_lock; /* holds the flock that tells other runs it is not a leftover */
 };
 
 static void help(void)
@@ -497,13 +499,16 @@ static int write_image(struct ctx *c)
 
     if ((r = source_date_epoch(&mtime)) < 0)
         return r;
-    if (asprintf(&c->staging, "%s/sharedroot-mkinitramfs.XXXXXX",
-                 tmpdir && *tmpdir ? tmpdir : "/tmp") < 0) {
+    tmpdir = tmpdir && *tmpdir ? tmpdir : "/tmp";
+    if (asprintf(&c->staging, "%s/" STAGING_PREFIX "XXXXXX", tmpdir) < 0) {
         c->staging = NULL;
         return -ENOMEM;
     }
-    if (!mkdtemp(c->staging)) {
-        r = mk_error(errno, "cannot create a staging directory %s: %m; check $TMPDIR", c->staging);
+    (void)leftovers_clean_stale(tmpdir, STAGING_PREFIX, true);
+    c->staging_lock = leftovers_mkdtemp(c->staging);
+    if (c->staging_lock < 0) {
+        r = mk_error(c->staging_lock, "cannot create a staging directory %s: %m; check $TMPDIR",
+                     c->staging);
         free(c->staging);
         c->staging = NULL;
         return r;
@@ -524,8 +529,11 @@ static void ctx_done(struct ctx *c)
         int r = rm_rf(c->staging);
         if (r < 0)
             mk_error(r, "cannot remove the staging directory %s: %m", c->staging);
+        leftovers_set_dir(NULL);
         free(c->staging);
     }
+    if (c->staging_lock >= 0)
+        close(c->staging_lock);
     plan_done(&c->plan);
     kmodset_done(&c->mods);
     ldso_done(&c->ldso);
@@ -539,9 +547,14 @@ static void ctx_done(struct ctx *c)
 
 int main(int argc, char **argv)
 {
-    struct ctx c = {0};
+    struct ctx c = {.staging_lock = -1};
     int r;
 
+    r = leftovers_install();
+    if (r < 0) {
+        mk_error(r, "cannot install the signal handlers: %m");
+        return EXIT_FAILURE;
+    }
     r = parse_options(argc, argv, &c.o);
     if (r <= 0) {
         strv_done(&c.o.modules);

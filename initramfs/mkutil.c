@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "mkutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include "leftovers.h"
 
 int mk_error(int err, const char *fmt, ...)
 {
@@ -147,7 +149,8 @@ char *path_dirname(const char *path)
 
 int read_file(const char *path, size_t max, void **ret_buf, size_t *ret_size)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it. */
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     struct stat st;
     char *buf;
     size_t got = 0;
@@ -240,28 +243,88 @@ int mkdir_parents(const char *path)
     return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Remove everything below the directory fd, on device dev only. Async-signal-safe (no
+ * malloc, no stdio, no opendir): the signal handler of leftovers.c uses it too. Entries are
+ * removed as they are read, so the directory is read again from its start until it is
+ * empty; a name that cannot be removed ends the walk. */
+static int rm_contents(int fd, dev_t dev, unsigned depth)
 {
-    if (flag == FTW_DP)
-        return rmdir(path) < 0 ? -1 : 0;
-    return unlink(path) < 0 ? -1 : 0;
+    char buf[2048] __attribute__((aligned(8)));
+
+    if (depth > RM_RF_MAX_DEPTH)
+        return -ELOOP;
+    for (;;) {
+        ssize_t n;
+        int seen = 0, removed = 0;
+
+        if (lseek(fd, 0, SEEK_SET) < 0 || (n = getdents64(fd, buf, sizeof(buf))) < 0)
+            return -errno;
+        if (n == 0)
+            return 0;
+        for (ssize_t off = 0; off < n;) {
+            struct dirent64 *d = (struct dirent64 *)(buf + off);
+            const char *name = d->d_name;
+            struct stat st;
+            int sub, r;
+
+            off += d->d_reclen;
+            if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+                continue;
+            seen++;
+            if (unlinkat(fd, name, 0) == 0) {
+                removed++;
+                continue;
+            }
+            if (errno != EISDIR)
+                return -errno;
+            sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0)
+                return -errno;
+            r = fstat(sub, &st) < 0 ? -errno : st.st_dev != dev ? -EXDEV : 0;
+            if (r == 0)
+                r = rm_contents(sub, dev, depth + 1);
+            close(sub);
+            if (r < 0)
+                return r;
+            if (unlinkat(fd, name, AT_REMOVEDIR) < 0)
+                return -errno;
+            removed++;
+        }
+        if (!seen)
+            return 0;
+        if (!removed)
+            return -ENOTEMPTY;
+    }
+}
+
+int rm_rf_at(int dirfd, const char *path)
+{
+    struct stat st;
+    int fd, r;
+
+    if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (!S_ISDIR(st.st_mode))
+        return unlinkat(dirfd, path, 0) < 0 && errno != ENOENT ? -errno : 0;
+    fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    r = rm_contents(fd, st.st_dev, 0);
+    close(fd);
+    if (r == 0 && unlinkat(dirfd, path, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        r = -errno;
+    return r;
 }
 
 int rm_rf(const char *path)
 {
-    struct stat st;
-
-    if (lstat(path, &st) < 0)
-        return errno == ENOENT ? 0 : -errno;
-    if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
-        return -errno;
-    return 0;
+    return rm_rf_at(AT_FDCWD, path);
 }
 
 int run_program(char *const argv[], int out_fd, int err_fd)
 {
     int status;
-    pid_t pid = fork();
+    pid_t pid = leftovers_fork();
 
     if (pid < 0)
         return -errno;
@@ -274,8 +337,11 @@ int run_program(char *const argv[], int out_fd, int err_fd)
         _exit(127);
     }
     while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
+        if (errno != EINTR) {
+            leftovers_set_child(0);
             return -errno;
+        }
+    leftovers_set_child(0);
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);

@@ -58,8 +58,11 @@ int read_file(const char *path, size_t max, void **ret_buf, size_t *ret_size);
 int copy_file(const char *src, const char *dst);
 /* mkdir -p with mode 0755. */
 int mkdir_parents(const char *path);
-/* rm -rf without following symlinks; a missing path is fine. */
+/* rm -rf without following symlinks or crossing into another filesystem; a missing path is
+ * fine. Async-signal-safe. */
+#define RM_RF_MAX_DEPTH 64
 int rm_rf(const char *path);
+int rm_rf_at(int dirfd, const char *path);
 /* Run argv (argv[0] a path) and wait; stdout to out_fd and stderr to err_fd when >= 0 (else
  * inherited). Returns the exit status (>= 0), or negative errno if it could not run. */
 int run_program(char *const argv[], int out_fd, int err_fd);

@@ -23,6 +23,7 @@ struct fake_elf {
     const char *needed[4];
     const char *rpath, *runpath;
     uint16_t machine;
+    uint16_t type; /* 0: ET_DYN */
 };
 
 struct image {
@@ -50,7 +51,7 @@ static void put_dyn(unsigned char *p, size_t *off, uint64_t tag, uint64_t val)
 static struct image build_elf(const struct fake_elf *f)
 {
     struct image im = {.p = calloc(1, 16384), .phoff = sizeof(Elf64_Ehdr)};
-    Elf64_Ehdr eh = {.e_type = ET_DYN,
+    Elf64_Ehdr eh = {.e_type = f->type ? f->type : ET_DYN,
                      .e_machine = f->machine ? f->machine : EM_X86_64,
                      .e_version = EV_CURRENT,
                      .e_phoff = im.phoff,
@@ -436,6 +437,122 @@ TEST(ldso_missing_library_is_an_error)
     CHECK_INT(elfdeps_add_binary(&p, &l, prog, "/init", "init", "test"), -ENOENT);
     CHECK_INT(elfdeps_add_binary(&p, &l, "/nonexistent", "/init", "init", "test"), -ENOENT);
     CHECK_INT(elfdeps_add_binary(&p, &l, "/etc/passwd", "/init", "init", "test"), -ENOEXEC);
+    plan_done(&p);
+    ldso_done(&l);
+    rm_rf(root);
+}
+
+static void write_text(const char *root, const char *rel, const char *text)
+{
+    _cleanup_free_ char *path = path_join(root, rel);
+    FILE *f = fopen(path, "we");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* A PT_INTERP of /etc/shadow once put the host's shadow file into a world-readable image. */
+TEST(elfdeps_refuses_interpreter_that_is_no_elf_loader)
+{
+    _cleanup_free_ char *root = tmpdir_new(), *prog = NULL, *secret = NULL, *fifo = NULL;
+    _cleanup_free_ char *arm = NULL, *rel = NULL;
+    struct plan p = {0};
+    struct ldso l;
+
+    secret = path_join(root, "shadow");
+    fifo = path_join(root, "fifo");
+    arm = path_join(root, "ld-arm.so");
+    rel = path_join(root, "ld.o");
+    write_text(root, "shadow", "root:$6$secret:19000:0:99999:7:::\n");
+    CHECK_INT(mkfifo(fifo, 0600), 0);
+    make_lib(root, "ld-arm.so", &(struct fake_elf){.machine = EM_AARCH64});
+    make_lib(root, "ld.o", &(struct fake_elf){.type = ET_REL});
+    make_lib(root, "ld.so", &(struct fake_elf){0});
+    l = ldso_for(root, "default");
+    const char *bad[] = {secret, fifo, arm, rel, "lib64/ld.so", "/nonexistent/ld.so"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        make_lib(root, "prog", &(struct fake_elf){.interp = bad[i]});
+        free(prog);
+        prog = path_join(root, "prog");
+        CHECK(elfdeps_add_binary(&p, &l, prog, "/init", "init", "test") < 0);
+        CHECK(plan_find(&p, bad[i]) == NULL);
+        for (size_t k = 0; k < p.n; k++)
+            if (p.v[k].source && strcmp(p.v[k].source, secret) == 0)
+                CHECK(!"the secret went into the plan");
+        plan_done(&p);
+    }
+    /* the control: a real loader of the same class and machine is taken */
+    _cleanup_free_ char *good = path_join(root, "ld.so");
+    make_lib(root, "prog", &(struct fake_elf){.interp = good});
+    CHECK_INT(elfdeps_add_binary(&p, &l, prog, "/init", "init", "test"), 0);
+    CHECK(plan_find(&p, good) != NULL);
+    plan_done(&p);
+    ldso_done(&l);
+    rm_rf(root);
+}
+
+/* A DT_NEEDED is only ever an ET_DYN of the right class and machine: not a relocatable
+ * object, a core dump or an executable found first in the search path, not a FIFO (which
+ * must not hang the build), not a text file named by an absolute DT_NEEDED. */
+TEST(ldso_takes_only_shared_objects)
+{
+    _cleanup_free_ char *root = tmpdir_new(), *prog = NULL, *d1 = NULL, *d2 = NULL;
+    _cleanup_free_ char *fifo = NULL, *core = NULL, *text = NULL;
+    struct plan p = {0};
+    struct ldso l;
+
+    d1 = path_join(root, "d1");
+    d2 = path_join(root, "d2");
+    fifo = path_join(root, "d1/libfifo.so");
+    core = path_join(root, "core");
+    text = path_join(root, "secret.txt");
+    const char *dirs[] = {d1, d2, NULL};
+    make_lib(root, "d1/libr.so", &(struct fake_elf){.type = ET_REL});
+    make_lib(root, "d1/libc.so", &(struct fake_elf){.type = ET_CORE});
+    make_lib(root, "d1/libe.so", &(struct fake_elf){.type = ET_EXEC});
+    make_lib(root, "d2/libr.so", &(struct fake_elf){0});
+    make_lib(root, "d2/libc.so", &(struct fake_elf){0});
+    make_lib(root, "d2/libe.so", &(struct fake_elf){0});
+    make_lib(root, "d2/libfifo.so", &(struct fake_elf){0});
+    CHECK_INT(mkfifo(fifo, 0600), 0);
+    CHECK_INT(ldso_init(&l, NULL, NULL, NULL, dirs), 0);
+    make_lib(root, "prog",
+             &(struct fake_elf){.needed = {"libr.so", "libc.so", "libe.so", "libfifo.so"}});
+    prog = path_join(root, "prog");
+    CHECK_INT(elfdeps_add_binary(&p, &l, prog, "/init", "init", "test"), 0);
+    const char *want[] = {"d2/libr.so", "d2/libc.so", "d2/libe.so", "d2/libfifo.so"};
+    const char *never[] = {"d1/libr.so", "d1/libc.so", "d1/libe.so", "d1/libfifo.so"};
+    for (size_t i = 0; i < 4; i++) {
+        CHECK(find_in(&p, root, want[i]) != NULL);
+        CHECK(find_in(&p, root, never[i]) == NULL);
+    }
+    plan_done(&p);
+    /* absolute DT_NEEDED paths: taken as is by the loader, so they must be libraries */
+    make_lib(root, "core", &(struct fake_elf){.type = ET_CORE});
+    write_text(root, "secret.txt", "password\n");
+    const char *bad[] = {core, text, fifo};
+    for (size_t i = 0; i < 3; i++) {
+        make_lib(root, "prog", &(struct fake_elf){.needed = {bad[i]}});
+        CHECK_INT(elfdeps_add_binary(&p, &l, prog, "/init", "init", "test"), -ENOENT);
+        CHECK(plan_find(&p, bad[i]) == NULL);
+        plan_done(&p);
+    }
+    ldso_done(&l);
+    rm_rf(root);
+}
+
+TEST(elfdeps_refuses_objects_that_are_no_program)
+{
+    _cleanup_free_ char *root = tmpdir_new(), *obj = NULL;
+    struct plan p = {0};
+    struct ldso l;
+
+    make_lib(root, "x.o", &(struct fake_elf){.type = ET_REL});
+    l = ldso_for(root, "default");
+    obj = path_join(root, "x.o");
+    CHECK_INT(elfdeps_add_binary(&p, &l, obj, "/init", "init", "test"), -ENOEXEC);
+    CHECK(p.n == 0);
     plan_done(&p);
     ldso_done(&l);
     rm_rf(root);
