@@ -32,7 +32,7 @@ static char *trim(char *s)
 int check_machine_id(struct check_ctx *ctx, const struct check *c)
 {
     char *buf;
-    int r = check_read(ctx, "/etc/machine-id", SMALL_FILE, &buf);
+    int r = check_read(ctx, "/etc/machine-id", SMALL_FILE, &buf, NULL);
     if (r <= 0)
         return r;
     const char *id = trim(buf);
@@ -81,7 +81,7 @@ int check_ssh_host_keys(struct check_ctx *ctx, const struct check *c)
 int check_hostname(struct check_ctx *ctx, const struct check *c)
 {
     char *buf;
-    int r = check_read(ctx, "/etc/hostname", SMALL_FILE, &buf);
+    int r = check_read(ctx, "/etc/hostname", SMALL_FILE, &buf, NULL);
     if (r <= 0)
         return r;
     const char *name = trim(buf);
@@ -113,7 +113,7 @@ int check_resolv_conf(struct check_ctx *ctx, const struct check *c)
     if (r <= 0 || !S_ISREG(st.st_mode))
         return r;
     char *buf;
-    r = check_read(ctx, "/etc/resolv.conf", SMALL_FILE, &buf);
+    r = check_read(ctx, "/etc/resolv.conf", SMALL_FILE, &buf, NULL);
     if (r <= 0)
         return r;
     const char *first = NULL;

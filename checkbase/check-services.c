@@ -147,7 +147,7 @@ static int scan_unit_file(struct check_ctx *ctx, const struct check *c, struct u
     struct stat st;
     /* A mask (-> /dev/null) is no regular file: it hides the units of later directories. */
     if (r >= 0 && inroot_stat(ctx->rootfd, path, &st) == 0 && S_ISREG(st.st_mode))
-        r = check_read(ctx, path, UNIT_MAX_SIZE, &text);
+        r = check_read(ctx, path, UNIT_MAX_SIZE, &text, NULL);
     if (r > 0)
         r = scan_unit(ctx, c, name, text);
     free(text);

@@ -153,15 +153,20 @@ int checks_run(struct check_ctx *ctx)
     return first;
 }
 
-int check_read(struct check_ctx *ctx, const char *path, size_t max, char **ret)
+int check_read(struct check_ctx *ctx, const char *path, size_t max, char **ret, size_t *ret_len)
 {
-    int r = inroot_read(ctx->rootfd, path, max, ret, NULL);
+    int r = inroot_read(ctx->rootfd, path, max, ret, ret_len);
     /* A symlink loop fails for the guest's programs as a missing file does. */
     if (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)
         return 0;
     if (r == -EINVAL)
         return log_error_errno(r, "%s in %s is not a regular file; check it by hand", path,
                                ctx->target);
+    if (r == -EFBIG)
+        return log_error_errno(r,
+                               "%s in %s is larger than %zu bytes, more than such a file ever "
+                               "holds; not read (check it by hand: a sparse or runaway file?)",
+                               path, ctx->target, max);
     if (r < 0)
         return log_error_errno(r, "Cannot read %s in %s: %m", path, ctx->target);
     return 1;

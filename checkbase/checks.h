@@ -56,10 +56,11 @@ int checks_run(struct check_ctx *ctx);
 
 const char *severity_name(enum severity s);
 
-/* Helpers for check functions. Read a file of the root: 1 and the NUL-terminated content
- * (free it), 0 when it does not exist, negative errno (printed, naming the path and the
- * target) when it could not be read. */
-int check_read(struct check_ctx *ctx, const char *path, size_t max, char **ret);
+/* Helpers for check functions. Read a file of the root, at most max bytes: 1 and the
+ * NUL-terminated content (free it) and its length (ret_len may be NULL), 0 when it does not
+ * exist, negative errno (printed, naming the path and the target) when it could not be read
+ * or is larger than max (-EFBIG: nothing of it is read). */
+int check_read(struct check_ctx *ctx, const char *path, size_t max, char **ret, size_t *ret_len);
 /* lstat in the root: 1 and st, 0 when missing, negative errno (printed) on other errors. */
 int check_lstat(struct check_ctx *ctx, const char *path, struct stat *st);
 /* stat in the root, following symlinks inside it; as check_lstat. */

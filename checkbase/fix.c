@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "inroot.h"
@@ -111,17 +112,93 @@ static int failed(int r, char *what, size_t n, const char *step)
     return r;
 }
 
+/* Copy the extended attributes (an SELinux label, ACLs) of from to to. A filesystem without
+ * xattrs is fine: there is nothing to copy. */
+static int copy_xattrs(int from, int to)
+{
+    char names[4096], value[4096];
+    ssize_t n = flistxattr(from, names, sizeof(names));
+
+    if (n < 0)
+        return errno == ENOTSUP ? 0 : -errno;
+    for (const char *name = names; name < names + n; name += strlen(name) + 1) {
+        ssize_t k = fgetxattr(from, name, value, sizeof(value));
+        if (k < 0 || fsetxattr(to, name, value, (size_t)k, 0) < 0)
+            return -errno;
+    }
+    return 0;
+}
+
+/* A new empty file in dfd (mode, owner and xattrs of the file old, open as oldfd) under a
+ * temporary name; its name goes to tmp. */
+static int create_empty_beside(int dfd, const char *name, int oldfd, const struct stat *old,
+                               char *tmp, size_t n)
+{
+    for (int i = 0; i < MAX_BACKUPS; i++) {
+        if ((size_t)snprintf(tmp, n, ".%s.check-base-new.%d", name, i) >= n)
+            return -ENAMETOOLONG;
+        int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST)
+            continue;
+        if (fd < 0)
+            return -errno;
+        int r = fchown(fd, old->st_uid, old->st_gid) < 0 ? -errno : 0;
+        if (r >= 0)
+            r = copy_xattrs(oldfd, fd);
+        if (r >= 0 && fchmod(fd, old->st_mode & 07777) < 0)
+            r = -errno;
+        if (r >= 0 && fsync(fd) < 0)
+            r = -errno;
+        if (close(fd) < 0 && r >= 0)
+            r = -errno;
+        if (r < 0)
+            unlinkat(dfd, tmp, 0);
+        return r;
+    }
+    return -EEXIST;
+}
+
+/* The file is replaced, never written: a new empty file takes its name by rename. A base made
+ * with cp -al, rsync --link-dest or an ostree checkout shares its inodes with another tree,
+ * and truncating in place emptied the other tree's file too. */
 int fix_empty_file(int rootfd, const struct finding *f, char *what, size_t n)
 {
-    char backup[PATH_MAX];
+    char backup[PATH_MAX], tmp[NAME_MAX + 1];
+    const char *name;
+    struct stat st;
     int r = copy_to_backup(rootfd, f->path, backup, sizeof(backup));
     if (r < 0)
         return failed(r, what, n, "backing it up");
-    int fd = inroot_open(rootfd, f->path, O_WRONLY | O_TRUNC | O_NOCTTY | O_NONBLOCK, 0);
-    if (fd < 0)
-        return failed(fd, what, n, "truncating it");
-    close(fd);
-    snprintf(what, n, "emptied; the old content is in %s", backup);
+    int dfd = inroot_open_parent(rootfd, f->path, &name);
+    if (dfd < 0)
+        return failed(dfd, what, n, "opening its directory");
+    int oldfd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (oldfd < 0 || fstat(oldfd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        r = oldfd < 0 && errno == ELOOP ? -ELOOP : oldfd < 0 ? -errno : -EINVAL;
+        if (oldfd >= 0)
+            close(oldfd);
+        close(dfd);
+        if (r != -ELOOP)
+            return failed(r, what, n, "opening it as a regular file");
+        snprintf(what, n,
+                 "not fixed: it is a symbolic link; empty the file it points to by hand (the "
+                 "old content is in %s)",
+                 backup);
+        return r;
+    }
+    r = create_empty_beside(dfd, name, oldfd, &st, tmp, sizeof(tmp));
+    close(oldfd);
+    if (r >= 0 && renameat(dfd, tmp, dfd, name) < 0) {
+        r = -errno;
+        unlinkat(dfd, tmp, 0);
+    }
+    if (r >= 0 && fsync(dfd) < 0)
+        r = -errno;
+    close(dfd);
+    if (r < 0)
+        return failed(r, what, n, "replacing it by an empty file");
+    snprintf(what, n, "emptied (a new empty file took its place%s); the old content is in %s",
+             st.st_nlink > 1 ? "; its other hard links keep the old content" : "", backup);
     return 0;
 }
 

@@ -13,7 +13,9 @@
 
 #define FIX_BACKUP_DIR "/var/backups/sharedroot-check-base"
 
-/* Copy the file to the backup, then truncate it to empty (machine-id, hostname). */
+/* Copy the file to the backup, then replace it by an empty file with its mode, owner and
+ * xattrs (new file, fsync, rename over it: never written in place, so other hard links to
+ * it keep their content). A symlink is not followed: not fixed. (machine-id, hostname) */
 int fix_empty_file(int rootfd, const struct finding *f, char *what, size_t n);
 /* Move the file to the backup and put a symlink to /etc/machine-id in its place. */
 int fix_link_machine_id(int rootfd, const struct finding *f, char *what, size_t n);

@@ -290,6 +290,26 @@ static int prepare_part(struct boot_ctx *ctx, size_t i)
     return claim_part(ctx, e, what);
 }
 
+/* Instances made by sharedroot 0.1.0, whose overlay name escaping was not injective, keep
+ * their directories (see layout_adopt_legacy_dirs). */
+static void adopt_legacy_names(struct boot_ctx *ctx)
+{
+    char what[2048];
+
+    for (size_t i = 0; i < ctx->layout.n; i++) {
+        const struct layout_entry *e = &ctx->layout.entries[i];
+        int r = layout_adopt_legacy_dirs(&ctx->layout, e, what, sizeof what);
+        if (r > 0)
+            log_notice("overlay %s: renamed %s (the name sharedroot 0.1.0 gave it)", e->target,
+                       what);
+        else if (r < 0)
+            log_warning_errno(r,
+                              "overlay %s: cannot rename %s (named by sharedroot 0.1.0): %m; "
+                              "rename it by hand from the emergency shell",
+                              e->target, what[0] ? what : "its directories");
+    }
+}
+
 int stage_instance(struct boot_ctx *ctx)
 {
     int r;
@@ -312,5 +332,6 @@ int stage_instance(struct boot_ctx *ctx)
         if (r < 0)
             return r;
     }
+    adopt_legacy_names(ctx);
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hostname.h"
 #include "instance.h"
@@ -33,16 +34,43 @@ static int make_dir_on_part(struct boot_ctx *ctx, const char *dir)
     return 0;
 }
 
+/* Every overlay's upper and work dir exist, and no two overlays share or nest them, as the
+ * kernel will see them (the layout's paths were checked; this also catches one filesystem
+ * mounted twice, or a symlink). */
+static int prepare_dirs(struct boot_ctx *ctx)
+{
+    const char *own[2 * LAYOUT_MAX_ENTRIES], *lowers[LAYOUT_MAX_ENTRIES];
+    size_t n_own = 0, n_lowers = 0;
+    char why[8192];
+    struct stat st;
+    int r;
+
+    for (size_t i = 0; i < ctx->layout.n; i++) {
+        const struct layout_entry *e = &ctx->layout.entries[i];
+        if (e->kind != LAYOUT_OVERLAY)
+            continue;
+        r = make_dir_on_part(ctx, e->upper);
+        if (r == 0)
+            r = make_dir_on_part(ctx, e->work);
+        if (r < 0)
+            return r;
+        own[n_own++] = e->upper;
+        own[n_own++] = e->work;
+        /* a missing lower dir is overlay_mount's to report, naming the overlay */
+        if (stat(e->lower, &st) == 0 && S_ISDIR(st.st_mode))
+            lowers[n_lowers++] = e->lower;
+    }
+    r = overlay_check_separate(own, n_own, lowers, n_lowers, why, sizeof why);
+    if (r < 0)
+        return log_error_errno(r, "overlays: %s; nothing was mounted", why);
+    return 0;
+}
+
 static int mount_one(struct boot_ctx *ctx, const struct layout_entry *e)
 {
     char target[PATH_MAX], why[8192];
     int r;
 
-    r = make_dir_on_part(ctx, e->upper);
-    if (r == 0)
-        r = make_dir_on_part(ctx, e->work);
-    if (r < 0)
-        return r;
     snprintf(target, sizeof target, "%s%s", strcmp(ctx->sysroot, "/") == 0 ? "" : ctx->sysroot,
              e->target);
     r = overlay_mount(target, e->lower, e->upper, e->work, e->options, why, sizeof why);
@@ -71,13 +99,16 @@ int stage_overlay(struct boot_ctx *ctx)
         hostname_apply(ctx);
         return 0;
     }
+    int r = prepare_dirs(ctx);
+    if (r < 0)
+        return r;
     for (size_t i = 0; i < ctx->layout.n; i++) {
         if (ctx->layout.entries[i].kind != LAYOUT_OVERLAY)
             continue;
         /* overlayfs is a module in distribution kernels: loaded where it is first needed. */
         if (n == 0)
             devices_load_fs(ctx, "overlay");
-        int r = mount_one(ctx, &ctx->layout.entries[i]);
+        r = mount_one(ctx, &ctx->layout.entries[i]);
         if (r < 0)
             return r;
         n++;

@@ -2,11 +2,13 @@
 #include "overlay.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static bool expressible(const char *p)
 {
@@ -47,6 +49,97 @@ int overlay_check_dirs(const char *upper, const char *work, char *why, size_t n)
         return -EXDEV;
     }
     return 0;
+}
+
+struct dir_id {
+    dev_t dev;
+    ino_t ino;
+};
+
+static int dir_id(int fd, struct dir_id *id)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    *id = (struct dir_id){st.st_dev, st.st_ino};
+    return 0;
+}
+
+static bool same(const struct dir_id *a, const struct dir_id *b)
+{
+    return a->dev == b->dev && a->ino == b->ino;
+}
+
+#define MAX_SEPARATE 256 /* directories: 64 layout entries with three each, and room */
+#define MAX_DEPTH 512
+
+/* Is one of ids[0..n) (other than skip) an ancestor of the directory fd (or, with self, the
+ * directory itself)? Its index, or -1; a failure to look is returned in *err. */
+static int ancestor_in(int fd, const struct dir_id *ids, size_t n, size_t skip, bool self, int *err)
+{
+    int cur = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    struct dir_id id, up;
+
+    *err = cur < 0 ? -errno : dir_id(cur, &id);
+    for (int depth = 0; *err == 0 && depth < MAX_DEPTH; depth++) {
+        for (size_t j = 0; (depth > 0 || self) && j < n; j++)
+            if (j != skip && same(&id, &ids[j])) {
+                close(cur);
+                return (int)j;
+            }
+        int parent = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        *err = parent < 0 ? -errno : dir_id(parent, &up);
+        close(cur);
+        cur = parent;
+        if (*err == 0 && same(&up, &id))
+            break; /* "/" is its own parent */
+        id = up;
+    }
+    if (cur >= 0)
+        close(cur);
+    return -1;
+}
+
+int overlay_check_separate(const char *const *own, size_t n_own, const char *const *lowers,
+                           size_t n_lowers, char *why, size_t n)
+{
+    const char *paths[MAX_SEPARATE];
+    struct dir_id ids[MAX_SEPARATE];
+    int fds[MAX_SEPARATE], r = 0;
+    size_t total = n_own + n_lowers, opened = 0;
+
+    if (total > MAX_SEPARATE)
+        return -E2BIG;
+    for (; opened < total && r == 0; opened++) {
+        paths[opened] = opened < n_own ? own[opened] : lowers[opened - n_own];
+        fds[opened] = open(paths[opened], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        r = fds[opened] < 0 ? -errno : dir_id(fds[opened], &ids[opened]);
+        if (r < 0)
+            snprintf(why, n, "cannot look at %s: %s", paths[opened], strerror(-r));
+        if (fds[opened] < 0)
+            break;
+    }
+    /* own against own (the same, or inside), own inside a lower, a lower inside own */
+    for (size_t i = 0; r == 0 && i < total; i++) {
+        int err, j = ancestor_in(fds[i], ids, i < n_own ? total : n_own, i, i < n_own, &err);
+        if (err < 0) {
+            r = err;
+            snprintf(why, n, "cannot walk up from %s: %s", paths[i], strerror(-r));
+        } else if (j >= 0) {
+            bool eq = same(&ids[i], &ids[j]);
+            r = eq ? -EEXIST : -ELOOP;
+            snprintf(why, n,
+                     "%s and %s %s; each overlay needs upper and work dirs of its own, outside "
+                     "the others' and outside every lower dir",
+                     paths[i], paths[j],
+                     eq ? "are the same directory" : "are nested (the first is inside the second)");
+        }
+    }
+    for (size_t i = 0; i < opened && i < total; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    return r;
 }
 
 int overlay_mount(const char *target, const char *lower, const char *upper, const char *work,

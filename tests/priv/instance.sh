@@ -317,6 +317,20 @@ check layout_cmdline_path_found_in_base bash -c "[ $RC = 0 ] && grep -q 'LAYOUT=
 run "root=LABEL=$BL sharedroot.layout=/nonexistent.fstab" ""
 check layout_missing_file_is_a_clear_error bash -c "[ $RC = 1 ] && grep -q 'sharedroot.layout=/nonexistent.fstab: not found' '$T/out'"
 
+# One partition named on two lines: the paths of the two upper dirs differ, but they are one
+# directory (overlayfs with index=off lets two overlays share it: a file written in /var
+# appeared in /etc). The overlay stage compares the directories themselves.
+cat >"$T/shared.fstab" <<EOF
+LABEL=$BL                 /                     ext4    ro                 0 0
+PARTLABEL=sre$ID          /run/sharedroot/etc   ext4    defaults           0 0
+PARTLABEL=sre$ID          /run/sharedroot/var   ext4    defaults           0 0
+overlay /etc overlay upperdir=/run/sharedroot/etc/upper,workdir=/run/sharedroot/etc/work 0 0
+overlay /var overlay upperdir=/run/sharedroot/var/upper,workdir=/run/sharedroot/var/work 0 0
+EOF
+run "root=LABEL=$BL sharedroot.layout=$T/shared.fstab" "grep -c ' $T/sysroot/[a-z]* overlay ' /proc/mounts"
+check layout_one_partition_twice_is_refused bash -c "[ $RC = 1 ] && grep -q 'are the same directory' '$T/out'"
+check layout_one_partition_twice_mounts_no_overlay after_has '^0$'
+
 # --- in-root mode: the root is already mounted read-only; overlays go directly on it
 mkdir -p "$T/inroot"
 echo "sharedroot.instance=LABEL=$IL" >"$T/cmdline"

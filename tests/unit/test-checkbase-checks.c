@@ -330,6 +330,55 @@ TEST(layout_that_does_not_parse_or_validate_is_found)
     tree_done(&t);
 }
 
+/* Two overlays on one upper dir: a file written in /var appeared in /etc. */
+TEST(layout_with_shared_or_nested_upper_dirs_is_found)
+{
+    static const char *const lines[] = {
+        "overlay /var overlay upperdir=/run/sharedroot/etc/upper,workdir=/run/sharedroot/etc/w2 "
+        "0 0\n",
+        "overlay /var overlay upperdir=/run/sharedroot/etc/upper/var,workdir=/run/sharedroot/"
+        "etc/w2 0 0\n",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        struct tree t;
+        char text[2048];
+        tree_new(&t);
+        put(&t, "/var/.keep", "");
+        snprintf(text, sizeof(text), "%s%s", LAYOUT_OK, lines[i]);
+        put(&t, "/etc/sharedroot/layout.fstab", text);
+        expect_only(&t, "layout", "/etc/sharedroot/layout.fstab");
+        CHECK(t.f.n == 1 && strstr(t.f.v[0].detail, "upper and work dirs of its own") != NULL);
+        dump(&t);
+        tree_done(&t);
+    }
+}
+
+/* A sparse 2 GB fstab once took 2 GB of memory: every file read is bounded. */
+TEST(oversized_config_files_are_refused_without_reading_them)
+{
+    static const char *const files[] = {"/etc/fstab", "/etc/hostname", "/etc/machine-id",
+                                        "/etc/systemd/system/x.service",
+                                        "/etc/sharedroot/layout.fstab"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+        struct tree t;
+        char p[PATH_MAX];
+        tree_new(&t);
+        put(&t, files[i], "");
+        snprintf(p, sizeof(p), "%s%s", t.dir, files[i]);
+        CHECK_INT(truncate(p, 2LL * 1024 * 1024 * 1024), 0);
+        int r = run_checks(&t, NULL);
+        if (strcmp(files[i], "/etc/sharedroot/layout.fstab") == 0) {
+            /* the layout's own parser says so, as a finding */
+            CHECK_INT(r, 0);
+            CHECK(find(&t, "layout", NULL) &&
+                  strstr(find(&t, "layout", NULL)->detail, "larger than") != NULL);
+        } else {
+            CHECK_INT(r, -EFBIG);
+        }
+        tree_done(&t);
+    }
+}
+
 TEST(overlay_dirs_of_the_layout_must_exist)
 {
     struct tree t;
@@ -430,6 +479,75 @@ TEST(fixes_repair_and_back_up)
     char what[512];
     CHECK(f && f->check->apply(t.fd, f, what, sizeof(what)) == 0);
     CHECK(strstr(what, "/etc/machine-id.1") != NULL);
+    tree_done(&t);
+}
+
+/* A base made by cp -al shares its inodes with the original tree: --fix must replace the
+ * copy's files, never write into them (the original's machine-id and hostname were emptied). */
+TEST(fix_never_writes_through_hard_links)
+{
+    struct tree t;
+    tree_new(&t);
+    char orig_dir[64] = "/tmp/test-checkbase-orig.XXXXXX";
+    CHECK(mkdtemp(orig_dir) != NULL);
+    put(&t, "/etc/machine-id", "0123456789abcdef0123456789abcdef\n");
+    put(&t, "/etc/hostname", "buildhost\n");
+    mode(&t, "/etc/hostname", 0640);
+    const char *names[] = {"/etc/machine-id", "/etc/hostname"};
+    char orig[2][PATH_MAX], copy[2][PATH_MAX];
+    for (int i = 0; i < 2; i++) {
+        snprintf(copy[i], sizeof(copy[i]), "%s%s", t.dir, names[i]);
+        snprintf(orig[i], sizeof(orig[i]), "%s/%s", orig_dir, strrchr(names[i], '/') + 1);
+        CHECK_INT(link(copy[i], orig[i]), 0); /* as cp -al made it */
+    }
+    CHECK(chown(copy[1], 1, 2) == 0);
+    CHECK_INT(run_checks(&t, NULL), 0);
+    for (size_t i = 0; i < t.f.n; i++) {
+        char what[512];
+        if (!t.f.v[i].check->apply)
+            continue;
+        CHECK_INT(t.f.v[i].check->apply(t.fd, &t.f.v[i], what, sizeof(what)), 0);
+        CHECK(strstr(what, "its other hard links keep the old content") != NULL);
+    }
+    struct stat so, sc;
+    for (int i = 0; i < 2; i++) {
+        CHECK_INT(stat(orig[i], &so), 0);
+        CHECK_INT(stat(copy[i], &sc), 0);
+        CHECK(so.st_size > 0);    /* the original tree keeps its content */
+        CHECK_INT(sc.st_size, 0); /* the fixed tree's file is empty */
+        CHECK(so.st_ino != sc.st_ino);
+        CHECK_INT(so.st_nlink, 1);
+        CHECK_INT(sc.st_nlink, 1);
+        CHECK_INT(sc.st_mode & 07777, so.st_mode & 07777); /* mode and owner kept */
+        CHECK_INT(sc.st_uid, so.st_uid);
+        CHECK_INT(sc.st_gid, so.st_gid);
+    }
+    /* nothing else left beside them */
+    char cmd[PATH_MAX];
+    snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s/etc' | grep check-base-new)\"", t.dir);
+    CHECK_INT(system(cmd), 0);
+    unlink(orig[0]);
+    unlink(orig[1]);
+    rmdir(orig_dir);
+    tree_done(&t);
+}
+
+/* A machine-id that is a symlink is not followed by the fix (it would empty another file). */
+TEST(fix_does_not_follow_a_symlinked_file)
+{
+    struct tree t;
+    tree_new(&t);
+    put(&t, "/var/lib/dbus/real-id", "0123456789abcdef0123456789abcdef\n");
+    link_(&t, "/var/lib/dbus/real-id", "/etc/machine-id");
+    CHECK_INT(run_checks(&t, NULL), 0);
+    const struct finding *f = find(&t, "machine-id", NULL);
+    char what[512] = "";
+    CHECK(f && f->check->apply(t.fd, f, what, sizeof(what)) == -ELOOP);
+    CHECK(strstr(what, "symbolic link") != NULL);
+    char p[PATH_MAX];
+    snprintf(p, sizeof(p), "%s/var/lib/dbus/real-id", t.dir);
+    struct stat st;
+    CHECK(stat(p, &st) == 0 && st.st_size > 0);
     tree_done(&t);
 }
 

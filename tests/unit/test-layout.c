@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "layout.h"
@@ -219,6 +221,207 @@ TEST(dir_names_escape)
         layout_dir_name("/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                         out, sizeof out),
         -ENAMETOOLONG);
+}
+
+static const char two_parts[] = "LABEL=inst-etc /run/sharedroot/etc ext4 defaults 0 2\n"
+                                "LABEL=inst-var /run/sharedroot/var ext4 defaults 0 2\n";
+
+/* Two overlays on one upper dir were mounted, and a file written in /var appeared in /etc. */
+TEST(overlays_sharing_or_nesting_upper_and_work_dirs_are_refused)
+{
+    static const struct {
+        const char *lines, *says;
+    } bad[] = {
+        {"overlay /etc overlay upperdir=/run/sharedroot/etc/u,workdir=/run/sharedroot/etc/w\n"
+         "overlay /var overlay upperdir=/run/sharedroot/etc/u,workdir=/run/sharedroot/etc/w2\n",
+         "are the same directory"},
+        {"overlay /etc overlay upperdir=/run/sharedroot/etc/u,workdir=/run/sharedroot/etc/w\n"
+         "overlay /var overlay upperdir=/run/sharedroot/etc/u/var,workdir=/run/sharedroot/etc/w2\n",
+         "are nested"},
+        {"overlay /etc overlay upperdir=/run/sharedroot/etc/u/x,workdir=/run/sharedroot/etc/w\n"
+         "overlay /var overlay upperdir=/run/sharedroot/etc/u,workdir=/run/sharedroot/etc/w2\n",
+         "are nested"},
+        {"overlay /etc overlay upperdir=/run/sharedroot/etc/u,workdir=/run/sharedroot/etc/w\n"
+         "overlay /var overlay upperdir=/run/sharedroot/etc/u2,workdir=/run/sharedroot/etc/w\n",
+         "are the same directory"},
+        {"overlay /etc overlay upperdir=/run/sharedroot/etc/u,workdir=/run/sharedroot/etc/w\n"
+         "overlay /var overlay upperdir=/run/sharedroot/etc/w,workdir=/run/sharedroot/etc/w2\n",
+         "are the same directory"},
+        {"overlay /etc overlay upperdir=/run/sharedroot/etc/u,workdir=/run/sharedroot/etc/w\n"
+         "overlay /var overlay upperdir=/run/sharedroot/var/u,workdir=/run/sharedroot/etc/u/w\n",
+         "must be on the same filesystem"},
+        /* an upper or work dir inside a lower dir, or holding one */
+        {"overlay /etc overlay "
+         "lowerdir=/run/sharedroot/etc,upperdir=/run/sharedroot/etc/u,workdir=/run/sharedroot/etc/"
+         "w\n",
+         "overlaps the lower dir"},
+        {"overlay /etc overlay upperdir=/run/sharedroot/etc/u,workdir=/run/sharedroot/etc/w\n"
+         "overlay /var overlay lowerdir=/run/sharedroot/etc/u/var,upperdir=/run/sharedroot/var/"
+         "u,workdir=/run/sharedroot/var/w\n",
+         "overlaps the lower dir"},
+        {"overlay /etc overlay upperdir=/run/sharedroot/etc/u,workdir=/run/sharedroot/etc/w\n"
+         "overlay /var overlay lowerdir=/run/sharedroot,upperdir=/run/sharedroot/var/"
+         "u,workdir=/run/sharedroot/var/w\n",
+         "overlaps the lower dir"},
+        /* the partition's own places */
+        {"overlay /etc overlay upperdir=/run/sharedroot/etc/reconcile/etc,workdir=/run/"
+         "sharedroot/etc/w\n",
+         "sharedroot keeps for itself"},
+        {"overlay /etc overlay upperdir=/run/sharedroot/etc/u,workdir=/run/sharedroot/etc/tmp\n",
+         "sharedroot keeps for itself"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[2048];
+        struct layout l;
+        snprintf(text, sizeof text, "%s%s", two_parts, bad[i].lines);
+        CHECK_INT(parse_text(text, &l), -EINVAL);
+        if (!strstr(err, bad[i].says))
+            fprintf(stderr, "  case %zu: %s\n", i, err);
+        CHECK(strstr(err, bad[i].says) != NULL);
+    }
+    /* the control: side by side on one partition is fine, and so are nested targets */
+    struct layout l;
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s", two_parts,
+             "overlay /var overlay upperdir=/run/sharedroot/var/u,workdir=/run/sharedroot/var/w\n"
+             "overlay /var/lib overlay upperdir=/run/sharedroot/var/u2,workdir=/run/sharedroot/"
+             "var/w2\n");
+    CHECK_INT(parse_text(text, &l), 0);
+    layout_free(&l);
+}
+
+TEST(layout_file_is_read_within_a_bound)
+{
+    char path[] = "/tmp/test-layout-XXXXXX";
+    struct layout l;
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    CHECK_INT(ftruncate(fd, 2LL * 1024 * 1024 * 1024), 0); /* a sparse 2 GB file */
+    close(fd);
+    CHECK_INT(layout_parse_file(path, &l, err, sizeof err), -EINVAL);
+    CHECK(strstr(err, "larger than") != NULL);
+    unlink(path);
+    CHECK_INT(layout_parse_file("/dev/null", &l, err, sizeof err), -EINVAL);
+    CHECK(strstr(err, "not a regular file") != NULL);
+    /* text with NUL bytes and no newline at the end does not crash */
+    static const char nul[] = "LABEL=a /run/sharedroot/a ext4 defaults 0 2\n\0\0garbage";
+    CHECK(layout_parse_text(nul, sizeof nul - 1, "t", &l, err, sizeof err) <= 0);
+    layout_free(&l);
+    CHECK_INT(layout_parse_text("", 0, "empty", &l, err, sizeof err), 0);
+    CHECK_INT(l.n, 0);
+}
+
+/* "/var-lib" and "/var\x2dlib" were one directory: a backslash was not escaped. */
+TEST(dir_names_are_injective)
+{
+    static const char *const dirs[] = {
+        "/var-lib",  "/var\\x2dlib", "/var/lib", "/var\\lib", "/var\\x5clib",  "/var\\",
+        "/var\\\\",  "/var\\x5c",    "/a-",      "/a/",       "/-a",           "/a--b",
+        "/a-/b",     "/a/-b",        "/a\\-b",   "/a\\x2d-b", "/a\\x2d\\x2db", "/x5c",
+        "/\\x5cx5c", "/\\x5c\\x5c",  "/a b",     "/a.b",
+    };
+    size_t n = sizeof dirs / sizeof dirs[0];
+    char names[sizeof dirs / sizeof dirs[0]][128];
+    for (size_t i = 0; i < n; i++)
+        CHECK_INT(layout_dir_name(dirs[i], names[i], sizeof names[i]), 0);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(dirs[i], dirs[j]) != 0 && strcmp(names[i], names[j]) == 0) {
+                fprintf(stderr, "  %s and %s both give %s\n", dirs[i], dirs[j], names[i]);
+                CHECK(!"collision");
+            }
+    CHECK_STR(names[1], "var\\x5cx2dlib");
+    CHECK_STR(names[3], "var\\x5clib");
+    /* names without a backslash did not change */
+    char out[64];
+    CHECK_INT(layout_dir_name("/var/lib-x", out, sizeof out), 0);
+    CHECK_STR(out, "var-lib\\x2dx");
+}
+
+TEST(instance_overlays_with_colliding_old_names_get_their_own_dirs)
+{
+    struct layout l;
+    CHECK_INT(layout_from_instance("LABEL=inst", "/var-lib,/var\\x2dlib", &l, err, sizeof err), 0);
+    CHECK_INT(l.n, 3);
+    if (l.n == 3) {
+        CHECK(strcmp(l.entries[1].upper, l.entries[2].upper) != 0);
+        CHECK_STR(l.entries[2].upper, "/run/sharedroot/instance/overlay/var\\x5cx2dlib/upper");
+    }
+    layout_free(&l);
+}
+
+TEST(legacy_names_only_where_unambiguous)
+{
+    char out[64];
+    CHECK_INT(layout_dir_name_legacy("/etc", out, sizeof out), -ENOENT);       /* unchanged */
+    CHECK_INT(layout_dir_name_legacy("/var/lib-x", out, sizeof out), -ENOENT); /* unchanged */
+    CHECK_INT(layout_dir_name_legacy("/a\\b", out, sizeof out), 0);
+    CHECK_STR(out, "a\\b");
+    CHECK_INT(layout_dir_name_legacy("/srv/a\\b", out, sizeof out), 0);
+    CHECK_STR(out, "srv-a\\b");
+    /* collided in the old scheme: '-' and a literal \x2d were one name */
+    CHECK_INT(layout_dir_name_legacy("/a-b\\c", out, sizeof out), -ENOENT);
+    CHECK_INT(layout_dir_name_legacy("/var\\x2dlib", out, sizeof out), -ENOENT);
+    /* reads as a name of the new scheme (of "/a\\") */
+    CHECK_INT(layout_dir_name_legacy("/a\\x5c", out, sizeof out), -ENOENT);
+    CHECK_INT(layout_dir_name_legacy("/a\\x5c\\q", out, sizeof out), 0);
+}
+
+static void put_dir(const char *root, const char *rel)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/%s'", root, rel);
+    CHECK_INT(system(cmd), 0);
+}
+
+static bool is_dir(const char *root, const char *rel)
+{
+    char p[1024];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", root, rel);
+    return lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* An instance made before the escaping became injective keeps its overlay dirs and store. */
+TEST(legacy_dirs_are_adopted_without_following_symlinks)
+{
+    char part[] = "/tmp/test-layout-part.XXXXXX", what[1024];
+    CHECK(mkdtemp(part) != NULL);
+    char upper[512], work[512];
+    snprintf(upper, sizeof upper, "%s/overlay/srv-a\\x5cb/upper", part);
+    snprintf(work, sizeof work, "%s/overlay/srv-a\\x5cb/work", part);
+    struct layout l = {.n = 4};
+    l.entries[0] = (struct layout_entry){.kind = LAYOUT_PART, .target = part};
+    l.entries[1] = (struct layout_entry){
+        .kind = LAYOUT_OVERLAY, .target = "/srv/a\\b", .upper = upper, .work = work};
+    l.entries[2] = (struct layout_entry){
+        .kind = LAYOUT_OVERLAY, .target = "/etc", .upper = upper, .work = work};
+    l.entries[3] = (struct layout_entry){
+        .kind = LAYOUT_OVERLAY, .target = "/x\\y", .upper = upper, .work = work};
+    put_dir(part, "overlay/srv-a\\b/upper/kept");
+    put_dir(part, "reconcile/srv-a\\b/objects");
+    CHECK_INT(layout_adopt_legacy_dirs(&l, &l.entries[1], what, sizeof what), 2);
+    CHECK(strstr(what, "overlay/srv-a\\b to ") != NULL);
+    CHECK(is_dir(part, "overlay/srv-a\\x5cb/upper/kept"));
+    CHECK(is_dir(part, "reconcile/srv-a\\x5cb/objects"));
+    CHECK(!is_dir(part, "overlay/srv-a\\b"));
+    /* again: nothing to do */
+    CHECK_INT(layout_adopt_legacy_dirs(&l, &l.entries[1], what, sizeof what), 0);
+    /* nothing for a name that did not change */
+    CHECK_INT(layout_adopt_legacy_dirs(&l, &l.entries[2], what, sizeof what), 0);
+    /* a symlink with the old name is not taken (and not followed) */
+    char link[512];
+    snprintf(link, sizeof link, "%s/reconcile/x\\y", part);
+    CHECK_INT(symlink("/", link), 0);
+    CHECK_INT(layout_adopt_legacy_dirs(&l, &l.entries[3], what, sizeof what), 0);
+    CHECK(!is_dir(part, "reconcile/x\\x5cy"));
+    /* when both exist, the new one is used and the old one left alone */
+    put_dir(part, "reconcile/srv-a\\b");
+    CHECK_INT(layout_adopt_legacy_dirs(&l, &l.entries[1], what, sizeof what), 0);
+    CHECK(is_dir(part, "reconcile/srv-a\\b"));
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", part);
+    CHECK_INT(system(cmd), 0);
 }
 
 int main(void)
