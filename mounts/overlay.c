@@ -79,7 +79,7 @@ static bool same(const struct dir_id *a, const struct dir_id *b)
 static int ancestor_in(int fd, const struct dir_id *ids, size_t n, size_t skip, bool self, int *err)
 {
     int cur = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    struct dir_id id, up;
+    struct dir_id id = {0}, up = {0};
 
     *err = cur < 0 ? -errno : dir_id(cur, &id);
     for (int depth = 0; *err == 0 && depth < MAX_DEPTH; depth++) {
