@@ -64,7 +64,7 @@ TEST(nested_upper_and_work_dirs_are_refused)
     const char *own3[] = {dir(6, "l/etc/upper", NULL), dir(7, "l/etc/work", NULL),
                           dir(8, "l/link", "l/etc/upper"), dir(9, "l/var/work", NULL)};
     dir(10, "l/etc/upper/sub", NULL);
-    char sub[PATH_MAX];
+    char sub[PATH_MAX + 8];
     snprintf(sub, sizeof sub, "%s/sub", own3[2]);
     const char *own4[] = {own3[0], own3[1], sub, own3[3]};
     CHECK_INT(check(own4, 4, NULL, 0), -ELOOP);
