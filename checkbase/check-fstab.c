@@ -43,44 +43,30 @@ static int parse_stream(struct check_ctx *ctx, const char *path, FILE *f, struct
     return 1;
 }
 
-/* Parse an fstab file of the root with libmount. 1 and the table (unref it), 0 when the file
- * does not exist, negative errno (printed) when it cannot be read. *bad_line is the first
- * line libmount could not parse (skipped), 0 when all parsed. The file is read whole, at
- * most FSTAB_MAX bytes, before it is parsed: a sparse 2 GB fstab once took 2 GB of memory. */
-static int fstab_parse(struct check_ctx *ctx, const char *path, struct libmnt_table **ret,
-                       unsigned *bad_line)
+/* Parse the text of an fstab with libmount: 1 and the table (unref it), or negative errno
+ * (printed). *bad_line is the first line libmount could not parse (skipped), 0 when all
+ * parsed. */
+static int fstab_parse_text(struct check_ctx *ctx, const char *path, const char *text, size_t len,
+                            struct libmnt_table **ret, unsigned *bad_line)
 {
-    char *text = NULL;
-    size_t len = 0;
-    int r = check_read(ctx, path, FSTAB_MAX, &text, &len);
-    if (r <= 0)
-        return r;
-    FILE *f = len ? fmemopen(text, len, "r") : fopen("/dev/null", "re");
-    if (!f) {
-        r = log_error_errno(errno, "Cannot read %s in %s: %m", path, ctx->target);
-        free(text);
-        return r;
-    }
-    r = parse_stream(ctx, path, f, ret, bad_line);
+    FILE *f = len ? fmemopen((void *)text, len, "r") : fopen("/dev/null", "re");
+    if (!f)
+        return log_error_errno(errno, "Cannot read %s in %s: %m", path, ctx->target);
+    int r = parse_stream(ctx, path, f, ret, bad_line);
     fclose(f);
-    free(text);
     return r;
 }
 
 /* A predicate on one fstab entry: true when it is a finding. */
 typedef bool (*fstab_match)(struct libmnt_fs *fs);
 
-/* Report every /etc/fstab entry matching pred, naming the entry in the detail. */
-static int fstab_scan(struct check_ctx *ctx, const struct check *c, fstab_match pred)
+/* Report every entry of tb matching pred, naming the entry in the detail. */
+static int fstab_scan_table(struct check_ctx *ctx, const struct check *c, struct libmnt_table *tb,
+                            fstab_match pred)
 {
-    struct libmnt_table *tb = NULL;
-    unsigned bad = 0;
-    int r = fstab_parse(ctx, FSTAB, &tb, &bad);
-    if (r <= 0)
-        return r;
     struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
     struct libmnt_fs *fs;
-    r = it ? 0 : -ENOMEM;
+    int r = it ? 0 : -ENOMEM;
     while (r >= 0 && mnt_table_next_fs(tb, it, &fs) == 0) {
         if (!pred(fs))
             continue;
@@ -91,6 +77,24 @@ static int fstab_scan(struct check_ctx *ctx, const struct check *c, fstab_match 
                          opts ? opts : "defaults");
     }
     mnt_free_iter(it);
+    return r;
+}
+
+/* Report every /etc/fstab entry matching pred. The file is read whole, at most FSTAB_MAX
+ * bytes, before it is parsed: a sparse 2 GB fstab once took 2 GB of memory. */
+static int fstab_scan(struct check_ctx *ctx, const struct check *c, fstab_match pred)
+{
+    struct libmnt_table *tb = NULL;
+    unsigned bad = 0;
+    char *text = NULL;
+    size_t len = 0;
+    int r = check_read(ctx, FSTAB, FSTAB_MAX, &text, &len);
+    if (r > 0)
+        r = fstab_parse_text(ctx, FSTAB, text, len, &tb, &bad);
+    free(text);
+    if (r <= 0)
+        return r;
+    r = fstab_scan_table(ctx, c, tb, pred);
     mnt_unref_table(tb);
     return r;
 }
@@ -150,4 +154,16 @@ int check_fstab_swap(struct check_ctx *ctx, const struct check *c)
 int check_fstab_device_name(struct check_ctx *ctx, const struct check *c)
 {
     return fstab_scan(ctx, c, by_device_name);
+}
+
+int check_fstab_text(struct check_ctx *ctx, const struct check *c, const char *text, size_t len)
+{
+    static const fstab_match preds[] = {root_rw, remounts, swap, by_device_name};
+    struct libmnt_table *tb = NULL;
+    unsigned bad = 0;
+    int r = fstab_parse_text(ctx, FSTAB, text, len, &tb, &bad);
+    for (size_t i = 0; r > 0 && i < sizeof(preds) / sizeof(*preds); i++)
+        r = fstab_scan_table(ctx, c, tb, preds[i]) < 0 ? -ENOMEM : 1;
+    mnt_unref_table(tb);
+    return r < 0 ? r : 0;
 }

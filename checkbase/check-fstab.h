@@ -12,3 +12,7 @@ int check_fstab_root_rw(struct check_ctx *ctx, const struct check *c);
 int check_fstab_remount(struct check_ctx *ctx, const struct check *c);
 int check_fstab_swap(struct check_ctx *ctx, const struct check *c);
 int check_fstab_device_name(struct check_ctx *ctx, const struct check *c);
+
+/* Every fstab check at once on the text of an fstab (len bytes, NULs and all), each finding
+ * under c: the parser's entry for the fuzz target (tests/fuzz). */
+int check_fstab_text(struct check_ctx *ctx, const struct check *c, const char *text, size_t len);

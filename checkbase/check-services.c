@@ -85,7 +85,7 @@ static int check_state_dir(struct check_ctx *ctx, const struct check *c, const c
 }
 
 /* Every StateDirectory= line of a unit file's text. */
-static int scan_unit(struct check_ctx *ctx, const struct check *c, const char *unit, char *text)
+int check_unit_text(struct check_ctx *ctx, const struct check *c, const char *unit, char *text)
 {
     static const char key[] = "StateDirectory=";
     char *save = NULL;
@@ -149,7 +149,7 @@ static int scan_unit_file(struct check_ctx *ctx, const struct check *c, struct u
     if (r >= 0 && inroot_stat(ctx->rootfd, path, &st) == 0 && S_ISREG(st.st_mode))
         r = check_read(ctx, path, UNIT_MAX_SIZE, &text, NULL);
     if (r > 0)
-        r = scan_unit(ctx, c, name, text);
+        r = check_unit_text(ctx, c, name, text);
     free(text);
     return r < 0 ? r : 0;
 }

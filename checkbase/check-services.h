@@ -11,3 +11,7 @@
 int check_service_paths(struct check_ctx *ctx, const struct check *c);
 /* Unit files whose StateDirectory= lies under a /var/lib directory the base lacks. */
 int check_unit_state_dirs(struct check_ctx *ctx, const struct check *c);
+
+/* The StateDirectory= lines of one unit file's text (NUL-terminated, changed in place), each
+ * checked in the root: the reader's entry for the fuzz target (tests/fuzz). */
+int check_unit_text(struct check_ctx *ctx, const struct check *c, const char *unit, char *text);
