@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016  # the single-quoted bash -c scripts get their arguments as $0, $1; the shadow line is literal
 # sharedroot-mkinitramfs against careless and hostile input (issue 10): an -o that names a
 # device node, FIFO or symlink; a --binary whose PT_INTERP or DT_NEEDED names a file that is no
 # loader or library; a run killed by a signal; what earlier killed runs left.
