@@ -13,21 +13,10 @@ INIT=$(cd "$(dirname "$B/init/sharedroot-init")" 2>/dev/null && pwd)/sharedroot-
 # shellcheck source=tests/priv/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then skip hostname "needs root"; exit 0; fi
+need hostname mkfs.ext4 debugfs losetup unshare
 [ -x "$INIT" ] || { fail hostname "$INIT not built"; exit 1; }
-for t in mkfs.ext4 debugfs losetup unshare; do
-    command -v "$t" >/dev/null || { skip hostname "$t not installed"; exit 0; }
-done
-
 T=$(mktemp -d /tmp/sharedroot-hostname.XXXXXX)
-LOOPS=()
-cleanup() {
-    local l
-    for l in "${LOOPS[@]}"; do blockdev --setrw "$l" 2>/dev/null; losetup -d "$l" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-attach() { DEV=$(losetup --find --show "$1") && LOOPS+=("$DEV"); }
+trap 'loop_detach_all; rm -rf "$T"' EXIT
 
 BL=srhn$$
 mkdir -p "$T"/tree/{bin,sbin,etc,var,tmp,run,proc,sys,dev} "$T/sysroot"
@@ -35,12 +24,12 @@ cp /usr/bin/busybox "$T/tree/bin/busybox"
 ln -s /bin/busybox "$T/tree/sbin/init"
 echo base-host >"$T/tree/etc/hostname"
 mkfs.ext4 -q -F -L "$BL" -d "$T/tree" "$T/base.img" 16M
-attach "$T/base.img" || { skip hostname "no loop device"; exit 0; }
+loop_attach "$T/base.img" || { skip hostname "no loop device"; exit 0; }
 new_instance() { # -> INSTDEV, INSTIMG: an empty ext4
     INSTIMG=$T/inst$1.img
     mkfs.ext4 -q -F "$INSTIMG" 16M
-    attach "$INSTIMG"
-    INSTDEV=$DEV
+    loop_attach "$INSTIMG"
+    INSTDEV=$LOOP
 }
 
 # run CMDLINE [AFTER]: a test run up to the overlay stage (whose end names the instance) in a

@@ -10,3 +10,25 @@ check() {
     shift
     if "$@"; then pass "$name"; else fail "$name"; fi
 }
+
+# need NAME TOOL...: the whole script is a SKIP (exit 0) when not root or a tool is missing.
+need() {
+    local name=$1 t
+    shift
+    [ "$(id -u)" -eq 0 ] || { skip "$name" "needs root"; exit 0; }
+    for t in "$@"; do
+        command -v "$t" >/dev/null || { skip "$name" "$t not installed"; exit 0; }
+    done
+}
+
+# Loop devices of the script: loop_attach IMAGE [losetup options] sets LOOP (status 1 when no
+# loop device is free); loop_detach_all, from the script's EXIT trap, detaches them all.
+LOOPS=()
+loop_attach() { LOOP=$(losetup --find --show "${@:2}" "$1") && LOOPS+=("$LOOP"); }
+loop_detach_all() {
+    local l
+    for l in "${LOOPS[@]}"; do
+        blockdev --setrw "$l" 2>/dev/null
+        losetup -d "$l" 2>/dev/null
+    done
+}

@@ -14,25 +14,14 @@ INIT=$(cd "$(dirname "$B/init/sharedroot-init")" 2>/dev/null && pwd)/sharedroot-
 # shellcheck source=tests/priv/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then skip shutdown "needs root"; exit 0; fi
+need shutdown mkfs.ext4 dumpe2fs e2fsck losetup unshare
 [ -x "$INIT" ] || { fail shutdown "$INIT not built"; exit 1; }
-for t in mkfs.ext4 dumpe2fs e2fsck losetup unshare; do
-    command -v "$t" >/dev/null || { skip shutdown "$t not installed"; exit 0; }
-done
-
 T=$(mktemp -d /tmp/sharedroot-shutdown.XXXXXX)
-LOOPS=()
-cleanup() {
-    local l
-    [ -n "${SLEEPER:-}" ] && kill "$SLEEPER" 2>/dev/null
-    for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
+trap 'loop_detach_all; rm -rf "$T"' EXIT
 
 mkfs.ext4 -q -F "$T/inst.img" 32M
-INST=$(losetup --find --show "$T/inst.img") || { skip shutdown "no loop device"; exit 0; }
-LOOPS+=("$INST")
+loop_attach "$T/inst.img" || { skip shutdown "no loop device"; exit 0; }
+INST=$LOOP
 mkdir -p "$T/base/etc" "$T/base/var/lib" "$T/old"
 echo from-the-base >"$T/base/etc/base-file"
 
