@@ -219,6 +219,11 @@ static const struct key keys[] = {
     {"sharedroot.break", K_SPECIAL, 0, 0, false},
     {"sharedroot.hostname", K_STR, F(hostname), 0, true},
     {"sharedroot.hook_timeout", K_UINT, F(hook_timeout), 86400, true},
+    {"ip", K_SPECIAL, 0, 0, true},
+    {"nameserver", K_SPECIAL, 0, 0, true},
+    {"netroot", K_STR, F(netroot), 0, true},
+    {"sharedroot.nbd.connections", K_UINT, F(nbd_connections), 16, true},
+    {"sharedroot.nbd.timeout", K_UINT, F(nbd_timeout), 86400, true},
 };
 
 static const struct key *find_key(const char *name, size_t len)
@@ -256,6 +261,13 @@ static int apply_special(struct cmdline *c, const char *name, const char *value,
     }
     if (strcmp(name, "sharedroot.break") == 0)
         return append_break(c, *value ? value : "switch");
+    /* repeatable: one per interface, one per server */
+    if (strcmp(name, "ip") == 0)
+        return *value ? strv_push(&c->ip, &c->n_ip, value)
+                      : add_problem(c, "'%s' has an empty value; ignored", word);
+    if (strcmp(name, "nameserver") == 0)
+        return *value ? strv_push(&c->nameservers, &c->n_nameservers, value)
+                      : add_problem(c, "'%s' has an empty value; ignored", word);
     if (strcmp(name, "sharedroot.dev") == 0) {
         static const char *const modes[] = {
             [DEV_AUTO] = "auto", [DEV_DEVTMPFS] = "devtmpfs", [DEV_TMPFS] = "tmpfs"};
@@ -356,6 +368,8 @@ int cmdline_parse(const char *text, struct cmdline *c)
     memset(c, 0, sizeof *c);
     c->timeout = CMDLINE_DEFAULT_TIMEOUT;
     c->hook_timeout = CMDLINE_DEFAULT_HOOK_TIMEOUT;
+    c->nbd_connections = CMDLINE_DEFAULT_NBD_CONNECTIONS;
+    c->nbd_timeout = CMDLINE_DEFAULT_NBD_TIMEOUT;
     r = cmdline_split(text, &words);
     if (r < 0)
         return r;
@@ -394,6 +408,9 @@ void cmdline_free(struct cmdline *c)
     free(c->shutdown);
     free(c->breaks);
     free(c->hostname);
+    strv_free(c->ip);
+    strv_free(c->nameservers);
+    free(c->netroot);
     strv_free(c->init_args);
     strv_free(c->init_env);
     strv_free(c->problems);

@@ -11,6 +11,8 @@
 #define CMDLINE_MAX 65536
 #define CMDLINE_DEFAULT_TIMEOUT 30
 #define CMDLINE_DEFAULT_HOOK_TIMEOUT 60
+#define CMDLINE_DEFAULT_NBD_CONNECTIONS 1
+#define CMDLINE_DEFAULT_NBD_TIMEOUT 600
 
 enum dev_mode {
     DEV_AUTO, /* devtmpfs when the kernel has it, else tmpfs */
@@ -51,6 +53,16 @@ struct cmdline {
                        * sharedroot.break adds "switch" (a shell before the switch) */
     char *hostname;   /* sharedroot.hostname= (init/hostname.c names a fresh instance) */
     int hook_timeout; /* sharedroot.hook_timeout= seconds per hook */
+
+    /* the network root (net/, nbd/; sharedroot-init(8) "Network root") */
+    char **ip; /* every ip= value, in order (dracut and kernel forms) */
+    size_t n_ip;
+    char **nameservers; /* every nameserver= value */
+    size_t n_nameservers;
+    char *netroot;       /* netroot=nbd:... (dracut): attached before root= is looked for */
+    int nbd_connections; /* sharedroot.nbd.connections= (0 counts as 1; at most 16) */
+    int nbd_timeout;     /* sharedroot.nbd.timeout= seconds reads wait for a lost server
+                          * (0: they fail at once) */
 
     /* What the real init gets: plain words and everything after "--" as arguments,
      * unknown key=value words as environment, as the kernel does. */

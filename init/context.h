@@ -12,6 +12,7 @@
 #include "layout.h"
 
 struct devices;
+struct netroot;
 
 enum stage {
     STAGE_EARLY,
@@ -38,6 +39,7 @@ struct boot_ctx {
 
     /* devices */
     struct devices *devices;
+    struct netroot *net; /* the network root (netroot.c); NULL when unused */
 
     /* root */
     char root_device[PATH_MAX]; /* resolved block device, e.g. /dev/vda */

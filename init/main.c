@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "dhcp.h"
 #include "early.h"
 #include "emergency.h"
 #include "log.h"
@@ -151,9 +152,19 @@ static void boot_ctx_init(struct boot_ctx *ctx, int argc, char **argv)
     }
 }
 
+/* udhcpc runs the init under the script's name to hand over a lease (net/dhcp.h). */
+static bool is_dhcp_script(const char *argv0)
+{
+    const char *base = strrchr(argv0, '/');
+    return strcmp(base ? base + 1 : argv0, DHCP_SCRIPT_NAME) == 0;
+}
+
 int main(int argc, char **argv)
 {
     struct boot_ctx ctx;
+
+    if (argc > 0 && is_dhcp_script(argv[0]))
+        return dhcp_script_main(argc, argv);
 
     /* systemd's return to the initramfs at shutdown: /run/initramfs/shutdown VERB [OPTIONS] */
     if (shutdown_invoked(argv[0]))

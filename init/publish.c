@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "netroot.h"
 #include "stage-reconcile.h"
 #include "stage.h"
 
@@ -127,7 +128,7 @@ int publish_state(struct boot_ctx *ctx, const char *path)
     state_write_kv(f, "VERSION", SHAREDROOT_VERSION);
     state_write_kv(f, "MODE", mode_names[ctx->mode]);
     state_write_kv(f, "IN_ROOT", ctx->in_root ? "1" : "0");
-    state_write_kv(f, "ROOT_SPEC", ctx->cmd.root);
+    state_write_kv(f, "ROOT_SPEC", netroot_root_spec(ctx));
     state_write_kv(f, "ROOT_DEVICE", ctx->root_device);
     state_write_kv(f, "ROOT_FSTYPE", ctx->root_fstype);
     state_write_kv(f, "BASE", ctx->mode == MODE_OFF ? "" : SHAREDROOT_BASE);
@@ -137,6 +138,7 @@ int publish_state(struct boot_ctx *ctx, const char *path)
     write_overlays(f, ctx);
     state_write_kv(f, "TMP", ctx->tmp_desc);
     state_write_kv(f, "SWAP", ctx->swap_desc);
+    netroot_publish(f, ctx);
     write_timings(f, ctx);
     if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
         fclose(f);

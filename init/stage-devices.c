@@ -10,6 +10,8 @@
 #include "devfs.h"
 #include "devices.h"
 #include "log.h"
+#include "nbd-spec.h"
+#include "netroot.h"
 
 struct spec_wait {
     struct boot_ctx *ctx;
@@ -77,6 +79,10 @@ int devices_wait_for_spec(struct boot_ctx *ctx, const char *what, const char *sp
     char found[512];
     int r;
 
+    /* the base comes from root= or netroot=; anything else on the network is an instance's */
+    if (nbd_spec_is(spec))
+        return netroot_attach(ctx, what, spec,
+                              strcmp(what, "root") == 0 || strcmp(what, "netroot") == 0, dev, n);
     r = blockdev_spec_parse(spec, &w.spec, &why);
     if (r < 0)
         return log_error_errno(r, "%s=%s cannot be used: %s", what, spec,
@@ -107,19 +113,21 @@ int devices_wait_for_spec(struct boot_ctx *ctx, const char *what, const char *sp
 
 int stage_devices(struct boot_ctx *ctx)
 {
+    const char *root = netroot_root_spec(ctx);
     struct blockdev_spec spec;
     const char *why = NULL;
     int r;
 
     if (ctx->in_root) {
         /* The kernel mounted the root; only drivers for the instance disks are needed. */
-    } else if (!ctx->cmd.root) {
+    } else if (!root) {
         return log_error_errno(EINVAL, "no root= on the kernel command line; add "
-                                       "root=/dev/vda (or UUID=, LABEL=, PARTUUID=, PARTLABEL=)");
+                                       "root=/dev/vda (or UUID=, LABEL=, PARTUUID=, PARTLABEL=, "
+                                       "nbd:SERVER:EXPORT)");
     } else {
-        r = blockdev_spec_parse(ctx->cmd.root, &spec, &why);
+        r = blockdev_spec_parse(root, &spec, &why);
         if (r < 0)
-            return log_error_errno(r, "root=%s cannot be used: %s", ctx->cmd.root,
+            return log_error_errno(r, "root=%s cannot be used: %s", root,
                                    why ? why : "malformed device spec");
     }
 
@@ -134,15 +142,15 @@ int stage_devices(struct boot_ctx *ctx)
         else
             log_info("coldplug: %d modules loaded for present devices", r);
     }
-    if (ctx->in_root)
-        return 0;
+    r = netroot_devices(ctx);
+    if (r < 0 || ctx->in_root)
+        return r;
     if (ctx->cmd.rootdelay > 0) {
         log_info("rootdelay=%d: waiting %d s before looking for the root device",
                  ctx->cmd.rootdelay, ctx->cmd.rootdelay);
         devices_wait(ctx->devices, ctx->cmd.rootdelay * 1000, never_ready, NULL);
     }
-    return devices_wait_for_spec(ctx, "root", ctx->cmd.root, ctx->root_device,
-                                 sizeof ctx->root_device);
+    return devices_wait_for_spec(ctx, "root", root, ctx->root_device, sizeof ctx->root_device);
 }
 
 /* Filesystems and overlayfs are modules in distribution kernels; a module that does not

@@ -15,6 +15,7 @@
 #include "fsck.h"
 #include "instance.h"
 #include "log.h"
+#include "netroot.h"
 #include "rootfs.h"
 #include "stage-devices.h"
 
@@ -191,6 +192,13 @@ int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *sp
     r = devices_wait_for_spec(ctx, what, spec, dev, dev_size);
     if (r < 0)
         return r;
+    /* nbd:SERVER:EXPORT:FSTYPE:MOUNTOPTS says what the layout or command line does not */
+    if ((!fstype || !*fstype || strcmp(fstype, "auto") == 0) && netroot_spec_fstype(ctx, spec) &&
+        *netroot_spec_fstype(ctx, spec))
+        fstype = netroot_spec_fstype(ctx, spec);
+    if ((!options || !*options) && netroot_spec_options(ctx, spec) &&
+        *netroot_spec_options(ctx, spec))
+        options = netroot_spec_options(ctx, spec);
     if (fstype && *fstype && strcmp(fstype, "auto") != 0) {
         snprintf(type, sizeof type, "%s", fstype);
     } else {

@@ -11,15 +11,26 @@
 #include "blockdev.h"
 #include "devices.h"
 #include "log.h"
+#include "netroot.h"
 #include "rootfs.h"
 #include "stage-devices.h"
 
+/* rootfstype= and rootflags=, else what an nbd: root spec carries (nbd:SERVER:EXPORT:FSTYPE:
+ * MOUNTOPTS), else none. */
+static const char *root_opt(const struct boot_ctx *ctx, const char *cmd_value,
+                            const char *(*from_spec)(const struct boot_ctx *, const char *))
+{
+    const char *v = from_spec(ctx, netroot_root_spec(ctx));
+    return cmd_value ? cmd_value : v && *v ? v : NULL;
+}
+
 static int root_fstype(struct boot_ctx *ctx)
 {
+    const char *type = root_opt(ctx, ctx->cmd.rootfstype, netroot_spec_fstype);
     int r;
 
-    if (ctx->cmd.rootfstype) {
-        snprintf(ctx->root_fstype, sizeof ctx->root_fstype, "%s", ctx->cmd.rootfstype);
+    if (type) {
+        snprintf(ctx->root_fstype, sizeof ctx->root_fstype, "%s", type);
         return 0;
     }
     r = blockdev_probe_fstype(ctx->root_device, ctx->root_fstype, sizeof ctx->root_fstype);
@@ -87,6 +98,7 @@ static int check_kernel_root(struct boot_ctx *ctx)
 
 int stage_root(struct boot_ctx *ctx)
 {
+    const char *rootflags = root_opt(ctx, ctx->cmd.rootflags, netroot_spec_options);
     bool rw = ctx->cmd.off && ctx->cmd.rw;
     unsigned long flags;
     char data[512];
@@ -98,23 +110,27 @@ int stage_root(struct boot_ctx *ctx)
     r = root_fstype(ctx);
     if (r < 0)
         return r;
-    r = rootfs_options(ctx->root_fstype, ctx->cmd.rootflags, ctx->cmd.rw, ctx->cmd.off, &flags,
-                       data, sizeof data, &why);
+    r = rootfs_options(ctx->root_fstype, rootflags, ctx->cmd.rw, ctx->cmd.off, &flags, data,
+                       sizeof data, &why);
     if (r < 0)
-        return log_error_errno(r, "rootflags=%s cannot be used: %s",
-                               ctx->cmd.rootflags ? ctx->cmd.rootflags : "",
+        return log_error_errno(r, "rootflags=%s cannot be used: %s", rootflags ? rootflags : "",
                                why ? why : "invalid options");
     devices_load_fs(ctx, ctx->root_fstype);
     if (mkdir(ctx->sysroot, 0755) < 0 && errno != EEXIST)
         return log_error_errno(errno, "Failed to create %s: %m", ctx->sysroot);
-    r = rootfs_mount(ctx->root_device, ctx->root_fstype, ctx->cmd.rootflags, ctx->cmd.rw,
-                     ctx->cmd.off, ctx->sysroot);
-    if (r < 0)
+    r = rootfs_mount(ctx->root_device, ctx->root_fstype, rootflags, ctx->cmd.rw, ctx->cmd.off,
+                     ctx->sysroot);
+    if (r < 0) {
+        char nbd[512];
+        bool over_nbd = netroot_describe(ctx, netroot_root_spec(ctx), nbd, sizeof nbd);
         return log_error_errno(r,
                                "Failed to mount %s (root=%s, %s, options '%s') on %s: %m; "
-                               "check rootfstype= and rootflags=",
-                               ctx->root_device, ctx->cmd.root, ctx->root_fstype, data,
-                               ctx->sysroot);
+                               "check rootfstype= and rootflags=%s%s",
+                               ctx->root_device, netroot_root_spec(ctx), ctx->root_fstype, data,
+                               ctx->sysroot,
+                               over_nbd ? ", and that the export holds the whole filesystem: " : "",
+                               over_nbd ? nbd : "");
+    }
     if (ctx->cmd.off)
         log_notice("sharedroot=off: %s mounted %s at %s for maintenance, no overlays",
                    ctx->root_device, rw ? "READ-WRITE" : "read-only", ctx->sysroot);

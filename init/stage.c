@@ -13,6 +13,7 @@
 #include "emergency.h"
 #include "hooks.h"
 #include "log.h"
+#include "netroot.h"
 
 static const char *const stage_names[_STAGE_MAX] = {
     [STAGE_EARLY] = "early",       [STAGE_DEVICES] = "devices",     [STAGE_ROOT] = "root",
@@ -30,6 +31,7 @@ uint64_t now_ms(void)
 void boot_ctx_free(struct boot_ctx *ctx)
 {
     ctx->devices = devices_free(ctx->devices);
+    netroot_free(ctx);
     cmdline_free(&ctx->cmd);
     layout_free(&ctx->layout);
 }

@@ -18,6 +18,7 @@
 #include "cpioimage.h"
 #include "cpiolist.h"
 #include "depmod.h"
+#include "dhcp.h"
 #include "elfdeps.h"
 #include "hookset.h"
 #include "kmodset.h"
@@ -32,11 +33,21 @@
 
 #define EXIT_USAGE 2
 #define INIT_NAME "sharedroot-init"
+#define NBD_HELPER_NAME "sharedroot-nbd"
+#ifndef NBD_HELPER_DIR
+#define NBD_HELPER_DIR "/usr/libexec/sharedroot"
+#endif
 
 /* What the root may need on Xen and KVM: bus, disk and filesystem drivers. */
 static const char *const default_modules[] = {
     "virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod",   "xen-blkfront", "nvme",
     "ext4",       "xfs",        "erofs",       "squashfs", "overlay",      "loop",
+};
+
+/* --network: the NBD driver and the network cards of Xen and KVM guests (and the emulated
+ * ones when the kernel has them), found at boot by modalias like the disks. Others: -M. */
+static const char *const network_modules[] = {
+    "nbd", "virtio_net", "xen-netfront", "e1000", "e1000e", "8139cp", "vmxnet3",
 };
 
 /* Directories every boot uses, with their modes. */
@@ -63,7 +74,7 @@ struct options {
     struct strv modules, binaries;
     struct hookset hooks; /* --hook, checked while parsing: a bad one is a usage error */
     enum compression compress;
-    bool no_shell, list, quiet, shipped_hooks, with_merge;
+    bool no_shell, list, quiet, shipped_hooks, with_merge, network;
 };
 
 /* Everything one run builds up; released by ctx_done. */
@@ -96,6 +107,8 @@ static void help(void)
         "      --hooks-dir DIR      hooks config dir (default: " HOOKSET_CONFIG_DIR ")\n"
         "      --shipped-hooks      add the example hooks sharedroot ships\n"
         "  -b, --binary PATH        add a program with its libraries (repeatable)\n"
+        "      --network            for a network root (ip=, root=nbd:): NIC drivers, nbd,\n"
+        "                           busybox's udhcpc (also with --no-shell)\n"
         "      --with-merge         add libgit2 for line merges at boot\n"
         "                           (sharedroot.reconcile=merge)\n"
         "      --kernel-cpio-list FILE  also write the image as a gen_init_cpio list\n"
@@ -155,6 +168,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"binary", required_argument, NULL, 'b'},
         {"kernel-cpio-list", required_argument, NULL, 1003},
         {"with-merge", no_argument, NULL, 1004},
+        {"network", no_argument, NULL, 1005},
         {0},
     };
     int c, r;
@@ -214,6 +228,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 1004:
             o->with_merge = true;
+            break;
+        case 1005:
+            o->network = true;
             break;
         case 'h':
             help();
@@ -319,6 +336,19 @@ static int plan_skeleton(struct plan *p)
     return r < 0 ? mk_error(r, "cannot lay out the image: %m") : 0;
 }
 
+/* A built-in module set: a module this kernel lacks is left out with a note. */
+static int add_module_set(struct ctx *c, const char *const *names, size_t n, const char *reason)
+{
+    for (size_t i = 0; i < n; i++) {
+        int r = kmodset_add(&c->mods, names[i], reason);
+        if (r == -ENOENT && !c->o.quiet)
+            mk_note("note: module %s not available for kernel %s, left out", names[i], c->kver);
+        else if (r < 0 && r != -ENOENT)
+            return mk_error(r, "cannot resolve module %s in %s: %m", names[i], c->moddir);
+    }
+    return 0;
+}
+
 static int collect_modules(struct ctx *c)
 {
     int r = kmodset_init(&c->mods, c->moddir);
@@ -328,14 +358,13 @@ static int collect_modules(struct ctx *c)
                         "cannot use module directory %s (modules.dep.bin: %m); run depmod %s "
                         "or give the right --kver/--moddir",
                         c->moddir, c->kver);
-    for (size_t i = 0; i < sizeof(default_modules) / sizeof(default_modules[0]); i++) {
-        r = kmodset_add(&c->mods, default_modules[i], "default");
-        if (r == -ENOENT && !c->o.quiet)
-            mk_note("note: module %s not available for kernel %s, left out", default_modules[i],
-                    c->kver);
-        else if (r < 0 && r != -ENOENT)
-            return mk_error(r, "cannot resolve module %s in %s: %m", default_modules[i], c->moddir);
-    }
+    r = add_module_set(c, default_modules, sizeof default_modules / sizeof default_modules[0],
+                       "default");
+    if (r >= 0 && c->o.network)
+        r = add_module_set(c, network_modules, sizeof network_modules / sizeof network_modules[0],
+                           "network root");
+    if (r < 0)
+        return r;
     for (size_t i = 0; i < c->o.modules.n; i++) {
         r = kmodset_add(&c->mods, c->o.modules.v[i], "requested");
         if (r == -ENOENT)
@@ -429,6 +458,51 @@ static int collect_hooks(struct ctx *c)
     return r;
 }
 
+/* DHCP at boot is busybox udhcpc, run as "udhcpc" from /bin/busybox, with sharedroot-init as
+ * its script (net/dhcp.h). Without the emergency shell the busybox binary comes alone. */
+/* The resident NBD helper of the same build tree, or the installed one. */
+static char *find_nbd_helper(void)
+{
+    char self[PATH_MAX];
+    _cleanup_free_ char *dir = NULL;
+
+    if (realpath("/proc/self/exe", self) && (dir = path_dirname(self))) {
+        _cleanup_free_ char *cand = path_join(dir, "../nbd/" NBD_HELPER_NAME);
+        if (cand && access(cand, X_OK) == 0)
+            return path_normalize(cand);
+    }
+    return access(NBD_HELPER_DIR "/" NBD_HELPER_NAME, X_OK) == 0
+               ? strdup(NBD_HELPER_DIR "/" NBD_HELPER_NAME)
+               : NULL;
+}
+
+static int add_network(struct ctx *c)
+{
+    const char *busybox = busybox_default();
+    _cleanup_free_ char *helper = find_nbd_helper();
+    int r = 0;
+
+    /* the emergency shell, when it is a busybox, brought it already */
+    if (!plan_find(&c->plan, "/bin/busybox")) {
+        if (!busybox)
+            return mk_error(ENOENT, "--network needs busybox for udhcpc (DHCP); install "
+                                    "busybox-static");
+        r = elfdeps_add_binary(&c->plan, &c->ldso, busybox, "/bin/busybox", "binary",
+                               "udhcpc for DHCP (--network)");
+    }
+    if (r >= 0)
+        r = plan_add_symlink(&c->plan, DHCP_SCRIPT_PATH, "/init", "link",
+                             "udhcpc's script is sharedroot-init (--network)");
+    if (r >= 0 && !helper)
+        return mk_error(ENOENT,
+                        NBD_HELPER_NAME " not found in the build tree nor in " NBD_HELPER_DIR
+                                        "; is sharedroot installed completely?");
+    if (r >= 0)
+        r = elfdeps_add_binary(&c->plan, &c->ldso, helper, "/lib/sharedroot/" NBD_HELPER_NAME,
+                               "binary", "resident NBD helper (--network)");
+    return r;
+}
+
 static int build_plan(struct ctx *c)
 {
     const char *shell = c->o.no_shell ? NULL : c->o.shell ? c->o.shell : busybox_default();
@@ -446,6 +520,8 @@ static int build_plan(struct ctx *c)
     if (r < 0)
         return r;
     if (shell && (r = busybox_add(&c->plan, &c->ldso, shell)) < 0)
+        return r;
+    if (c->o.network && (r = add_network(c)) < 0)
         return r;
     if ((r = add_binaries(c)) < 0 || (r = collect_hooks(c)) < 0)
         return r;

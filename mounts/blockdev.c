@@ -25,6 +25,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "nbd-spec.h"
+
 /* Floppy drives: opening /dev/fdN without a disk takes seconds per drive. */
 #define FLOPPY_MAJOR 2
 
@@ -161,6 +163,16 @@ int blockdev_spec_parse(const char *spec, struct blockdev_spec *out, const char 
                          "PARTLABEL=)");
     memset(out, 0, sizeof(*out));
 
+    if (nbd_spec_is(spec)) {
+        struct nbd_spec nbd;
+        if (nbd_spec_parse(spec, &nbd, why) < 0)
+            return -EINVAL;
+        if (strlen(spec) >= sizeof(out->value))
+            return fail(why, "NBD spec longer than 255 bytes");
+        out->kind = SPEC_NBD;
+        strcpy(out->value, spec);
+        return 0;
+    }
     if (spec[0] == '/') {
         int r = parse_by_link(spec, out, why);
         if (r != 0)

@@ -13,14 +13,16 @@ enum blockdev_spec_kind {
     SPEC_LABEL,
     SPEC_PARTUUID,
     SPEC_PARTLABEL,
+    SPEC_NBD, /* nbd:... (nbd/nbd-spec.h): attached by the init, never resolved here */
 };
 
 struct blockdev_spec {
     enum blockdev_spec_kind kind;
-    char value[256]; /* the path, or the tag value without quotes */
+    char value[256]; /* the path, or the tag value without quotes, or the whole nbd: spec */
 };
 
-/* Parse spec. A path must be absolute (root=/dev/NAME is the documented form; other absolute
+/* Parse spec. An nbd: spec (nbd-spec.h, up to 255 bytes) is checked and kept whole as
+ * SPEC_NBD. A path must be absolute (root=/dev/NAME is the documented form; other absolute
  * paths are accepted). Tag names are matched case-insensitively; values may be quoted "..."
  * or '...' (the quotes are stripped) and may contain spaces. -EINVAL for an empty, overlong
  * (> 255 bytes) or malformed spec ("UUID=", "foo", a relative path, control bytes, an

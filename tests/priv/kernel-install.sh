@@ -46,6 +46,20 @@ check postrm_of_a_missing_initrd_is_fine [ $rc -eq 0 ]
 INITRD=No hook postinst.d-sharedroot "$KVER" "$BOOT/vmlinuz-$KVER"
 check postinst_honours_INITRD_No [ ! -e "$BOOT/initrd.img-sharedroot-$KVER" ]
 
+# NETWORK=auto: the boot command line asks for the network -> --network
+echo "console=ttyS0 root=nbd:10.0.2.100:base ip=dhcp" >"$T/cmdline-net"
+echo "console=ttyS0 root=LABEL=base mynbd:x=1" >"$T/cmdline-local"
+SHAREDROOT_KERNEL_CMDLINES=$T/cmdline-net hook postinst.d-sharedroot "$KVER" "$BOOT/vmlinuz-$KVER"
+check network_auto_detects_a_network_root bash -c "grep -q 'asks for the network' '$T/out' && zstd -dc '$BOOT/initrd.img-sharedroot-$KVER' | cpio -it --quiet | grep -qx lib/sharedroot/sharedroot-nbd"
+SHAREDROOT_KERNEL_CMDLINES=$T/cmdline-local hook postinst.d-sharedroot "$KVER" "$BOOT/vmlinuz-$KVER"
+check network_auto_leaves_a_local_root_alone bash -c "! grep -q 'asks for the network' '$T/out' && ! zstd -dc '$BOOT/initrd.img-sharedroot-$KVER' | cpio -it --quiet | grep -qx lib/sharedroot/sharedroot-nbd"
+cp "$T/mkinitramfs.conf" "$T/mkinitramfs.conf.orig"
+echo 'NETWORK=sometimes' >>"$T/mkinitramfs.conf"
+hook postinst.d-sharedroot "$KVER" "$BOOT/vmlinuz-$KVER"; rc=$?
+check network_bad_value_is_refused bash -c "[ $rc -ne 0 ] && grep -q 'NETWORK=sometimes' '$T/out'"
+cp "$T/mkinitramfs.conf.orig" "$T/mkinitramfs.conf"
+rm -f "$BOOT/initrd.img-sharedroot-$KVER"
+
 printf '#!/bin/sh\necho hi\n' >"$T/myhook"; chmod 755 "$T/myhook"
 cat >>"$T/mkinitramfs.conf" <<EOC
 COMPRESS=gzip

@@ -131,6 +131,19 @@ check none_compression_is_plain_cpio bash -c 'head -c 6 "$0" | grep -q 070701 &&
 "$MK" -q -o "$T/m.img" --kver "$KVER" "${INIT_ARGS[@]}" --modules dm_mod,raid1 --modules vfat
 check extra_modules_are_added bash -c 'zstd -dc <"$0" | cpio -it --quiet 2>/dev/null | grep -q "/dm-mod.ko$"' "$T/m.img"
 
+# --- --network: NIC drivers, nbd, udhcpc (busybox) and the resident helper, with or without
+# the emergency shell ---
+"$MK" -q -o "$T/net.img" --kver "$KVER" "${INIT_ARGS[@]}" --network --no-shell
+zstd -dc <"$T/net.img" | cpio -it --quiet 2>/dev/null >"$T/net.files"
+check network_adds_nbd_and_virtio_net bash -c 'grep -q "/nbd.ko$" "$0" && grep -q "/virtio_net.ko$" "$0"' "$T/net.files"
+check network_adds_busybox_without_the_shell bash -c 'grep -qx bin/busybox "$0" && ! grep -qx bin/sh "$0"' "$T/net.files"
+check network_adds_the_dhcp_script_link grep -qx lib/sharedroot/udhcpc-script "$T/net.files"
+check network_adds_the_resident_helper grep -qx lib/sharedroot/sharedroot-nbd "$T/net.files"
+check network_dhcp_script_is_the_init bash -c 'zstd -dc <"$0" | cpio -itv --quiet 2>/dev/null | grep -q "lib/sharedroot/udhcpc-script -> /init$"' "$T/net.img"
+"$MK" -q -o "$T/net2.img" --kver "$KVER" "${INIT_ARGS[@]}" --network
+check network_with_shell_builds bash -c 'zstd -dc <"$0" | cpio -it --quiet 2>/dev/null | grep -qx lib/sharedroot/sharedroot-nbd' "$T/net2.img"
+check no_network_leaves_them_out bash -c '! zstd -dc <"$0" | cpio -it --quiet 2>/dev/null | grep -qE "/nbd.ko$|sharedroot-nbd|udhcpc-script"' "$T/a/initrd.img"
+
 # --- errors ---
 expect_error error_missing_kernel 1 "/lib/modules/0.0-none" -- -o "$T/x.img" --kver 0.0-none
 expect_error error_missing_moddir_suggests_kver 1 "--kver" -- -o "$T/x.img" --kver 0.0-none

@@ -241,6 +241,36 @@ TEST(probe_fstype_of_missing_device_fails)
     CHECK(blockdev_probe_fstype("/dev/does-not-exist-sharedroot", type, sizeof(type)) < 0);
 }
 
+TEST(nbd_specs_are_kept_whole)
+{
+    struct blockdev_spec s;
+    const char *why;
+    char dev[64];
+    CHECK_INT(parse("nbd:10.0.2.100:base:ext4", &s, &why), 0);
+    CHECK_INT(s.kind, SPEC_NBD);
+    CHECK_STR(s.value, "nbd:10.0.2.100:base:ext4");
+    CHECK_INT(parse("nbd://srv/inst-a", &s, &why), 0);
+    CHECK_INT(s.kind, SPEC_NBD);
+    /* attached by the init, never looked up here */
+    CHECK(blockdev_resolve(&s, dev, sizeof dev) < 0);
+}
+
+TEST(bad_nbd_specs_say_why)
+{
+    struct blockdev_spec s;
+    const char *why = NULL;
+    char big[400] = "nbd:srv:";
+    CHECK_INT(parse("nbd:", &s, &why), -EINVAL);
+    CHECK(why && strstr(why, "server"));
+    CHECK_INT(parse("nbds://srv/x", &s, &why), -EINVAL);
+    CHECK(why && strstr(why, "TLS"));
+    memset(big + 8, 'e', 200);
+    strcat(big, ":ext4:");
+    memset(big + strlen(big), 'o', 100);
+    CHECK_INT(parse(big, &s, &why), -EINVAL); /* a valid NBD spec, too long for a device spec */
+    CHECK(why && strstr(why, "255"));
+}
+
 int main(void)
 {
     return test_main();

@@ -319,6 +319,45 @@ TEST(bad_dev_mode_is_reported_and_auto_kept)
     cmdline_free(&c);
 }
 
+TEST(network_root_options)
+{
+    struct cmdline c = parse("root=nbd:10.0.2.100:base ip=eth0:dhcp "
+                             "ip=10.0.3.2::10.0.3.1:24::eth1:none nameserver=10.0.2.3 "
+                             "nameserver=192.0.2.53 netroot=nbd:srv:data "
+                             "sharedroot.nbd.connections=4 sharedroot.nbd.timeout=120");
+    CHECK_STR(c.root, "nbd:10.0.2.100:base");
+    CHECK_INT(c.n_ip, 2);
+    CHECK_STR(c.ip[0], "eth0:dhcp");
+    CHECK_STR(c.ip[1], "10.0.3.2::10.0.3.1:24::eth1:none");
+    CHECK_INT(c.n_nameservers, 2);
+    CHECK_STR(c.nameservers[1], "192.0.2.53");
+    CHECK_STR(c.netroot, "nbd:srv:data");
+    CHECK_INT(c.nbd_connections, 4);
+    CHECK_INT(c.nbd_timeout, 120);
+    CHECK_INT(c.n_problems, 0);
+    /* ip= is ours now: not passed to the real init's environment */
+    CHECK_INT(c.n_init_env, 0);
+    cmdline_free(&c);
+}
+
+TEST(network_root_defaults_and_bad_values)
+{
+    struct cmdline c = parse("root=/dev/vda");
+    CHECK_INT(c.n_ip, 0);
+    CHECK(c.ip == NULL);
+    CHECK_INT(c.nbd_connections, CMDLINE_DEFAULT_NBD_CONNECTIONS);
+    CHECK_INT(c.nbd_timeout, CMDLINE_DEFAULT_NBD_TIMEOUT);
+    cmdline_free(&c);
+    c = parse("ip= nameserver= sharedroot.nbd.connections=17 sharedroot.nbd.timeout=-1 "
+              "sharedroot.nbd.timeout=forever netroot= ip");
+    CHECK_INT(c.n_ip, 0);
+    CHECK_INT(c.n_nameservers, 0);
+    CHECK_INT(c.nbd_connections, CMDLINE_DEFAULT_NBD_CONNECTIONS);
+    CHECK_INT(c.nbd_timeout, CMDLINE_DEFAULT_NBD_TIMEOUT);
+    CHECK_INT(c.n_problems, 7);
+    cmdline_free(&c);
+}
+
 int main(void)
 {
     return test_main();

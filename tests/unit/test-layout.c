@@ -136,6 +136,22 @@ TEST(bad_device_spec_names_the_entry)
     CHECK(strstr(err, "FOO=bar") != NULL);
 }
 
+TEST(nbd_sources_are_accepted)
+{
+    struct layout l;
+    CHECK_INT(parse_text("nbd:10.0.2.100:inst-a /run/sharedroot/data ext4 defaults 0 0\n"
+                         "nbd://10.0.2.100/inst-a-swap none swap sw 0 0\n",
+                         &l),
+              0);
+    CHECK_STR(l.entries[0].source, "nbd:10.0.2.100:inst-a");
+    CHECK_INT(l.entries[1].kind, LAYOUT_SWAP);
+    layout_free(&l);
+    CHECK_INT(
+        parse_text("nbd:10.0.2.100:inst:ext4:ro:frob /run/sharedroot/a ext4 defaults 0 0\n", &l),
+        -EINVAL);
+    CHECK(strstr(err, "unknown NBD option") != NULL);
+}
+
 TEST(malformed_line_names_the_line)
 {
     struct layout l;
