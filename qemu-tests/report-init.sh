@@ -22,6 +22,13 @@ case ",$4," in *,ro,*) echo "REPORT root_ro=1" ;; *) echo "REPORT root_ro=0" ;; 
 if touch /testfile 2>/dev/null; then echo "REPORT write_root=ok"; rm -f /testfile
 else echo "REPORT write_root=failed"; fi
 echo "REPORT blockdev_ro=$(cat /sys/block/vda/ro 2>/dev/null || echo none)"
+# the root's own block device (vda, nbd0, ...) and a network root's resident helper
+echo "REPORT root_blockdev_ro=$(cat "/sys/class/block/${1#/dev/}/ro" 2>/dev/null || echo none)"
+for p in /proc/[0-9]*; do
+    case $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) in
+    @sharedroot-nbd*) echo "REPORT nbd_helper=${p#/proc/}" ;;
+    esac
+done
 echo "REPORT pid=$$"
 echo "REPORT init_args=$(cat /proc/$$/cmdline | tr '\0' ' ')"
 echo "REPORT cmdline=$(cat /proc/cmdline)"

@@ -255,3 +255,92 @@ mk_hook() {
     chmod "$2" "$d/$1"
     echo "$d/$1"
 }
+
+# ---------------------------------------------------------------------------------------
+# The network root (issue 11): the base (and instance disks) over NBD. The guest's only network
+# is QEMU user networking with restrict=on: it reaches nothing but NBD_ADDR:NBD_PORT, which
+# guestfwd forwards to a command (nbdkit -s on stdio: nothing listens on the host), or through
+# socat to a server of ours on a Unix socket in the scratch dir (no port on the host at all).
+
+INITRD_NET=$QT_WORK/initramfs-net.img
+INITRD_NET_NOSHELL=$QT_WORK/initramfs-net-noshell.img
+NET_READER_IMG=$QT_WORK/netroot-reader.img
+NBD_ADDR=10.0.2.100
+NBD_PORT=10809
+
+# the --network images, and the reader base of netroot-restart (64 files and their sums)
+prepare_netroot() {
+    local tree=$QT_WORK/netroot-tree key i
+    if ! command -v nbdkit >/dev/null || ! command -v socat >/dev/null; then
+        echo "nbdkit and socat are needed (tools/install-deps)"
+        return 1
+    fi
+    qt_build_initramfs "$BUILD" "$INITRD_NET" --network || return 1
+    qt_build_initramfs "$BUILD" "$INITRD_NET_NOSHELL" --network --no-shell || return 1
+    key=$(qt_hash "$QT_DIR/netroot-reader-init.sh" "$QT_BUSYBOX" -- reader-v1)
+    [ -f "$NET_READER_IMG" ] && [ "$(cat "$NET_READER_IMG.key" 2>/dev/null)" = "$key" ] && return 0
+    qt_make_tree "$tree" "$QT_DIR/netroot-reader-init.sh"
+    mkdir -p "$tree/data"
+    for i in $(seq 1 64); do head -c $((16384 + i * 997)) /dev/urandom >"$tree/data/f$i"; done
+    (cd "$tree/data" && sha256sum f* >../data.sha256)
+    rm -f "$NET_READER_IMG"
+    mkfs.ext4 -q -F -L srt-net -E root_owner=0:0 -d "$tree" "$NET_READER_IMG" 64M ||
+        { echo "mkfs of the reader base failed"; return 1; }
+    rm -rf "$tree"
+    echo "$key" >"$NET_READER_IMG.key"
+}
+
+# net_nic COMMAND: QEMU args for a virtio NIC whose only reachable address is NBD_ADDR:NBD_PORT,
+# forwarded to COMMAND (run once per connection; its stdin, stdout AND stderr are the stream,
+# so it must log nothing: nbdkit --log=null, socat -lf /dev/null)
+net_nic() {
+    echo "-netdev"
+    echo "user,id=n0,restrict=on,guestfwd=tcp:$NBD_ADDR:$NBD_PORT-cmd:$1"
+    echo "-device"
+    echo "virtio-net-pci,netdev=n0"
+}
+
+# nbd_serve SOCKET NBDKIT-ARGS...: nbdkit on a Unix socket, in the background; NBD_PID. Its pid
+# is tracked like a QEMU's, so that the runner ends it on exit.
+nbd_serve() {
+    local sock=$1; shift
+    rm -f "$sock"
+    nbdkit --foreground --unix "$sock" "$@" >>"$SCW/$SC-nbdkit.log" 2>&1 &
+    NBD_PID=$!
+    qt_track "$NBD_PID"
+    for _ in $(seq 1 50); do [ -S "$sock" ] && return 0; sleep 0.1; done
+    fail "nbdkit did not start: $(tail -n 5 "$SCW/$SC-nbdkit.log")"
+}
+nbd_kill() { # end our server abruptly (SIGKILL: nbdkit answers requests with ESHUTDOWN on SIGTERM)
+    kill -KILL "$NBD_PID" 2>/dev/null
+    wait "$NBD_PID" 2>/dev/null
+    return 0
+}
+# the guestfwd command that reaches the server on SOCKET (socat logs nothing into the stream)
+nbd_via() { echo "socat -lf /dev/null - UNIX-CONNECT:$1"; }
+
+# check_nbd_report LOG FSTYPE: the guest reached the real init from /dev/nbd0, read-only
+check_nbd_report() {
+    local log=$1 fstype=$2 v
+    grep -q 'REPORT END' "$log" || {
+        grep -q 'Kernel panic' "$log" && fail "kernel panic before the real init ran"
+        grep -q 'sharedroot: ERROR' "$log" &&
+            fail "sharedroot-init failed: $(lgrep "$log" -m1 'sharedroot: ERROR')"
+        fail "the real init never printed REPORT END (timeout ${QT_TIMEOUT}s?)"
+    }
+    v=$(qt_report "$log" pid);              [ "$v" = 1 ] || fail "real init is not PID 1 (pid=$v)"
+    v=$(qt_report "$log" root_dev);         [ "$v" = /dev/nbd0 ] || fail "root is $v, expected /dev/nbd0"
+    v=$(qt_report "$log" root_fstype);      [ "$v" = "$fstype" ] || fail "root fstype $v, expected $fstype"
+    v=$(qt_report "$log" root_ro);          [ "$v" = 1 ] || fail "root not mounted ro ($(qt_report "$log" root_opts))"
+    v=$(qt_report "$log" root_blockdev_ro); [ "$v" = 1 ] || fail "/dev/nbd0 is not read-only in the booted system ($v)"
+    v=$(qt_report "$log" write_root)
+    [ -z "$v" ] || [ "$v" = failed ] || fail "writing /testfile on the base worked"
+    v=$(qt_report "$log" os_id)
+    [ -z "$v" ] || [ "$v" = sharedroot-test ] || fail "/etc/os-release not from the base ($v)"
+    v=$(state "$log" NBD_0_READONLY);       [ "$v" = 1 ] || fail "state NBD_0_READONLY=$v"
+    v=$(state "$log" NBD_0_DEVICE);         [ "$v" = /dev/nbd0 ] || fail "state NBD_0_DEVICE=$v"
+    v=$(state "$log" NBD_0_HELPER_PID)
+    { [ -n "$v" ] && [ "$v" != 0 ]; } || fail "no resident helper was started (NBD_0_HELPER_PID=$v)"
+    no_error "$log"
+    return 0
+}
