@@ -216,6 +216,7 @@ static const struct key keys[] = {
     {"sharedroot.init", K_STR, F(real_init), 0, true},
     {"sharedroot.reconcile", K_STR, F(reconcile), 0, true},
     {"sharedroot.shutdown", K_STR, F(shutdown), 0, true},
+    {"sharedroot.reconcile.ignore", K_STR, F(reconcile_ignore), 0, true},
     {"sharedroot.break", K_SPECIAL, 0, 0, false},
     {"sharedroot.hostname", K_STR, F(hostname), 0, true},
     {"sharedroot.hook_timeout", K_UINT, F(hook_timeout), 86400, true},
@@ -406,6 +407,7 @@ void cmdline_free(struct cmdline *c)
     free(c->real_init);
     free(c->reconcile);
     free(c->shutdown);
+    free(c->reconcile_ignore);
     free(c->breaks);
     free(c->hostname);
     strv_free(c->ip);

@@ -47,6 +47,8 @@ struct cmdline {
     char *real_init;   /* sharedroot.init= (in-root mode: the init to run after us) */
     char *reconcile;   /* sharedroot.reconcile= off|report|safe|merge; NULL: safe */
     char *shutdown;    /* sharedroot.shutdown= auto|on|off; NULL: auto (init/shutdown.c) */
+    /* sharedroot.reconcile.ignore= patterns; NULL: the default list */
+    char *reconcile_ignore;
 
     /* hooks and break points (hooks/, init/stage.c) */
     char *breaks;     /* sharedroot.break[=STAGE,...], all of them joined by ','; a bare

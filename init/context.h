@@ -61,6 +61,12 @@ struct boot_ctx {
     char tmp_desc[PATH_MAX + 32];              /* what /tmp is, for the state file */
     char swap_desc[PATH_MAX];
 
+    /* reconcile: what the policy changed in each overlay ("" nothing), for the state file */
+    struct reconciled {
+        char *dir, *applied;
+    } * reconciled;
+    size_t n_reconciled;
+
     /* timing, monotonic ms */
     uint64_t t_start;
     uint64_t stage_ms[_STAGE_MAX];

@@ -55,11 +55,18 @@ static void write_overlays(FILE *f, struct boot_ctx *ctx)
         KV("LOWER", e->lower);
         KV("UPPER", e->upper);
         KV("WORK", e->work);
-        KV("STORE", store);
+        if (store[0]) {
+            KV("STORE", store);
+        }
+        if (reconcile_applied(ctx, e->target)) {
+            KV("APPLIED", reconcile_applied(ctx, e->target));
+        }
 #undef KV
         n++;
     }
     fprintf(f, "OVERLAY_COUNT=\"%u\"\n", n);
+    if (ctx->n_reconciled)
+        state_write_kv(f, "RECONCILE_IGNORE", reconcile_ignore_list(ctx));
 }
 
 static void write_parts(FILE *f, struct boot_ctx *ctx)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "instance.h"
 #include "log.h"
@@ -62,12 +63,73 @@ static int store_for(struct boot_ctx *ctx, const struct layout_entry *e, char *s
     return instance_mkdirs(part_dir, rel, 0700);
 }
 
+/* Keep what the policy changed in overlay dir, said once, plainly, in the state file. */
+static void remember_applied(struct boot_ctx *ctx, const char *dir, const struct rc_report *rep)
+{
+    struct reconciled *nv = reallocarray(ctx->reconciled, ctx->n_reconciled + 1, sizeof *nv);
+    if (!nv)
+        return;
+    ctx->reconciled = nv;
+    char *applied = rc_report_applied_text(rep);
+    nv[ctx->n_reconciled] = (struct reconciled){strdup(dir), applied ? applied : strdup("")};
+    if (nv[ctx->n_reconciled].dir && nv[ctx->n_reconciled].applied)
+        ctx->n_reconciled++;
+    else {
+        free(nv[ctx->n_reconciled].dir);
+        free(nv[ctx->n_reconciled].applied);
+    }
+}
+
+const char *reconcile_applied(const struct boot_ctx *ctx, const char *dir)
+{
+    for (size_t i = 0; i < ctx->n_reconciled; i++)
+        if (strcmp(ctx->reconciled[i].dir, dir) == 0)
+            return ctx->reconciled[i].applied;
+    return NULL;
+}
+
+const char *reconcile_ignore_list(const struct boot_ctx *ctx)
+{
+    return ctx->cmd.reconcile_ignore ? ctx->cmd.reconcile_ignore : RC_IGNORE_DEFAULT;
+}
+
+/* Where the console sends the admin: overlay-reconcile in the guest, when the base has it. */
+static const char *report_hint(const struct boot_ctx *ctx)
+{
+    static const char *const where[] = {"usr/sbin", "usr/local/sbin", "sbin",
+                                        "usr/bin",  "usr/local/bin",  "bin"};
+    char p[PATH_MAX];
+    struct stat st;
+    for (size_t i = 0; i < sizeof where / sizeof *where; i++) {
+        snprintf(p, sizeof p, "%s/%s/overlay-reconcile", ctx->sysroot, where[i]);
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            return "run overlay-reconcile --report";
+    }
+    return "this base has no overlay-reconcile to run: see INSTALLING IN A GUEST in "
+           "overlay-reconcile(8), or run it on Dom0";
+}
+
+static void log_record(const char *dir, const struct rc_record_result *rec, int r)
+{
+    if (r < 0)
+        log_warning("reconcile %s: recording the base failed: %s", dir, rec->why);
+    else
+        log_info("reconcile %s: base %s", dir,
+                 rec->skipped ? "unchanged since the last boot (stat walk only)" : "recorded");
+}
+
 static struct rc_report *reconcile_one(struct boot_ctx *ctx, const struct layout_entry *e,
                                        enum rc_policy policy)
 {
-    struct rc_options opts = {0};
+    struct rc_options opts = {.ignore = reconcile_ignore_list(ctx)};
     struct rc_record_result rec = {0};
-    struct rc_overlay ov = {.name = e->target, .lower = e->lower, .upper = e->upper};
+    const struct layout_entry *part = layout_part_for(&ctx->layout, e->upper);
+    /* Nothing on the instance disk is trusted: the upper and the store are resolved below
+     * the partition's mount point without following a symlink (rc_open_typed). */
+    struct rc_overlay ov = {.name = e->target,
+                            .lower = e->lower,
+                            .upper = e->upper,
+                            .root = part ? part->target : SHAREDROOT_INSTANCE};
     struct rc_report *rep = NULL;
     char store[PATH_MAX], line[512];
     int r;
@@ -82,27 +144,29 @@ static struct rc_report *reconcile_one(struct boot_ctx *ctx, const struct layout
     r = instance_mkdirs("/", e->upper + 1, 0755); /* a first boot has no upper yet */
     if (r < 0)
         log_debug("reconcile %s: upper %s: %s", e->target, e->upper, strerror(-r));
-    /* Record first: the merge base of a host file is the newest record older than the
-     * file, so what apply writes below must be newer than this record. */
-    r = rc_record(e->lower, store, &rec);
-    if (r < 0)
-        log_warning_errno(r, "reconcile %s: recording the base into %s failed: %m", e->target,
-                          store);
-    else
-        log_info("reconcile %s: base %s", e->target,
-                 rec.skipped ? "unchanged since the last boot (stat walk only)" : "recorded");
+    /* The base is recorded at every boot (a stat walk when unchanged): the merge base of a
+     * host file is the newest record older than the file. A policy that applies records it
+     * itself, after finishing an interrupted apply and before writing anything. */
+    if (policy == RC_POLICY_REPORT)
+        log_record(e->target, &rec, rc_record(&ov, &rec));
     r = rc_reconcile(&ov, policy, &opts, &rep);
     if (r < 0 && !rep) {
         log_warning_errno(r, "reconcile %s failed: %m; the overlay is mounted as it is", e->target);
         return NULL;
     }
+    if (rep->recorded)
+        log_record(e->target, &rep->record, 0);
+    rc_report_summary(rep, line, sizeof line); /* with the error, when there is one */
     if (r < 0)
-        log_warning_errno(r, "reconcile %s: %m; the overlay is mounted as it is", e->target);
-    rc_report_summary(rep, line, sizeof line);
-    if (rc_report_needs_attention(rep))
-        log_warning("reconcile %s (run overlay-reconcile --report)", line);
+        log_warning("reconcile %s; the overlay is mounted as it is", line);
+    else if (rc_report_needs_attention(rep))
+        log_warning("reconcile %s (%s)", line, report_hint(ctx));
     else
         log_console("reconcile %s", line);
+    remember_applied(ctx, e->target, rep);
+    const char *applied = reconcile_applied(ctx, e->target);
+    if (applied && *applied)
+        log_console("reconcile %s: %s policy %s", e->target, rc_policy_name(policy), applied);
     return rep;
 }
 

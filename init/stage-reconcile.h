@@ -13,6 +13,12 @@
 
 int stage_reconcile(struct boot_ctx *ctx);
 
+/* What the policy changed in the overlay of dir at this boot, one sentence ("" nothing), or
+ * NULL when it was not reconciled. */
+const char *reconcile_applied(const struct boot_ctx *ctx, const char *dir);
+/* The ignore list in effect (sharedroot.reconcile.ignore=, or the default). */
+const char *reconcile_ignore_list(const struct boot_ctx *ctx);
+
 /* Where overlay e keeps its record store: "reconcile/NAME" (NAME from layout_dir_name: etc,
  * var, usr-local) on the instance partition that holds its upper. Each overlay has its own:
  * two overlays on one filesystem must not share a record history. Writes the absolute path

@@ -34,6 +34,13 @@ void boot_ctx_free(struct boot_ctx *ctx)
     netroot_free(ctx);
     cmdline_free(&ctx->cmd);
     layout_free(&ctx->layout);
+    for (size_t i = 0; i < ctx->n_reconciled; i++) {
+        free(ctx->reconciled[i].dir);
+        free(ctx->reconciled[i].applied);
+    }
+    free(ctx->reconciled);
+    ctx->reconciled = NULL;
+    ctx->n_reconciled = 0;
 }
 
 const char *stage_name(enum stage s)

@@ -17,23 +17,12 @@
 
 #define JOURNAL_MAGIC "sharedroot-reconcile-journal 1\n"
 
-struct action {
-    unsigned n;
-    enum rc_action what;
-    unsigned char old_hash[32], new_hash[32];
-    char *path;
-    bool done;
-    struct rc_entry *entry; /* NULL when resuming */
-};
-
 /* State of one apply or resume. */
 struct applier {
     struct rc_sources src;
     const struct rc_options *opts;
     unsigned step;
-    char run[64];
-    struct action *a;
-    size_t n;
+    struct rc_journal j;
 };
 
 static void step(struct applier *ap)
@@ -43,17 +32,23 @@ static void step(struct applier *ap)
         ap->opts->step_hook(ap->opts->step_userdata, ap->step);
 }
 
+void rc_journal_done(struct rc_journal *j)
+{
+    for (size_t i = 0; i < j->n; i++)
+        free(j->a[i].path);
+    free(j->a);
+    *j = (struct rc_journal){0};
+}
+
 static void applier_done(struct applier *ap)
 {
-    for (size_t i = 0; i < ap->n; i++)
-        free(ap->a[i].path);
-    free(ap->a);
+    rc_journal_done(&ap->j);
     rc_sources_close(&ap->src);
 }
 
 enum rc_action rc_policy_action(const struct rc_entry *e, enum rc_policy policy)
 {
-    if (policy == RC_POLICY_REPORT)
+    if (policy == RC_POLICY_REPORT || e->ignored)
         return RC_ACT_NONE;
     switch (e->outcome) {
     case RC_REDUNDANT:
@@ -69,21 +64,20 @@ enum rc_action rc_policy_action(const struct rc_entry *e, enum rc_policy policy)
     }
 }
 
-static int add_action(struct applier *ap, enum rc_action what, const unsigned char *old_hash,
+static int add_action(struct rc_journal *j, enum rc_action what, const unsigned char *old_hash,
                       const unsigned char *new_hash, const char *path, struct rc_entry *e)
 {
-    struct action *na = realloc(ap->a, (ap->n + 1) * sizeof *na);
-    if (!na)
-        return -ENOMEM;
-    ap->a = na;
-    struct action *a = &ap->a[ap->n];
-    *a = (struct action){.n = (unsigned)ap->n + 1, .what = what, .entry = e};
+    int r = rc_grow(&j->a, j->n, &j->cap, sizeof *j->a);
+    if (r < 0)
+        return r;
+    struct rc_journal_action *a = &j->a[j->n];
+    *a = (struct rc_journal_action){.n = (unsigned)j->n + 1, .what = what, .entry = e};
     memcpy(a->old_hash, old_hash, 32);
     if (new_hash)
         memcpy(a->new_hash, new_hash, 32);
     if (!(a->path = strdup(path)))
         return -ENOMEM;
-    ap->n++;
+    j->n++;
     return 0;
 }
 
@@ -132,17 +126,30 @@ static int store_conflict(struct applier *ap, struct rc_entry *e)
     return r == -EMEDIUMTYPE || r == -EFBIG || r == -ENOSYS ? 0 : r;
 }
 
+/* The host's version as the journal names it: classification hashes only what its decision
+ * needed (a merge candidate need not have been hashed). */
+static int hash_upper(struct applier *ap, struct rc_entry *e)
+{
+    if (e->upper.have_hash || e->upper.kind != RC_FILE)
+        return 0;
+    const char *name;
+    _cleanup_close_ int dfd = rc_open_parent(ap->src.upperfd, e->path, &name);
+    return dfd < 0 ? dfd : rc_version_hash(dfd, name, &e->upper);
+}
+
 static int plan_entry(struct applier *ap, struct rc_entry *e, enum rc_policy policy)
 {
     e->action = rc_policy_action(e, policy);
-    if (e->outcome == RC_CONFLICT)
+    if (e->outcome == RC_CONFLICT && !e->ignored)
         return store_conflict(ap, e);
     if (e->action == RC_ACT_NONE)
         return 0;
+    int r = hash_upper(ap, e);
+    if (r < 0)
+        return r;
     if (e->action == RC_ACT_REMOVE)
-        return add_action(ap, RC_ACT_REMOVE, e->upper.hash, NULL, e->path, e);
+        return add_action(&ap->j, RC_ACT_REMOVE, e->upper.hash, NULL, e->path, e);
     unsigned char h[32];
-    int r;
     if (e->outcome == RC_MERGED) {
         struct rc_buf m = {0};
         r = rc_sources_merge(&ap->src, e, &m);
@@ -154,15 +161,15 @@ static int plan_entry(struct applier *ap, struct rc_entry *e, enum rc_policy pol
     } else {
         r = store_lower(ap, e, h);
     }
-    return r < 0 ? r : add_action(ap, RC_ACT_REPLACE, e->upper.hash, h, e->path, e);
+    return r < 0 ? r : add_action(&ap->j, RC_ACT_REPLACE, e->upper.hash, h, e->path, e);
 }
 
 static int write_journal(struct applier *ap)
 {
     struct rc_buf b = {0};
-    int r = rc_buf_printf(&b, "%srun %s\n", JOURNAL_MAGIC, ap->run);
-    for (size_t i = 0; r >= 0 && i < ap->n; i++) {
-        const struct action *a = &ap->a[i];
+    int r = rc_buf_printf(&b, "%srun %s\n", JOURNAL_MAGIC, ap->j.run);
+    for (size_t i = 0; r >= 0 && i < ap->j.n; i++) {
+        const struct rc_journal_action *a = &ap->j.a[i];
         char oh[RC_HASH_HEX], nh[RC_HASH_HEX] = "-";
         rc_hex(a->old_hash, 32, oh);
         if (a->what == RC_ACT_REPLACE)
@@ -179,7 +186,7 @@ static int write_journal(struct applier *ap)
     return r;
 }
 
-static int mark_done(struct applier *ap, const struct action *a)
+static int mark_done(struct applier *ap, const struct rc_journal_action *a)
 {
     _cleanup_close_ int fd =
         openat(ap->src.store->dfd, "journal", O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
@@ -229,9 +236,9 @@ static int copy_regular(int pdir, const char *name, int bdir, const char *bname)
 /* Save the host's version before it is replaced or removed. A hard link keeps the inode with
  * everything on it; across filesystems, a copy. An existing backup (an earlier attempt of the
  * same run) is kept. */
-static int backup(struct applier *ap, struct action *a, int pdir, const char *name)
+static int backup(struct applier *ap, struct rc_journal_action *a, int pdir, const char *name)
 {
-    _cleanup_free_ char *rel = rc_path_join(ap->run, a->path);
+    _cleanup_free_ char *rel = rc_path_join(ap->j.run, a->path);
     _cleanup_free_ char *full = rel ? rc_path_join("backups", rel) : NULL;
     if (!full)
         return -ENOMEM;
@@ -293,16 +300,16 @@ static int copy_meta(int pdir, const char *name, int tmp)
     return copy_xattrs(from, tmp);
 }
 
-static int write_tmp(struct applier *ap, const struct action *a, int pdir, const char *name)
+/* The new content from its store object, checked against the object's name while it is
+ * copied: a damaged or planted object never reaches the upper (the temp file is dropped). */
+static int write_tmp(struct applier *ap, const struct rc_journal_action *a, int pdir,
+                     const char *name)
 {
-    _cleanup_close_ int in = rc_store_open_object(ap->src.store, a->new_hash);
-    if (in < 0)
-        return in;
     _cleanup_close_ int out =
         openat(pdir, RC_TMP_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (out < 0)
         return -errno;
-    int r = rc_copy_fd(in, out);
+    int r = rc_store_copy_object(ap->src.store, a->new_hash, out);
     if (r >= 0)
         r = copy_meta(pdir, name, out);
     if (r >= 0 && fsync(out) < 0)
@@ -311,7 +318,7 @@ static int write_tmp(struct applier *ap, const struct action *a, int pdir, const
 }
 
 /* Where the path stands: 1 already done, 0 still to do, -ESTALE changed since planned. */
-static int check_state(const struct action *a, int pdir, const char *name)
+static int check_state(const struct rc_journal_action *a, int pdir, const char *name)
 {
     struct rc_version v;
     int r = rc_inspect(pdir, name, RC_MARKERS_NONE, false, true, &v);
@@ -324,7 +331,7 @@ static int check_state(const struct action *a, int pdir, const char *name)
     return v.have_hash && memcmp(v.hash, a->old_hash, 32) == 0 ? 0 : -ESTALE;
 }
 
-static int run_action(struct applier *ap, struct action *a)
+static int run_action(struct applier *ap, struct rc_journal_action *a)
 {
     const char *name;
     _cleanup_close_ int pdir = rc_open_parent(ap->src.upperfd, a->path, &name);
@@ -363,12 +370,15 @@ static int run_action(struct applier *ap, struct action *a)
 static int run_all(struct applier *ap)
 {
     int first = 0;
-    for (size_t i = 0; i < ap->n; i++) {
-        if (ap->a[i].done)
+    for (size_t i = 0; i < ap->j.n; i++) {
+        struct rc_journal_action *a = &ap->j.a[i];
+        if (a->done)
             continue;
-        int r = run_action(ap, &ap->a[i]);
-        if (ap->a[i].entry)
-            ap->a[i].entry->applied = r < 0 ? r : 1;
+        int r = run_action(ap, a);
+        if (a->entry)
+            a->entry->applied = r < 0 ? r : 1;
+        if (r == -EBADMSG && a->entry && !a->entry->note)
+            a->entry->note = rc_store_bad_object_text(ap->src.store);
         if (r < 0 && first == 0)
             first = r;
     }
@@ -379,15 +389,15 @@ static int run_all(struct applier *ap)
     return rc_fsync_dir(ap->src.store->dfd);
 }
 
-static int parse_action_line(struct applier *ap, char *line)
+static int parse_action_line(struct rc_journal *j, const char *line)
 {
     unsigned n;
     char what[16], oh[RC_HASH_HEX], nh[RC_HASH_HEX];
     int off = 0;
-    if (sscanf(line, "done %u", &n) == 1) {
-        for (size_t i = 0; i < ap->n; i++)
-            if (ap->a[i].n == n)
-                ap->a[i].done = true;
+    if (sscanf(line, "done %u%n", &n, &off) == 1 && line[off] == 0) {
+        for (size_t i = 0; i < j->n; i++)
+            if (j->a[i].n == n)
+                j->a[i].done = true;
         return 0;
     }
     if (sscanf(line, "%u %15s %64s %64s %n", &n, what, oh, nh, &off) != 4 || off == 0)
@@ -397,53 +407,63 @@ static int parse_action_line(struct applier *ap, char *line)
                          : strcmp(what, "replace") == 0 ? RC_ACT_REPLACE
                                                         : RC_ACT_NONE;
     if (act == RC_ACT_NONE || rc_unhex(oh, ohb, 32) < 0 ||
-        (act == RC_ACT_REPLACE && rc_unhex(nh, nhb, 32) < 0))
+        (act == RC_ACT_REPLACE && rc_unhex(nh, nhb, 32) < 0) ||
+        (act == RC_ACT_REMOVE && strcmp(nh, "-") != 0))
         return -EBADMSG;
     struct rc_buf p = {0};
     int r = rc_unescape_c(line + off, &p);
-    if (r >= 0 && !rc_path_is_safe(p.data))
+    if (r < 0 || !rc_path_is_safe(p.data))
         r = -EBADMSG;
     if (r >= 0)
-        r = add_action(ap, act, ohb, nhb, p.data, NULL);
+        r = add_action(j, act, ohb, nhb, p.data, NULL);
     if (r >= 0)
-        ap->a[ap->n - 1].n = n;
+        j->a[j->n - 1].n = n;
     rc_buf_done(&p);
     return r;
 }
 
-/* A torn last line (no newline: the crash hit the append) is ignored. */
-static int parse_journal(struct applier *ap, char *text)
+int rc_journal_parse(const char *text, size_t len, struct rc_journal *j)
 {
-    if (strncmp(text, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0)
+    size_t ml = strlen(JOURNAL_MAGIC);
+    *j = (struct rc_journal){0};
+    if (len < ml || memcmp(text, JOURNAL_MAGIC, ml) != 0 || memchr(text, 0, len))
         return -EBADMSG;
-    char *p = text + strlen(JOURNAL_MAGIC);
-    if (sscanf(p, "run %63s", ap->run) != 1 || strchr(ap->run, '/') || ap->run[0] == '.')
-        return -EBADMSG;
-    p = strchr(p, '\n');
-    while (p && *++p) {
-        char *nl = strchr(p, '\n');
+    const char *p = text + ml, *end = text + len;
+    int r = 0;
+    for (unsigned line = 0; r >= 0 && p < end; line++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (!nl)
-            break;
-        *nl = 0;
-        int r = parse_action_line(ap, p);
-        if (r < 0)
-            return r;
-        p = nl;
+            break; /* torn */
+        _cleanup_free_ char *l = strndup(p, (size_t)(nl - p));
+        if (!l)
+            r = -ENOMEM;
+        else if (line == 0)
+            r = sscanf(l, "run %63s", j->run) != 1 || strchr(j->run, '/') || j->run[0] == '.' ||
+                        strlen(l) != 4 + strlen(j->run)
+                    ? -EBADMSG
+                    : 0;
+        else
+            r = parse_action_line(j, l);
+        p = nl + 1;
     }
-    return 0;
+    if (r >= 0 && !j->run[0])
+        r = -EBADMSG;
+    if (r < 0)
+        rc_journal_done(j);
+    return r;
 }
 
-static int refuse_if_mounted(const char *upper)
+static int refuse_if_mounted(int upperfd)
 {
-    int r = rc_upper_in_use(upper, NULL);
+    int r = rc_upper_in_use_fd(upperfd, NULL);
     return r > 0 ? -EBUSY : r == -ENOENT ? 0 : r < 0 ? r : 0;
 }
 
-int rc_resume(const char *upper, const char *store, const struct rc_options *opts)
+int rc_resume(const struct rc_overlay *ov, const struct rc_options *opts)
 {
     struct applier ap = {.opts = opts};
-    struct rc_overlay ov = {.upper = upper, .lower = "/", .store = store};
-    int r = rc_sources_open(&ap.src, &ov, opts, false);
+    struct rc_overlay o = {.upper = ov->upper, .store = ov->store, .root = ov->root};
+    int r = rc_sources_open(&ap.src, &o, opts, false, NULL);
     if (r < 0 || !ap.src.store) {
         applier_done(&ap);
         return r;
@@ -451,8 +471,8 @@ int rc_resume(const char *upper, const char *store, const struct rc_options *opt
     struct rc_buf j = {0};
     _cleanup_close_ int fd = rc_open_beneath(ap.src.store->dfd, "journal", O_RDONLY);
     r = fd < 0 ? (fd == -ENOENT ? 0 : fd) : rc_read_all(fd, 64u << 20, &j);
-    if (fd >= 0 && r >= 0 && (r = refuse_if_mounted(upper)) >= 0 &&
-        (r = parse_journal(&ap, j.data)) >= 0 && (r = run_all(&ap)) >= 0)
+    if (fd >= 0 && r >= 0 && (r = refuse_if_mounted(ap.src.upperfd)) >= 0 &&
+        (r = rc_journal_parse(j.data, j.len, &ap.j)) >= 0 && (r = run_all(&ap)) >= 0)
         r = 1;
     rc_buf_done(&j);
     applier_done(&ap);
@@ -469,6 +489,32 @@ static void make_run_id(char run[64])
     snprintf(run + n, 64 - n, "-%09ld-%d", t.tv_nsec, (int)getpid());
 }
 
+static const struct rc_overlay *overlay_of(const struct rc_report *rep, struct rc_overlay *ov)
+{
+    *ov = (struct rc_overlay){.name = rep->name,
+                              .upper = rep->upper,
+                              .lower = rep->lower,
+                              .store = rep->store,
+                              .root = rep->root};
+    return ov;
+}
+
+/* Record the lower into the store before anything is written: the merge base of a path is
+ * the newest record older than it, so what apply writes follows this base from now on (a
+ * Dom0 apply of a base the host never booted must leave a settled host with nothing to do). */
+static int record_first(struct rc_report *rep)
+{
+    struct rc_overlay ov;
+    if (rep->recorded)
+        return 0;
+    int r = rc_record(overlay_of(rep, &ov), &rep->record);
+    if (r < 0)
+        return rc_report_fail_msg(rep, r, "recording the base into the store first",
+                                  rep->record.why);
+    rep->recorded = true;
+    return 0;
+}
+
 static int apply_checks(struct rc_report *rep)
 {
     if (rep->error)
@@ -477,12 +523,26 @@ static int apply_checks(struct rc_report *rep)
         return rc_report_fail(rep, -EINVAL, "applying needs a store (backups and journal)");
     if (rep->merge_base_dir)
         return rc_report_fail(rep, -EINVAL, "applying works with a store, not --merge-base");
-    int r = refuse_if_mounted(rep->upper);
-    if (r == -EBUSY)
+    return 0;
+}
+
+static int open_for_apply(struct applier *ap, struct rc_report *rep)
+{
+    struct rc_overlay ov;
+    _cleanup_free_ char *msg = NULL;
+    struct stat st;
+    int r = rc_sources_open(&ap->src, overlay_of(rep, &ov), ap->opts, true, &msg);
+    if (r < 0)
+        return rc_report_fail_msg(rep, r, NULL, msg);
+    if ((r = refuse_if_mounted(ap->src.upperfd)) == -EBUSY)
         return rc_report_fail(rep, r,
                               "the upper dir is the upperdir of a mounted overlay "
                               "(overlayfs forbids changing it; unmount it first)");
-    return r < 0 ? rc_report_fail(rep, r, "reading /proc/self/mountinfo") : 0;
+    if (r < 0)
+        return rc_report_fail(rep, r, "reading /proc/self/mountinfo");
+    if (fstatat(ap->src.store->dfd, "journal", &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return rc_report_fail(rep, -EAGAIN, "an interrupted apply is pending in the store");
+    return 0;
 }
 
 int rc_apply(struct rc_report *rep, enum rc_policy policy, const struct rc_options *opts)
@@ -492,42 +552,47 @@ int rc_apply(struct rc_report *rep, enum rc_policy policy, const struct rc_optio
     if (r < 0 || policy == RC_POLICY_REPORT)
         return r;
     struct applier ap = {.opts = opts};
-    struct rc_overlay ov = {.upper = rep->upper, .lower = rep->lower, .store = rep->store};
-    struct stat st;
-    if ((r = rc_sources_open(&ap.src, &ov, opts, true)) < 0) {
+    if ((r = record_first(rep)) < 0 || (r = open_for_apply(&ap, rep)) < 0) {
         applier_done(&ap);
-        return rc_report_fail(rep, r, "opening the upper, lower or store");
+        return r;
     }
-    if (fstatat(ap.src.store->dfd, "journal", &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        applier_done(&ap);
-        return rc_report_fail(rep, -EAGAIN, "an interrupted apply is pending in the store");
-    }
-    make_run_id(ap.run);
+    make_run_id(ap.j.run);
     for (size_t i = 0; r >= 0 && i < rep->n_entries; i++)
         r = plan_entry(&ap, &rep->entries[i], policy);
-    if (r >= 0 && ap.n > 0 && (r = write_journal(&ap)) >= 0) {
+    if (r >= 0 && ap.j.n > 0 && (r = write_journal(&ap)) >= 0) {
         step(&ap);
         r = run_all(&ap);
     }
-    if (r >= 0 && ap.n > 0 && !(rep->run_id = strdup(ap.run)))
+    if (r >= 0 && ap.j.n > 0 && !(rep->run_id = strdup(ap.j.run)))
         r = -ENOMEM;
+    if (r < 0)
+        rc_report_fail_walk(rep, r, "applying", ap.src.store, NULL, 0);
     applier_done(&ap);
-    return r < 0 ? rc_report_fail(rep, r, "applying") : 0;
+    return r;
 }
 
 int rc_reconcile(const struct rc_overlay *ov, enum rc_policy policy, const struct rc_options *opts,
                  struct rc_report **out)
 {
-    int resumed = 0;
+    int resumed = 0, r;
+    struct rc_record_result rec = {0};
     *out = NULL;
-    if (policy != RC_POLICY_REPORT && ov->store &&
-        (resumed = rc_resume(ov->upper, ov->store, opts)) < 0) {
-        int r = rc_classify(ov, opts, out);
+    bool apply = policy != RC_POLICY_REPORT && ov->store && !ov->merge_base_dir;
+    /* An interrupted apply is finished first, against the base it was planned for: what it
+     * writes must not look newer than the record of the base below. */
+    if (apply && (resumed = rc_resume(ov, opts)) < 0) {
+        r = rc_classify(ov, opts, out);
         return *out ? rc_report_fail(*out, resumed, "finishing an interrupted apply") : r;
     }
-    int r = rc_classify(ov, opts, out);
-    if (*out)
-        (*out)->journal_resumed = resumed > 0;
+    int rec_r = apply ? rc_record(ov, &rec) : 0;
+    r = rc_classify(ov, opts, out);
+    if (!*out)
+        return r;
+    (*out)->journal_resumed = resumed > 0;
+    (*out)->record = rec;
+    (*out)->recorded = apply && rec_r >= 0;
+    if (rec_r < 0)
+        return rc_report_fail_msg(*out, rec_r, "recording the base into the store", rec.why);
     if (r < 0 || policy == RC_POLICY_REPORT)
         return r;
     return rc_apply(*out, policy, opts);

@@ -21,5 +21,28 @@
 
 #define RC_TMP_NAME ".sharedroot-reconcile.tmp"
 
-/* What policy does to an entry (RC_ACT_NONE for anything it leaves alone). */
+/* What policy does to an entry (RC_ACT_NONE for anything it leaves alone, and for an ignored
+ * entry). */
 enum rc_action rc_policy_action(const struct rc_entry *e, enum rc_policy policy);
+
+/* One planned action of a journal. */
+struct rc_journal_action {
+    unsigned n;
+    enum rc_action what;
+    unsigned char old_hash[32], new_hash[32];
+    char *path;
+    bool done;
+    struct rc_entry *entry; /* the report's entry; NULL when read back from a journal */
+};
+
+struct rc_journal {
+    char run[64];
+    struct rc_journal_action *a;
+    size_t n, cap;
+};
+
+/* Parse len bytes of a journal (guest-writable data, resumed by PID 1 at boot): -EBADMSG on
+ * a bad header, a malformed action line, an unsafe or empty path, a NUL byte. A torn last line
+ * (no newline: the crash hit the append) is ignored. */
+int rc_journal_parse(const char *text, size_t len, struct rc_journal *j);
+void rc_journal_done(struct rc_journal *j);

@@ -78,6 +78,7 @@ struct classify {
     struct rc_sources src;
     enum rc_markers mk;
     struct rc_report *rep;
+    const char *ignore;
 };
 
 /* The merge base of path for an upper version made at u's ctime. */
@@ -127,9 +128,9 @@ static int decide_opaque(struct classify *c, const char *path, const struct rc_v
     unsigned char dl[32], db[32];
     struct rc_manifest *ml = NULL, *mb = NULL;
     const struct rc_manifest *base_m = NULL;
-    r = rc_manifest_from_dir(c->src.lowerfd, path, c->src.max_depth, NULL, NULL, &ml);
+    r = rc_manifest_from_dir(c->src.lowerfd, path, c->src.max_depth, NULL, NULL, &ml, NULL);
     if (r >= 0 && c->src.mbfd >= 0)
-        r = rc_manifest_from_dir(c->src.mbfd, path, c->src.max_depth, NULL, NULL, &mb);
+        r = rc_manifest_from_dir(c->src.mbfd, path, c->src.max_depth, NULL, NULL, &mb, NULL);
     else if (r >= 0)
         r = rc_store_snapshot_at(c->src.store, u->ctime_sec, u->ctime_nsec, &base_m);
     if (r >= 0)
@@ -143,63 +144,90 @@ static int decide_opaque(struct classify *c, const char *path, const struct rc_v
     return r;
 }
 
-static int classify_path(struct classify *c, const char *path, const struct rc_version *u,
-                         const struct rc_version *l)
+static bool same_size_file(const struct rc_version *a, const struct rc_version *b)
 {
-    struct rc_version b;
+    return a->kind == RC_FILE && b->kind == RC_FILE && a->size == b->size;
+}
+
+/* Hash what the decision needs, and only that: two files can only be equal when their sizes
+ * are, so a host-only file, or one whose size differs from the base's and the merge base's, is
+ * never read (a sparse 4 GiB /var/log/lastlog must not stall a boot). Beyond max_hash a file
+ * is compared by size only. */
+static int hash_needed(struct classify *c, int udir, int ldir, const char *name,
+                       struct rc_version *u, struct rc_version *l, const struct rc_version *b,
+                       const char **note)
+{
+    bool bu = b->kind == RC_FILE && b->have_hash;
+    bool hu = same_size_file(u, l) || (bu && same_size_file(u, b));
+    bool hl = same_size_file(l, u) || (bu && same_size_file(l, b));
+    int r = 0;
+    if ((hu && u->size > c->src.max_hash) || (hl && l->size > c->src.max_hash)) {
+        *note = "too large to compare (over sharedroot's hash limit): compared by size only";
+        return 0;
+    }
+    if (hu)
+        r = rc_version_hash(udir, name, u);
+    if (r >= 0 && hl)
+        r = rc_version_hash(ldir, name, l);
+    return r;
+}
+
+static int add_entry(struct classify *c, const char *path, enum rc_outcome o,
+                     const struct rc_version *u, const struct rc_version *l,
+                     const struct rc_version *b, bool known, const char *note)
+{
+    struct rc_entry *e;
+    int r = rc_report_add(c->rep, path, o, u, l, b, known, &e);
+    if (r < 0)
+        return r;
+    if (note && !(e->note = strdup(note)))
+        return -ENOMEM;
+    if (rc_ignored(c->ignore, c->rep->name, path)) {
+        e->ignored = true;
+        c->rep->counts[o]--;
+        c->rep->n_ignored++;
+    }
+    return 0;
+}
+
+/* Files on both sides changed: a clean line merge is "merged", anything else a conflict. */
+static int try_merge(struct classify *c, const char *path, const struct rc_version *u,
+                     const struct rc_version *l, const struct rc_version *b, enum rc_outcome *o,
+                     const char **note)
+{
+    struct rc_entry e = {.path = (char *)path, .upper = *u, .lower = *l, .base = *b};
+    struct rc_buf out = {0};
+    int r = rc_sources_merge(&c->src, &e, &out);
+    rc_buf_done(&out);
+    *o = r == 1 ? RC_MERGED : RC_CONFLICT;
+    *note = r == -EMEDIUMTYPE ? "binary: no line merge"
+            : r == -EFBIG     ? "too large for a merge"
+            : r == -ENOSYS    ? "line merge not available: libgit2 cannot be loaded (build the "
+                                "initramfs with --with-merge)"
+                              : *note;
+    return r == -EMEDIUMTYPE || r == -EFBIG || r == -ENOSYS || r >= 0 ? 0 : r;
+}
+
+static int classify_path(struct classify *c, const char *path, int udir, int ldir, const char *name,
+                         struct rc_version *u, struct rc_version *l)
+{
+    struct rc_version b, none = {.kind = RC_ABSENT};
     bool known;
     enum rc_outcome o;
+    const char *note = NULL;
     int r;
     if (u->kind == RC_DIR && u->opaque && l->kind == RC_DIR) {
         r = decide_opaque(c, path, u, &o);
-        struct rc_version none = {.kind = RC_ABSENT};
-        return r < 0 ? r : rc_report_add(c->rep, path, o, u, l, &none, o != RC_UNKNOWN_BASE, NULL);
+        return r < 0 ? r : add_entry(c, path, o, u, l, &none, o != RC_UNKNOWN_BASE, NULL);
     }
     if ((r = find_base(c, path, u, &b, &known)) < 0)
         return r;
+    if (l->kind != RC_ABSENT && (r = hash_needed(c, udir, ldir, name, u, l, &b, &note)) < 0)
+        return r;
     o = rc_decide(u, l, &b, known);
-    struct rc_entry *e;
-    if ((r = rc_report_add(c->rep, path, o, u, l, &b, known, &e)) < 0 || o != RC_MERGED)
+    if (o == RC_MERGED && (r = try_merge(c, path, u, l, &b, &o, &note)) < 0)
         return r;
-    struct rc_buf out = {0};
-    r = rc_sources_merge(&c->src, e, &out);
-    rc_buf_done(&out);
-    if (r == 1)
-        return 0;
-    c->rep->counts[RC_MERGED]--;
-    c->rep->counts[RC_CONFLICT]++;
-    e->outcome = RC_CONFLICT;
-    if (r == -EMEDIUMTYPE || r == -EFBIG || r == -ENOSYS) {
-        e->note = strdup(r == -EMEDIUMTYPE ? "binary: no line merge"
-                         : r == -EFBIG     ? "too large for a merge"
-                                           : "line merge not available: libgit2 cannot be loaded "
-                                             "(build the initramfs with --with-merge)");
-        return e->note ? 0 : -ENOMEM;
-    }
-    return r < 0 ? r : 0;
-}
-
-/* One dir of the upper walk: what a later iteration must visit. */
-struct dir_item {
-    char *path;
-    bool xwhiteouts;
-};
-
-struct dir_stack {
-    struct dir_item *v;
-    size_t n, cap;
-};
-
-static int dir_push(struct dir_stack *s, const char *path, bool x)
-{
-    int r = rc_grow(&s->v, s->n, &s->cap, sizeof *s->v);
-    if (r < 0)
-        return r;
-    char *p = strdup(path);
-    if (!p)
-        return -ENOMEM;
-    s->v[s->n++] = (struct dir_item){p, x};
-    return 0;
+    return add_entry(c, path, o, u, l, &b, known, note);
 }
 
 static int inspect_lower(int lowerdir, const char *name, struct rc_version *l)
@@ -207,7 +235,7 @@ static int inspect_lower(int lowerdir, const char *name, struct rc_version *l)
     *l = (struct rc_version){.kind = RC_ABSENT};
     if (lowerdir < 0)
         return 0;
-    int r = rc_inspect(lowerdir, name, RC_MARKERS_NONE, false, true, l);
+    int r = rc_inspect(lowerdir, name, RC_MARKERS_NONE, false, false, l);
     if (r == -ENOENT || r == -ENOTDIR) {
         l->kind = RC_ABSENT;
         return 0;
@@ -215,72 +243,48 @@ static int inspect_lower(int lowerdir, const char *name, struct rc_version *l)
     return r;
 }
 
-/* Classify one child of an upper dir; a plain dir over a lower dir is walked, not judged
- * (only its metadata), since the overlay merges it. */
-static int classify_child(struct classify *c, struct dir_stack *s, int udir, int ldir,
-                          const char *dirpath, const char *name, bool parent_x, unsigned depth)
+/* The walk's flag for a dir marked overlay.opaque="x" (its children may be xattr whiteouts). */
+#define DIR_XWHITEOUTS 1u
+
+/* Classify one entry of the upper; a plain dir over a lower dir is walked, not judged (only
+ * its metadata), since the overlay merges it. */
+static int classify_visit(void *ud, struct rc_walk_entry *we)
 {
+    struct classify *c = ud;
     struct rc_version u, l;
-    int r = rc_inspect(udir, name, c->mk, parent_x, true, &u);
+    we->descend = false;
+    int r = rc_inspect(we->dirfd, we->name, c->mk, we->parent_flags & DIR_XWHITEOUTS, false, &u);
     if (r == -ENOENT)
         return 0;
     if (r >= 0)
-        r = inspect_lower(ldir, name, &l);
-    _cleanup_free_ char *path = r >= 0 ? rc_path_join(dirpath, name) : NULL;
-    if (r < 0 || !path)
-        return r < 0 ? r : -ENOMEM;
+        r = inspect_lower(we->dirfd2, we->name, &l);
+    if (r < 0)
+        return r;
     if (u.kind == RC_DIR && !u.opaque && l.kind == RC_DIR) {
-        if (depth + 1 > c->src.max_depth)
-            return -ELOOP;
-        if ((r = dir_push(s, path, u.xwhiteouts)) < 0 || rc_version_same(&u, &l))
-            return r;
+        we->descend = true;
+        we->descend_flags = u.xwhiteouts ? DIR_XWHITEOUTS : 0;
+        if (rc_version_same(&u, &l))
+            return 0;
         struct rc_version none = {.kind = RC_ABSENT};
-        return rc_report_add(c->rep, path, RC_METADATA_ONLY, &u, &l, &none, false, NULL);
+        return add_entry(c, we->path, RC_METADATA_ONLY, &u, &l, &none, false, NULL);
     }
-    return classify_path(c, path, &u, &l);
+    return classify_path(c, we->path, we->dirfd, we->dirfd2, we->name, &u, &l);
 }
 
-static int classify_dir(struct classify *c, struct dir_stack *s, const struct dir_item *d)
-{
-    _cleanup_close_ int udir = rc_open_beneath(c->src.upperfd, d->path, O_RDONLY | O_DIRECTORY);
-    if (udir < 0)
-        return udir == -ENOENT ? 0 : udir;
-    _cleanup_close_ int ldir = rc_open_beneath(c->src.lowerfd, d->path, O_RDONLY | O_DIRECTORY);
-    unsigned depth = *d->path ? 1 : 0;
-    for (const char *p = d->path; *p; p++)
-        depth += *p == '/';
-    char **names = NULL;
-    size_t n = 0;
-    int r = rc_list_dir(udir, &names, &n);
-    size_t first = s->n;
-    for (size_t i = 0; r >= 0 && i < n; i++)
-        r = classify_child(c, s, udir, ldir, d->path, names[i], d->xwhiteouts, depth);
-    rc_names_free(names, n);
-    /* Pop subdirs in name order. */
-    for (size_t a = first, b = s->n; a + 1 < b; a++, b--) {
-        struct dir_item t = s->v[a];
-        s->v[a] = s->v[b - 1];
-        s->v[b - 1] = t;
-    }
-    return r;
-}
-
-static int walk_upper(struct classify *c)
+static int walk_upper(struct classify *c, char **too_deep)
 {
     struct rc_version root;
     int r = rc_inspect_dirfd(c->src.upperfd, c->mk, &root);
-    struct dir_stack s = {0};
-    if (r >= 0)
-        r = dir_push(&s, "", root.xwhiteouts);
-    while (r >= 0 && s.n > 0) {
-        struct dir_item d = s.v[--s.n];
-        r = classify_dir(c, &s, &d);
-        free(d.path);
-    }
-    for (size_t i = 0; i < s.n; i++)
-        free(s.v[i].path);
-    free(s.v);
-    return r;
+    if (r < 0)
+        return r;
+    return rc_walk(&(struct rc_walk){.rootfd = c->src.upperfd,
+                                     .rootfd2 = c->src.lowerfd,
+                                     .start = "",
+                                     .max_depth = c->src.max_depth,
+                                     .root_flags = root.xwhiteouts ? DIR_XWHITEOUTS : 0,
+                                     .fn = classify_visit,
+                                     .ud = c,
+                                     .too_deep = too_deep});
 }
 
 int rc_check_privileges(const struct rc_options *opts)
@@ -317,25 +321,56 @@ static int new_report(const struct rc_overlay *ov, struct rc_report **out)
         r = set_str(&rep->store, ov->store);
     if (r >= 0)
         r = set_str(&rep->merge_base_dir, ov->merge_base_dir);
+    if (r >= 0)
+        r = set_str(&rep->root, ov->root);
     *out = rep;
     return r;
 }
 
+int rc_report_fail_msg(struct rc_report *rep, int err, const char *what, const char *msg)
+{
+    if (!msg)
+        return rc_report_fail(rep, err, what);
+    if (rep->error)
+        return rep->error;
+    rep->error = err;
+    free(rep->error_text);
+    if (asprintf(&rep->error_text, "%s%s%s", what ? what : "", what ? ": " : "", msg) < 0)
+        rep->error_text = NULL;
+    return err;
+}
+
+int rc_report_fail_walk(struct rc_report *rep, int err, const char *what,
+                        const struct rc_store *store, const char *too_deep, unsigned max_depth)
+{
+    _cleanup_free_ char *t = rc_store_bad_object_text(store);
+    if (!t && err == -ENAMETOOLONG && too_deep)
+        t = rc_too_deep_text(too_deep, max_depth);
+    if (!t && err == -ELOOP)
+        t = strdup("a symlink where a dir was walked (replaced while it was read?): refused");
+    return rc_report_fail_msg(rep, err, what, t);
+}
+
 int rc_classify(const struct rc_overlay *ov, const struct rc_options *opts, struct rc_report **out)
 {
-    struct classify c = {.mk = opts && opts->userxattr ? RC_MARKERS_USER : RC_MARKERS_ALL};
+    struct classify c = {.mk = opts && opts->userxattr ? RC_MARKERS_USER : RC_MARKERS_ALL,
+                         .ignore = opts ? opts->ignore : NULL};
     int r = new_report(ov, &c.rep);
     *out = c.rep;
     if (r < 0)
         return r;
     if ((r = rc_check_privileges(opts)) < 0)
         return rc_report_fail(c.rep, r, "reading trusted.overlay.* markers needs CAP_SYS_ADMIN");
-    if ((r = rc_sources_open(&c.src, ov, opts, false)) < 0)
-        return rc_report_fail(c.rep, r, "opening the upper, lower, merge base or store");
+    _cleanup_free_ char *msg = NULL;
+    if ((r = rc_sources_open(&c.src, ov, opts, false, &msg)) < 0)
+        return rc_report_fail_msg(c.rep, r, NULL, msg ? msg : strerror(-r));
     struct stat st;
     if (c.src.store && fstatat(c.src.store->dfd, "journal", &st, AT_SYMLINK_NOFOLLOW) == 0)
         c.rep->journal_pending = true;
-    r = walk_upper(&c);
+    _cleanup_free_ char *deep = NULL;
+    r = walk_upper(&c, &deep);
+    if (r < 0)
+        rc_report_fail_walk(c.rep, r, "walking the upper dir", c.src.store, deep, c.src.max_depth);
     rc_sources_close(&c.src);
-    return r < 0 ? rc_report_fail(c.rep, r, "walking the upper dir") : 0;
+    return r < 0 ? r : 0;
 }

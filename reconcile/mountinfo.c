@@ -66,12 +66,30 @@ static bool same_dir(const char *a, const struct stat *st, const char *real)
     return real && strcmp(a, real) == 0;
 }
 
+static int in_use(const struct stat *st, const char *real, const char *mountinfo);
+
 int rc_upper_in_use(const char *dir, const char *mountinfo)
 {
     struct stat st;
     if (stat(dir, &st) < 0)
         return -errno;
     _cleanup_free_ char *real = realpath(dir, NULL);
+    return in_use(&st, real, mountinfo);
+}
+
+int rc_upper_in_use_fd(int fd, const char *mountinfo)
+{
+    struct stat st;
+    char proc[64];
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    _cleanup_free_ char *real = realpath(proc, NULL);
+    return in_use(&st, real, mountinfo);
+}
+
+static int in_use(const struct stat *st, const char *real, const char *mountinfo)
+{
     _cleanup_fclose_ FILE *f = fopen(mountinfo ? mountinfo : "/proc/self/mountinfo", "re");
     if (!f)
         return -errno;
@@ -79,7 +97,7 @@ int rc_upper_in_use(const char *dir, const char *mountinfo)
     size_t cap = 0;
     while (getline(&line, &cap, f) > 0) {
         char *u = upperdir_of(line);
-        if (u && same_dir(u, &st, real))
+        if (u && same_dir(u, st, real))
             return 1;
     }
     return 0;

@@ -9,9 +9,10 @@
  *
  * The boot calls, per overlay, before mounting it:
  *
+ *     struct rc_overlay ov = {.name = "/etc", .lower = lower, .upper = upper, .store = store,
+ *                             .root = instance_mount_point};
  *     struct rc_record_result rec;
- *     rc_record(lower, store, &rec);              // a stat walk when the base is unchanged
- *     struct rc_overlay ov = {.name = "/etc", .lower = lower, .upper = upper, .store = store};
+ *     rc_record(&ov, &rec);                       // a stat walk when the base is unchanged
  *     struct rc_report *rep;
  *     rc_reconcile(&ov, RC_POLICY_SAFE, &opts, &rep);   // resume, classify, apply
  *     rc_report_save_json(&rep, 1, "/run/sharedroot/reconcile.json");
@@ -110,6 +111,16 @@ struct rc_entry {
     char *conflict_object; /* conflict: store path of the version with conflict markers */
     char *backup;          /* store path of the backup made before the action */
     char *note;            /* why, for a human (may be NULL) */
+    bool ignored;          /* on the ignore list: no warning, no action, not in counts[] */
+};
+
+struct rc_record_result {
+    char fingerprint[RC_HASH_HEX];
+    bool skipped;         /* unchanged base: only a stat walk was done */
+    bool reused;          /* the base was recorded before (a rollback): history only */
+    size_t entries;       /* paths in the base */
+    size_t objects_added; /* new objects written (deduplicated) */
+    char why[512];        /* when rc_record fails: what failed, naming the path */
 };
 
 struct rc_report {
@@ -122,8 +133,12 @@ struct rc_report {
     bool journal_resumed; /* an interrupted apply was completed first */
     bool journal_pending; /* report mode found an interrupted apply (run --apply) */
     char *run_id;         /* apply: the backups/ subdir of this run */
-    int error;            /* 0, or the negative errno that stopped the overlay */
-    char *error_text;     /* what failed, for a human */
+    char *root;           /* the trusted root of upper and store (NULL: found per path) */
+    size_t n_ignored;     /* entries on the ignore list (not in counts[]) */
+    bool recorded;        /* the lower was recorded into the store by this run (record) */
+    struct rc_record_result record;
+    int error;        /* 0, or the negative errno that stopped the overlay */
+    char *error_text; /* what failed, for a human */
 };
 
 struct rc_options {
@@ -132,27 +147,38 @@ struct rc_options {
     unsigned max_depth;      /* deepest dir level walked; 0 = 4096 */
     uint64_t max_merge_size; /* largest file given a line merge; 0 = 64 MiB (a merge base
                               * bigger than RC_STORE_CONTENT_MAX is not in a store) */
+    const char *ignore;      /* paths that raise no warning and are left alone: patterns
+                              * (fnmatch, on the overlaid path: "/etc/.pwd.lock"), comma-
+                              * separated; "default" stands for RC_IGNORE_DEFAULT. NULL: the
+                              * default list; "": nothing ignored */
+    uint64_t max_hash_size;  /* largest file hashed; 0 = 1 GiB. A bigger one is compared by
+                              * size only, so it is never found redundant or base-updated */
     /* Test hook: called at each crash-safe step of an apply with a running step number
      * (1, 2, ...); overlay-reconcile _exits there when SHAREDROOT_RECONCILE_CRASH_AT=N. */
     void (*step_hook)(void *userdata, unsigned step);
     void *step_userdata;
 };
 
+/* Upper and store are on a guest's instance disk: every component below their trusted root
+ * is resolved without following a symlink or crossing a mount (see rc_open_typed in fsio.h
+ * and "PATHS" in overlay-reconcile(8)). The lower and a merge base dir are the admin's. */
 struct rc_overlay {
     const char *name;           /* label, e.g. "/etc" (NULL: the upper path) */
     const char *lower;          /* the base dir now */
     const char *upper;          /* the host's upper dir */
     const char *store;          /* the record store (NULL: none) */
     const char *merge_base_dir; /* merge base from a dir instead of the store (NULL: none) */
+    const char *root;           /* trusted root of upper and store: the instance's mount point
+                                 * (NULL: the mount point holding each path) */
 };
 
-struct rc_record_result {
-    char fingerprint[RC_HASH_HEX];
-    bool skipped;         /* unchanged base: only a stat walk was done */
-    bool reused;          /* the base was recorded before (a rollback): history only */
-    size_t entries;       /* paths in the base */
-    size_t objects_added; /* new objects written (deduplicated) */
-};
+/* The default ignore list: lock files and churn that systems rewrite by themselves. */
+#define RC_IGNORE_DEFAULT                                                                          \
+    "/etc/.pwd.lock,/etc/*.lock,/etc/passwd-,/etc/group-,/etc/shadow-,/etc/gshadow-,"              \
+    "/etc/subuid-,/etc/subgid-,/etc/.updated,/var/.updated,/etc/adjtime,"                          \
+    "/var/lib/dpkg/lock,/var/lib/dpkg/lock-frontend,/var/lib/apt/lists/lock,"                      \
+    "/var/cache/apt/archives/lock,/var/cache/ldconfig/aux-cache,/var/log/wtmp,/var/log/btmp,"      \
+    "/var/log/lastlog,/var/log/faillog"
 
 const char *rc_outcome_name(enum rc_outcome o);
 /* RC_OUTCOME_COUNT when name is not an outcome. */
@@ -169,11 +195,11 @@ const char *rc_action_name(enum rc_action a);
  * sizes, mtimes, ctimes, inode numbers, symlink targets). No file is read. */
 int rc_fingerprint(const char *lower, char out[RC_HASH_HEX]);
 
-/* Record the base dir lower into store (created if missing): when the fingerprint equals
- * the newest recorded one nothing is written; when a snapshot with that fingerprint exists
- * only the history grows; else every file is hashed and copied into objects/ (deduplicated)
- * and a snapshot written. */
-int rc_record(const char *lower, const char *store, struct rc_record_result *res);
+/* Record the base dir ov->lower into ov->store (created if missing, below ov->root): when the
+ * fingerprint equals the newest recorded one nothing is written; when a snapshot with that
+ * fingerprint exists only the history grows; else every file is hashed and copied into
+ * objects/ (deduplicated) and a snapshot written. res->why says what failed. */
+int rc_record(const struct rc_overlay *ov, struct rc_record_result *res);
 
 /* -EPERM when markers in trusted.* cannot be read (no CAP_SYS_ADMIN) and opts->userxattr is
  * not set. */
@@ -183,16 +209,19 @@ int rc_check_privileges(const struct rc_options *opts);
  * must be freed with rc_report_free. Writes nothing. */
 int rc_classify(const struct rc_overlay *ov, const struct rc_options *opts, struct rc_report **out);
 
-/* Apply policy to a classified report: actions are planned into a journal in the store, each
- * replaced or removed host file is backed up to store/backups/<run>/ first, every write is
- * temp file + fsync + rename. Needs ov->store. -EBUSY when the upper is the upperdir of a
+/* Apply policy to a classified report: the lower is recorded into the store first (so that
+ * what is written follows that base: a settled host reports nothing to do, offline and at its
+ * next boot), actions are planned into a journal in the store, each replaced or removed host
+ * file is backed up to store/backups/<run>/ first, every write is temp file + fsync + rename.
+ * Needs a store. Ignored entries are left alone. -EBUSY when the upper is the upperdir of a
  * mounted overlay; -EAGAIN when an interrupted apply is pending (call rc_resume). Per-entry
  * failures are in entry->applied; the return is the first of them. */
 int rc_apply(struct rc_report *rep, enum rc_policy policy, const struct rc_options *opts);
 
-/* Finish an interrupted apply recorded in the store's journal. 0 when there was none, 1 when
- * one was completed, negative errno on failure (the journal is kept for the next run). */
-int rc_resume(const char *upper, const char *store, const struct rc_options *opts);
+/* Finish an interrupted apply recorded in ov->store's journal (on ov->upper). 0 when there was
+ * none, 1 when one was completed, negative errno on failure (the journal is kept for the next
+ * run). */
+int rc_resume(const struct rc_overlay *ov, const struct rc_options *opts);
 
 /* rc_resume + rc_classify + rc_apply (skipped for RC_POLICY_REPORT). */
 int rc_reconcile(const struct rc_overlay *ov, enum rc_policy policy, const struct rc_options *opts,
@@ -201,12 +230,21 @@ int rc_reconcile(const struct rc_overlay *ov, enum rc_policy policy, const struc
 /* 1 when dir is the upperdir= of an overlay in mountinfo (NULL: /proc/self/mountinfo),
  * 0 when not, negative errno when it cannot be told. */
 int rc_upper_in_use(const char *dir, const char *mountinfo);
+/* The same for an open dir. */
+int rc_upper_in_use_fd(int fd, const char *mountinfo);
 
 /* Whether anything in the report needs attention (see rc_outcome_needs_attention), or the
  * report carries an error. */
 bool rc_report_needs_attention(const struct rc_report *rep);
 /* One line: "/etc: 3 redundant, 1 conflict, ... (applied 4)". */
 void rc_report_summary(const struct rc_report *rep, char *buf, size_t size);
+/* What an apply changed, plainly, in one sentence ("removed 1 redundant copy (.pwd.lock);
+ * took 2 base updates (a.conf, b.conf); backups in STORE/backups/RUN"), or NULL when it
+ * changed nothing. Free it. */
+char *rc_report_applied_text(const struct rc_report *rep);
+/* Whether path (relative to the overlaid dir name) is on the ignore list (see
+ * rc_options.ignore). */
+bool rc_ignored(const char *ignore, const char *name, const char *path);
 /* JSON of n reports (schema in overlay-reconcile.8). */
 int rc_report_write_json(FILE *f, struct rc_report *const *reps, size_t n);
 /* Same, to path through a temp file + fsync + rename. */

@@ -2,10 +2,15 @@
 /* The public face of recording a base: fingerprints and snapshots (see store.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "fsio.h"
 #include "reconcile.h"
 #include "store.h"
 #include "util.h"
+#include "walk.h"
 
 #define RECORD_MAX_DEPTH 4096u
 
@@ -14,19 +19,48 @@ int rc_fingerprint(const char *lower, char out[RC_HASH_HEX])
     _cleanup_close_ int fd = open(lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    return rc_fingerprint_fd(fd, RECORD_MAX_DEPTH, out);
+    return rc_fingerprint_fd(fd, RECORD_MAX_DEPTH, out, NULL);
 }
 
-int rc_record(const char *lower, const char *store, struct rc_record_result *res)
+static int why(struct rc_record_result *res, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int why(struct rc_record_result *res, int err, const char *fmt, ...)
 {
-    _cleanup_close_ int fd = open(lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->why, sizeof res->why, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+int rc_record(const struct rc_overlay *ov, struct rc_record_result *res)
+{
+    *res = (struct rc_record_result){0};
+    _cleanup_close_ int fd = open(ov->lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return -errno;
+        return why(res, -errno, "the lower dir %s: %s", ov->lower, strerror(errno));
+    _cleanup_free_ char *msg = NULL;
+    int sfd = rc_open_typed(ov->store, ov->root, true, 0700, &msg);
+    if (sfd < 0)
+        return why(res, sfd, "the store: %s", msg ? msg : strerror(-sfd));
+    /* Writing a record into the base, or the base into itself, is never meant. */
+    int r = rc_dir_within(sfd, fd);
+    if (r == 0)
+        r = rc_dir_within(fd, sfd);
+    if (r != 0) {
+        close(sfd);
+        return why(res, r > 0 ? -EINVAL : r, "the store %s and the lower dir %s %s", ov->store,
+                   ov->lower, r > 0 ? "are one inside the other: refused" : "cannot be compared");
+    }
     struct rc_store *s = NULL;
-    int r = rc_store_open(store, true, &s);
-    if (r < 0)
-        return r;
-    r = rc_store_record(s, fd, RECORD_MAX_DEPTH, res);
+    if ((r = rc_store_open_fd(sfd, true, &s)) < 0)
+        return why(res, r, "the store %s: %s", ov->store, strerror(-r));
+    _cleanup_free_ char *deep = NULL;
+    r = rc_store_record(s, fd, RECORD_MAX_DEPTH, res, &deep);
+    _cleanup_free_ char *t = r == -ENAMETOOLONG && deep ? rc_too_deep_text(deep, RECORD_MAX_DEPTH)
+                                                        : rc_store_bad_object_text(s);
     rc_store_free(s);
-    return r;
+    return r < 0
+               ? why(res, r, "recording %s into %s: %s", ov->lower, ov->store, t ? t : strerror(-r))
+               : 0;
 }

@@ -10,7 +10,9 @@
 #include "merge.h"
 #include "reconcile.h"
 #include "sources.h"
+#include "store.h"
 #include "util.h"
+#include "walk.h"
 
 int rc_report_fail(struct rc_report *rep, int err, const char *what)
 {
@@ -42,6 +44,7 @@ void rc_report_free(struct rc_report *rep)
     free(rep->store);
     free(rep->merge_base_dir);
     free(rep->run_id);
+    free(rep->root);
     free(rep->error_text);
     free(rep);
 }
@@ -77,6 +80,8 @@ void rc_report_summary(const struct rc_report *rep, char *buf, size_t size)
         }
     if (r >= 0 && !any)
         r = rc_buf_adds(&b, " no host overrides");
+    if (r >= 0 && rep->n_ignored)
+        r = rc_buf_printf(&b, " (%zu ignored)", rep->n_ignored);
     if (r >= 0 && rep->policy != RC_POLICY_REPORT)
         r = rc_buf_printf(&b, " (%s: applied %zu)", rc_policy_name(rep->policy),
                           count_applied(rep));
@@ -84,6 +89,61 @@ void rc_report_summary(const struct rc_report *rep, char *buf, size_t size)
         r = rc_buf_printf(&b, "; error: %s", rep->error_text ? rep->error_text : "?");
     snprintf(buf, size, "%s", r >= 0 && b.data ? b.data : "(out of memory)");
     rc_buf_done(&b);
+}
+
+static bool in_group(const struct rc_entry *e, enum rc_action act, bool redundant)
+{
+    return e->applied > 0 && e->action == act && (e->outcome == RC_REDUNDANT) == redundant;
+}
+
+/* "; VERB N NOUN(S)TAIL: path, path, ..." for the applied entries of a group (nothing when
+ * none). */
+static int applied_group(struct rc_buf *b, const struct rc_report *rep, enum rc_action act,
+                         bool redundant, const char *verb, const char *one, const char *many,
+                         const char *tail)
+{
+    size_t n = 0, shown = 0;
+    for (size_t i = 0; i < rep->n_entries; i++)
+        n += in_group(&rep->entries[i], act, redundant);
+    if (!n)
+        return 0;
+    int r =
+        rc_buf_printf(b, "%s%s %zu %s%s: ", b->len ? "; " : "", verb, n, n == 1 ? one : many, tail);
+    for (size_t i = 0; r >= 0 && i < rep->n_entries; i++) {
+        if (!in_group(&rep->entries[i], act, redundant))
+            continue;
+        if (shown++ == 8) {
+            r = rc_buf_adds(b, ", ...");
+            break;
+        }
+        if (shown > 1)
+            r = rc_buf_adds(b, ", ");
+        if (r >= 0)
+            r = rc_escape_c(b, rep->entries[i].path);
+    }
+    return r;
+}
+
+char *rc_report_applied_text(const struct rc_report *rep)
+{
+    struct rc_buf b = {0};
+    int r = rc_buf_grow(&b, 0);
+    if (r >= 0)
+        r = applied_group(&b, rep, RC_ACT_REMOVE, true, "removed", "redundant copy",
+                          "redundant copies", "");
+    if (r >= 0)
+        r = applied_group(&b, rep, RC_ACT_REMOVE, false, "took", "base update", "base updates",
+                          " (host copy removed)");
+    if (r >= 0)
+        r = applied_group(&b, rep, RC_ACT_REPLACE, false, "rewrote", "file", "files",
+                          " with a base update or a clean merge (host's owner and mode kept)");
+    if (r >= 0 && b.len && rep->run_id && rep->store)
+        r = rc_buf_printf(&b, "; backups in %s/backups/%s", rep->store, rep->run_id);
+    if (r < 0 || !b.len) {
+        rc_buf_done(&b);
+        return NULL;
+    }
+    return b.data;
 }
 
 /* Length of the valid UTF-8 sequence at s, 0 when invalid (overlongs, surrogates too). */
@@ -174,9 +234,9 @@ static void json_entry(FILE *f, const struct rc_entry *e)
     fprintf(f, ",\"outcome\":\"%s\",\"upper\":\"%s\",\"lower\":\"%s\",\"base\":\"%s\"",
             rc_outcome_name(e->outcome), rc_kind_name(e->upper.kind), rc_kind_name(e->lower.kind),
             base_kind_name(e));
-    fprintf(f, ",\"opaque\":%s,\"action\":\"%s\",\"applied\":%s",
+    fprintf(f, ",\"opaque\":%s,\"action\":\"%s\",\"applied\":%s,\"ignored\":%s",
             e->upper.opaque ? "true" : "false", rc_action_name(e->action),
-            e->applied > 0 ? "true" : "false");
+            e->applied > 0 ? "true" : "false", e->ignored ? "true" : "false");
     if (e->applied < 0)
         json_field(f, "error", strerror(-e->applied));
     if (e->backup)
@@ -204,6 +264,10 @@ static void json_report(FILE *f, const struct rc_report *rep)
             rep->journal_resumed ? "true" : "false", rep->journal_pending ? "true" : "false",
             rc_report_needs_attention(rep) ? "true" : "false");
     json_field(f, "error", rep->error ? rep->error_text : NULL);
+    _cleanup_free_ char *changed = rc_report_applied_text(rep);
+    json_field(f, "changed", changed);
+    fprintf(f, ",\"base_recorded\":%s,\"ignored\":%zu", rep->recorded ? "true" : "false",
+            rep->n_ignored);
     fputs(",\"counts\":{", f);
     for (unsigned o = 0; o < RC_OUTCOME_COUNT; o++)
         fprintf(f, "%s\"%s\":%zu", o ? "," : "", rc_outcome_name((enum rc_outcome)o),
@@ -255,18 +319,41 @@ int rc_report_save_json(struct rc_report *const *reps, size_t n, const char *pat
 /* What apply would put in place of the host's version, for --diff. */
 static int new_content(const struct rc_sources *s, const struct rc_entry *e, struct rc_buf *out)
 {
+    if (e->applied > 0 && e->action == RC_ACT_REPLACE) /* done: the upper holds it now */
+        return rc_sources_read(s, RC_SIDE_UPPER, e->path, &e->upper, out);
     if (e->outcome == RC_MERGED ||
         (e->outcome == RC_CONFLICT && e->upper.kind == RC_FILE && e->lower.kind == RC_FILE))
         return rc_sources_merge(s, e, out) < 0 ? -EIO : 0;
     return rc_sources_read(s, RC_SIDE_LOWER, e->path, &e->lower, out);
 }
 
+/* The host's version: after an apply changed the path, its backup in the store. */
+static int old_content(const struct rc_sources *s, const struct rc_entry *e, struct rc_buf *out)
+{
+    if (!(e->applied > 0 && e->backup && s->store))
+        return rc_sources_read(s, RC_SIDE_UPPER, e->path, &e->upper, out);
+    int r = rc_buf_grow(out, 0);
+    const char *name;
+    _cleanup_close_ int dfd = r < 0 ? -1 : rc_open_parent(s->store->dfd, e->backup, &name);
+    if (r < 0 || dfd < 0)
+        return r < 0 ? r : dfd;
+    if (e->upper.kind == RC_SYMLINK)
+        return rc_read_symlink(dfd, name, out);
+    _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+    return fd < 0 ? -errno : rc_read_all(fd, s->max_merge, out);
+}
+
 static void text_diff(FILE *f, const struct rc_sources *s, const struct rc_entry *e)
 {
     struct rc_buf a = {0}, b = {0}, d = {0};
-    int r = rc_sources_read(s, RC_SIDE_UPPER, e->path, &e->upper, &a);
+    /* After an apply the upper holds the new version (or nothing: the base shows through);
+     * the diff is from the backup to that. */
+    struct rc_entry now = *e;
+    if (e->applied > 0 && e->action == RC_ACT_REPLACE)
+        now.upper.size = 0; /* its size changed: read it whatever it is now */
+    int r = old_content(s, e, &a);
     if (r >= 0)
-        r = new_content(s, e, &b);
+        r = new_content(s, &now, &b);
     if (r >= 0 && (rc_is_binary(a.data, a.len) || rc_is_binary(b.data, b.len)))
         fputs("    (binary: no diff)\n", f);
     else if (r >= 0 && (r = rc_unified_diff(&a, &b, e->path, &d)) >= 0)
@@ -282,7 +369,7 @@ static bool diff_wanted(const struct rc_entry *e)
 {
     return (e->outcome == RC_BASE_UPDATED || e->outcome == RC_MERGED || e->outcome == RC_CONFLICT ||
             e->outcome == RC_UNKNOWN_BASE || e->outcome == RC_REDUNDANT) &&
-           (e->upper.kind == RC_FILE || e->upper.kind == RC_SYMLINK);
+           (e->upper.kind == RC_FILE || e->upper.kind == RC_SYMLINK) && !e->ignored;
 }
 
 static void text_entry(FILE *f, const struct rc_entry *e)
@@ -291,6 +378,8 @@ static void text_entry(FILE *f, const struct rc_entry *e)
     if (rc_escape_c(&p, e->path) < 0)
         return;
     fprintf(f, "  %s", p.data);
+    if (e->ignored)
+        fprintf(f, " (%s)", rc_outcome_name(e->outcome));
     if (e->action != RC_ACT_NONE)
         fprintf(f, "  [%s%s]", rc_action_name(e->action),
                 e->applied > 0   ? "d"
@@ -312,14 +401,32 @@ static void text_entry(FILE *f, const struct rc_entry *e)
     rc_buf_done(&p);
 }
 
+/* The entries of outcome o (or, for o == RC_OUTCOME_COUNT, the ignored ones). */
+static void text_group(FILE *f, const struct rc_report *rep, unsigned o, size_t n,
+                       const struct rc_sources *s)
+{
+    if (!n)
+        return;
+    fprintf(f, "%s (%zu):\n", o == RC_OUTCOME_COUNT ? "ignored" : rc_outcome_name(o), n);
+    for (size_t i = 0; i < rep->n_entries; i++) {
+        const struct rc_entry *e = &rep->entries[i];
+        if (o == RC_OUTCOME_COUNT ? !e->ignored : e->ignored || e->outcome != (enum rc_outcome)o)
+            continue;
+        text_entry(f, e);
+        if (s && diff_wanted(e))
+            text_diff(f, s, e);
+    }
+}
+
 int rc_report_write_text(FILE *f, const struct rc_report *rep, bool diff)
 {
     struct rc_sources s = {.upperfd = -1, .lowerfd = -1, .mbfd = -1};
     struct rc_overlay ov = {.upper = rep->upper,
                             .lower = rep->lower,
                             .store = rep->store,
-                            .merge_base_dir = rep->merge_base_dir};
-    bool have_src = diff && !rep->error && rc_sources_open(&s, &ov, NULL, false) >= 0;
+                            .merge_base_dir = rep->merge_base_dir,
+                            .root = rep->root};
+    bool have_src = diff && !rep->error && rc_sources_open(&s, &ov, NULL, false, NULL) >= 0;
     fprintf(f, "%s (upper %s, lower %s)\n", rep->name, rep->upper, rep->lower);
     if (rep->error)
         fprintf(f, "  error: %s\n", rep->error_text ? rep->error_text : "?");
@@ -327,19 +434,12 @@ int rc_report_write_text(FILE *f, const struct rc_report *rep, bool diff)
         fputs("  an interrupted apply is pending: run --apply to finish it\n", f);
     if (rep->journal_resumed)
         fputs("  an interrupted apply was finished first\n", f);
-    for (unsigned o = 0; o < RC_OUTCOME_COUNT; o++) {
-        if (!rep->counts[o])
-            continue;
-        fprintf(f, "%s (%zu):\n", rc_outcome_name((enum rc_outcome)o), rep->counts[o]);
-        for (size_t i = 0; i < rep->n_entries; i++) {
-            const struct rc_entry *e = &rep->entries[i];
-            if (e->outcome != (enum rc_outcome)o)
-                continue;
-            text_entry(f, e);
-            if (have_src && diff_wanted(e))
-                text_diff(f, &s, e);
-        }
-    }
+    _cleanup_free_ char *changed = rc_report_applied_text(rep);
+    if (changed)
+        fprintf(f, "  changed (%s): %s\n", rc_policy_name(rep->policy), changed);
+    for (unsigned o = 0; o < RC_OUTCOME_COUNT; o++)
+        text_group(f, rep, o, rep->counts[o], have_src ? &s : NULL);
+    text_group(f, rep, RC_OUTCOME_COUNT, rep->n_ignored, NULL);
     if (have_src)
         rc_sources_close(&s);
     return fflush(f) == 0 ? 0 : -EIO;

@@ -12,8 +12,12 @@
  *   OVERLAY_0_WORK=/run/sharedroot/instance/overlay/etc/work
  *   OVERLAY_0_STORE=/run/sharedroot/instance/reconcile/etc   (optional: the record store)
  *   OVERLAY_0_USERXATTR=1                    (optional: mounted with userxattr)
+ *   OVERLAY_0_APPLIED="..."                  (optional: what the boot's policy changed)
+ *   RECONCILE_IGNORE="/etc/.pwd.lock,..."    (optional: the boot's ignore list)
  *
- * Other keys are ignored. An overlay without LOWER or UPPER is an error.
+ * Other keys are ignored. An overlay without LOWER or UPPER, or a path key that is present
+ * but empty, is an error naming the key. The file is data from a guest: bounded in size,
+ * never read past what was read.
  */
 #pragma once
 
@@ -24,16 +28,21 @@
 
 struct rc_state_overlay {
     char *dir, *lower, *upper, *work, *store;
+    char *applied; /* what the boot's policy did to this overlay, one sentence (or NULL) */
     bool userxattr;
 };
 
 struct rc_state {
     struct rc_state_overlay *ov;
     size_t n;
+    char *ignore; /* RECONCILE_IGNORE, or NULL */
 };
 
-/* -ENOENT when the file is missing, -EBADMSG (with *line set) when malformed. */
-int rc_state_load(const char *path, struct rc_state *st, unsigned *line);
+/* Parse len bytes of state file text. -EBADMSG with why ("line 3: OVERLAY_0_STORE is empty")
+ * when malformed; *st is empty then. */
+int rc_state_parse(const char *text, size_t len, struct rc_state *st, char *why, size_t whylen);
+/* The same from a file: -ENOENT when missing, -EFBIG when over 1 MiB. */
+int rc_state_load(const char *path, struct rc_state *st, char *why, size_t whylen);
 void rc_state_done(struct rc_state *st);
 /* Unquote an os-release style value into a new string. */
 int rc_state_unquote(const char *v, char **out);

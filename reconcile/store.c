@@ -22,20 +22,17 @@ static const char kind_chars[RC_KIND_COUNT] = {
     [RC_BLOCKDEV] = 'b', [RC_SOCKET] = 's', [RC_WHITEOUT] = 'w',
 };
 
-int rc_store_open(const char *path, bool create, struct rc_store **out)
+int rc_store_open_fd(int dfd, bool create, struct rc_store **out)
 {
-    _cleanup_close_ int dfd =
-        create ? rc_mkdirs_path(path, 0700) : open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return create ? dfd : -errno;
+    _cleanup_close_ int fd = dfd;
     static const char *const subdirs[] = {"objects", "snapshots", "backups", "tmp"};
     for (size_t i = 0; create && i < sizeof subdirs / sizeof *subdirs; i++)
-        if (mkdirat(dfd, subdirs[i], 0700) < 0 && errno != EEXIST)
+        if (mkdirat(fd, subdirs[i], 0700) < 0 && errno != EEXIST)
             return -errno;
     struct rc_store *s = calloc(1, sizeof *s);
     if (!s)
         return -ENOMEM;
-    s->dfd = rc_take_fd(&dfd);
+    s->dfd = rc_take_fd(&fd);
     *out = s;
     return 0;
 }
@@ -72,21 +69,74 @@ static int read_store_file(struct rc_store *s, const char *name, struct rc_buf *
     return rc_read_all(fd, MAX_STORE_FILE, out);
 }
 
-static int parse_history_line(char *line, struct rc_history_entry *h)
+static int parse_history_line(const char *line, struct rc_history_entry *h)
 {
     char fp[RC_HASH_HEX];
     long long sec;
     long nsec;
     unsigned char bin[32];
-    if (sscanf(line, "%lld.%ld %64s", &sec, &nsec, fp) != 3 || rc_unhex(fp, bin, 32) < 0)
+    int off = 0;
+    if (sscanf(line, "%lld.%ld %64s%n", &sec, &nsec, fp, &off) != 3 || line[off] != 0 || nsec < 0 ||
+        nsec > 999999999 || rc_unhex(fp, bin, 32) < 0)
         return -EINVAL;
     h->sec = sec;
     h->nsec = nsec;
-    memcpy(h->fingerprint, fp, RC_HASH_HEX);
+    rc_hex(bin, 32, h->fingerprint); /* lower case, as snapshots are named */
     return 0;
 }
 
-/* Lines that do not parse are skipped: a torn last line must not lose the rest. */
+/* Call fn for each line of text (no newline, NUL-terminated copy); a line holding a NUL byte
+ * is given as is up to it. */
+static int for_each_line(const char *text, size_t len, int (*fn)(void *ud, const char *line),
+                         void *ud)
+{
+    int r = 0;
+    for (size_t off = 0; r >= 0 && off < len;) {
+        const char *nl = memchr(text + off, '\n', len - off);
+        size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
+        char *line = strndup(text + off, n);
+        if (!line)
+            return -ENOMEM;
+        r = strlen(line) != n ? -EBADMSG : fn(ud, line);
+        free(line);
+        off += n + 1;
+    }
+    return r;
+}
+
+struct history_parse {
+    struct rc_history_entry *v;
+    size_t n, cap;
+};
+
+static int history_line(void *ud, const char *line)
+{
+    struct history_parse *h = ud;
+    struct rc_history_entry e;
+    if (parse_history_line(line, &e) < 0)
+        return 0;
+    int r = rc_grow(&h->v, h->n, &h->cap, sizeof *h->v);
+    if (r >= 0)
+        h->v[h->n++] = e;
+    return r;
+}
+
+int rc_history_parse(const char *text, size_t len, struct rc_history_entry **out, size_t *n)
+{
+    struct history_parse h = {0};
+    int r = for_each_line(text, len, history_line, &h);
+    if (r == -EBADMSG)
+        r = 0; /* a NUL byte: a torn or damaged line, skipped like any other */
+    if (r < 0) {
+        free(h.v);
+        return r;
+    }
+    *out = h.v;
+    *n = h.n;
+    return 0;
+}
+
+/* (Re)load the history; a missing file is an empty history. */
 static int load_history(struct rc_store *s)
 {
     struct rc_buf b = {0};
@@ -94,25 +144,10 @@ static int load_history(struct rc_store *s)
     free(s->hist);
     s->hist = NULL;
     s->nhist = 0;
-    if (r == -ENOENT) {
-        rc_buf_done(&b);
-        return 0;
-    }
-    char *save = NULL;
-    for (char *l = r >= 0 ? strtok_r(b.data, "\n", &save) : NULL; l;
-         l = strtok_r(NULL, "\n", &save)) {
-        struct rc_history_entry h, *nh;
-        if (parse_history_line(l, &h) < 0)
-            continue;
-        if (!(nh = realloc(s->hist, (s->nhist + 1) * sizeof *nh))) {
-            r = -ENOMEM;
-            break;
-        }
-        s->hist = nh;
-        s->hist[s->nhist++] = h;
-    }
+    if (r >= 0)
+        r = rc_history_parse(b.data, b.len, &s->hist, &s->nhist);
     rc_buf_done(&b);
-    return r < 0 ? r : 0;
+    return r == -ENOENT ? 0 : r;
 }
 
 static int append_history(struct rc_store *s, const struct timespec *t, const char *fp)
@@ -166,37 +201,38 @@ static int manifest_add(struct rc_manifest *m, char *path, const struct rc_versi
     return 0;
 }
 
-static int parse_manifest_line(char *line, struct rc_manifest *m)
+static int parse_manifest_line(void *ud, const char *line)
 {
+    struct rc_manifest *m = ud;
     char kc, hash[RC_HASH_HEX], meta[RC_HASH_HEX];
     unsigned mode, uid, gid;
     uint64_t rdev, size;
     int off = 0;
     if (sscanf(line, "%c %o %u %u %" SCNu64 " %" SCNu64 " %64s %64s %n", &kc, &mode, &uid, &gid,
                &rdev, &size, hash, meta, &off) != 8 ||
-        off == 0)
-        return -EINVAL;
+        off == 0 || mode > 07777)
+        return -EBADMSG;
     int k = kind_from_char(kc);
+    if (k < 0)
+        return -EBADMSG;
     struct rc_version v = {.kind = (enum rc_kind)k,
                            .mode = mode,
                            .uid = uid,
                            .gid = gid,
                            .rdev = (dev_t)rdev,
                            .size = size};
-    if (k < 0 || rc_unhex(meta, v.meta, 32) < 0)
-        return -EINVAL;
     v.have_hash = strcmp(hash, "-") != 0;
-    if (v.have_hash && rc_unhex(hash, v.hash, 32) < 0)
-        return -EINVAL;
+    if (rc_unhex(meta, v.meta, 32) < 0 || (v.have_hash && rc_unhex(hash, v.hash, 32) < 0))
+        return -EBADMSG;
     struct rc_buf p = {0};
     int r = rc_unescape_c(line + off, &p);
     if (r >= 0 && !rc_path_is_safe(p.data))
-        r = -EINVAL;
+        r = -EBADMSG;
     if (r >= 0)
         r = manifest_add(m, p.data, &v);
     if (r < 0)
         rc_buf_done(&p);
-    return r;
+    return r == -EINVAL ? -EBADMSG : r;
 }
 
 static int cmp_entries(const void *a, const void *b)
@@ -205,23 +241,26 @@ static int cmp_entries(const void *a, const void *b)
                   ((const struct rc_manifest_entry *)b)->path);
 }
 
-int rc_manifest_parse(const char *text, struct rc_manifest **out)
+int rc_manifest_parse(const char *text, size_t len, struct rc_manifest **out)
 {
-    if (strncmp(text, MANIFEST_MAGIC, strlen(MANIFEST_MAGIC)) != 0)
+    size_t ml = strlen(MANIFEST_MAGIC);
+    *out = NULL;
+    if (len < ml || memcmp(text, MANIFEST_MAGIC, ml) != 0)
         return -EBADMSG;
-    _cleanup_free_ char *copy = strdup(text + strlen(MANIFEST_MAGIC));
     struct rc_manifest *m = calloc(1, sizeof *m);
-    int r = copy && m ? 0 : -ENOMEM;
-    char *save = NULL;
-    for (char *l = r >= 0 ? strtok_r(copy, "\n", &save) : NULL; l && r >= 0;
-         l = strtok_r(NULL, "\n", &save))
-        r = parse_manifest_line(l, m);
+    if (!m)
+        return -ENOMEM;
+    int r = for_each_line(text + ml, len - ml, parse_manifest_line, m);
+    if (r >= 0 && m->n)
+        qsort(m->e, m->n, sizeof *m->e, cmp_entries);
+    /* a base has one version of each path: two lines for one path are not a manifest */
+    for (size_t i = 1; r >= 0 && i < m->n; i++)
+        if (strcmp(m->e[i - 1].path, m->e[i].path) == 0)
+            r = -EBADMSG;
     if (r < 0) {
         rc_manifest_free(m);
-        return r == -EINVAL ? -EBADMSG : r;
+        return r;
     }
-    if (m->n)
-        qsort(m->e, m->n, sizeof *m->e, cmp_entries);
     *out = m;
     return 0;
 }
@@ -238,7 +277,7 @@ static int load_snapshot(struct rc_store *s, const char *fp, const struct rc_man
     int r = name ? read_store_file(s, name, &b) : -ENOMEM;
     struct rc_manifest *m = NULL;
     if (r >= 0)
-        r = rc_manifest_parse(b.data, &m);
+        r = rc_manifest_parse(b.data, b.len, &m);
     rc_buf_done(&b);
     struct rc_manifest **nl = r >= 0 ? realloc(s->loaded, (s->nloaded + 1) * sizeof *nl) : NULL;
     if (r >= 0 && !nl)
@@ -282,11 +321,21 @@ void rc_store_object_name(const unsigned char hash[32], char out[80])
     snprintf(out, 80, "objects/%.2s/%s", hex, hex + 2);
 }
 
-int rc_store_open_object(struct rc_store *s, const unsigned char hash[32])
+/* Remember the store dir (dir, or the first of its parents) refused for being a symlink or
+ * not a dir, for the message. */
+static int refused(struct rc_store *s, const char *dir, int r)
 {
-    char name[80];
-    rc_store_object_name(hash, name);
-    return rc_open_beneath(s->dfd, name, O_RDONLY);
+    if (r != -ELOOP && r != -ENOTDIR)
+        return r;
+    snprintf(s->refused, sizeof s->refused, "%s", dir);
+    for (char *slash = s->refused; (slash = strchr(slash, '/')); slash++) {
+        struct stat st;
+        *slash = 0;
+        if (rc_stat_beneath(s->dfd, s->refused, &st) < 0 || !S_ISDIR(st.st_mode))
+            break;
+        *slash = '/';
+    }
+    return r;
 }
 
 static bool object_exists(struct rc_store *s, const unsigned char hash[32])
@@ -294,31 +343,131 @@ static bool object_exists(struct rc_store *s, const unsigned char hash[32])
     char name[80];
     struct stat st;
     rc_store_object_name(hash, name);
-    return fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+    return rc_stat_beneath(s->dfd, name, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Write what fd holds to tmp/, fsync, then rename to its object name. */
+/* The object of hash, opened beneath the store (a symlinked objects/ or objects/ab is -ELOOP). */
+static int open_object(struct rc_store *s, const unsigned char hash[32])
+{
+    char name[80];
+    rc_store_object_name(hash, name);
+    int fd = rc_open_beneath(s->dfd, name, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    name[10] = 0;
+    return refused(s, name, fd);
+}
+
+/* Whether what was read of an object (its digest) matches its name. */
+static int check_object(struct rc_store *s, const unsigned char hash[32],
+                        const unsigned char got[32])
+{
+    if (memcmp(hash, got, 32) == 0)
+        return 0;
+    rc_store_object_name(hash, s->bad_object);
+    return -EBADMSG;
+}
+
+char *rc_store_bad_object_text(const struct rc_store *s)
+{
+    char *t = NULL;
+    if (s && !s->bad_object[0] && s->refused[0]) {
+        if (asprintf(&t,
+                     "%s in the store is a symlink or not a dir: refused, nothing was read or "
+                     "written through it (a guest may have planted it)",
+                     s->refused) < 0)
+            return NULL;
+        return t;
+    }
+    if (!s || !s->bad_object[0])
+        return NULL;
+    if (asprintf(&t,
+                 "store object %s does not match its name (damaged, or written by someone "
+                 "else): it was not used; delete it (the next change of the base records it "
+                 "again)",
+                 s->bad_object) < 0)
+        return NULL;
+    return t;
+}
+
+int rc_store_read_object(struct rc_store *s, const unsigned char hash[32], size_t max,
+                         struct rc_buf *out)
+{
+    _cleanup_close_ int fd = open_object(s, hash);
+    if (fd < 0)
+        return fd;
+    unsigned char got[32];
+    int r = rc_read_all(fd, max, out);
+    if (r >= 0)
+        r = rc_hash_buf(out->data, out->len, got);
+    if (r >= 0 && (r = check_object(s, hash, got)) < 0) {
+        out->len = 0; /* never content that is not what it claims */
+        out->data[0] = 0;
+    }
+    return r;
+}
+
+/* Copy in to out while hashing what was copied. */
+static int copy_hashing(int in, int out, unsigned char got[32])
+{
+    struct rc_sha sha;
+    char chunk[65536];
+    int r = rc_sha_init(&sha);
+    while (r >= 0) {
+        ssize_t n = read(in, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            r = n < 0 ? -errno : 0;
+            break;
+        }
+        r = rc_sha_update(&sha, chunk, (size_t)n);
+        if (r >= 0)
+            r = rc_write_all(out, chunk, (size_t)n);
+    }
+    if (r < 0) {
+        rc_sha_done(&sha);
+        return r;
+    }
+    return rc_sha_final(&sha, got);
+}
+
+int rc_store_copy_object(struct rc_store *s, const unsigned char hash[32], int out)
+{
+    _cleanup_close_ int fd = open_object(s, hash);
+    if (fd < 0)
+        return fd;
+    unsigned char got[32];
+    int r = copy_hashing(fd, out, got);
+    return r < 0 ? r : check_object(s, hash, got);
+}
+
+/* Write what fd holds to tmp/, fsync, then rename to its object name. Both dirs are opened
+ * beneath the store: a guest's symlinked tmp/, objects/ or objects/ab is refused (-ELOOP).
+ * What was copied is hashed again: content that changed since it was hashed is -ESTALE. */
 static int write_object(struct rc_store *s, int fd, const unsigned char hash[32])
 {
     char tmp[64], name[80];
-    snprintf(tmp, sizeof tmp, "tmp/obj.%d.%u", (int)getpid(), s->tmp_counter++);
+    unsigned char got[32];
+    snprintf(tmp, sizeof tmp, "obj.%d.%u", (int)getpid(), s->tmp_counter++);
     rc_store_object_name(hash, name);
-    (void)unlinkat(s->dfd, tmp, 0);
+    name[10] = 0; /* "objects/ab" */
+    _cleanup_close_ int tdir = refused(s, "tmp", rc_mkdirs(s->dfd, "tmp", 0700));
+    _cleanup_close_ int odir = tdir >= 0 ? refused(s, name, rc_mkdirs(s->dfd, name, 0700)) : -1;
+    if (tdir < 0 || odir < 0)
+        return tdir < 0 ? tdir : odir;
+    (void)unlinkat(tdir, tmp, 0);
     _cleanup_close_ int out =
-        openat(s->dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+        openat(tdir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
     if (out < 0)
         return -errno;
-    int r = lseek(fd, 0, SEEK_SET) < 0 ? -errno : rc_copy_fd(fd, out);
+    int r = lseek(fd, 0, SEEK_SET) < 0 ? -errno : copy_hashing(fd, out, got);
+    if (r >= 0 && memcmp(got, hash, 32) != 0)
+        r = -ESTALE;
     if (r >= 0 && fsync(out) < 0)
         r = -errno;
-    name[10] = 0; /* "objects/ab" */
-    if (r >= 0 && mkdirat(s->dfd, name, 0700) < 0 && errno != EEXIST)
-        r = -errno;
-    name[10] = '/';
-    if (r >= 0 && renameat(s->dfd, tmp, s->dfd, name) < 0)
+    if (r >= 0 && renameat(tdir, tmp, odir, name + 11) < 0)
         r = -errno;
     if (r < 0)
-        (void)unlinkat(s->dfd, tmp, 0);
+        (void)unlinkat(tdir, tmp, 0);
     return r;
 }
 
@@ -378,10 +527,12 @@ static int store_content(struct manifest_walk *w, int dirfd, const char *name, s
     return r;
 }
 
-static int manifest_visit(void *ud, const char *relpath, int dirfd, const char *name,
-                          const struct stat *st)
+static int manifest_visit(void *ud, struct rc_walk_entry *e)
 {
     struct manifest_walk *w = ud;
+    int dirfd = e->dirfd;
+    const char *name = e->name, *relpath = e->path;
+    const struct stat *st = e->st;
     struct rc_version v;
     /* With a store, files are hashed while being stored, not twice. */
     bool stored_file = w->store && S_ISREG(st->st_mode);
@@ -403,12 +554,19 @@ static int manifest_visit(void *ud, const char *relpath, int dirfd, const char *
 }
 
 int rc_manifest_from_dir(int rootfd, const char *sub, unsigned max_depth, struct rc_store *store,
-                         size_t *added, struct rc_manifest **out)
+                         size_t *added, struct rc_manifest **out, char **too_deep)
 {
     struct manifest_walk w = {.m = calloc(1, sizeof *w.m), .store = store};
     if (!w.m)
         return -ENOMEM;
-    int r = rc_walk(rootfd, sub, max_depth, manifest_visit, &w);
+    struct rc_walk wk = {.rootfd = rootfd,
+                         .rootfd2 = -1,
+                         .start = sub,
+                         .max_depth = max_depth,
+                         .fn = manifest_visit,
+                         .ud = &w,
+                         .too_deep = too_deep};
+    int r = rc_walk(&wk);
     if (r < 0) {
         rc_manifest_free(w.m);
         return r;
@@ -476,10 +634,11 @@ struct fp_walk {
     struct rc_sha sha;
 };
 
-static int fp_visit(void *ud, const char *relpath, int dirfd, const char *name,
-                    const struct stat *st)
+static int fp_visit(void *ud, struct rc_walk_entry *e)
 {
     struct fp_walk *w = ud;
+    const struct stat *st = e->st;
+    const char *relpath = e->path;
     struct {
         uint64_t mode, uid, gid, size, ino, mtime_s, mtime_ns, ctime_s, ctime_ns, rdev;
     } fixed = {st->st_mode,
@@ -497,7 +656,7 @@ static int fp_visit(void *ud, const char *relpath, int dirfd, const char *name,
         r = rc_sha_update(&w->sha, &fixed, sizeof fixed);
     if (r >= 0 && S_ISLNK(st->st_mode)) {
         struct rc_buf t = {0};
-        r = rc_read_symlink(dirfd, name, &t);
+        r = rc_read_symlink(e->dirfd, e->name, &t);
         if (r >= 0)
             r = rc_sha_update(&w->sha, t.data, t.len + 1);
         rc_buf_done(&t);
@@ -505,7 +664,7 @@ static int fp_visit(void *ud, const char *relpath, int dirfd, const char *name,
     return r;
 }
 
-int rc_fingerprint_fd(int lowerfd, unsigned max_depth, char out[RC_HASH_HEX])
+int rc_fingerprint_fd(int lowerfd, unsigned max_depth, char out[RC_HASH_HEX], char **too_deep)
 {
     struct fp_walk w;
     unsigned char bin[32];
@@ -514,7 +673,13 @@ int rc_fingerprint_fd(int lowerfd, unsigned max_depth, char out[RC_HASH_HEX])
         return r;
     r = rc_sha_update(&w.sha, "sharedroot-fp-1", 16);
     if (r >= 0)
-        r = rc_walk(lowerfd, "", max_depth, fp_visit, &w);
+        r = rc_walk(&(struct rc_walk){.rootfd = lowerfd,
+                                      .rootfd2 = -1,
+                                      .start = "",
+                                      .max_depth = max_depth,
+                                      .fn = fp_visit,
+                                      .ud = &w,
+                                      .too_deep = too_deep});
     if (r < 0) {
         rc_sha_done(&w.sha);
         return r;
@@ -530,14 +695,14 @@ static bool snapshot_exists(struct rc_store *s, const char *fp)
     char name[128];
     struct stat st;
     snprintf(name, sizeof name, "snapshots/%s", fp);
-    return fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+    return rc_stat_beneath(s->dfd, name, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 static int write_snapshot(struct rc_store *s, int lowerfd, unsigned max_depth,
-                          struct rc_record_result *res)
+                          struct rc_record_result *res, char **too_deep)
 {
     struct rc_manifest *m = NULL;
-    int r = rc_manifest_from_dir(lowerfd, "", max_depth, s, &res->objects_added, &m);
+    int r = rc_manifest_from_dir(lowerfd, "", max_depth, s, &res->objects_added, &m, too_deep);
     if (r < 0)
         return r;
     res->entries = m->n;
@@ -555,14 +720,14 @@ static int write_snapshot(struct rc_store *s, int lowerfd, unsigned max_depth,
 }
 
 int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
-                    struct rc_record_result *res)
+                    struct rc_record_result *res, char **too_deep)
 {
     /* The coarse clock is what the kernel stamps ctimes with: a file the host changes after
      * this point gets a ctime not before it. */
     struct timespec now;
     clock_gettime(CLOCK_REALTIME_COARSE, &now);
     *res = (struct rc_record_result){0};
-    int r = rc_fingerprint_fd(lowerfd, max_depth, res->fingerprint);
+    int r = rc_fingerprint_fd(lowerfd, max_depth, res->fingerprint, too_deep);
     if (r >= 0)
         r = load_history(s);
     if (r < 0)
@@ -573,7 +738,7 @@ int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
     }
     if (snapshot_exists(s, res->fingerprint))
         res->reused = true;
-    else if ((r = write_snapshot(s, lowerfd, max_depth, res)) < 0)
+    else if ((r = write_snapshot(s, lowerfd, max_depth, res, too_deep)) < 0)
         return r;
     return append_history(s, &now, res->fingerprint);
 }

@@ -44,10 +44,12 @@ struct rc_store {
     size_t nhist;
     struct rc_manifest **loaded; /* snapshots read so far */
     size_t nloaded;
+    char bad_object[80]; /* the last object whose content did not match its name, or "" */
+    char refused[80];    /* the last dir of the store refused as a symlink ("objects/ab") */
 };
 
-/* Open (create: and create the layout of) a store dir. */
-int rc_store_open(const char *path, bool create, struct rc_store **out);
+/* Take the store dir dfd (owned from here on); create: make its layout (objects/, ...). */
+int rc_store_open_fd(int dfd, bool create, struct rc_store **out);
 void rc_store_free(struct rc_store *s);
 
 /* The snapshot recorded last at or before the time (sec, nsec); *out = NULL when there is
@@ -60,20 +62,34 @@ void rc_store_object_name(const unsigned char hash[32], char out[80]);
 /* Store what fd holds (read from offset 0) unless present; *added says whether it was new. */
 int rc_store_put_fd(struct rc_store *s, int fd, unsigned char hash[32], bool *added);
 int rc_store_put_buf(struct rc_store *s, const void *p, size_t n, unsigned char hash[32]);
-/* Open an object for reading; -ENOENT when missing. */
-int rc_store_open_object(struct rc_store *s, const unsigned char hash[32]);
+/* An object's content, checked against its name: -EBADMSG (and s->bad_object set) when it
+ * does not match, -ENOENT when missing, -EFBIG beyond max bytes. */
+int rc_store_read_object(struct rc_store *s, const unsigned char hash[32], size_t max,
+                         struct rc_buf *out);
+/* Copy an object to out (from out's offset), checked the same way: on -EBADMSG what was
+ * copied must be thrown away. */
+int rc_store_copy_object(struct rc_store *s, const unsigned char hash[32], int out);
+/* "store object objects/ab/... does not match its name ...", or "STORE DIR is a symlink ...",
+ * or NULL when nothing in the store was refused. */
+char *rc_store_bad_object_text(const struct rc_store *s);
 
+/* Record the base dir lowerfd (see rc_record); *too_deep as for rc_walk. */
 int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
-                    struct rc_record_result *res);
-int rc_fingerprint_fd(int lowerfd, unsigned max_depth, char out[RC_HASH_HEX]);
+                    struct rc_record_result *res, char **too_deep);
+int rc_fingerprint_fd(int lowerfd, unsigned max_depth, char out[RC_HASH_HEX], char **too_deep);
 
 /* A manifest of a live tree (below sub of rootfd), hashing every file; with store non-NULL
  * also copying contents into it (counting new objects in *added). */
 int rc_manifest_from_dir(int rootfd, const char *sub, unsigned max_depth, struct rc_store *store,
-                         size_t *added, struct rc_manifest **out);
+                         size_t *added, struct rc_manifest **out, char **too_deep);
 const struct rc_manifest_entry *rc_manifest_find(const struct rc_manifest *m, const char *path);
 /* Digest of everything below dir in m (paths relative to dir): equal digests, equal trees. */
 int rc_manifest_subtree_digest(const struct rc_manifest *m, const char *dir, unsigned char out[32]);
 void rc_manifest_free(struct rc_manifest *m);
 int rc_manifest_format(const struct rc_manifest *m, struct rc_buf *out);
-int rc_manifest_parse(const char *text, struct rc_manifest **out);
+/* Parse len bytes of a manifest: -EBADMSG on anything malformed (a bad line, a NUL byte, an
+ * unsafe or empty path, a mode beyond 07777). */
+int rc_manifest_parse(const char *text, size_t len, struct rc_manifest **out);
+/* Parse a history file: lines that do not parse are skipped (a torn last line must not lose
+ * the rest). */
+int rc_history_parse(const char *text, size_t len, struct rc_history_entry **out, size_t *n);

@@ -24,16 +24,19 @@ int rc_buf_grow(struct rc_buf *b, size_t more)
     if (more > SIZE_MAX / 2 - b->len)
         return -ENOMEM;
     size_t need = b->len + more + 1;
-    if (need <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < need)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p)
-        return -ENOMEM;
-    b->data = p;
-    b->cap = cap;
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < need)
+            cap *= 2;
+        char *p = realloc(b->data, cap);
+        if (!p)
+            return -ENOMEM;
+        b->data = p;
+        b->cap = cap;
+    }
+    /* The promise of struct rc_buf: a buffer that exists is a string, even an empty one
+     * (rc_buf_grow(b, 0) is how callers ask for ""). */
+    b->data[b->len] = 0;
     return 0;
 }
 

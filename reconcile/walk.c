@@ -281,6 +281,22 @@ int rc_inspect(int dirfd, const char *name, enum rc_markers mk, bool parent_x, b
     return inspect_opened(fd, &st, mk, parent_x, want_hash, v);
 }
 
+int rc_version_hash(int dirfd, const char *name, struct rc_version *v)
+{
+    if (v->have_hash || v->kind != RC_FILE)
+        return 0;
+    _cleanup_close_ int fd =
+        openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return errno == ENOENT ? -ESTALE : -errno;
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != v->size)
+        return -ESTALE; /* replaced or changed since it was looked at */
+    int r = rc_hash_fd(fd, v->hash, &v->size);
+    v->have_hash = r >= 0;
+    return r;
+}
+
 int rc_inspect_dirfd(int fd, enum rc_markers mk, struct rc_version *v)
 {
     struct stat st;
@@ -311,89 +327,179 @@ bool rc_version_same(const struct rc_version *a, const struct rc_version *b)
     return a->uid == b->uid && a->gid == b->gid && memcmp(a->meta, b->meta, 32) == 0;
 }
 
-/* The walk's to-do list: dirs (relative paths) still to visit, with their depth. */
-struct walk_item {
-    char *path;
-    unsigned depth;
+/* A subdir a visit asked to walk, and what its entries' visits get as parent_flags. */
+struct subdir {
+    char *name;
+    unsigned flags;
 };
 
-struct walk_stack {
-    struct walk_item *v;
-    size_t n, cap;
+/* One dir on the current path of a walk. */
+struct frame {
+    int fd, fd2; /* -1 when closed (fd2: also when the second tree has no such dir) */
+    bool has2;   /* the second tree has this dir: reopen fd2 with fd */
+    char *path;  /* relative to the roots */
+    struct subdir *sub;
+    size_t nsub, isub, capsub;
 };
 
-/* Takes path: freed here when it cannot be pushed. */
-static int stack_push(struct walk_stack *s, char *path, unsigned depth)
+static void frame_close(struct frame *f)
 {
-    int r = rc_grow(&s->v, s->n, &s->cap, sizeof *s->v);
-    if (r < 0) {
-        free(path);
-        return r;
-    }
-    s->v[s->n++] = (struct walk_item){path, depth};
-    return 0;
+    if (f->fd >= 0)
+        close(f->fd);
+    if (f->fd2 >= 0)
+        close(f->fd2);
+    f->fd = f->fd2 = -1;
 }
 
-static void stack_done(struct walk_stack *s)
+static void frame_done(struct frame *f)
 {
-    for (size_t i = 0; i < s->n; i++)
-        free(s->v[i].path);
-    free(s->v);
+    frame_close(f);
+    for (size_t i = 0; i < f->nsub; i++)
+        free(f->sub[i].name);
+    free(f->sub);
+    free(f->path);
 }
 
-/* Visit one dir's entries; push its subdirs in reverse order so they pop sorted. */
-static int walk_dir(int rootfd, const char *rel, unsigned depth, unsigned max_depth,
-                    struct walk_stack *s, rc_walk_fn fn, void *ud)
+/* The dir of the second tree beside one of the first, or *fd = -1 when the second tree
+ * has none there (the lower may lack an upper's dir). dirfd < 0: none either. */
+static int open_second(int dirfd, const char *rel, bool beneath, int *fd)
 {
-    _cleanup_close_ int dfd = rc_open_beneath(rootfd, rel, O_RDONLY | O_DIRECTORY);
-    if (dfd < 0)
-        return dfd;
+    *fd = -1;
+    if (dirfd < 0)
+        return 0;
+    int r = beneath ? rc_open_beneath(dirfd, rel, O_RDONLY | O_DIRECTORY)
+                    : rc_open_child_dir(dirfd, rel);
+    if (r >= 0)
+        *fd = r;
+    return r >= 0 || r == -ENOENT || r == -ENOTDIR || r == -ELOOP ? 0 : r;
+}
+
+/* A frame whose fds were closed to save them, about to be used again. */
+static int reopen(const struct rc_walk *w, struct frame *f)
+{
+    if (f->fd >= 0)
+        return 0;
+    if ((f->fd = rc_open_beneath(w->rootfd, f->path, O_RDONLY | O_DIRECTORY)) < 0)
+        return f->fd;
+    return f->has2 ? open_second(w->rootfd2, f->path, true, &f->fd2) : 0;
+}
+
+/* Visit the entries of the dir of f (depth: f's own), collecting the subdirs to walk. */
+static int visit_dir(const struct rc_walk *w, struct frame *f, unsigned depth, unsigned flags)
+{
     char **names = NULL;
     size_t n = 0;
-    int r = rc_list_dir(dfd, &names, &n);
-    if (r < 0)
-        return r;
-    size_t first_dir = s->n;
+    int r = rc_list_dir(f->fd, &names, &n);
     for (size_t i = 0; r == 0 && i < n; i++) {
         struct stat st;
-        _cleanup_free_ char *p = rc_path_join(rel, names[i]);
+        _cleanup_free_ char *p = rc_path_join(f->path, names[i]);
         if (!p) {
             r = -ENOMEM;
             break;
         }
-        if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (fstatat(f->fd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
             if (errno == ENOENT)
                 continue;
             r = -errno;
             break;
         }
-        r = fn(ud, p, dfd, names[i], &st);
-        if (r == 0 && S_ISDIR(st.st_mode)) {
-            if (depth + 1 > max_depth)
-                r = -ELOOP;
-            else
-                r = stack_push(s, RC_TAKE_PTR(p), depth + 1);
-        }
-    }
-    for (size_t a = first_dir, b = s->n; a + 1 < b; a++, b--) {
-        struct walk_item t = s->v[a];
-        s->v[a] = s->v[b - 1];
-        s->v[b - 1] = t;
+        struct rc_walk_entry e = {.path = p,
+                                  .name = names[i],
+                                  .dirfd = f->fd,
+                                  .dirfd2 = f->fd2,
+                                  .st = &st,
+                                  .parent_flags = flags,
+                                  .depth = depth + 1,
+                                  .descend = S_ISDIR(st.st_mode)};
+        r = w->fn(w->ud, &e);
+        if (r != 0 || !e.descend || !S_ISDIR(st.st_mode))
+            continue;
+        if ((r = rc_grow(&f->sub, f->nsub, &f->capsub, sizeof *f->sub)) < 0)
+            break;
+        f->sub[f->nsub++] = (struct subdir){RC_TAKE_PTR(names[i]), e.descend_flags};
     }
     rc_names_free(names, n);
     return r;
 }
 
-int rc_walk(int rootfd, const char *start, unsigned max_depth, rc_walk_fn fn, void *ud)
+char *rc_too_deep_text(const char *path, unsigned max_depth)
 {
-    struct walk_stack s = {0};
-    char *first = strdup(start);
-    int r = first ? stack_push(&s, first, 0) : -ENOMEM;
-    while (r == 0 && s.n > 0) {
-        s.n--;
-        _cleanup_free_ char *rel = s.v[s.n].path;
-        r = walk_dir(rootfd, rel, s.v[s.n].depth, max_depth, &s, fn, ud);
+    char *t = NULL;
+    struct rc_buf b = {0};
+    size_t n = strlen(path);
+    /* a path 4096 levels deep is 8 KiB: its start says where it is */
+    _cleanup_free_ char *head = strndup(path, n > 80 ? 80 : n);
+    if (head && rc_escape_c(&b, head) >= 0 &&
+        asprintf(&t, "a dir deeper than %u levels (%s%s): not walked", max_depth, b.data,
+                 n > 80 ? "..." : "") < 0)
+        t = NULL;
+    rc_buf_done(&b);
+    return t;
+}
+
+static int too_deep(const struct rc_walk *w, const char *path, const char *name)
+{
+    if (w->too_deep && !*w->too_deep)
+        *w->too_deep = rc_path_join(path, name);
+    return -ENAMETOOLONG;
+}
+
+int rc_walk(const struct rc_walk *w)
+{
+    struct frame *fr = NULL;
+    size_t n = 0, cap = 0;
+    int r = rc_grow(&fr, n, &cap, sizeof *fr);
+    if (r < 0)
+        return r;
+    fr[n++] = (struct frame){.fd = -1, .fd2 = -1, .path = strdup(w->start)};
+    if (!fr[0].path)
+        r = -ENOMEM;
+    if (r >= 0 && (fr[0].fd = rc_open_beneath(w->rootfd, w->start, O_RDONLY | O_DIRECTORY)) < 0)
+        r = fr[0].fd;
+    if (r >= 0)
+        r = open_second(w->rootfd2, w->start, true, &fr[0].fd2);
+    fr[0].has2 = fr[0].fd2 >= 0;
+    if (r >= 0)
+        r = visit_dir(w, &fr[0], 0, w->root_flags);
+    while (r == 0 && n > 0) {
+        struct frame *top = &fr[n - 1];
+        if (top->isub == top->nsub) {
+            frame_done(&fr[--n]);
+            continue;
+        }
+        const struct subdir *s = &top->sub[top->isub++];
+        if ((r = reopen(w, top)) < 0)
+            break;
+        if (n > w->max_depth) {
+            r = too_deep(w, top->path, s->name);
+            break;
+        }
+        if ((r = rc_grow(&fr, n, &cap, sizeof *fr)) < 0)
+            break;
+        top = &fr[n - 1]; /* fr may have moved */
+        s = &top->sub[top->isub - 1];
+        struct frame *c = &fr[n];
+        *c = (struct frame){.fd = rc_open_child_dir(top->fd, s->name), .fd2 = -1};
+        if (c->fd == -ENOENT)
+            continue; /* gone since it was listed */
+        if (c->fd < 0) {
+            r = c->fd;
+            break;
+        }
+        n++;
+        if (!(c->path = rc_path_join(top->path, s->name)))
+            r = -ENOMEM;
+        if (r >= 0)
+            r = open_second(top->fd2, s->name, false, &c->fd2);
+        c->has2 = c->fd2 >= 0;
+        /* Hold the deepest RC_WALK_OPEN levels only: a hostile tree is 4096 deep. */
+        if (n > RC_WALK_OPEN)
+            frame_close(&fr[n - 1 - RC_WALK_OPEN]);
+        if (r >= 0)
+            r = visit_dir(w, c, (unsigned)n - 1, s->flags);
     }
-    stack_done(&s);
+    while (n > 0)
+        frame_done(&fr[--n]);
+    free(fr);
     return r;
 }

@@ -15,7 +15,7 @@ static void scenario(struct fx *f)
     fx_write(f->lower, "same", "x\n");
     fx_write(f->lower, "upd", "v1\n");
     fx_write(f->lower, "chmodded", "v1\n");
-    if (rc_record(f->lower, f->store, &res) < 0)
+    if (fx_record(f->lower, f->store, &res) < 0)
         abort();
     fx_tick();
     fx_write(f->upper, "merge.conf", "A\nb\nc\nd\ne\nf\ng\n");
@@ -32,7 +32,7 @@ static void scenario(struct fx *f)
     fx_write(f->lower, "chmodded", "v2\n");
     fx_write(f->lower, "same", "x\n");
     fx_chmod(f->lower, "same", 0644);
-    if (rc_record(f->lower, f->store, &res) < 0)
+    if (fx_record(f->lower, f->store, &res) < 0)
         abort();
 }
 
@@ -52,15 +52,15 @@ TEST(record_skips_unchanged_base_and_dedups)
     fx_write(f.lower, "a", "same\n");
     fx_write(f.lower, "b", "same\n");
     struct rc_record_result r1, r2, r3;
-    CHECK_INT(rc_record(f.lower, f.store, &r1), 0);
+    CHECK_INT(fx_record(f.lower, f.store, &r1), 0);
     CHECK(!r1.skipped && !r1.reused);
     CHECK_INT(r1.entries, 2);
     CHECK_INT(r1.objects_added, 1); /* two paths, one content */
-    CHECK_INT(rc_record(f.lower, f.store, &r2), 0);
+    CHECK_INT(fx_record(f.lower, f.store, &r2), 0);
     CHECK(r2.skipped);
     CHECK_STR(r2.fingerprint, r1.fingerprint);
     fx_write(f.lower, "c", "new\n");
-    CHECK_INT(rc_record(f.lower, f.store, &r3), 0);
+    CHECK_INT(fx_record(f.lower, f.store, &r3), 0);
     CHECK(!r3.skipped);
     CHECK_INT(r3.objects_added, 1);
     CHECK(strcmp(r3.fingerprint, r1.fingerprint) != 0);
@@ -92,7 +92,7 @@ TEST(host_copy_older_than_every_record_is_unknown_base)
     fx_tick();
     fx_write(f.lower, "a", "base\n");
     struct rc_record_result res;
-    CHECK_INT(rc_record(f.lower, f.store, &res), 0);
+    CHECK_INT(fx_record(f.lower, f.store, &res), 0);
     struct rc_report *r = classify_store(&f);
     CHECK_STR(fx_outcome(r, "a"), "unknown-base");
     rc_report_free(r);
@@ -278,7 +278,7 @@ TEST(apply_never_writes_through_a_swapped_symlink)
     fx_init(&f);
     fx_write(f.lower, "d/x", "1\n");
     struct rc_record_result res;
-    CHECK_INT(rc_record(f.lower, f.store, &res), 0);
+    CHECK_INT(fx_record(f.lower, f.store, &res), 0);
     fx_tick();
     fx_write(f.upper, "d/x", "1\n");
     struct rc_report *r = classify_store(&f);
@@ -337,6 +337,54 @@ TEST(json_escapes_any_bytes)
     for (size_t i = 0; buf && i < len; i++)
         CHECK((unsigned char)buf[i] >= 0x20 || buf[i] == '\n');
     free(buf);
+    rc_report_free(r);
+    fx_done(&f);
+}
+
+/* Issue 16: a Dom0 apply of a base that was never booted (so never recorded) leaves the store
+ * knowing that base: a settled host reports nothing to do. */
+TEST(apply_records_the_new_base)
+{
+    struct fx f;
+    fx_init(&f);
+    struct rc_record_result res;
+    fx_write(f.lower, "merge.conf", "a\nb\nc\nd\ne\nf\ng\n");
+    CHECK_INT(fx_record(f.lower, f.store, &res), 0);
+    fx_tick();
+    fx_write(f.upper, "merge.conf", "A\nb\nc\nd\ne\nf\ng\n");
+    fx_tick();
+    fx_write(f.lower, "merge.conf", "a\nb\nc\nd\ne\nf\nG\n"); /* base v2, not recorded */
+    struct rc_overlay ov = {.name = "/etc", .lower = f.lower, .upper = f.upper, .store = f.store};
+    struct rc_report *r = NULL;
+    CHECK_INT(rc_reconcile(&ov, RC_POLICY_MERGE, NULL, &r), 0);
+    CHECK_STR(fx_outcome(r, "merge.conf"), "merged");
+    rc_report_free(r);
+    CHECK_INT(rc_reconcile(&ov, RC_POLICY_REPORT, NULL, &r), 0);
+    CHECK_STR(fx_outcome(r, "merge.conf"), "unchanged");
+    CHECK(r && !rc_report_needs_attention(r));
+    rc_report_free(r);
+    /* ... and the boot on that base only does a stat walk */
+    CHECK_INT(fx_record(f.lower, f.store, &res), 0);
+    CHECK(res.skipped);
+    fx_done(&f);
+}
+
+/* Issue 16: systemd-sysusers recreates /etc/.pwd.lock at every boot: churn, not a warning. */
+TEST(lock_file_churn_is_ignored)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_write(f.lower, ".pwd.lock", "");
+    fx_chmod(f.lower, ".pwd.lock", 0600);
+    fx_write(f.upper, ".pwd.lock", "");
+    fx_chmod(f.upper, ".pwd.lock", 0600);
+    struct rc_overlay ov = {.name = "/etc", .lower = f.lower, .upper = f.upper, .store = f.store};
+    struct rc_report *r = NULL;
+    CHECK_INT(rc_reconcile(&ov, RC_POLICY_SAFE, NULL, &r), 0);
+    CHECK(r && !rc_report_needs_attention(r));
+    const struct rc_entry *e = fx_entry(r, ".pwd.lock");
+    CHECK(e && e->outcome == RC_REDUNDANT && e->action == RC_ACT_NONE);
+    CHECK(fx_exists(f.upper, ".pwd.lock")); /* left alone: no churn in the store either */
     rc_report_free(r);
     fx_done(&f);
 }

@@ -163,6 +163,23 @@ static inline void fx_tick(void)
     nanosleep(&t, NULL);
 }
 
+/* Record lower into store, as the boot does. */
+static inline int fx_record(const char *lower, const char *store, struct rc_record_result *res)
+{
+    struct rc_overlay ov = {.lower = lower, .store = store};
+    return rc_record(&ov, res);
+}
+
+/* rc_reconcile of an /etc overlay; the report (never NULL but on allocation failure). */
+static inline struct rc_report *fx_reconcile(const char *lower, const char *upper,
+                                             const char *store, enum rc_policy policy)
+{
+    struct rc_overlay ov = {.name = "/etc", .lower = lower, .upper = upper, .store = store};
+    struct rc_report *r = NULL;
+    rc_reconcile(&ov, policy, NULL, &r);
+    return r;
+}
+
 /* Classify f's upper against lower and base/ as the merge base dir. */
 static inline struct rc_report *fx_classify_mb(struct fx *f, bool userxattr)
 {
