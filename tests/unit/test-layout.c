@@ -279,6 +279,10 @@ TEST(overlays_sharing_or_nesting_upper_and_work_dirs_are_refused)
          "overlay /var overlay lowerdir=/run/sharedroot,upperdir=/run/sharedroot/var/"
          "u,workdir=/run/sharedroot/var/w\n",
          "overlaps the lower dir"},
+        /* "/" holds every directory (fuzz-layout's oracle found this one accepted) */
+        {"overlay /etc overlay lowerdir=/,upperdir=/run/sharedroot/etc/u,workdir=/run/sharedroot/"
+         "etc/w\n",
+         "overlaps the lower dir"},
         /* the partition's own places */
         {"overlay /etc overlay upperdir=/run/sharedroot/etc/reconcile/etc,workdir=/run/"
          "sharedroot/etc/w\n",
