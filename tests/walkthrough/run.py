@@ -254,10 +254,7 @@ done
 
 # Blocks whose first line is one of these comments wait for another change to land: while they
 # fail, the test says SKIP with the reason (and goes on); once they pass, PASS.
-PENDING = {
-    '# a second preview of web-1: nothing left to settle':
-        'issue 16 item 1 (overlay-reconcile --apply does not record the new base yet)',
-}
+PENDING = {}  # none pending: issue 16 item 1 landed with 26a18dc
 
 
 def main():
