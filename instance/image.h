@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * An existing instance image (a file): refused while anything uses it, locked while we work
+ * on it, and mounted only inside a private mount namespace of this process (libmount's loop
+ * option, autoclear), so it is never left mounted or attached: when the process ends, so do
+ * the namespace, the mount and the loop device.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct image {
+    const char *path;
+    char fstype[32];
+    int lock_fd;      /* holds our OFD lock on the image */
+    char *mountpoint; /* while mounted */
+    int rootfd;       /* O_PATH fd of the mounted root, or -1 */
+};
+
+/* Check that path is an image file nothing uses (not attached to a loop device, not locked
+ * by another process such as a running QEMU), probe its filesystem, and take a lock on it
+ * (write: exclusive, else shared) for as long as img lives. Logs why it refuses. */
+int image_open(struct image *img, const char *path, bool write);
+
+/* Mount it (read-only without journal replay, or read-write) in the private namespace;
+ * img->rootfd is the root. Then check the marker: a filesystem without it is unmounted and
+ * refused (-EMEDIUMTYPE), nothing written (a read-write mount is only made after a
+ * read-only look). Logs why. */
+int image_mount(struct image *img, bool write);
+
+/* The filesystem's label and UUID ("" when it has none). */
+void image_probe_ids(const char *path, char *label, size_t ln, char *uuid, size_t un);
+
+/* Unmount (the loop device detaches itself), drop the lock. */
+void image_close(struct image *img);
+
+/* Enter a private mount namespace (once per process). */
+int image_private_namespace(const char *what);
+
+/* Whether path (an image file) is attached to a loop device: 1 and the device in dev, 0, or
+ * negative errno. */
+int image_loop_attached(const char *path, char *dev, size_t n);
+
+/* Whether another process holds a lock on the open file fd (QEMU locks its images): 1 (pid in
+ * *pid, when known), 0, negative errno. */
+int image_locked_by_other(int fd, int *pid);
+
+/* Whether the instance dir (its top) is the home of an overlay upper mounted anywhere in
+ * this mount namespace: 1 and the upper in upper, 0, negative errno. */
+int image_dir_in_use(int rootfd, const char *root, char *upper, size_t n);
