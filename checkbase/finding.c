@@ -7,21 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "checks.h"
-
-/* Make room for one more element of size sz in *v (n used, *cap allocated). */
-static int grow(void **v, size_t n, size_t *cap, size_t sz)
-{
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *nv = reallocarray(*v, ncap, sz);
-    if (!nv)
-        return -ENOMEM;
-    *v = nv;
-    *cap = ncap;
-    return 0;
-}
 
 static char *vformat(const char *fmt, va_list ap)
 {
@@ -32,7 +19,7 @@ static char *vformat(const char *fmt, va_list ap)
 int findings_add(struct findings *f, const struct check *c, const char *path,
                  const char *detail_fmt, ...)
 {
-    if (grow((void **)&f->v, f->n, &f->cap, sizeof(*f->v)) < 0)
+    if (array_grow(&f->v, f->n, 1, &f->cap, sizeof(*f->v)) < 0)
         return -ENOMEM;
     struct finding x = {.check = c, .path = strdup(path)};
     if (detail_fmt) {
@@ -71,7 +58,7 @@ void findings_done(struct findings *f)
 int actions_add(struct actions *a, const struct check *c, const char *path, int error,
                 const char *what)
 {
-    if (grow((void **)&a->v, a->n, &a->cap, sizeof(*a->v)) < 0)
+    if (array_grow(&a->v, a->n, 1, &a->cap, sizeof(*a->v)) < 0)
         return -ENOMEM;
     struct action x = {.check = c, .path = strdup(path), .what = strdup(what), .error = error};
     if (!x.path || !x.what) {
@@ -95,7 +82,7 @@ void actions_done(struct actions *a)
 
 int notes_add(struct notes *n, const char *fmt, ...)
 {
-    if (grow((void **)&n->v, n->n, &n->cap, sizeof(*n->v)) < 0)
+    if (array_grow(&n->v, n->n, 1, &n->cap, sizeof(*n->v)) < 0)
         return -ENOMEM;
     va_list ap;
     va_start(ap, fmt);

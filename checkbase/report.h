@@ -28,6 +28,3 @@ struct report {
 
 void report_text(FILE *out, const struct report *r);
 void report_json(FILE *out, const struct report *r);
-
-/* A JSON string literal for s, with quotes. */
-void json_string(FILE *out, const char *s);

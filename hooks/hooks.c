@@ -16,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io-util.h"
 #include "log.h"
+#include "time-util.h"
 
 static const char *file_kind(mode_t m)
 {
@@ -212,13 +214,6 @@ int hooks_discover(const struct hooks_config *cfg, const char *stage, struct hoo
 
 /* ---- running one hook ---- */
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 struct hook_env_block {
     char *v[12];
     size_t n;
@@ -270,19 +265,6 @@ struct line_buf {
     size_t len;
 };
 
-static void write_all(int fd, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        s += w;
-        n -= (size_t)w;
-    }
-}
-
 static void line_emit(struct line_buf *lb)
 {
     char out[1024];
@@ -296,8 +278,8 @@ static void line_emit(struct line_buf *lb)
     if (lb->cfg->console_fd >= 0) {
         n = snprintf(out, sizeof out, "sharedroot: hook %s: %s\n", lb->name, lb->buf);
         if (n > 0)
-            write_all(lb->cfg->console_fd, out,
-                      (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
+            (void)write_all(lb->cfg->console_fd, out,
+                            (size_t)n < sizeof out ? (size_t)n : sizeof out - 1);
     }
     lb->len = 0;
 }
@@ -374,7 +356,7 @@ static int supervise(const struct hooks_config *cfg, const struct hook *h, pid_t
     unsigned timeout_s = cfg->timeout_s ? cfg->timeout_s : HOOKS_DEFAULT_TIMEOUT;
     unsigned grace = cfg->kill_grace_ms ? cfg->kill_grace_ms : HOOKS_KILL_GRACE_MS;
     struct line_buf lb = {.cfg = cfg, .name = h->name};
-    uint64_t deadline = mono_ms() + (uint64_t)timeout_s * 1000, kill_at = 0;
+    uint64_t deadline = now_ms() + (uint64_t)timeout_s * 1000, kill_at = 0;
     bool open_pipe = true, termed = false, killed = false;
     int status = 0;
 
@@ -388,7 +370,7 @@ static int supervise(const struct hooks_config *cfg, const struct hook *h, pid_t
         w = waitpid(pid, &status, WNOHANG);
         if (w == pid || (w < 0 && errno != EINTR))
             break;
-        uint64_t now = mono_ms();
+        uint64_t now = now_ms();
         if (!termed && now >= deadline) {
             log_error("hook %s did not finish within %u s (sharedroot.hook_timeout=): "
                       "stopping it with SIGTERM",
@@ -414,7 +396,7 @@ static int supervise(const struct hooks_config *cfg, const struct hook *h, pid_t
 int hooks_run_one(const struct hooks_config *cfg, const struct hooks_env *env, const struct hook *h)
 {
     struct hook_env_block e;
-    uint64_t t0 = mono_ms();
+    uint64_t t0 = now_ms();
     bool timed_out;
     char how[128];
     int pfd[2], status, r;
@@ -440,7 +422,7 @@ int hooks_run_one(const struct hooks_config *cfg, const struct hooks_env *env, c
     if (timed_out)
         return -ETIMEDOUT;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        log_info("hook %s done in %llu ms", h->path, (unsigned long long)(mono_ms() - t0));
+        log_info("hook %s done in %llu ms", h->path, (unsigned long long)(now_ms() - t0));
         return 0;
     }
     describe_status(status, how, sizeof how);

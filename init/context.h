@@ -83,7 +83,5 @@ struct boot_ctx {
     char failed_hook[256];
 };
 
-uint64_t now_ms(void);
-
 /* Release what the boot holds (test runs; a real boot execs instead). */
 void boot_ctx_free(struct boot_ctx *ctx);

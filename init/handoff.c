@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "stage.h"
+#include "time-util.h"
 
 static const char *mode_word(enum boot_mode m)
 {

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io-util.h"
+
 /* The logger is the one piece of process-wide state: it must work from any stage and from
  * the failure path, before and after the boot context exists. */
 static struct {
@@ -72,27 +74,14 @@ void log_close(void)
     logger.console_fd = 2;
 }
 
-static void write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        buf += n;
-        len -= (size_t)n;
-    }
-}
-
 void log_ring_dump(int fd)
 {
     for (unsigned i = 0; i < LOG_RING_LINES; i++) {
         const char *l = logger.ring[(logger.ring_next + i) % LOG_RING_LINES];
         if (l[0]) {
-            write_all(fd, "  ", 2);
-            write_all(fd, l, strlen(l));
-            write_all(fd, "\n", 1);
+            (void)write_all(fd, "  ", 2);
+            (void)write_all(fd, l, strlen(l));
+            (void)write_all(fd, "\n", 1);
         }
     }
 }
@@ -134,15 +123,16 @@ int log_full_errno(int prio, int err, const char *fmt, ...)
         char line[1100];
         int n = snprintf(line, sizeof line, "<%d>sharedroot: %s\n", prio, msg);
         if (n > 0)
-            write_all(logger.kmsg_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+            (void)write_all(logger.kmsg_fd, line,
+                            (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     }
     if (logger.console_fd >= 0 && (prio <= LOG_WARNING || to_console || logger.kmsg_fd < 0)) {
         char line[1100];
         const char *lvl = prio <= LOG_ERR ? "ERROR: " : prio == LOG_WARNING ? "WARNING: " : "";
         int n = snprintf(line, sizeof line, "sharedroot: %s%s\n", lvl, msg);
         if (n > 0)
-            write_all(logger.console_fd, line,
-                      (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+            (void)write_all(logger.console_fd, line,
+                            (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     }
     return -err;
 }

@@ -26,6 +26,7 @@
 #include "stage-tmpswap.h"
 #include "stage.h"
 #include "switchroot.h"
+#include "time-util.h"
 
 static void usage(FILE *f)
 {

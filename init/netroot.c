@@ -23,6 +23,7 @@
 #include "publish.h"
 #include "rtnl.h"
 #include "stage-devices.h"
+#include "time-util.h"
 
 #define NETROOT_IFACES_MAX 16
 #define NETROOT_NBD_MAX 8
@@ -80,13 +81,6 @@ struct netroot {
     struct nbd_attached nbd[NETROOT_NBD_MAX];
     size_t n_nbd;
 };
-
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(long long ms)
 {
@@ -241,10 +235,10 @@ static struct net_iface *add_iface(struct netroot *net, const struct rtnl_link *
 
 static void wait_carrier(struct rtnl *rtnl, struct net_iface *ifs, size_t n)
 {
-    long long deadline = mono_ms() + CARRIER_WAIT_MS;
+    long long deadline = (long long)now_ms() + CARRIER_WAIT_MS;
     struct rtnl_link links[RTNL_LINKS_MAX];
 
-    while (mono_ms() < deadline) {
+    while ((long long)now_ms() < deadline) {
         int k = rtnl_links(rtnl, links, RTNL_LINKS_MAX);
         size_t up = 0;
         for (size_t i = 0; i < n; i++)
@@ -539,14 +533,15 @@ static const char *export_hint(const struct nbd_spec *s)
 static int connect_server(struct boot_ctx *ctx, const char *what, const char *spec,
                           struct nbd_attached *a, int *fds)
 {
-    long long deadline = mono_ms() + (long long)ctx->cmd.timeout * 1000, pause = NBD_RETRY_MIN_MS;
+    long long deadline = (long long)now_ms() + (long long)ctx->cmd.timeout * 1000,
+              pause = NBD_RETRY_MIN_MS;
     char desc[512], why[512] = "", last[512] = "";
     unsigned attempts = 0;
     int r;
 
     nbd_spec_describe(&a->s, desc, sizeof desc);
     for (;;) {
-        long long left = deadline - mono_ms();
+        long long left = deadline - (long long)now_ms();
         int budget = left > NBD_ATTEMPT_MS ? NBD_ATTEMPT_MS : left > 100 ? (int)left : 100;
 
         attempts++;
@@ -567,7 +562,7 @@ static int connect_server(struct boot_ctx *ctx, const char *what, const char *sp
                      ctx->cmd.timeout);
             snprintf(last, sizeof last, "%s", why);
         }
-        if (mono_ms() + pause >= deadline)
+        if ((long long)now_ms() + pause >= deadline)
             return log_error_errno(r,
                                    "%s=%s: %s did not answer within %d s (%u attempts, last: "
                                    "%s); check that the server runs and serves this export, "

@@ -11,6 +11,7 @@
 #include "netroot.h"
 #include "stage-reconcile.h"
 #include "stage.h"
+#include "time-util.h"
 
 static const char *const mode_names[] = {
     [MODE_OFF] = "off",

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "rmtree.h"
+#include "time-util.h"
 
 #define KEEP_MAX_FILES 64
 #define UNMOUNT_MAX 256   /* mounts below the old root handled per pass */

@@ -14,19 +14,13 @@
 #include "hooks.h"
 #include "log.h"
 #include "netroot.h"
+#include "time-util.h"
 
 static const char *const stage_names[_STAGE_MAX] = {
     [STAGE_EARLY] = "early",       [STAGE_DEVICES] = "devices",     [STAGE_ROOT] = "root",
     [STAGE_INSTANCE] = "instance", [STAGE_RECONCILE] = "reconcile", [STAGE_OVERLAY] = "overlay",
     [STAGE_TMP_SWAP] = "tmp-swap", [STAGE_SWITCH] = "switch",
 };
-
-uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 void boot_ctx_free(struct boot_ctx *ctx)
 {

@@ -23,6 +23,7 @@
 #include "publish.h"
 #include "rmtree.h"
 #include "shutdown.h"
+#include "time-util.h"
 
 const char *const switch_default_inits[] = {"/sbin/init", "/etc/init", "/bin/init", "/bin/sh",
                                             NULL};

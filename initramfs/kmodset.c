@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "mkutil.h"
 
 static int add_module(struct kmodset *s, struct kmod_module *mod, const char *reason);
@@ -82,7 +83,7 @@ static int append_item(struct kmodset *s, struct kmod_module *mod, const char *r
     struct kmod_item it = {0};
     int r;
 
-    if (mk_grow(&s->v, s->n, 1, &s->cap, sizeof(*s->v)) < 0)
+    if (array_grow(&s->v, s->n, 1, &s->cap, sizeof(*s->v)) < 0)
         return -ENOMEM;
     r = item_fill(s, &it, mod, reason);
     if (r < 0) {

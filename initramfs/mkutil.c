@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "array.h"
+#include "io-util.h"
 #include "leftovers.h"
 
 int mk_error(int err, const char *fmt, ...)
@@ -38,29 +40,12 @@ int mk_note(const char *fmt, ...)
     return 0;
 }
 
-int mk_grow(void *v, size_t n, size_t more, size_t *cap, size_t elem)
-{
-    void **pv = v;
-    size_t ncap = *cap ? *cap : 8;
-
-    if (n + more <= *cap)
-        return 0;
-    while (ncap < n + more)
-        ncap *= 2;
-    void *nv = reallocarray(*pv, ncap, elem);
-    if (!nv)
-        return -ENOMEM;
-    *pv = nv;
-    *cap = ncap;
-    return 0;
-}
-
 int strv_push(struct strv *s, const char *str)
 {
     char *copy;
 
     /* one more, and the NULL that ends the vector */
-    if (mk_grow(&s->v, s->n, 2, &s->cap, sizeof(*s->v)) < 0)
+    if (array_grow(&s->v, s->n, 2, &s->cap, sizeof(*s->v)) < 0)
         return -ENOMEM;
     copy = strdup(str);
     if (!copy)
@@ -178,20 +163,6 @@ int read_file(const char *path, size_t max, void **ret_buf, size_t *ret_size)
     buf[got] = '\0';
     *ret_buf = buf;
     *ret_size = got;
-    return 0;
-}
-
-static int write_all(int fd, const char *buf, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = write(fd, buf, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return -errno;
-        buf += k;
-        n -= (size_t)k;
-    }
     return 0;
 }
 

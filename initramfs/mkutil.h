@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Small helpers of sharedroot-mkinitramfs: cleanup attributes, string vectors, path joins,
- * whole-file reads, recursive removal of the staging directory, error messages to stderr.
+ * Small helpers of sharedroot-mkinitramfs: string vectors, path joins, whole-file reads,
+ * recursive removal of the staging directory, error messages to stderr (cleanup attributes:
+ * basic/cleanup.h, included here).
  */
 #pragma once
 
@@ -11,19 +12,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define PROGRAM_NAME "sharedroot-mkinitramfs"
+#include "cleanup.h"
 
-static inline void freep(void *p)
-{
-    free(*(void **)p);
-}
-static inline void closep(int *fd)
-{
-    if (*fd >= 0)
-        close(*fd);
-}
-#define _cleanup_free_ __attribute__((cleanup(freep)))
-#define _cleanup_close_ __attribute__((cleanup(closep)))
+#define PROGRAM_NAME "sharedroot-mkinitramfs"
 
 /* Print "sharedroot-mkinitramfs: MESSAGE" to stderr; "%m" expands from err.
  * Returns -abs(err), or -EINVAL when err is 0, so callers can return it directly. */
@@ -38,9 +29,6 @@ struct strv {
 };
 int strv_push(struct strv *s, const char *str);
 
-/* Make room for `more` more elements of elem bytes in the array *v points to, of which n are
- * used and *cap allocated (doubling). v is the address of the array pointer. */
-int mk_grow(void *v, size_t n, size_t more, size_t *cap, size_t elem);
 bool strv_contains(const struct strv *s, const char *str);
 void strv_done(struct strv *s);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "mkutil.h"
 
 /* Index of path, or where it would be inserted (with *found false). */
@@ -77,7 +78,7 @@ static int plan_insert(struct plan *p, const struct plan_entry *e)
 
     if (found)
         return same_meaning(&p->v[i], e) ? 0 : -EEXIST;
-    if (mk_grow(&p->v, p->n, 1, &p->cap, sizeof(*p->v)) < 0)
+    if (array_grow(&p->v, p->n, 1, &p->cap, sizeof(*p->v)) < 0)
         return -ENOMEM;
     if (dup_opt(e->path, &n.path) < 0 || dup_opt(e->source, &n.source) < 0 ||
         dup_opt(e->target, &n.target) < 0 || dup_opt(e->kind, &n.kind) < 0 ||

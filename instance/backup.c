@@ -58,7 +58,7 @@ static int open_dir(const char *dir, struct backup_meta *m)
                                           : "other");
     if (fstatvfs(fd, &sv) == 0)
         m->size = (uint64_t)sv.f_blocks * sv.f_frsize;
-    return rc_take_fd(&fd);
+    return take_fd(&fd);
 }
 
 static int backup_usage(int status)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "instance.h"
 #include "util.h"
 
@@ -47,7 +48,7 @@ static int collect_name(char *name, char *value, size_t len, void *data)
     struct names *ns = data;
 
     (void)value, (void)len;
-    if (rc_grow(&ns->v, ns->n, &ns->cap, sizeof *ns->v) < 0 || !(ns->v[ns->n] = strdup(name)))
+    if (array_grow(&ns->v, ns->n, 1, &ns->cap, sizeof *ns->v) < 0 || !(ns->v[ns->n] = strdup(name)))
         return XATTR_ABORT;
     ns->n++;
     return 0;

@@ -14,6 +14,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "fsio.h"
 #include "log.h"
 #include "walk.h"
@@ -208,7 +209,7 @@ static const char *hardlink_of(struct walker *w, const char *rel, const struct s
     for (size_t i = 0; i < w->nlinks; i++)
         if (w->links[i].dev == st->st_dev && w->links[i].ino == st->st_ino)
             return w->links[i].path;
-    if (rc_grow(&w->links, w->nlinks, &w->caplinks, sizeof *w->links) == 0) {
+    if (array_grow(&w->links, w->nlinks, 1, &w->caplinks, sizeof *w->links) == 0) {
         char *p = strdup(rel);
         if (p)
             w->links[w->nlinks++] = (struct link){st->st_dev, st->st_ino, p};
@@ -263,7 +264,7 @@ static int emit(struct walker *w, const char *rel, int dirfd, const char *name,
 static int push(struct walker *w, const char *rel)
 {
     char *p = strdup(rel);
-    int r = p ? rc_grow(&w->stack, w->nstack, &w->capstack, sizeof *w->stack) : -ENOMEM;
+    int r = p ? array_grow(&w->stack, w->nstack, 1, &w->capstack, sizeof *w->stack) : -ENOMEM;
 
     if (r < 0) {
         free(p);

@@ -10,7 +10,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "fsio.h"
+#include "io-util.h"
 #include "rmtree.h"
 #include "util.h"
 
@@ -73,7 +75,7 @@ struct tree_entry *tree_find(const struct tree *t, const char *path)
 
 static int write_content(int fd, const void *content, size_t len)
 {
-    return content && len ? rc_write_all(fd, content, len) : 0;
+    return content && len ? write_all(fd, content, len) : 0;
 }
 
 /* Create the staged object; the staged mode keeps it writable for us (the image gets m's). */
@@ -134,7 +136,7 @@ int tree_add(struct tree *t, const struct tree_entry *m, const char *target, con
         return -EEXIST;
     if (m->hardlink && !tree_find(t, m->hardlink))
         return -ENOENT;
-    r = rc_grow(&t->e, t->n, &t->cap, sizeof *t->e);
+    r = array_grow(&t->e, t->n, 1, &t->cap, sizeof *t->e);
     if (r < 0)
         return r;
     r = stage(t, m, target, content, len, fd);
@@ -162,7 +164,7 @@ int tree_add(struct tree *t, const struct tree_entry *m, const char *target, con
 int tree_add_xattr(struct tree_entry *e, const char *name, const void *value, size_t len)
 {
     struct tree_xattr *x;
-    int r = rc_grow(&e->xattrs, e->nxattrs, &e->capxattrs, sizeof *e->xattrs);
+    int r = array_grow(&e->xattrs, e->nxattrs, 1, &e->capxattrs, sizeof *e->xattrs);
 
     if (r < 0)
         return r;

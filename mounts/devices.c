@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "time-util.h"
+
 /* Coldplug can produce a burst of uevents (every device the new modules bind); a small
  * socket buffer would drop some. Setting it needs CAP_NET_ADMIN, which PID 1 has. */
 #define MONITOR_RCVBUF (4 * 1024 * 1024)
@@ -387,13 +389,6 @@ int devices_coldplug(struct devices *d)
     return (int)(d->n_loaded - before);
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Handle every queued uevent. */
 static void drain(struct devices *d)
 {
@@ -426,11 +421,11 @@ int devices_wait(struct devices *d, int timeout_ms, bool (*ready)(void *userdata
     if (r < 0)
         return r;
 
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = (long long)now_ms() + timeout_ms;
     for (;;) {
         if (ready(userdata))
             return 0;
-        long long left = deadline - now_ms();
+        long long left = deadline - (long long)now_ms();
         if (left <= 0)
             return -ETIMEDOUT;
         struct pollfd p = {.fd = udev_monitor_get_fd(d->monitor), .events = POLLIN};

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "time-util.h"
+
 __attribute__((format(printf, 4, 5))) static int fail_why(int r, char *why, size_t n,
                                                           const char *fmt, ...)
 {
@@ -100,13 +102,6 @@ int swap_check_target(const char *path, char *why, size_t n)
 static const char *const mkswap_paths[] = {"/sbin/mkswap", "/usr/sbin/mkswap", "/bin/mkswap",
                                            "/usr/bin/mkswap", NULL};
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(int ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -138,7 +133,7 @@ static void collect_stderr(int fd, char *buf, size_t n, long long deadline)
     size_t len = 0;
 
     for (;;) {
-        long long left = deadline - now_ms();
+        long long left = deadline - (long long)now_ms();
         struct pollfd p = {.fd = fd, .events = POLLIN};
         char tmp[512];
 
@@ -163,7 +158,7 @@ static int wait_bounded(pid_t pid, long long deadline, int *status)
             return 0;
         if (w < 0 && errno != EINTR)
             return -errno;
-        if (now_ms() >= deadline)
+        if ((long long)now_ms() >= deadline)
             break;
         sleep_ms(10);
     }
@@ -179,7 +174,7 @@ static int run_mkswap(const char *bin, const char *path, int timeout_ms, char *w
 {
     char err[512];
     int pipefd[2], status = 0, r;
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = (long long)now_ms() + timeout_ms;
     pid_t pid;
 
     if (pipe2(pipefd, O_CLOEXEC) < 0)

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "time-util.h"
+
 #define NBD_MAGIC 0x4e42444d41474943ULL    /* "NBDMAGIC" */
 #define NBD_IHAVEOPT 0x49484156454F5054ULL /* "IHAVEOPT" */
 #define NBD_CLISERV 0x00420281861253ULL    /* oldstyle negotiation */
@@ -52,13 +54,6 @@ struct conv {
     size_t why_n;
 };
 
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 __attribute__((format(printf, 3, 4))) static int say(struct conv *c, int err, const char *fmt, ...)
 {
     va_list ap;
@@ -71,7 +66,7 @@ __attribute__((format(printf, 3, 4))) static int say(struct conv *c, int err, co
 static int wait_fd(struct conv *c, short events)
 {
     for (;;) {
-        long long left = c->deadline_ms - mono_ms();
+        long long left = c->deadline_ms - (long long)now_ms();
         struct pollfd p = {.fd = c->fd, .events = events};
         int n;
 
@@ -198,7 +193,7 @@ static void soft_disconnect(struct conv *c)
 {
     long long saved = c->deadline_ms;
 
-    c->deadline_ms = mono_ms() + 100;
+    c->deadline_ms = (long long)now_ms() + 100;
     send_option(c, NBD_OPT_ABORT, NULL, 0);
     c->deadline_ms = saved;
 }
@@ -453,7 +448,8 @@ static int negotiate(struct conv *c, const char *name, struct nbd_export *e)
 int nbd_handshake(int fd, const char *export_name, int timeout_ms, struct nbd_export *out,
                   char *why, size_t why_n)
 {
-    struct conv c = {.fd = fd, .deadline_ms = mono_ms() + timeout_ms, .why = why, .why_n = why_n};
+    struct conv c = {
+        .fd = fd, .deadline_ms = (long long)now_ms() + timeout_ms, .why = why, .why_n = why_n};
     int flags = fcntl(fd, F_GETFL), r;
 
     memset(out, 0, sizeof *out);

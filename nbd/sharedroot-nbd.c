@@ -26,6 +26,7 @@
 #include "nbd-connect.h"
 #include "nbd-genl.h"
 #include "nbd-spec.h"
+#include "time-util.h"
 
 #define PROGRAM "sharedroot-nbd"
 #define BACKOFF_MIN_MS 100
@@ -52,13 +53,6 @@ static void on_term(int sig)
 {
     (void)sig;
     stop = 1;
-}
-
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One line to /dev/kmsg (opened before the switch, kept), warnings and errors also to the
@@ -238,7 +232,7 @@ static int serve(struct helper *h, int pending, struct outage *o, long long *bac
         if (r == 0 || r == -ENOSPC) {
             if (r == 0)
                 say(h, 5, "reconnected to %s (%s) after %.1f s, %u attempt%s", h->desc,
-                    h->addr.text, (double)(mono_ms() - o->since) / 1000, o->attempts,
+                    h->addr.text, (double)((long long)now_ms() - o->since) / 1000, o->attempts,
                     o->attempts == 1 ? "" : "s");
             pending = r == 0 ? pending - 1 : 0;
             *backoff = BACKOFF_MIN_MS;
@@ -246,11 +240,12 @@ static int serve(struct helper *h, int pending, struct outage *o, long long *bac
             o->last[0] = 0;
             continue;
         }
-        if (strcmp(why, o->last) != 0 || mono_ms() - o->last_report > STILL_TRYING_EVERY_MS) {
+        if (strcmp(why, o->last) != 0 ||
+            (long long)now_ms() - o->last_report > STILL_TRYING_EVERY_MS) {
             say(h, 4, "%s: %s; still trying (%u attempts in %.0f s)", h->desc, why, o->attempts,
-                (double)(mono_ms() - o->since) / 1000);
+                (double)((long long)now_ms() - o->since) / 1000);
             snprintf(o->last, sizeof o->last, "%s", why);
-            o->last_report = mono_ms();
+            o->last_report = (long long)now_ms();
         }
         break;
     }
@@ -274,7 +269,8 @@ static int run(struct helper *h)
             int dead = nbd_genl_watch_read(&h->watch, h->index);
             if (dead > 0) {
                 if (!pending) {
-                    o = (struct outage){.since = mono_ms(), .last_report = mono_ms()};
+                    o = (struct outage){.since = (long long)now_ms(),
+                                        .last_report = (long long)now_ms()};
                     say(h, 4,
                         "lost the connection to %s (%s): reconnecting; reads and writes "
                         "wait meanwhile",

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "time-util.h"
+
 /* What the script keeps of udhcpc's environment (busybox networking/udhcp/dhcpc.c names). */
 static const char *const lease_keys[] = {"interface", "ip",       "mask",   "subnet",
                                          "router",    "dns",      "domain", "hostname",
@@ -223,13 +225,6 @@ static pid_t spawn_udhcpc(const char *busybox, const char *script, const char *i
     return pid;
 }
 
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for every child until the deadline, then kill what is left. status[i] = -1 if killed. */
 static void reap_all(pid_t *pids, int *status, size_t n, long long deadline)
 {
@@ -239,7 +234,7 @@ static void reap_all(pid_t *pids, int *status, size_t n, long long deadline)
     for (size_t i = 0; i < n; i++)
         if (pids[i] > 0)
             left++;
-    while (left && mono_ms() < deadline) {
+    while (left && (long long)now_ms() < deadline) {
         for (size_t i = 0; i < n; i++) {
             int st;
             if (pids[i] <= 0 || waitpid(pids[i], &st, WNOHANG) != pids[i])
@@ -288,7 +283,7 @@ int dhcp_run(const char *busybox, const char *script, const char *lease_dir,
         unlink(paths[i]);
         pids[i] = spawn_udhcpc(busybox, script, ifnames[i], paths[i], timeout_s);
     }
-    reap_all(pids, status, n, mono_ms() + (long long)timeout_s * 1000 + 2000);
+    reap_all(pids, status, n, (long long)now_ms() + (long long)timeout_s * 1000 + 2000);
     for (size_t i = 0; i < n; i++) {
         if (status[i] != 0)
             continue;

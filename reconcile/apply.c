@@ -9,8 +9,10 @@
 #include <sys/xattr.h>
 #include <time.h>
 
+#include "array.h"
 #include "classify.h"
 #include "fsio.h"
+#include "io-util.h"
 #include "sources.h"
 #include "store.h"
 #include "walk.h"
@@ -67,7 +69,7 @@ enum rc_action rc_policy_action(const struct rc_entry *e, enum rc_policy policy)
 static int add_action(struct rc_journal *j, enum rc_action what, const unsigned char *old_hash,
                       const unsigned char *new_hash, const char *path, struct rc_entry *e)
 {
-    int r = rc_grow(&j->a, j->n, &j->cap, sizeof *j->a);
+    int r = array_grow(&j->a, j->n, 1, &j->cap, sizeof *j->a);
     if (r < 0)
         return r;
     struct rc_journal_action *a = &j->a[j->n];
@@ -194,7 +196,7 @@ static int mark_done(struct applier *ap, const struct rc_journal_action *a)
         return -errno;
     char line[32];
     int n = snprintf(line, sizeof line, "done %u\n", a->n);
-    int r = rc_write_all(fd, line, (size_t)n);
+    int r = write_all(fd, line, (size_t)n);
     return r < 0 ? r : fdatasync(fd) < 0 ? -errno : 0;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "fsio.h"
 #include "merge.h"
 #include "sources.h"
@@ -58,7 +59,7 @@ int rc_report_add(struct rc_report *rep, const char *path, enum rc_outcome o,
                   const struct rc_version *u, const struct rc_version *l,
                   const struct rc_version *b, bool base_known, struct rc_entry **out)
 {
-    int r = rc_grow(&rep->entries, rep->n_entries, &rep->cap_entries, sizeof *rep->entries);
+    int r = array_grow(&rep->entries, rep->n_entries, 1, &rep->cap_entries, sizeof *rep->entries);
     if (r < 0)
         return r;
     char *p = strdup(path);

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "io-util.h"
+
 /* Copy the next component of *p into a malloc'ed string and advance *p past it. */
 static int next_component(const char **p, char **out)
 {
@@ -73,7 +75,7 @@ static int walk_dirs(int rootfd, const char *reldir, bool create, mode_t mode, b
         if (r < 0)
             return r;
         if (r == 0)
-            return rc_take_fd(&fd);
+            return take_fd(&fd);
         if (create && mkdirat(fd, comp, mode) < 0 && errno != EEXIST)
             return -errno;
         int nfd = rc_open_child_dir(fd, comp);
@@ -268,7 +270,7 @@ static int open_root(const char *root, char **msg)
         fd = nfd;
     }
     rc_buf_done(&at);
-    return r < 0 ? r : rc_take_fd(&fd);
+    return r < 0 ? r : take_fd(&fd);
 }
 
 /* Name the component of rel (below root) at which the strict resolution fails. */
@@ -392,21 +394,6 @@ int rc_read_all(int fd, size_t max, struct rc_buf *out)
     }
 }
 
-int rc_write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -errno;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int rc_copy_fd(int in, int out)
 {
     char chunk[65536];
@@ -418,7 +405,7 @@ int rc_copy_fd(int in, int out)
             return -errno;
         if (n == 0)
             return 0;
-        int r = rc_write_all(out, chunk, (size_t)n);
+        int r = write_all(out, chunk, (size_t)n);
         if (r < 0)
             return r;
     }
@@ -439,7 +426,7 @@ int rc_write_atomic(int dirfd, const char *name, const void *data, size_t n, mod
         openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
         return -errno;
-    int r = rc_write_all(fd, data, n);
+    int r = write_all(fd, data, n);
     if (r >= 0 && fsync(fd) < 0)
         r = -errno;
     if (r >= 0 && renameat(dirfd, tmp, dirfd, name) < 0)

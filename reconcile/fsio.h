@@ -50,7 +50,6 @@ int rc_dir_within(int a, int b);
 
 /* Read all of fd; -EFBIG when it holds more than max bytes. */
 int rc_read_all(int fd, size_t max, struct rc_buf *out);
-int rc_write_all(int fd, const void *p, size_t n);
 /* Copy the rest of in to out. */
 int rc_copy_fd(int in, int out);
 int rc_fsync_dir(int dirfd);

@@ -7,6 +7,7 @@
 
 #include "classify.h"
 #include "fsio.h"
+#include "json.h"
 #include "merge.h"
 #include "reconcile.h"
 #include "sources.h"
@@ -146,60 +147,6 @@ char *rc_report_applied_text(const struct rc_report *rep)
     return b.data;
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 when invalid (overlongs, surrogates too). */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned c = s[0];
-    size_t n = c < 0x80             ? 1
-               : (c & 0xe0) == 0xc0 ? 2
-               : (c & 0xf0) == 0xe0 ? 3
-               : (c & 0xf8) == 0xf0 ? 4
-                                    : 0;
-    if (n == 0 || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    if (n == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0)))
-        return 0;
-    if (n == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)))
-        return 0;
-    return n;
-}
-
-static bool utf8_valid(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        size_t n = utf8_len(p);
-        if (!n)
-            return false;
-        p += n;
-    }
-    return true;
-}
-
-/* A JSON string: valid UTF-8 kept, controls, quote and backslash escaped, invalid bytes as
- * U+FFFD (the exact bytes are in a "..._hex" field beside it). */
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;) {
-        size_t n = utf8_len(p);
-        if (n == 0) {
-            fputs("\\ufffd", f);
-            p++;
-        } else if (*p == '"' || *p == '\\') {
-            fprintf(f, "\\%c", *p++);
-        } else if (*p < 0x20 || *p == 0x7f) {
-            fprintf(f, "\\u%04x", *p++);
-        } else {
-            fwrite(p, 1, n, f);
-            p += n;
-        }
-    }
-    fputc('"', f);
-}
-
 static void json_field(FILE *f, const char *key, const char *val)
 {
     fprintf(f, ",\"%s\":", key);
@@ -207,7 +154,7 @@ static void json_field(FILE *f, const char *key, const char *val)
         fputs("null", f);
         return;
     }
-    json_str(f, val);
+    json_string(f, val);
     if (!utf8_valid(val)) {
         fprintf(f, ",\"%s_hex\":\"", key);
         for (const unsigned char *p = (const unsigned char *)val; *p; p++)
@@ -224,7 +171,7 @@ static const char *base_kind_name(const struct rc_entry *e)
 static void json_entry(FILE *f, const struct rc_entry *e)
 {
     fputs("{\"path\":", f);
-    json_str(f, e->path);
+    json_string(f, e->path);
     if (!utf8_valid(e->path)) {
         fputs(",\"path_hex\":\"", f);
         for (const unsigned char *p = (const unsigned char *)e->path; *p; p++)

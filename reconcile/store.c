@@ -9,8 +9,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "array.h"
 #include "fsio.h"
 #include "hash.h"
+#include "io-util.h"
 #include "walk.h"
 
 #define MANIFEST_MAGIC "sharedroot-reconcile-snapshot 1\n"
@@ -32,7 +34,7 @@ int rc_store_open_fd(int dfd, bool create, struct rc_store **out)
     struct rc_store *s = calloc(1, sizeof *s);
     if (!s)
         return -ENOMEM;
-    s->dfd = rc_take_fd(&fd);
+    s->dfd = take_fd(&fd);
     *out = s;
     return 0;
 }
@@ -115,7 +117,7 @@ static int history_line(void *ud, const char *line)
     struct rc_history_entry e;
     if (parse_history_line(line, &e) < 0)
         return 0;
-    int r = rc_grow(&h->v, h->n, &h->cap, sizeof *h->v);
+    int r = array_grow(&h->v, h->n, 1, &h->cap, sizeof *h->v);
     if (r >= 0)
         h->v[h->n++] = e;
     return r;
@@ -194,7 +196,7 @@ static int kind_from_char(char c)
 
 static int manifest_add(struct rc_manifest *m, char *path, const struct rc_version *v)
 {
-    int r = rc_grow(&m->e, m->n, &m->cap, sizeof *m->e);
+    int r = array_grow(&m->e, m->n, 1, &m->cap, sizeof *m->e);
     if (r < 0)
         return r;
     m->e[m->n++] = (struct rc_manifest_entry){.path = path, .v = *v};
@@ -421,7 +423,7 @@ static int copy_hashing(int in, int out, unsigned char got[32])
         }
         r = rc_sha_update(&sha, chunk, (size_t)n);
         if (r >= 0)
-            r = rc_write_all(out, chunk, (size_t)n);
+            r = write_all(out, chunk, (size_t)n);
     }
     if (r < 0) {
         rc_sha_done(&sha);
@@ -491,7 +493,7 @@ int rc_store_put_buf(struct rc_store *s, const void *p, size_t n, unsigned char 
     _cleanup_close_ int fd = memfd_create("rc-object", MFD_CLOEXEC);
     if (fd < 0)
         return -errno;
-    r = rc_write_all(fd, p, n);
+    r = write_all(fd, p, n);
     return r < 0 ? r : write_object(s, fd, hash);
 }
 

@@ -5,20 +5,6 @@
 #include <stdarg.h>
 #include <string.h>
 
-int rc_grow(void *v, size_t n, size_t *cap, size_t elem)
-{
-    void **pv = v;
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *nv = reallocarray(*pv, ncap, elem);
-    if (!nv)
-        return -ENOMEM;
-    *pv = nv;
-    *cap = ncap;
-    return 0;
-}
-
 int rc_buf_grow(struct rc_buf *b, size_t more)
 {
     if (more > SIZE_MAX / 2 - b->len)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Small helpers of the reconcile engine: cleanup attributes, a growable byte buffer, hex,
- * and the escaping of raw path bytes for text output.
+ * Small helpers of the reconcile engine: a growable byte buffer, hex, and the escaping of raw
+ * path bytes for text output (cleanup attributes: basic/cleanup.h, included here).
  */
 #pragma once
 
@@ -12,37 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static inline void rc_freep(void *p)
-{
-    free(*(void **)p);
-}
-static inline void rc_closep(int *fd)
-{
-    if (*fd >= 0)
-        close(*fd);
-}
-static inline void rc_fclosep(FILE **f)
-{
-    if (*f)
-        fclose(*f);
-}
-#define _cleanup_free_ __attribute__((cleanup(rc_freep)))
-#define _cleanup_close_ __attribute__((cleanup(rc_closep)))
-#define _cleanup_fclose_ __attribute__((cleanup(rc_fclosep)))
-
-/* Hand an fd or pointer out of a cleanup variable. */
-static inline int rc_take_fd(int *fd)
-{
-    int r = *fd;
-    *fd = -1;
-    return r;
-}
-#define RC_TAKE_PTR(p)                                                                             \
-    ({                                                                                             \
-        __typeof__(p) _t = (p);                                                                    \
-        (p) = NULL;                                                                                \
-        _t;                                                                                        \
-    })
+#include "cleanup.h"
 
 /* A growable byte buffer, always NUL-terminated when data != NULL. */
 struct rc_buf {
@@ -51,9 +21,6 @@ struct rc_buf {
 };
 int rc_buf_grow(struct rc_buf *b, size_t more);
 
-/* Make room for one more element of elem bytes in the array *v points to, of which n are used
- * and *cap allocated (doubling). v is the address of the array pointer. */
-int rc_grow(void *v, size_t n, size_t *cap, size_t elem);
 int rc_buf_add(struct rc_buf *b, const void *p, size_t n);
 int rc_buf_adds(struct rc_buf *b, const char *s);
 int rc_buf_printf(struct rc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

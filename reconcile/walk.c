@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include "array.h"
 #include "fsio.h"
 #include "hash.h"
 
@@ -42,7 +43,7 @@ int rc_list_dir(int dirfd, char ***names, size_t *n)
     while ((errno = 0, de = readdir(d))) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        if ((r = rc_grow(&v, cnt, &cap, sizeof *v)) < 0)
+        if ((r = array_grow(&v, cnt, 1, &cap, sizeof *v)) < 0)
             break;
         if (!(v[cnt] = strdup(de->d_name))) {
             r = -ENOMEM;
@@ -414,9 +415,9 @@ static int visit_dir(const struct rc_walk *w, struct frame *f, unsigned depth, u
         r = w->fn(w->ud, &e);
         if (r != 0 || !e.descend || !S_ISDIR(st.st_mode))
             continue;
-        if ((r = rc_grow(&f->sub, f->nsub, &f->capsub, sizeof *f->sub)) < 0)
+        if ((r = array_grow(&f->sub, f->nsub, 1, &f->capsub, sizeof *f->sub)) < 0)
             break;
-        f->sub[f->nsub++] = (struct subdir){RC_TAKE_PTR(names[i]), e.descend_flags};
+        f->sub[f->nsub++] = (struct subdir){TAKE_PTR(names[i]), e.descend_flags};
     }
     rc_names_free(names, n);
     return r;
@@ -448,7 +449,7 @@ int rc_walk(const struct rc_walk *w)
 {
     struct frame *fr = NULL;
     size_t n = 0, cap = 0;
-    int r = rc_grow(&fr, n, &cap, sizeof *fr);
+    int r = array_grow(&fr, n, 1, &cap, sizeof *fr);
     if (r < 0)
         return r;
     fr[n++] = (struct frame){.fd = -1, .fd2 = -1, .path = strdup(w->start)};
@@ -474,7 +475,7 @@ int rc_walk(const struct rc_walk *w)
             r = too_deep(w, top->path, s->name);
             break;
         }
-        if ((r = rc_grow(&fr, n, &cap, sizeof *fr)) < 0)
+        if ((r = array_grow(&fr, n, 1, &cap, sizeof *fr)) < 0)
             break;
         top = &fr[n - 1]; /* fr may have moved */
         s = &top->sub[top->isub - 1];

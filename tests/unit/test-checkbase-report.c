@@ -5,41 +5,6 @@
 #include "checks.h"
 #include "report.h"
 
-static char *json_of(const char *s)
-{
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    json_string(f, s);
-    fclose(f);
-    return buf;
-}
-
-#define CHECK_JSON(in, out)                                                                        \
-    do {                                                                                           \
-        char *_j = json_of(in);                                                                    \
-        CHECK_STR(_j, out);                                                                        \
-        free(_j);                                                                                  \
-    } while (0)
-
-TEST(json_escapes_quotes_backslashes_and_controls)
-{
-    CHECK_JSON("a\"b\\c", "\"a\\\"b\\\\c\"");
-    CHECK_JSON("l1\nl2\t\x1b", "\"l1\\u000al2\\u0009\\u001b\"");
-    CHECK_JSON("", "\"\"");
-}
-
-TEST(json_keeps_utf8_and_replaces_invalid_bytes)
-{
-    CHECK_JSON("h\xc3\xa9te", "\"h\xc3\xa9te\"");
-    CHECK_JSON("a\xff"
-               "b",
-               "\"a\\ufffdb\"");
-    CHECK_JSON("\xc3", "\"\\ufffd\"");                       /* cut sequence at the end */
-    CHECK_JSON("\xc0\xaf", "\"\\ufffd\\ufffd\"");            /* overlong '/' */
-    CHECK_JSON("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate */
-}
-
 static char *report_of(const struct findings *f, int json)
 {
     struct actions a = {0};

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* basic/: cleanup attributes, monotonic time, full writes, array growth, JSON strings. */
+#define TESTLIB_IMPLEMENTATION
+#include "testlib.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "cleanup.h"
+#include "io-util.h"
+#include "json.h"
+#include "time-util.h"
+
+TEST(cleanup_close_closes_at_scope_exit)
+{
+    int copy;
+    {
+        _cleanup_close_ int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        CHECK(fd >= 0);
+        copy = fd;
+    }
+    CHECK(fcntl(copy, F_GETFD) < 0 && errno == EBADF);
+}
+
+TEST(take_fd_and_take_ptr_hand_ownership_out)
+{
+    int fd;
+    char *p;
+    {
+        _cleanup_close_ int f = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        _cleanup_free_ char *s = strdup("kept");
+        fd = take_fd(&f);
+        CHECK_INT(f, -1);
+        p = TAKE_PTR(s);
+        CHECK(s == NULL);
+    }
+    CHECK(fcntl(fd, F_GETFD) >= 0);
+    CHECK_STR(p, "kept");
+    close(fd);
+    free(p);
+}
+
+TEST(now_ms_does_not_go_back)
+{
+    uint64_t a = now_ms(), b = now_ms();
+    CHECK(a > 0);
+    CHECK(b >= a);
+}
+
+TEST(write_all_writes_everything_through_a_pipe)
+{
+    int p[2];
+    static char big[200000], back[200000];
+    CHECK_INT(pipe2(p, O_CLOEXEC), 0);
+    memset(big, 'x', sizeof big);
+    big[sizeof big - 1] = 'y';
+    /* larger than the pipe buffer: a child reads while we write, short writes happen */
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[1]);
+        size_t got = 0;
+        ssize_t n;
+        while (got < sizeof back && (n = read(p[0], back + got, sizeof back - got)) > 0)
+            got += (size_t)n;
+        _exit(got == sizeof back && back[sizeof back - 1] == 'y' && back[0] == 'x' ? 0 : 1);
+    }
+    close(p[0]);
+    CHECK_INT(write_all(p[1], big, sizeof big), 0);
+    close(p[1]);
+    int st = -1;
+    CHECK(waitpid(pid, &st, 0) == pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+TEST(write_all_returns_the_error)
+{
+    CHECK_INT(write_all(-1, "x", 1), -EBADF);
+    CHECK_INT(write_all(-1, "", 0), 0);
+}
+
+TEST(array_grow_doubles_and_keeps_the_contents)
+{
+    int *v = NULL;
+    size_t n = 0, cap = 0;
+    for (int i = 0; i < 1000; i++) {
+        CHECK_INT(array_grow(&v, n, 1, &cap, sizeof *v), 0);
+        CHECK(cap > n);
+        v[n++] = i;
+    }
+    CHECK(cap >= 1000 && cap < 2048);
+    for (int i = 0; i < 1000; i++)
+        CHECK_INT(v[i], i);
+    /* room for several at once */
+    size_t before = cap;
+    CHECK_INT(array_grow(&v, n, cap, &cap, sizeof *v), 0);
+    CHECK(cap >= n + before);
+    free(v);
+}
+
+TEST(array_grow_refuses_overflow)
+{
+    char *v = NULL;
+    size_t cap = 0;
+    CHECK_INT(array_grow(&v, 0, SIZE_MAX, &cap, 1), -ENOMEM);
+    CHECK_INT(array_grow(&v, 0, SIZE_MAX / 2, &cap, 16), -ENOMEM);
+    CHECK(v == NULL);
+    CHECK_INT((int)cap, 0);
+}
+
+TEST(utf8_valid_accepts_utf8_and_refuses_the_rest)
+{
+    CHECK(utf8_valid(""));
+    CHECK(utf8_valid("plain /etc/fstab"));
+    CHECK(utf8_valid("h\xc3\xa9te \xe2\x82\xac \xf0\x9f\x98\x80"));
+    CHECK(!utf8_valid("\xff"));
+    CHECK(!utf8_valid("\xc3"));             /* cut */
+    CHECK(!utf8_valid("\xc0\xaf"));         /* overlong */
+    CHECK(!utf8_valid("\xed\xa0\x80"));     /* surrogate */
+    CHECK(!utf8_valid("\xf4\x90\x80\x80")); /* above U+10FFFF */
+}
+
+static char *json_of(const char *s)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    json_string(f, s);
+    fclose(f);
+    return buf;
+}
+
+#define CHECK_JSON(in, out)                                                                        \
+    do {                                                                                           \
+        char *_j = json_of(in);                                                                    \
+        CHECK_STR(_j, out);                                                                        \
+        free(_j);                                                                                  \
+    } while (0)
+
+TEST(json_escapes_quotes_backslashes_and_controls)
+{
+    CHECK_JSON("a\"b\\c", "\"a\\\"b\\\\c\"");
+    CHECK_JSON("l1\nl2\t\x1b", "\"l1\\u000al2\\u0009\\u001b\"");
+    CHECK_JSON("", "\"\"");
+}
+
+TEST(json_keeps_utf8_and_replaces_invalid_bytes)
+{
+    CHECK_JSON("h\xc3\xa9te", "\"h\xc3\xa9te\"");
+    CHECK_JSON("a\xff"
+               "b",
+               "\"a\\ufffdb\"");
+    CHECK_JSON("\xc3", "\"\\ufffd\"");                       /* cut sequence at the end */
+    CHECK_JSON("\xc0\xaf", "\"\\ufffd\\ufffd\"");            /* overlong '/' */
+    CHECK_JSON("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate */
+}
+
+TEST(json_null_is_the_empty_string)
+{
+    CHECK_JSON(NULL, "\"\"");
+}
+
+int main(void)
+{
+    return test_main();
+}
