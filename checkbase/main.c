@@ -19,6 +19,8 @@
 #include "log.h"
 #include "report.h"
 
+#define PROGRAM_NAME "sharedroot-check-base"
+
 #define EXIT_FINDINGS 1
 #define EXIT_TROUBLE 2
 #define DEFAULT_INIT "/sbin/init"
@@ -197,6 +199,7 @@ static bool any_fix_failed(const struct actions *a)
 int main(int argc, char **argv)
 {
     struct run run = {.rootfd = -1};
+    log_set_program(PROGRAM_NAME);
     int r = parse_options(argc, argv, &run.o);
     if (r != 0)
         return r > 0 ? EXIT_SUCCESS : EXIT_TROUBLE;

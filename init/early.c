@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "devfs.h"
-#include "log.h"
+#include "kmsg.h"
 
 struct early_mount {
     const char *what, *where, *type;

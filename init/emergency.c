@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "hooks.h"
-#include "log.h"
+#include "kmsg.h"
 #include "stage.h"
 
 int emergency_panic_delay(const struct cmdline *c)

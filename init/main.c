@@ -16,7 +16,7 @@
 #include "dhcp.h"
 #include "early.h"
 #include "emergency.h"
-#include "log.h"
+#include "kmsg.h"
 #include "shutdown.h"
 #include "stage-devices.h"
 #include "stage-instance.h"
@@ -136,6 +136,9 @@ static bool root_is_initramfs(void)
 static void boot_ctx_init(struct boot_ctx *ctx, int argc, char **argv)
 {
     memset(ctx, 0, sizeof *ctx);
+    /* The init's log sink from the first line on: the console (stderr) until the early stage
+     * opens /dev/kmsg, with the lines kept for the emergency shell. */
+    log_set_console_fd(2);
     ctx->t_start = now_ms();
     ctx->pid1 = getpid() == 1;
     ctx->cmdline_path = "/proc/cmdline";

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "kmsg.h"
 #include "rmtree.h"
 #include "time-util.h"
 

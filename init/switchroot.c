@@ -19,7 +19,7 @@
 
 #include "emergency.h"
 #include "handoff.h"
-#include "log.h"
+#include "kmsg.h"
 #include "publish.h"
 #include "rmtree.h"
 #include "shutdown.h"

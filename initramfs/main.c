@@ -24,6 +24,7 @@
 #include "kmodset.h"
 #include "ldso.h"
 #include "leftovers.h"
+#include "log.h"
 #include "mkutil.h"
 #include "plan.h"
 
@@ -626,6 +627,7 @@ int main(int argc, char **argv)
     struct ctx c = {.staging_lock = -1};
     int r;
 
+    log_set_program(PROGRAM_NAME);
     r = leftovers_install();
     if (r < 0) {
         mk_error(r, "cannot install the signal handlers: %m");

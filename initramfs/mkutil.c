@@ -12,31 +12,23 @@
 #include "array.h"
 #include "io-util.h"
 #include "leftovers.h"
+#include "log.h"
 
 int mk_error(int err, const char *fmt, ...)
 {
     va_list ap;
-
-    if (err < 0)
-        err = -err;
-    errno = err;
-    fputs(PROGRAM_NAME ": ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int r = log_full_errnov(LOG_ERR, err, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
-    return err ? -err : -EINVAL;
+    return r < 0 ? r : -EINVAL;
 }
 
 int mk_note(const char *fmt, ...)
 {
     va_list ap;
-
-    fputs(PROGRAM_NAME ": ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    (void)log_full_errnov(LOG_NOTICE, 0, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     return 0;
 }
 

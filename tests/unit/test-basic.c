@@ -14,6 +14,7 @@
 #include "cleanup.h"
 #include "io-util.h"
 #include "json.h"
+#include "log.h"
 #include "time-util.h"
 
 TEST(cleanup_close_closes_at_scope_exit)
@@ -162,6 +163,52 @@ TEST(json_keeps_utf8_and_replaces_invalid_bytes)
 TEST(json_null_is_the_empty_string)
 {
     CHECK_JSON(NULL, "\"\"");
+}
+
+/* Runs fn with stderr going to a pipe; returns what it wrote. */
+static char *stderr_of(void (*fn)(void))
+{
+    static char buf[8192];
+    int p[2], saved = dup(2);
+    CHECK(pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0);
+    fflush(stderr);
+    dup2(p[1], 2);
+    fn();
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    ssize_t n = read(p[0], buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    close(p[0]);
+    close(p[1]);
+    return buf;
+}
+
+static int log_ret;
+static void log_a_failure(void)
+{
+    log_ret = log_error_errno(-ENOENT, "Cannot open %s: %m", "/x\ny");
+}
+static void log_a_debug_line(void)
+{
+    log_debug("hidden");
+}
+
+TEST(log_without_a_sink_goes_to_stderr_as_one_line)
+{
+    log_set_program(NULL);
+    CHECK_STR(stderr_of(log_a_failure),
+              "sharedroot: ERROR: Cannot open /x y: No such file or directory\n");
+    CHECK_INT(log_ret, -ENOENT);
+    CHECK_STR(stderr_of(log_a_debug_line), "");
+}
+
+TEST(log_of_a_command_is_prefixed_with_its_name)
+{
+    log_set_program("sharedroot-check-base");
+    CHECK_STR(stderr_of(log_a_failure),
+              "sharedroot-check-base: Cannot open /x y: No such file or directory\n");
+    log_set_program(NULL);
 }
 
 int main(void)

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "hooks.h"
-#include "log.h"
+#include "kmsg.h"
 #include "testlib.h"
 
 static char base[PATH_MAX];

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "kmsg.h"
 #include "testlib.h"
 
 static int kmsg[2], console[2];

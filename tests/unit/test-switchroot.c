@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "kmsg.h"
 #include "rmtree.h"
 #include "switchroot.h"
 #include "testlib.h"

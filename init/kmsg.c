@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "log.h"
+#include "kmsg.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -10,18 +10,20 @@
 
 #include "io-util.h"
 
-/* The logger is the one piece of process-wide state: it must work from any stage and from
- * the failure path, before and after the boot context exists. */
+/* The sink is the one piece of process-wide state: it must work from any stage and from the
+ * failure path, before and after the boot context exists. */
 static struct {
     int kmsg_fd;
     int console_fd;
-    bool debug;
     char ring[LOG_RING_LINES][256];
     unsigned ring_next;
 } logger = {.kmsg_fd = -1, .console_fd = 2};
 
+static void kmsg_sink(int prio, const char *msg);
+
 void log_open(const char *kmsg_path, const char *console_path)
 {
+    log_set_sink(kmsg_sink);
     if (kmsg_path)
         logger.kmsg_fd = open(kmsg_path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
     if (console_path) {
@@ -33,17 +35,14 @@ void log_open(const char *kmsg_path, const char *console_path)
 
 void log_set_kmsg_fd(int fd)
 {
+    log_set_sink(kmsg_sink);
     logger.kmsg_fd = fd;
 }
 
 void log_set_console_fd(int fd)
 {
+    log_set_sink(kmsg_sink);
     logger.console_fd = fd;
-}
-
-void log_set_debug(bool on)
-{
-    logger.debug = on;
 }
 
 void log_kmsg_ratelimit(bool on)
@@ -57,11 +56,6 @@ void log_kmsg_ratelimit(bool on)
         /* locked by printk.devkmsg= on the command line: the user's choice */
     }
     close(fd);
-}
-
-bool log_get_debug(void)
-{
-    return logger.debug;
 }
 
 void log_close(void)
@@ -86,32 +80,11 @@ void log_ring_dump(int fd)
     }
 }
 
-int log_full_errno(int prio, int err, const char *fmt, ...)
+static void kmsg_sink(int prio, const char *msg)
 {
-    int saved = errno;
-    char msg[1024];
-    va_list ap;
     bool to_console = prio & LOG_CONSOLE;
 
     prio &= LOG_PRIMASK;
-
-    if (err < 0)
-        err = -err;
-    if (prio >= LOG_DEBUG && !logger.debug)
-        return -err;
-
-    /* "%m" expands from err, not from whatever errno happens to be now. */
-    errno = err;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    errno = saved;
-
-    /* One line per message: a kmsg record ends at the newline. */
-    for (char *p = msg; *p; p++)
-        if (*p == '\n' || (unsigned char)*p < 0x20)
-            *p = ' ';
-
     {
         size_t l = strnlen(msg, sizeof logger.ring[0] - 1);
         memcpy(logger.ring[logger.ring_next], msg, l);
@@ -119,9 +92,10 @@ int log_full_errno(int prio, int err, const char *fmt, ...)
     }
     logger.ring_next = (logger.ring_next + 1) % LOG_RING_LINES;
 
+    /* a record is at most 1023 bytes of message, so that the line still ends in a newline */
     if (logger.kmsg_fd >= 0) {
         char line[1100];
-        int n = snprintf(line, sizeof line, "<%d>sharedroot: %s\n", prio, msg);
+        int n = snprintf(line, sizeof line, "<%d>sharedroot: %.1023s\n", prio, msg);
         if (n > 0)
             (void)write_all(logger.kmsg_fd, line,
                             (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
@@ -129,10 +103,9 @@ int log_full_errno(int prio, int err, const char *fmt, ...)
     if (logger.console_fd >= 0 && (prio <= LOG_WARNING || to_console || logger.kmsg_fd < 0)) {
         char line[1100];
         const char *lvl = prio <= LOG_ERR ? "ERROR: " : prio == LOG_WARNING ? "WARNING: " : "";
-        int n = snprintf(line, sizeof line, "sharedroot: %s%s\n", lvl, msg);
+        int n = snprintf(line, sizeof line, "sharedroot: %s%.1023s\n", lvl, msg);
         if (n > 0)
             (void)write_all(logger.console_fd, line,
                             (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     }
-    return -err;
 }
