@@ -20,6 +20,7 @@
 #include "blockdev.h"
 #include "log.h"
 #include "rootfs.h"
+#include "why.h"
 
 static int image_size(int fd, unsigned long long *size)
 {
@@ -149,8 +150,9 @@ static int mount_options(struct image *img, char *opts, size_t n)
 {
     unsigned long mflags;
     char data[256];
-    const char *why = NULL;
-    int r = rootfs_options(img->fstype, NULL, false, false, &mflags, data, sizeof(data), &why);
+    char why[WHY_MAX] = "";
+    int r = rootfs_options(img->fstype, NULL, false, false, &mflags, data, sizeof(data), why,
+                           sizeof(why));
     if (r == -EOPNOTSUPP)
         return log_error_errno(r,
                                "%s: %s cannot be mounted without the kernel writing to it "
@@ -158,7 +160,7 @@ static int mount_options(struct image *img, char *opts, size_t n)
                                img->path, img->fstype);
     if (r < 0)
         return log_error_errno(r, "%s: no safe mount options for %s: %s", img->path, img->fstype,
-                               why ? why : "unknown reason");
+                               why[0] ? why : "unknown reason");
     /* rootfs_options always sets MS_RDONLY for a base; say "ro" so libmount makes the loop
      * device read-only as well. */
     snprintf(opts, n, "ro,loop%s%s", *data ? "," : "", data);

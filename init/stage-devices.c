@@ -12,6 +12,7 @@
 #include "log.h"
 #include "nbd-spec.h"
 #include "netroot.h"
+#include "why.h"
 
 struct spec_wait {
     struct boot_ctx *ctx;
@@ -75,7 +76,7 @@ int devices_wait_for_spec(struct boot_ctx *ctx, const char *what, const char *sp
                           size_t n)
 {
     struct spec_wait w = {.ctx = ctx, .dev = dev, .dev_size = n};
-    const char *why = NULL;
+    char why[WHY_MAX] = "";
     char found[512];
     int r;
 
@@ -83,10 +84,10 @@ int devices_wait_for_spec(struct boot_ctx *ctx, const char *what, const char *sp
     if (nbd_spec_is(spec))
         return netroot_attach(ctx, what, spec,
                               strcmp(what, "root") == 0 || strcmp(what, "netroot") == 0, dev, n);
-    r = blockdev_spec_parse(spec, &w.spec, &why);
+    r = blockdev_spec_parse(spec, &w.spec, why, sizeof why);
     if (r < 0)
         return log_error_errno(r, "%s=%s cannot be used: %s", what, spec,
-                               why ? why : "malformed device spec");
+                               why[0] ? why : "malformed device spec");
     r = devices_wait(ctx->devices, ctx->cmd.timeout * 1000, spec_ready, &w);
     if (r == 0) {
         log_info("%s=%s is %s", what, spec, dev);
@@ -115,7 +116,7 @@ int stage_devices(struct boot_ctx *ctx)
 {
     const char *root = netroot_root_spec(ctx);
     struct blockdev_spec spec;
-    const char *why = NULL;
+    char why[WHY_MAX] = "";
     int r;
 
     if (ctx->in_root) {
@@ -125,10 +126,10 @@ int stage_devices(struct boot_ctx *ctx)
                                        "root=/dev/vda (or UUID=, LABEL=, PARTUUID=, PARTLABEL=, "
                                        "nbd:SERVER:EXPORT)");
     } else {
-        r = blockdev_spec_parse(root, &spec, &why);
+        r = blockdev_spec_parse(root, &spec, why, sizeof why);
         if (r < 0)
             return log_error_errno(r, "root=%s cannot be used: %s", root,
-                                   why ? why : "malformed device spec");
+                                   why[0] ? why : "malformed device spec");
     }
 
     r = devices_new(&ctx->devices, ctx->moddir);

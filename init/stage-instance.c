@@ -151,12 +151,11 @@ static int inspect_readonly(const char *what, const char *dev, const char *type,
 {
     unsigned long flags = MS_RDONLY;
     char data[256] = "", why[1024];
-    const char *bad = NULL;
     int r = 0;
 
     if (inspect == INSPECT_NONE)
         return 0;
-    if (rootfs_options(type, NULL, false, false, &flags, data, sizeof data, &bad) < 0) {
+    if (rootfs_options(type, NULL, false, false, &flags, data, sizeof data, NULL, 0) < 0) {
         flags = MS_RDONLY;
         data[0] = 0;
     }

@@ -14,6 +14,7 @@
 #include "netroot.h"
 #include "rootfs.h"
 #include "stage-devices.h"
+#include "why.h"
 
 /* rootfstype= and rootflags=, else what an nbd: root spec carries (nbd:SERVER:EXPORT:FSTYPE:
  * MOUNTOPTS), else none. */
@@ -101,8 +102,7 @@ int stage_root(struct boot_ctx *ctx)
     const char *rootflags = root_opt(ctx, ctx->cmd.rootflags, netroot_spec_options);
     bool rw = ctx->cmd.off && ctx->cmd.rw;
     unsigned long flags;
-    char data[512];
-    const char *why = NULL;
+    char data[512], why[WHY_MAX] = "";
     int r;
 
     if (ctx->in_root)
@@ -111,25 +111,24 @@ int stage_root(struct boot_ctx *ctx)
     if (r < 0)
         return r;
     r = rootfs_options(ctx->root_fstype, rootflags, ctx->cmd.rw, ctx->cmd.off, &flags, data,
-                       sizeof data, &why);
+                       sizeof data, why, sizeof why);
     if (r < 0)
         return log_error_errno(r, "rootflags=%s cannot be used: %s", rootflags ? rootflags : "",
-                               why ? why : "invalid options");
+                               why[0] ? why : "invalid options");
     devices_load_fs(ctx, ctx->root_fstype);
     if (mkdir(ctx->sysroot, 0755) < 0 && errno != EEXIST)
         return log_error_errno(errno, "Failed to create %s: %m", ctx->sysroot);
     r = rootfs_mount(ctx->root_device, ctx->root_fstype, rootflags, ctx->cmd.rw, ctx->cmd.off,
-                     ctx->sysroot);
+                     ctx->sysroot, why, sizeof why);
     if (r < 0) {
         char nbd[512];
         bool over_nbd = netroot_describe(ctx, netroot_root_spec(ctx), nbd, sizeof nbd);
-        return log_error_errno(r,
-                               "Failed to mount %s (root=%s, %s, options '%s') on %s: %m; "
-                               "check rootfstype= and rootflags=%s%s",
-                               ctx->root_device, netroot_root_spec(ctx), ctx->root_fstype, data,
-                               ctx->sysroot,
-                               over_nbd ? ", and that the export holds the whole filesystem: " : "",
-                               over_nbd ? nbd : "");
+        return log_error_errno(
+            r, "Failed to mount %s (root=%s, %s, options '%s') on %s: %s (%m)%s%s",
+            ctx->root_device, netroot_root_spec(ctx), ctx->root_fstype, data, ctx->sysroot,
+            why[0] ? why : "mount failed",
+            over_nbd ? "; check that the export holds the whole filesystem: " : "",
+            over_nbd ? nbd : "");
     }
     if (ctx->cmd.off)
         log_notice("sharedroot=off: %s mounted %s at %s for maintenance, no overlays",

@@ -21,6 +21,7 @@
 #include "reconcile.h"
 #include "rootfs.h"
 #include "spec.h"
+#include "why.h"
 
 int image_private_namespace(const char *what)
 {
@@ -180,8 +181,7 @@ static int mount_once(struct image *img, bool write)
 {
     struct libmnt_context *cxt = mnt_new_context();
     unsigned long flags;
-    char data[256], opts[320];
-    const char *why = NULL;
+    char data[256], opts[320], why[WHY_MAX] = "";
     int r;
 
     if (!cxt)
@@ -189,11 +189,12 @@ static int mount_once(struct image *img, bool write)
     if (write) {
         snprintf(opts, sizeof opts, "rw,loop,nosuid,nodev,noexec");
     } else {
-        r = rootfs_options(img->fstype, NULL, false, false, &flags, data, sizeof data, &why);
+        r = rootfs_options(img->fstype, NULL, false, false, &flags, data, sizeof data, why,
+                           sizeof why);
         if (r < 0) {
             mnt_free_context(cxt);
             return log_error_errno(r, "%s: no read-only mount options for %s: %s", img->path,
-                                   img->fstype, why ? why : "unknown");
+                                   img->fstype, why[0] ? why : "unknown");
         }
         snprintf(opts, sizeof opts, "ro,loop,nosuid,nodev,noexec%s%s", *data ? "," : "", data);
     }

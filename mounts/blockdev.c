@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "nbd-spec.h"
+#include "why.h"
 
 /* Floppy drives: opening /dev/fdN without a disk takes seconds per drive. */
 #define FLOPPY_MAJOR 2
@@ -61,13 +62,6 @@ static int tag_index(enum blockdev_spec_kind kind)
     return -1;
 }
 
-static int fail(const char **why, const char *msg)
-{
-    if (why)
-        *why = msg;
-    return -EINVAL;
-}
-
 static bool has_control_bytes(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -77,24 +71,25 @@ static bool has_control_bytes(const char *s, size_t n)
 }
 
 /* Store value[0..n) into out->value, stripping one pair of matching quotes. */
-static int parse_value(const char *v, struct blockdev_spec *out, const char **why)
+static int parse_value(const char *v, struct blockdev_spec *out, char *why, size_t why_n)
 {
     size_t n = strlen(v);
 
     if (n > 0 && (v[0] == '"' || v[0] == '\'')) {
         if (n < 2 || v[n - 1] != v[0])
-            return fail(why, "unbalanced quote in the device tag value");
+            return why_fail(why, why_n, -EINVAL, "unbalanced quote in the device tag value");
         v++;
         n -= 2;
         if (memchr(v, v[-1], n))
-            return fail(why, "quote inside a quoted device tag value");
+            return why_fail(why, why_n, -EINVAL, "quote inside a quoted device tag value");
     }
     if (n == 0)
-        return fail(why, "empty device tag value (write e.g. UUID=0a1b... or LABEL=name)");
+        return why_fail(why, why_n, -EINVAL,
+                        "empty device tag value (write e.g. UUID=0a1b... or LABEL=name)");
     if (n >= sizeof(out->value))
-        return fail(why, "device tag value longer than 255 bytes");
+        return why_fail(why, why_n, -EINVAL, "device tag value longer than 255 bytes");
     if (has_control_bytes(v, n))
-        return fail(why, "control character in the device tag value");
+        return why_fail(why, why_n, -EINVAL, "control character in the device tag value");
     memcpy(out->value, v, n);
     out->value[n] = '\0';
     return 0;
@@ -124,7 +119,7 @@ static const struct {
     {"/dev/disk/by-partlabel/", SPEC_PARTLABEL},
 };
 
-static int parse_by_link(const char *spec, struct blockdev_spec *out, const char **why)
+static int parse_by_link(const char *spec, struct blockdev_spec *out, char *why, size_t why_n)
 {
     for (size_t i = 0; i < sizeof(by_links) / sizeof(by_links[0]); i++) {
         size_t dl = strlen(by_links[i].dir), o = 0;
@@ -132,11 +127,12 @@ static int parse_by_link(const char *spec, struct blockdev_spec *out, const char
             continue;
         const char *v = spec + dl;
         if (!*v || strchr(v, '/'))
-            return fail(why, "a /dev/disk/by-* link needs one name after the directory");
+            return why_fail(why, why_n, -EINVAL,
+                            "a /dev/disk/by-* link needs one name after the directory");
         for (; *v; o++) {
             unsigned int byte;
             if (o + 1 >= sizeof(out->value))
-                return fail(why, "device path longer than 255 bytes");
+                return why_fail(why, why_n, -EINVAL, "device path longer than 255 bytes");
             if (v[0] == '\\' && v[1] == 'x' && sscanf(v + 2, "%2x", &byte) == 1 &&
                 isxdigit((unsigned char)v[2]) && isxdigit((unsigned char)v[3])) {
                 out->value[o] = (char)byte;
@@ -147,41 +143,41 @@ static int parse_by_link(const char *spec, struct blockdev_spec *out, const char
         }
         out->value[o] = 0;
         if (has_control_bytes(out->value, o) || memchr(out->value, 0, o))
-            return fail(why, "control character in the device path");
+            return why_fail(why, why_n, -EINVAL, "control character in the device path");
         out->kind = by_links[i].kind;
         return 1;
     }
     return 0;
 }
 
-int blockdev_spec_parse(const char *spec, struct blockdev_spec *out, const char **why)
+int blockdev_spec_parse(const char *spec, struct blockdev_spec *out, char *why, size_t why_n)
 {
-    if (why)
-        *why = NULL;
     if (!spec || spec[0] == '\0')
-        return fail(why, "empty device spec (write /dev/NAME, UUID=, LABEL=, PARTUUID= or "
-                         "PARTLABEL=)");
+        return why_fail(why, why_n, -EINVAL,
+                        "empty device spec (write /dev/NAME, UUID=, LABEL=, PARTUUID= or "
+                        "PARTLABEL=)");
     memset(out, 0, sizeof(*out));
 
     if (nbd_spec_is(spec)) {
         struct nbd_spec nbd;
-        if (nbd_spec_parse(spec, &nbd, why) < 0)
-            return -EINVAL;
+        const char *nbd_why = NULL;
+        if (nbd_spec_parse(spec, &nbd, &nbd_why) < 0)
+            return why_fail(why, why_n, -EINVAL, "%s", nbd_why ? nbd_why : "malformed nbd: spec");
         if (strlen(spec) >= sizeof(out->value))
-            return fail(why, "NBD spec longer than 255 bytes");
+            return why_fail(why, why_n, -EINVAL, "NBD spec longer than 255 bytes");
         out->kind = SPEC_NBD;
         strcpy(out->value, spec);
         return 0;
     }
     if (spec[0] == '/') {
-        int r = parse_by_link(spec, out, why);
+        int r = parse_by_link(spec, out, why, why_n);
         if (r != 0)
             return r < 0 ? r : 0;
         size_t n = strlen(spec);
         if (n >= sizeof(out->value))
-            return fail(why, "device path longer than 255 bytes");
+            return why_fail(why, why_n, -EINVAL, "device path longer than 255 bytes");
         if (has_control_bytes(spec, n))
-            return fail(why, "control character in the device path");
+            return why_fail(why, why_n, -EINVAL, "control character in the device path");
         out->kind = SPEC_PATH;
         memcpy(out->value, spec, n + 1);
         return 0;
@@ -190,9 +186,11 @@ int blockdev_spec_parse(const char *spec, struct blockdev_spec *out, const char 
     const char *eq = strchr(spec, '=');
     if (!eq) {
         if (looks_like_devnum(spec))
-            return fail(why, "major:minor device numbers are not supported; use /dev/NAME, "
-                             "UUID= or PARTUUID=");
-        return fail(why, "device spec is neither an absolute path (/dev/NAME) nor TAG=value");
+            return why_fail(why, why_n, -EINVAL,
+                            "major:minor device numbers are not supported; use /dev/NAME, "
+                            "UUID= or PARTUUID=");
+        return why_fail(why, why_n, -EINVAL,
+                        "device spec is neither an absolute path (/dev/NAME) nor TAG=value");
     }
     size_t taglen = (size_t)(eq - spec);
     for (size_t i = 0; i < N_TAGS; i++) {
@@ -200,11 +198,13 @@ int blockdev_spec_parse(const char *spec, struct blockdev_spec *out, const char 
             continue;
         out->kind = spec_tags[i].kind;
         if (out->kind == SPEC_PARTUUID && strchr(eq + 1, '/'))
-            return fail(why, "PARTUUID=.../PARTNROFF= is not supported; name the partition "
-                             "itself");
-        return parse_value(eq + 1, out, why);
+            return why_fail(why, why_n, -EINVAL,
+                            "PARTUUID=.../PARTNROFF= is not supported; name the partition "
+                            "itself");
+        return parse_value(eq + 1, out, why, why_n);
     }
-    return fail(why, "unknown device tag (known: UUID, LABEL, PARTUUID, PARTLABEL)");
+    return why_fail(why, why_n, -EINVAL,
+                    "unknown device tag (known: UUID, LABEL, PARTUUID, PARTLABEL)");
 }
 
 static int resolve_path(const char *path, char *dev, size_t n)

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "why.h"
+
 enum blockdev_spec_kind {
     SPEC_PATH,
     SPEC_UUID,
@@ -27,8 +29,8 @@ struct blockdev_spec {
  * or '...' (the quotes are stripped) and may contain spaces. -EINVAL for an empty, overlong
  * (> 255 bytes) or malformed spec ("UUID=", "foo", a relative path, control bytes, an
  * unknown TAG=, kernel-style "0801" or "8:1" device numbers, PARTUUID=.../PARTNROFF=), with
- * *why (may be NULL) set to a static explanation for the user. */
-int blockdev_spec_parse(const char *spec, struct blockdev_spec *out, const char **why);
+ * why (mounts/why.h) saying what is wrong, for the user. */
+int blockdev_spec_parse(const char *spec, struct blockdev_spec *out, char *why, size_t n);
 
 /* The tag name for libblkid ("UUID", ...) or NULL for SPEC_PATH. */
 const char *blockdev_spec_tag(enum blockdev_spec_kind kind);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "blockdev.h"
+#include "why.h"
 
 __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t n, const char *fmt, ...)
 {
@@ -217,13 +218,13 @@ static enum layout_kind kind_of(const char *target, const char *fstype)
 static int check_device(const struct layout_entry *e, char *err, size_t errlen)
 {
     struct blockdev_spec spec;
-    const char *why = NULL;
+    char why[WHY_MAX] = "";
 
     if (e->kind == LAYOUT_OVERLAY || e->kind == LAYOUT_ROOT)
         return 0;
-    if (blockdev_spec_parse(e->source, &spec, &why) < 0)
+    if (blockdev_spec_parse(e->source, &spec, why, sizeof why) < 0)
         return fail(err, errlen, "%s: device '%s' cannot be used: %s", e->target, e->source,
-                    why ? why : "malformed");
+                    why[0] ? why : "malformed");
     return 0;
 }
 

@@ -17,6 +17,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "why.h"
+
 /* Filesystem types we know how to mount without the kernel writing to the device, and the
  * option that stops it replaying a journal/log on a read-only mount. A type not listed is
  * refused outside maintenance: reiserfs, jfs, ntfs3 and others replay on a read-only mount
@@ -84,13 +86,6 @@ static const struct {
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static int fail(const char **why, int err, const char *msg)
-{
-    if (why)
-        *why = msg;
-    return err;
-}
-
 static int find_policy(const char *fstype)
 {
     for (size_t i = 0; i < ARRAY_SIZE(fs_policies); i++)
@@ -112,8 +107,8 @@ static int append(char *data, size_t size, const char *opt)
     return 0;
 }
 
-static int apply_vfs_options(const char *vfs, bool maintenance, unsigned long *flags,
-                             const char **why)
+static int apply_vfs_options(const char *vfs, bool maintenance, unsigned long *flags, char *why,
+                             size_t n)
 {
     char *p = (char *)vfs, *name, *value;
     size_t namesz, valuesz;
@@ -125,36 +120,36 @@ static int apply_vfs_options(const char *vfs, bool maintenance, unsigned long *f
                 strncmp(vfs_options[i].name, name, namesz) == 0)
                 break;
         if (i == ARRAY_SIZE(vfs_options) || value)
-            return fail(why, -EINVAL,
-                        "rootflags= holds an option that changes what mount does (bind, "
-                        "remount, shared, ...); only filesystem and atime/nodev-style "
-                        "options are allowed");
+            return why_fail(why, n, -EINVAL,
+                            "rootflags= holds an option that changes what mount does (bind, "
+                            "remount, shared, ...); only filesystem and atime/nodev-style "
+                            "options are allowed");
         if (!maintenance && vfs_options[i].refuse_unless_maintenance)
-            return fail(why, -EINVAL, vfs_options[i].refuse_unless_maintenance);
+            return why_fail(why, n, -EINVAL, "%s", vfs_options[i].refuse_unless_maintenance);
         *flags = (*flags | vfs_options[i].set) & ~vfs_options[i].clear;
     }
     return 0;
 }
 
 static int add_user_flags(const char *user_flags, bool maintenance, unsigned long *flags,
-                          char *data, size_t data_size, const char **why)
+                          char *data, size_t data_size, char *why, size_t n)
 {
     for (const unsigned char *c = (const unsigned char *)user_flags; *c; c++)
         if (*c < 0x20 || *c == 0x7f)
-            return fail(why, -EINVAL, "control character in rootflags=");
+            return why_fail(why, n, -EINVAL, "control character in rootflags=");
     if (strlen(user_flags) >= data_size)
-        return fail(why, -ENAMETOOLONG, "rootflags= is too long");
+        return why_fail(why, n, -ENAMETOOLONG, "rootflags= is too long");
 
     char *user = NULL, *vfs = NULL, *fs = NULL;
     /* Userspace-only options (defaults, noauto, x-*, ...) mean nothing to the kernel and are
      * dropped; the rest is split into generic flags and filesystem data. */
     if (mnt_split_optstr(user_flags, &user, &vfs, &fs, 1, 0) < 0)
-        return fail(why, -EINVAL, "rootflags= could not be parsed (unbalanced quote?)");
-    int r = apply_vfs_options(vfs, maintenance, flags, why);
+        return why_fail(why, n, -EINVAL, "rootflags= could not be parsed (unbalanced quote?)");
+    int r = apply_vfs_options(vfs, maintenance, flags, why, n);
     if (r == 0 && fs && *fs) {
         r = append(data, data_size, fs);
         if (r < 0)
-            fail(why, r, "rootflags= too long for the mount options buffer");
+            why_fail(why, n, r, "rootflags= too long for the mount options buffer");
     }
     free(user);
     free(vfs);
@@ -163,39 +158,38 @@ static int add_user_flags(const char *user_flags, bool maintenance, unsigned lon
 }
 
 int rootfs_options(const char *fstype, const char *user_flags, bool rw, bool maintenance,
-                   unsigned long *mflags, char *data, size_t data_size, const char **why)
+                   unsigned long *mflags, char *data, size_t data_size, char *why, size_t n)
 {
-    if (why)
-        *why = NULL;
     if (!data || data_size == 0)
         return -EINVAL;
     data[0] = '\0';
     if (!fstype || !*fstype)
-        return fail(why, -EINVAL, "no filesystem type for the root (rootfstype= or a probe)");
+        return why_fail(why, n, -EINVAL,
+                        "no filesystem type for the root (rootfstype= or a probe)");
 
     int p = find_policy(fstype);
     unsigned long flags = (maintenance && rw) ? 0 : MS_RDONLY;
 
     if (!maintenance) {
         if (p < 0)
-            return fail(why, -EOPNOTSUPP,
-                        "the root filesystem type is not known to mount without writing to "
-                        "the device (journal replay); use ext4, xfs, erofs or squashfs");
+            return why_fail(why, n, -EOPNOTSUPP,
+                            "the root filesystem type is not known to mount without writing to "
+                            "the device (journal replay); use ext4, xfs, erofs or squashfs");
         if (fs_policies[p].no_replay) {
             int r = append(data, data_size, fs_policies[p].no_replay);
             if (r < 0)
-                return fail(why, r, "mount options buffer too small");
+                return why_fail(why, n, r, "mount options buffer too small");
         }
     }
     if (user_flags && *user_flags) {
-        int r = add_user_flags(user_flags, maintenance, &flags, data, data_size, why);
+        int r = add_user_flags(user_flags, maintenance, &flags, data, data_size, why, n);
         if (r < 0) {
             data[0] = '\0';
             return r;
         }
     }
     if (!maintenance && !(flags & MS_RDONLY))
-        return fail(why, -EINVAL, "the shared base must be mounted read-only");
+        return why_fail(why, n, -EINVAL, "the shared base must be mounted read-only");
     *mflags = flags;
     return 0;
 }
@@ -215,13 +209,49 @@ int rootfs_set_readonly(const char *dev)
     return r;
 }
 
-int rootfs_mount_full(const char *dev, const char *fstype, const char *user_flags, bool rw,
-                      bool maintenance, const char *target, const char **why)
+/* Why mount(2) refused the root, for the user: the cause the errno points at, and what to
+ * change. */
+static int mount_failed(char *why, size_t n, int r, const char *dev, const char *fstype,
+                        unsigned long flags, const char *data)
+{
+    switch (-r) {
+    case EROFS:
+    case EACCES:
+        if (!(flags & MS_RDONLY))
+            return why_fail(why, n, r,
+                            "%s is read-only, and a read-write mount was asked (sharedroot=off "
+                            "rw); attach the disk writable for maintenance, or boot without rw",
+                            dev);
+        break;
+    case ENODEV:
+        return why_fail(why, n, r,
+                        "the kernel knows no filesystem type '%s'; check rootfstype= (is its "
+                        "module in the initramfs?)",
+                        fstype);
+    case EINVAL:
+    case ENOTBLK:
+        return why_fail(why, n, r,
+                        "the kernel refused %s as %s with options '%s'; check rootfstype= and "
+                        "rootflags=",
+                        dev, fstype, data);
+    case EIO:
+    case EUCLEAN:
+    case EBADMSG:
+        return why_fail(why, n, r,
+                        "%s (%s) could not be read; the filesystem may be damaged: check a copy "
+                        "of the image with fsck",
+                        dev, fstype);
+    }
+    return why_fail(why, n, r, "mount(2) of %s (%s, options '%s') failed", dev, fstype, data);
+}
+
+int rootfs_mount(const char *dev, const char *fstype, const char *user_flags, bool rw,
+                 bool maintenance, const char *target, char *why, size_t n)
 {
     char data[4096];
     unsigned long flags;
 
-    int r = rootfs_options(fstype, user_flags, rw, maintenance, &flags, data, sizeof(data), why);
+    int r = rootfs_options(fstype, user_flags, rw, maintenance, &flags, data, sizeof(data), why, n);
     if (r < 0)
         return r;
 
@@ -231,24 +261,25 @@ int rootfs_mount_full(const char *dev, const char *fstype, const char *user_flag
     if (!maintenance) {
         r = rootfs_set_readonly(dev);
         if (r < 0)
-            return fail(why, r, "could not set the root block device read-only (BLKROSET)");
+            return why_fail(why, n, r,
+                            "could not set %s read-only (BLKROSET), and the shared base is only "
+                            "mounted on a device the kernel keeps read-only; check that root= "
+                            "names a disk or partition",
+                            dev);
     }
 
     if (mount(dev, target, fstype, flags, data[0] ? data : NULL) < 0)
-        return fail(why, -errno, "mount(2) of the root failed");
+        return mount_failed(why, n, -errno, dev, fstype, flags, data);
 
     if (flags & MS_RDONLY) {
         struct statvfs sv;
         if (statvfs(target, &sv) < 0 || !(sv.f_flag & ST_RDONLY)) {
             umount2(target, MNT_DETACH);
-            return fail(why, -EIO, "the kernel mounted the root writable; unmounted it");
+            return why_fail(why, n, -EIO,
+                            "the kernel mounted %s writable although read-only was asked; it is "
+                            "unmounted again (the shared base must never be written)",
+                            dev);
         }
     }
     return 0;
-}
-
-int rootfs_mount(const char *dev, const char *fstype, const char *user_flags, bool rw,
-                 bool maintenance, const char *target)
-{
-    return rootfs_mount_full(dev, fstype, user_flags, rw, maintenance, target, NULL);
 }

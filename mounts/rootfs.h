@@ -25,19 +25,17 @@
  * flags; options that change the operation (bind, remount, shared, ...) are refused
  * with -EINVAL; userspace-only options (defaults, x-*) are dropped; the rest is appended to
  * data after a comma. Control bytes give -EINVAL; data not fitting data_size gives
- * -ENAMETOOLONG. On error *why (may be NULL) says why, for the user. */
+ * -ENAMETOOLONG. On error why (mounts/why.h) says why, for the user. */
 int rootfs_options(const char *fstype, const char *user_flags, bool rw, bool maintenance,
-                   unsigned long *mflags, char *data, size_t data_size, const char **why);
+                   unsigned long *mflags, char *data, size_t data_size, char *why, size_t n);
 
 /* Set dev read-only with BLKROSET and check with BLKROGET (-EIO when it did not stick). */
 int rootfs_set_readonly(const char *dev);
 
 /* Mount dev (type fstype) at target with the options above. Outside maintenance the device
  * is set read-only first; a mount meant read-only that the kernel reports writable is
- * detached again (-EIO). Negative errno on failure; the caller logs. */
+ * detached again (-EIO). Negative errno on failure, and why (mounts/why.h) names the step
+ * that failed and what to change: the options, BLKROSET, a read-write mount of a read-only
+ * device, an unknown filesystem type, a damaged filesystem, a root the kernel made writable. */
 int rootfs_mount(const char *dev, const char *fstype, const char *user_flags, bool rw,
-                 bool maintenance, const char *target);
-
-/* As rootfs_mount, with *why (may be NULL) saying which step failed. */
-int rootfs_mount_full(const char *dev, const char *fstype, const char *user_flags, bool rw,
-                      bool maintenance, const char *target, const char **why);
+                 bool maintenance, const char *target, char *why, size_t n);

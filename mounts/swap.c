@@ -20,19 +20,7 @@
 #include <unistd.h>
 
 #include "time-util.h"
-
-__attribute__((format(printf, 4, 5))) static int fail_why(int r, char *why, size_t n,
-                                                          const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why && n) {
-        va_start(ap, fmt);
-        vsnprintf(why, n, fmt, ap);
-        va_end(ap);
-    }
-    return r;
-}
+#include "why.h"
 
 /* What libblkid found, for the user: "ext4 filesystem", "dos partition table", ... */
 static int describe_signature(blkid_probe pr, char *why, size_t n)
@@ -43,13 +31,13 @@ static int describe_signature(blkid_probe pr, char *why, size_t n)
     blkid_probe_lookup_value(pr, "TYPE", &type, NULL);
     blkid_probe_lookup_value(pr, "USAGE", &usage, NULL);
     if (pttype)
-        return fail_why(-EEXIST, why, n, "%s partition table", pttype);
+        return why_fail(why, n, -EEXIST, "%s partition table", pttype);
     if (!type)
-        return fail_why(-ENOENT, why, n, "%s", "no signature");
+        return why_fail(why, n, -ENOENT, "%s", "no signature");
     if (strcmp(type, "swap") == 0)
-        return fail_why(0, why, n, "%s", "swap signature");
+        return why_fail(why, n, 0, "%s", "swap signature");
     if (strcmp(type, "swsuspend") == 0)
-        return fail_why(-EEXIST, why, n, "%s", "swsuspend (a hibernation image)");
+        return why_fail(why, n, -EEXIST, "%s", "swsuspend (a hibernation image)");
     if (why && n) {
         const char *what = "signature";
         if (usage && strcmp(usage, "filesystem") == 0)
@@ -72,27 +60,27 @@ int swap_check_target(const char *path, char *why, size_t n)
     if (stat(path, &st) < 0) {
         r = -errno;
         if (r == -ENOENT)
-            return fail_why(-ENODEV, why, n, "%s does not exist", path);
-        return fail_why(r, why, n, "cannot stat %s", path);
+            return why_fail(why, n, -ENODEV, "%s does not exist", path);
+        return why_fail(why, n, r, "cannot stat %s", path);
     }
     if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
-        return fail_why(-ENOTBLK, why, n, "%s is neither a block device nor a regular file", path);
+        return why_fail(why, n, -ENOTBLK, "%s is neither a block device nor a regular file", path);
     errno = 0;
     pr = blkid_new_probe_from_filename(path);
     if (!pr)
-        return fail_why(errno ? -errno : -EIO, why, n, "cannot open %s for probing", path);
+        return why_fail(why, n, errno ? -errno : -EIO, "cannot open %s for probing", path);
     blkid_probe_enable_superblocks(pr, 1);
     blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE);
     blkid_probe_enable_partitions(pr, 1);
     blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
     r = blkid_do_safeprobe(pr);
     if (r == 1)
-        r = fail_why(-ENOENT, why, n, "%s", "no signature");
+        r = why_fail(why, n, -ENOENT, "%s", "no signature");
     else if (r == -2)
-        r = fail_why(-EEXIST, why, n, "%s",
+        r = why_fail(why, n, -EEXIST, "%s",
                      "several signatures (ambiguous; see wipefs(8) to list them)");
     else if (r < 0)
-        r = fail_why(-EIO, why, n, "probing %s with libblkid failed", path);
+        r = why_fail(why, n, -EIO, "probing %s with libblkid failed", path);
     else
         r = describe_signature(pr, why, n);
     blkid_free_probe(pr);
@@ -178,13 +166,13 @@ static int run_mkswap(const char *bin, const char *path, int timeout_ms, char *w
     pid_t pid;
 
     if (pipe2(pipefd, O_CLOEXEC) < 0)
-        return fail_why(-errno, why, n, "%s", "cannot create a pipe for mkswap");
+        return why_fail(why, n, -errno, "%s", "cannot create a pipe for mkswap");
     pid = fork();
     if (pid < 0) {
         r = -errno;
         close(pipefd[0]);
         close(pipefd[1]);
-        return fail_why(r, why, n, "%s", "cannot fork mkswap");
+        return why_fail(why, n, r, "%s", "cannot fork mkswap");
     }
     if (pid == 0)
         child_exec(bin, path, pipefd[1]);
@@ -198,9 +186,9 @@ static int run_mkswap(const char *bin, const char *path, int timeout_ms, char *w
         return r;
     }
     if (r < 0)
-        return fail_why(r, why, n, "%s", "waiting for mkswap failed");
+        return why_fail(why, n, r, "%s", "waiting for mkswap failed");
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return fail_why(-ENOPKG, why, n, "cannot execute %s", bin);
+        return why_fail(why, n, -ENOPKG, "cannot execute %s", bin);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         if (why && n)
             snprintf(why, n, "%s %s failed (%s %d): %s", bin, path,
@@ -218,7 +206,7 @@ int swap_mkswap_full(const char *path, bool allowed, const char *mkswap, int tim
     int r;
 
     if (!allowed)
-        return fail_why(-EPERM, why, n, "%s",
+        return why_fail(why, n, -EPERM, "%s",
                         "initialising swap is not allowed "
                         "(add sharedroot.mkswap to the command line)");
     r = swap_check_target(path, found, sizeof(found));
@@ -232,7 +220,7 @@ int swap_mkswap_full(const char *path, bool allowed, const char *mkswap, int tim
             if (access(*p, X_OK) == 0)
                 mkswap = *p;
         if (!mkswap)
-            return fail_why(-ENOPKG, why, n, "%s",
+            return why_fail(why, n, -ENOPKG, "%s",
                             "no mkswap in /sbin, /usr/sbin, /bin or "
                             "/usr/bin (not in the initramfs?)");
     }

@@ -7,6 +7,7 @@
 #include "fuzz.h"
 #include "ipconf.h"
 #include "nbd-spec.h"
+#include "why.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -14,6 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct nbd_spec nbd;
     struct ipconf ip;
     const char *why = NULL;
+    char bwhy[WHY_MAX];
     char *s;
 
     if (size > 8192)
@@ -21,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s = fuzz_string(data, size);
     if (!s)
         return 0;
-    (void)blockdev_spec_parse(s, &spec, &why);
+    (void)blockdev_spec_parse(s, &spec, bwhy, sizeof bwhy);
     if (nbd_spec_is(s) && nbd_spec_parse(s, &nbd, &why) == 0) {
         char buf[512];
         nbd_spec_describe(&nbd, buf, sizeof buf);

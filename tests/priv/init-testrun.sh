@@ -92,3 +92,12 @@ check earlier_runs_set_the_device_read_only [ "$(blockdev --getro "$LOOP")" = 1 
 blockdev --setrw "$LOOP"
 run "root=LABEL=$LABEL sharedroot=off rw" --until root
 check maintenance_rw_mounts_read_write bash -c "[ $RC -eq 0 ] && grep -q 'mounted READ-WRITE' '$T/out'"
+
+# A failed root mount names its real cause, not a blanket "check rootfstype=": here a read-write
+# maintenance mount of a device attached read-only.
+cp "$T/base.img" "$T/base-ro.img"
+ROLOOP=$(losetup -r --find --show "$T/base-ro.img"); LOOPS+=("$ROLOOP")
+run "root=$ROLOOP sharedroot=off rw" --until root
+check root_mount_failure_names_the_read_only_device \
+    has "$ROLOOP is read-only, and a read-write mount was asked (sharedroot=off rw)"
+check root_mount_failure_does_not_blame_rootfstype bash -c "! grep -q 'check rootfstype=' '$T/out'"

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "why.h"
+
 static int report(int r, const char *what, const char *why)
 {
     if (r >= 0)
@@ -35,10 +37,10 @@ static int report(int r, const char *what, const char *why)
 static int cmd_resolve(const char *arg)
 {
     struct blockdev_spec spec;
-    const char *why = NULL;
+    char why[WHY_MAX] = "";
     char dev[256], dup[256];
 
-    int r = blockdev_spec_parse(arg, &spec, &why);
+    int r = blockdev_spec_parse(arg, &spec, why, sizeof(why));
     if (r < 0)
         return report(r, arg, why);
     r = blockdev_resolve_full(&spec, dev, sizeof(dev), dup, sizeof(dup));
@@ -75,9 +77,9 @@ static int cmd_mount(int argc, char **argv)
     }
     if (n < 3)
         return report(-EINVAL, "mount", "usage: mount DEV FSTYPE TARGET [ROOTFLAGS]");
-    const char *why = NULL;
-    int r = rootfs_mount_full(pos[0], pos[1], pos[3], rw, maintenance, pos[2], &why);
-    return report(r, pos[0], why);
+    char why[WHY_MAX] = "";
+    int r = rootfs_mount(pos[0], pos[1], pos[3], rw, maintenance, pos[2], why, sizeof(why));
+    return report(r, pos[0], why[0] ? why : NULL);
 }
 
 static void log_stderr(int prio, const char *msg, void *ud)
@@ -123,9 +125,9 @@ static bool spec_ready(void *userdata)
 static int cmd_wait(const char *arg, const char *ms)
 {
     struct blockdev_spec spec;
-    const char *why = NULL;
+    char why[WHY_MAX] = "";
     char dev[256];
-    int r = blockdev_spec_parse(arg, &spec, &why);
+    int r = blockdev_spec_parse(arg, &spec, why, sizeof(why));
     if (r < 0)
         return report(r, arg, why);
 

@@ -8,25 +8,27 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static int parse(const char *spec, struct blockdev_spec *s, const char **why)
+#include "why.h"
+
+static int parse(const char *spec, struct blockdev_spec *s, char *why)
 {
-    *why = NULL;
-    return blockdev_spec_parse(spec, s, why);
+    why[0] = '\0';
+    return blockdev_spec_parse(spec, s, why, WHY_MAX);
 }
 
 #define CHECK_REJECTS(spec)                                                                        \
     do {                                                                                           \
         struct blockdev_spec _s;                                                                   \
-        const char *_why;                                                                          \
-        CHECK_INT(parse((spec), &_s, &_why), -EINVAL);                                             \
-        CHECK(_why != NULL);                                                                       \
+        char _why[WHY_MAX];                                                                        \
+        CHECK_INT(parse((spec), &_s, _why), -EINVAL);                                              \
+        CHECK(_why[0] != 0);                                                                       \
     } while (0)
 
 TEST(parses_dev_path)
 {
     struct blockdev_spec s;
-    const char *why;
-    CHECK_INT(parse("/dev/vda1", &s, &why), 0);
+    char why[WHY_MAX];
+    CHECK_INT(parse("/dev/vda1", &s, why), 0);
     CHECK_INT(s.kind, SPEC_PATH);
     CHECK_STR(s.value, "/dev/vda1");
     CHECK(blockdev_spec_tag(SPEC_PATH) == NULL);
@@ -35,20 +37,20 @@ TEST(parses_dev_path)
 TEST(disk_by_links_become_tags)
 {
     struct blockdev_spec s;
-    const char *why;
-    CHECK_INT(parse("/dev/disk/by-uuid/0a1b2c3d-1111-2222-3333-444455556666", &s, &why), 0);
+    char why[WHY_MAX];
+    CHECK_INT(parse("/dev/disk/by-uuid/0a1b2c3d-1111-2222-3333-444455556666", &s, why), 0);
     CHECK_INT(s.kind, SPEC_UUID);
     CHECK_STR(s.value, "0a1b2c3d-1111-2222-3333-444455556666");
-    CHECK_INT(parse("/dev/disk/by-label/my\\x20base", &s, &why), 0);
+    CHECK_INT(parse("/dev/disk/by-label/my\\x20base", &s, why), 0);
     CHECK_INT(s.kind, SPEC_LABEL);
     CHECK_STR(s.value, "my base");
-    CHECK_INT(parse("/dev/disk/by-partuuid/abcd-01", &s, &why), 0);
+    CHECK_INT(parse("/dev/disk/by-partuuid/abcd-01", &s, why), 0);
     CHECK_INT(s.kind, SPEC_PARTUUID);
-    CHECK_INT(parse("/dev/disk/by-partlabel/root", &s, &why), 0);
+    CHECK_INT(parse("/dev/disk/by-partlabel/root", &s, why), 0);
     CHECK_INT(s.kind, SPEC_PARTLABEL);
     CHECK_STR(s.value, "root");
     /* other by-* links stay paths (they may exist where udev runs) */
-    CHECK_INT(parse("/dev/disk/by-id/virtio-base", &s, &why), 0);
+    CHECK_INT(parse("/dev/disk/by-id/virtio-base", &s, why), 0);
     CHECK_INT(s.kind, SPEC_PATH);
 }
 
@@ -63,8 +65,8 @@ TEST(hostile_disk_by_links_are_refused)
 TEST(parses_absolute_path_outside_dev)
 {
     struct blockdev_spec s;
-    const char *why;
-    CHECK_INT(parse("/run/some/node", &s, &why), 0);
+    char why[WHY_MAX];
+    CHECK_INT(parse("/run/some/node", &s, why), 0);
     CHECK_INT(s.kind, SPEC_PATH);
 }
 
@@ -84,8 +86,8 @@ TEST(parses_each_tag)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct blockdev_spec s;
-        const char *why;
-        CHECK_INT(parse(cases[i].spec, &s, &why), 0);
+        char why[WHY_MAX];
+        CHECK_INT(parse(cases[i].spec, &s, why), 0);
         CHECK_INT(s.kind, cases[i].kind);
         CHECK_STR(s.value, cases[i].value);
         CHECK_STR(blockdev_spec_tag(s.kind), cases[i].tag);
@@ -95,18 +97,18 @@ TEST(parses_each_tag)
 TEST(strips_quotes)
 {
     struct blockdev_spec s;
-    const char *why;
-    CHECK_INT(parse("LABEL=\"my root\"", &s, &why), 0);
+    char why[WHY_MAX];
+    CHECK_INT(parse("LABEL=\"my root\"", &s, why), 0);
     CHECK_STR(s.value, "my root");
-    CHECK_INT(parse("PARTLABEL='p1'", &s, &why), 0);
+    CHECK_INT(parse("PARTLABEL='p1'", &s, why), 0);
     CHECK_STR(s.value, "p1");
 }
 
 TEST(accepts_label_with_space)
 {
     struct blockdev_spec s;
-    const char *why;
-    CHECK_INT(parse("LABEL=with space", &s, &why), 0);
+    char why[WHY_MAX];
+    CHECK_INT(parse("LABEL=with space", &s, why), 0);
     CHECK_STR(s.value, "with space");
 }
 
@@ -149,11 +151,11 @@ TEST(accepts_255_byte_value)
 {
     char spec[300];
     struct blockdev_spec s;
-    const char *why;
+    char why[WHY_MAX];
     memcpy(spec, "LABEL=", 6);
     memset(spec + 6, 'x', 255);
     spec[261] = '\0';
-    CHECK_INT(parse(spec, &s, &why), 0);
+    CHECK_INT(parse(spec, &s, why), 0);
     CHECK_INT(strlen(s.value), 255);
 }
 
@@ -194,8 +196,8 @@ TEST(rejects_partnroff)
 static int resolve_path(const char *path, char *dev, size_t n)
 {
     struct blockdev_spec s;
-    const char *why;
-    int r = parse(path, &s, &why);
+    char why[WHY_MAX];
+    int r = parse(path, &s, why);
     if (r < 0)
         return r;
     return blockdev_resolve(&s, dev, n);
@@ -224,14 +226,14 @@ TEST(resolve_regular_file_is_enotblk)
 TEST(resolve_missing_tag_is_enoent)
 {
     struct blockdev_spec s;
-    const char *why;
+    char why[WHY_MAX];
     char dev[256];
-    CHECK_INT(parse("LABEL=sharedroot-no-such-label-4f1c", &s, &why), 0);
+    CHECK_INT(parse("LABEL=sharedroot-no-such-label-4f1c", &s, why), 0);
     int r = blockdev_resolve(&s, dev, sizeof(dev));
     if (r == -EACCES || r == -EPERM)
         SKIP("cannot open block devices");
     CHECK_INT(r, -ENOENT);
-    CHECK_INT(parse("PARTUUID=00000000-dead-beef-0000-000000000000", &s, &why), 0);
+    CHECK_INT(parse("PARTUUID=00000000-dead-beef-0000-000000000000", &s, why), 0);
     CHECK_INT(blockdev_resolve(&s, dev, sizeof(dev)), -ENOENT);
 }
 
@@ -244,12 +246,12 @@ TEST(probe_fstype_of_missing_device_fails)
 TEST(nbd_specs_are_kept_whole)
 {
     struct blockdev_spec s;
-    const char *why;
+    char why[WHY_MAX];
     char dev[64];
-    CHECK_INT(parse("nbd:10.0.2.100:base:ext4", &s, &why), 0);
+    CHECK_INT(parse("nbd:10.0.2.100:base:ext4", &s, why), 0);
     CHECK_INT(s.kind, SPEC_NBD);
     CHECK_STR(s.value, "nbd:10.0.2.100:base:ext4");
-    CHECK_INT(parse("nbd://srv/inst-a", &s, &why), 0);
+    CHECK_INT(parse("nbd://srv/inst-a", &s, why), 0);
     CHECK_INT(s.kind, SPEC_NBD);
     /* attached by the init, never looked up here */
     CHECK(blockdev_resolve(&s, dev, sizeof dev) < 0);
@@ -258,17 +260,17 @@ TEST(nbd_specs_are_kept_whole)
 TEST(bad_nbd_specs_say_why)
 {
     struct blockdev_spec s;
-    const char *why = NULL;
+    char why[WHY_MAX];
     char big[400] = "nbd:srv:";
-    CHECK_INT(parse("nbd:", &s, &why), -EINVAL);
-    CHECK(why && strstr(why, "server"));
-    CHECK_INT(parse("nbds://srv/x", &s, &why), -EINVAL);
-    CHECK(why && strstr(why, "TLS"));
+    CHECK_INT(parse("nbd:", &s, why), -EINVAL);
+    CHECK(strstr(why, "server"));
+    CHECK_INT(parse("nbds://srv/x", &s, why), -EINVAL);
+    CHECK(strstr(why, "TLS"));
     memset(big + 8, 'e', 200);
     strcat(big, ":ext4:");
     memset(big + strlen(big), 'o', 100);
-    CHECK_INT(parse(big, &s, &why), -EINVAL); /* a valid NBD spec, too long for a device spec */
-    CHECK(why && strstr(why, "255"));
+    CHECK_INT(parse(big, &s, why), -EINVAL); /* a valid NBD spec, too long for a device spec */
+    CHECK(strstr(why, "255"));
 }
 
 int main(void)

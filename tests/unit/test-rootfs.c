@@ -5,18 +5,22 @@
 
 #include <errno.h>
 #include <sys/mount.h>
+#include <unistd.h>
+
+#include "why.h"
 
 struct opts {
     int r;
     unsigned long flags;
     char data[256];
-    const char *why;
+    char why[WHY_MAX];
 };
 
 static struct opts options(const char *fstype, const char *user, bool rw, bool maintenance)
 {
     struct opts o = {.flags = 0xdead};
-    o.r = rootfs_options(fstype, user, rw, maintenance, &o.flags, o.data, sizeof(o.data), &o.why);
+    o.r = rootfs_options(fstype, user, rw, maintenance, &o.flags, o.data, sizeof(o.data), o.why,
+                         sizeof(o.why));
     return o;
 }
 
@@ -66,7 +70,7 @@ TEST(unknown_fstype_refused_outside_maintenance)
 {
     struct opts o = options("reiserfs", NULL, false, false);
     CHECK_INT(o.r, -EOPNOTSUPP);
-    CHECK(o.why != NULL);
+    CHECK(o.why[0] != 0);
     o = options("reiserfs", NULL, false, true);
     CHECK_INT(o.r, 0);
 }
@@ -132,7 +136,7 @@ TEST(rootflags_rw_refused_outside_maintenance)
     for (size_t i = 0; i < 4; i++) {
         struct opts o = options("ext4", hostile[i], false, false);
         CHECK_INT(o.r, -EINVAL);
-        CHECK(o.why != NULL);
+        CHECK(o.why[0] != 0);
         CHECK_STR(o.data, "");
     }
 }
@@ -178,19 +182,36 @@ TEST(rootflags_overlong_refused)
     big[sizeof(big) - 1] = '\0';
     struct opts o = options("ext4", big, false, false);
     CHECK_INT(o.r, -ENAMETOOLONG);
-    CHECK(o.why != NULL);
+    CHECK(o.why[0] != 0);
 }
 
 TEST(data_buffer_too_small_is_enametoolong)
 {
     unsigned long flags;
     char data[8];
-    const char *why;
-    CHECK_INT(rootfs_options("ext4", "commit=5", false, false, &flags, data, sizeof(data), &why),
+    char why[WHY_MAX];
+    CHECK_INT(rootfs_options("ext4", "commit=5", false, false, &flags, data, sizeof(data), why,
+                             sizeof(why)),
               -ENAMETOOLONG);
-    CHECK_INT(rootfs_options("xfs", NULL, false, false, &flags, data, 4, &why), -ENAMETOOLONG);
-    CHECK_INT(rootfs_options("ext4", NULL, false, false, &flags, data, 7, &why), 0);
+    CHECK_INT(rootfs_options("xfs", NULL, false, false, &flags, data, 4, why, sizeof(why)),
+              -ENAMETOOLONG);
+    CHECK_INT(rootfs_options("ext4", NULL, false, false, &flags, data, 7, why, sizeof(why)), 0);
     CHECK_STR(data, "noload");
+}
+
+TEST(mount_names_blkroset_when_the_device_cannot_be_made_read_only)
+{
+    /* a regular file is no block device: BLKROSET fails before any mount is tried */
+    char path[] = "/tmp/sharedroot-test-rootfs.XXXXXX", why[WHY_MAX] = "";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    int r = rootfs_mount(path, "ext4", NULL, false, false, "/nonexistent", why, sizeof(why));
+    unlink(path);
+    CHECK(r < 0);
+    CHECK(strstr(why, "BLKROSET") != NULL);
+    CHECK(strstr(why, path) != NULL);
+    CHECK(strstr(why, "rootfstype") == NULL);
 }
 
 TEST(set_readonly_of_missing_device_fails)
