@@ -55,10 +55,9 @@ struct boot_ctx {
     } mode;
     bool in_root; /* init= on the shared root itself: no initramfs, no switch */
     struct layout layout;
-    char layout_path[PATH_MAX];                /* where the layout came from, "" if none */
-    char part_device[LAYOUT_MAX_ENTRIES][256]; /* resolved devices, by layout entry */
-    bool dev_is_tmpfs;                         /* /dev is our tmpfs: create nodes for new devices */
-    char tmp_desc[PATH_MAX + 32];              /* what /tmp is, for the state file */
+    char layout_path[PATH_MAX];   /* where the layout came from, "" if none */
+    bool dev_is_tmpfs;            /* /dev is our tmpfs: create nodes for new devices */
+    char tmp_desc[PATH_MAX + 32]; /* what /tmp is, for the state file */
     char swap_desc[PATH_MAX];
 
     /* reconcile: what the policy changed in each overlay ("" nothing), for the state file */

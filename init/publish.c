@@ -82,7 +82,7 @@ static void write_parts(FILE *f, struct boot_ctx *ctx)
         snprintf(key, sizeof key, "INSTANCE_%u_SOURCE", n);
         state_write_kv(f, key, e->source);
         snprintf(key, sizeof key, "INSTANCE_%u_DEVICE", n);
-        state_write_kv(f, key, ctx->part_device[i]);
+        state_write_kv(f, key, e->device ? e->device : "");
         snprintf(key, sizeof key, "INSTANCE_%u_MOUNT", n);
         state_write_kv(f, key, e->target);
         n++;

@@ -272,8 +272,8 @@ static int claim_part(struct boot_ctx *ctx, const struct layout_entry *e, const 
 
 static int prepare_part(struct boot_ctx *ctx, size_t i)
 {
-    const struct layout_entry *e = &ctx->layout.entries[i];
-    char what[PATH_MAX + 64];
+    struct layout_entry *e = &ctx->layout.entries[i];
+    char what[PATH_MAX + 64], dev[256] = "";
     int r;
 
     if (ctx->mode == MODE_LAYOUT)
@@ -286,14 +286,18 @@ static int prepare_part(struct boot_ctx *ctx, size_t i)
             return log_error_errno(errno, "Failed to create %s: %m", e->target);
         if (mount("tmpfs", e->target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
             return log_error_errno(errno, "Failed to mount tmpfs on %s: %m", e->target);
-        snprintf(ctx->part_device[i], sizeof ctx->part_device[i], "tmpfs");
+        snprintf(dev, sizeof dev, "tmpfs");
     } else {
         r = mount_instance_device(ctx, what, e->source, e->fstype, e->options, e->passno, e->target,
-                                  ctx->part_device[i], sizeof ctx->part_device[i],
+                                  dev, sizeof dev,
                                   holds_an_upper(&ctx->layout, e) ? INSPECT_UPPER : INSPECT_CLAIM);
         if (r < 0)
             return r;
     }
+    free(e->device);
+    e->device = strdup(dev);
+    if (!e->device)
+        return log_error_errno(ENOMEM, "Failed to remember the device of %s: %m", e->target);
     return claim_part(ctx, e, what);
 }
 

@@ -9,7 +9,6 @@
 
 #include "instance.h"
 #include "log.h"
-#include "merge.h"
 #include "reconcile.h"
 
 static int policy_of(struct boot_ctx *ctx, enum rc_policy *policy, bool *off)

@@ -34,6 +34,7 @@ void layout_free(struct layout *l)
         free(e->lower);
         free(e->upper);
         free(e->work);
+        free(e->device);
     }
     memset(l, 0, sizeof *l);
 }

@@ -36,6 +36,7 @@ struct layout_entry {
     int passno;    /* fsck pass: 0 none */
     char *lower, *upper, *work; /* overlays */
     int line;                   /* in the layout file, 0 when made from the command line */
+    char *device; /* set by the boot: the device source resolved to ("tmpfs"), NULL before */
 };
 
 struct layout {

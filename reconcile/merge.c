@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reconcile.h"
+
 bool rc_is_binary(const char *p, size_t n)
 {
     return p && memchr(p, 0, n < 8000 ? n : 8000) != NULL;

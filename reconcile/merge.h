@@ -14,9 +14,7 @@
 #include "util.h"
 
 bool rc_is_binary(const char *p, size_t n);
-
-/* Whether libgit2 can be loaded here (an initramfs built without --with-merge cannot). */
-bool rc_merge_available(void);
+/* rc_merge_available() is in reconcile.h: the boot asks it. */
 
 /* Merge: base = the merge base, ours = the host's copy, theirs = the new base. Returns 1 for
  * a clean merge, 0 for a conflict (out then holds the diff3-style conflict markers),

@@ -190,6 +190,9 @@ const char *rc_policy_name(enum rc_policy p);
 /* -EINVAL for anything but "report", "safe", "merge". */
 int rc_policy_from_name(const char *name, enum rc_policy *out);
 const char *rc_action_name(enum rc_action a);
+/* Whether line merges (policy merge) can run here: libgit2 is loaded with dlopen, and an
+ * initramfs built without --with-merge has none. */
+bool rc_merge_available(void);
 
 /* The fingerprint of a base dir: SHA-256 over a stat walk (paths, types, modes, owners,
  * sizes, mtimes, ctimes, inode numbers, symlink targets). No file is read. */

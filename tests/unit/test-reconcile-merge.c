@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "merge.h"
+#include "reconcile.h"
 #include "testlib.h"
 #include "util.h"
 
