@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
+#include "cleanup.h"
 #include "io-util.h"
 #include "log.h"
 #include "time-util.h"
@@ -146,8 +148,7 @@ void hook_list_free(struct hook_list *l)
         free(l->v[i].path);
     }
     free(l->v);
-    l->v = NULL;
-    l->n = 0;
+    *l = (struct hook_list){0};
 }
 
 static int hook_cmp(const void *a, const void *b)
@@ -157,18 +158,13 @@ static int hook_cmp(const void *a, const void *b)
 
 static int list_add(struct hook_list *l, const char *dir, const char *name)
 {
-    struct hook *v = realloc(l->v, (l->n + 1) * sizeof *v);
-    struct hook h = {.optional = hooks_name_is_optional(name)};
+    _cleanup_free_ char *copy = strdup(name), *path = NULL;
 
-    if (!v)
+    if (!copy || asprintf(&path, "%s/%s", dir, name) < 0 ||
+        array_grow(&l->v, l->n, 1, &l->cap, sizeof *l->v) < 0)
         return -ENOMEM;
-    l->v = v;
-    h.name = strdup(name);
-    if (!h.name || asprintf(&h.path, "%s/%s", dir, name) < 0) {
-        free(h.name);
-        return -ENOMEM;
-    }
-    l->v[l->n++] = h;
+    l->v[l->n++] = (struct hook){
+        .name = TAKE_PTR(copy), .path = TAKE_PTR(path), .optional = hooks_name_is_optional(name)};
     return 0;
 }
 
@@ -176,11 +172,10 @@ int hooks_discover(const struct hooks_config *cfg, const char *stage, struct hoo
 {
     char dir[PATH_MAX], why[PATH_MAX + 256];
     struct dirent *de;
-    DIR *d;
+    _cleanup_closedir_ DIR *d = NULL;
     int r = 0;
 
-    out->v = NULL;
-    out->n = 0;
+    *out = (struct hook_list){0};
     if ((size_t)snprintf(dir, sizeof dir, "%s/%s.d", cfg->base, stage) >= sizeof dir)
         return log_error_errno(ENAMETOOLONG, "hook directory %s/%s.d: %m", cfg->base, stage);
     if (access(dir, F_OK) < 0 && errno == ENOENT)
@@ -202,7 +197,6 @@ int hooks_discover(const struct hooks_config *cfg, const char *stage, struct hoo
     }
     if (r == 0 && errno)
         r = log_error_errno(errno, "Failed to read hook directory %s: %m", dir);
-    closedir(d);
     if (r < 0) {
         hook_list_free(out);
         return r;
@@ -395,7 +389,8 @@ static int supervise(const struct hooks_config *cfg, const struct hook *h, pid_t
 
 int hooks_run_one(const struct hooks_config *cfg, const struct hooks_env *env, const struct hook *h)
 {
-    struct hook_env_block e;
+    _cleanup_(env_free) struct hook_env_block e = {0};
+    _cleanup_close_ int rfd = -1;
     uint64_t t0 = now_ms();
     bool timed_out;
     char how[128];
@@ -404,21 +399,16 @@ int hooks_run_one(const struct hooks_config *cfg, const struct hooks_env *env, c
 
     if ((r = env_build(&e, env, h)) < 0)
         return log_error_errno(r, "Failed to prepare the environment of hook %s: %m", h->path);
-    if (pipe2(pfd, O_CLOEXEC) < 0) {
-        env_free(&e);
+    if (pipe2(pfd, O_CLOEXEC) < 0)
         return log_error_errno(errno, "Failed to create a pipe for hook %s: %m", h->path);
-    }
+    rfd = pfd[0];
     log_info("running hook %s", h->path);
     pid = spawn(h, e.v, pfd[1]);
-    close(pfd[1]);
-    env_free(&e);
-    if (pid < 0) {
-        close(pfd[0]);
+    close(pfd[1]); /* the hook's end: the pipe ends when the hook (and its children) do */
+    if (pid < 0)
         return log_error_errno(errno, "Failed to start hook %s: %m", h->path);
-    }
-    fcntl(pfd[0], F_SETFL, O_NONBLOCK);
-    status = supervise(cfg, h, pid, pfd[0], &timed_out);
-    close(pfd[0]);
+    fcntl(rfd, F_SETFL, O_NONBLOCK);
+    status = supervise(cfg, h, pid, rfd, &timed_out);
     if (timed_out)
         return -ETIMEDOUT;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -433,7 +423,7 @@ int hooks_run_one(const struct hooks_config *cfg, const struct hooks_env *env, c
 int hooks_run_stage(const struct hooks_config *cfg, const struct hooks_env *env, char *failed,
                     size_t failedlen)
 {
-    struct hook_list l;
+    _cleanup_(hook_list_free) struct hook_list l = {0};
     char why[PATH_MAX + 256];
     int r;
 
@@ -473,6 +463,5 @@ int hooks_run_stage(const struct hooks_config *cfg, const struct hooks_env *env,
             snprintf(failed, failedlen, "%s", h->name);
         break;
     }
-    hook_list_free(&l);
     return r;
 }

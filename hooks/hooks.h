@@ -52,7 +52,7 @@ struct hook {
 
 struct hook_list {
     struct hook *v;
-    size_t n;
+    size_t n, cap;
 };
 
 /* Check that the directory at dirpath (by lstat) may hold hooks: a real directory owned by
