@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "inroot.h"
 #include "layout.h"
 #include "log.h"
@@ -21,7 +22,8 @@ static const char *const default_overlays[] = {"/etc", "/var"};
  * naming LAYOUT_DEFAULT_PATH); other negative errno: printed. */
 static int load_layout(struct check_ctx *ctx, struct layout *l, char *err, size_t n)
 {
-    int fd = inroot_open(ctx->rootfd, LAYOUT_DEFAULT_PATH, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+    _cleanup_close_ int fd =
+        inroot_open(ctx->rootfd, LAYOUT_DEFAULT_PATH, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
     if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP)
         return 0;
     if (fd < 0)
@@ -36,7 +38,6 @@ static int load_layout(struct check_ctx *ctx, struct layout *l, char *err, size_
         r = layout_parse_file(proc, l, msg, sizeof(msg));
     if (r >= 0 && (r = layout_validate(l, msg, sizeof(msg))) < 0)
         layout_free(l);
-    close(fd);
     if (r == -ENOMEM)
         return log_error_errno(r, "Cannot parse %s: out of memory", LAYOUT_DEFAULT_PATH);
     if (r >= 0)
@@ -52,11 +53,9 @@ static int load_layout(struct check_ctx *ctx, struct layout *l, char *err, size_
 
 int check_layout(struct check_ctx *ctx, const struct check *c)
 {
-    struct layout l = {0};
+    _cleanup_(layout_free) struct layout l = {0};
     char err[1024];
     int r = load_layout(ctx, &l, err, sizeof(err));
-    if (r == 1)
-        layout_free(&l);
     if (r == -EBADMSG)
         return findings_add(ctx->out, c, LAYOUT_DEFAULT_PATH, "%s", err);
     return r < 0 ? r : 0;
@@ -75,14 +74,13 @@ static int check_dir(struct check_ctx *ctx, const struct check *c, const char *d
 
 int check_overlay_dirs(struct check_ctx *ctx, const struct check *c)
 {
-    struct layout l = {0};
+    _cleanup_(layout_free) struct layout l = {0};
     char err[1024];
     int r = load_layout(ctx, &l, err, sizeof(err));
     if (r == 1) { /* the layout's overlays; one that does not parse is check_layout's */
         for (size_t i = 0; r >= 0 && i < l.n; i++)
             if (l.entries[i].kind == LAYOUT_OVERLAY)
                 r = check_dir(ctx, c, l.entries[i].target);
-        layout_free(&l);
         return r < 0 ? r : 0;
     }
     if (r < 0 && r != -EBADMSG)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "blockdev.h"
+#include "cleanup.h"
 #include "log.h"
 #include "rootfs.h"
 #include "why.h"
@@ -39,14 +40,13 @@ static int image_size(int fd, unsigned long long *size)
 /* The ext superblock, and whether the image holds all of the filesystem. */
 static int probe_ext(struct image *img)
 {
-    int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    _cleanup_close_ int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return log_error_errno(errno, "Cannot open %s: %m", img->path);
     unsigned long long size = 0;
     int r = image_size(fd, &size);
     if (r >= 0)
         r = ext_sb_read(fd, &img->extsb);
-    close(fd);
     if (r == -EIO || r == -EINVAL || r == -EUCLEAN)
         return log_error_errno(r,
                                "%s: the %s superblock is unreadable or corrupt; the image "
@@ -82,24 +82,22 @@ static int probe_xfs(struct image *img, struct notes *notes)
                                 "install xfsprogs); run xfs_repair -n on a copy before sharing");
     if (pipe2(p, O_CLOEXEC) < 0)
         return log_error_errno(errno, "Cannot create a pipe: %m");
+    _cleanup_close_ int rfd = p[0], wfd = p[1];
     pid = fork();
-    if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
+    if (pid < 0)
         return log_error_errno(errno, "Cannot fork: %m");
-    }
     if (pid == 0) {
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         dup2(null, 0);
-        dup2(p[1], 1);
+        dup2(wfd, 1);
         dup2(null, 2);
         execl(prog, prog, "-t", img->path, (char *)NULL);
         _exit(127);
     }
-    close(p[1]);
-    for (ssize_t n; len < sizeof out - 1 && (n = read(p[0], out + len, sizeof out - 1 - len)) > 0;)
+    close(take_fd(&wfd));
+    for (ssize_t n; len < sizeof out - 1 && (n = read(rfd, out + len, sizeof out - 1 - len)) > 0;)
         len += (size_t)n;
-    close(p[0]); /* the rest of the (long) transaction listing is not needed */
+    close(take_fd(&rfd)); /* the rest of the (long) transaction listing is not needed */
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
     out[len] = 0;
@@ -175,18 +173,21 @@ static int verify_readonly(struct libmnt_context *cxt, const char *target)
         return -EROFS;
     struct libmnt_fs *fs = mnt_context_get_fs(cxt);
     const char *dev = fs ? mnt_fs_get_srcpath(fs) : NULL;
-    int fd = dev ? open(dev, O_RDONLY | O_CLOEXEC) : -1;
+    _cleanup_close_ int fd = dev ? open(dev, O_RDONLY | O_CLOEXEC) : -1;
     int ro = 0;
     if (fd >= 0 && ioctl(fd, BLKROGET, &ro) < 0)
         ro = 0;
-    if (fd >= 0)
-        close(fd);
     return ro ? 0 : -EROFS;
+}
+
+static void mnt_free_contextp(struct libmnt_context **cxt)
+{
+    mnt_free_context(*cxt);
 }
 
 static int mount_loop(struct image *img, const char *opts)
 {
-    struct libmnt_context *cxt = mnt_new_context();
+    _cleanup_(mnt_free_contextp) struct libmnt_context *cxt = mnt_new_context();
     if (!cxt)
         return log_error_errno(ENOMEM, "Cannot mount %s: out of memory", img->path);
     /* No utab entry: the mount lives and dies in our private namespace. */
@@ -203,14 +204,12 @@ static int mount_loop(struct image *img, const char *opts)
     if (r != 0) {
         char msg[512] = "";
         mnt_context_get_excode(cxt, r, msg, sizeof(msg));
-        mnt_free_context(cxt);
         return log_error_errno(EIO,
                                "Cannot mount %s (%s, %s): %s; a corrupt or truncated "
                                "image? check a copy with fsck -n",
                                img->path, img->fstype, opts, *msg ? msg : "mount failed");
     }
     r = verify_readonly(cxt, img->mountpoint);
-    mnt_free_context(cxt);
     if (r < 0) {
         umount2(img->mountpoint, MNT_DETACH);
         return log_error_errno(r,

@@ -13,6 +13,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cleanup.h"
+
 /* Relative form of path: openat2 with RESOLVE_IN_ROOT treats a leading "/" as the root
  * anyway, but "" must become ".". */
 static const char *relative(const char *path)
@@ -35,22 +37,18 @@ int inroot_open(int rootfd, const char *path, int flags, mode_t mode)
 
 int inroot_lstat(int rootfd, const char *path, struct stat *st)
 {
-    int fd = inroot_open(rootfd, path, O_PATH | O_NOFOLLOW, 0);
+    _cleanup_close_ int fd = inroot_open(rootfd, path, O_PATH | O_NOFOLLOW, 0);
     if (fd < 0)
         return fd;
-    int r = fstatat(fd, "", st, AT_EMPTY_PATH) < 0 ? -errno : 0;
-    close(fd);
-    return r;
+    return fstatat(fd, "", st, AT_EMPTY_PATH) < 0 ? -errno : 0;
 }
 
 int inroot_stat(int rootfd, const char *path, struct stat *st)
 {
-    int fd = inroot_open(rootfd, path, O_PATH, 0);
+    _cleanup_close_ int fd = inroot_open(rootfd, path, O_PATH, 0);
     if (fd < 0)
         return fd;
-    int r = fstatat(fd, "", st, AT_EMPTY_PATH) < 0 ? -errno : 0;
-    close(fd);
-    return r;
+    return fstatat(fd, "", st, AT_EMPTY_PATH) < 0 ? -errno : 0;
 }
 
 static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
@@ -62,7 +60,7 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
         return -EINVAL;
     if ((unsigned long long)st.st_size > max)
         return -EFBIG;
-    char *buf = malloc((size_t)st.st_size + 1);
+    _cleanup_free_ char *buf = malloc((size_t)st.st_size + 1);
     if (!buf)
         return -ENOMEM;
     size_t len = 0;
@@ -70,21 +68,16 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
         ssize_t k = read(fd, buf + len, (size_t)st.st_size + 1 - len);
         if (k < 0 && errno == EINTR)
             continue;
-        if (k < 0) {
-            int r = -errno;
-            free(buf);
-            return r;
-        }
+        if (k < 0)
+            return -errno;
         if (k == 0)
             break;
         len += (size_t)k;
-        if (len > (size_t)st.st_size) { /* grew while we read */
-            free(buf);
+        if (len > (size_t)st.st_size) /* grew while we read */
             return -EFBIG;
-        }
     }
     buf[len] = '\0';
-    *ret = buf;
+    *ret = TAKE_PTR(buf);
     if (ret_len)
         *ret_len = len;
     return 0;
@@ -93,24 +86,20 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
 int inroot_read(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len)
 {
     /* O_NONBLOCK: a FIFO planted at a checked path must not hang us before fstat sees it. */
-    int fd = inroot_open(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+    _cleanup_close_ int fd = inroot_open(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
     if (fd < 0)
         return fd;
-    int r = read_fd(fd, max, ret, ret_len);
-    close(fd);
-    return r;
+    return read_fd(fd, max, ret, ret_len);
 }
 
 int inroot_readlink(int rootfd, const char *path, char *buf, size_t n)
 {
-    int fd = inroot_open(rootfd, path, O_PATH | O_NOFOLLOW, 0);
+    _cleanup_close_ int fd = inroot_open(rootfd, path, O_PATH | O_NOFOLLOW, 0);
     if (fd < 0)
         return fd;
     ssize_t k = readlinkat(fd, "", buf, n - 1);
-    int r = k < 0 ? (errno == ENOENT ? -EINVAL : -errno) : 0;
-    close(fd);
-    if (r < 0)
-        return r;
+    if (k < 0)
+        return errno == ENOENT ? -EINVAL : -errno;
     buf[k] = '\0';
     return 0;
 }
@@ -146,13 +135,11 @@ int inroot_mkdir_p(int rootfd, const char *path, mode_t mode)
         char saved = *p;
         *p = '\0';
         const char *name;
-        int dfd = inroot_open_parent(rootfd, buf, &name);
+        _cleanup_close_ int dfd = inroot_open_parent(rootfd, buf, &name);
         if (dfd < 0)
             return dfd;
-        int r = mkdirat(dfd, name, mode) < 0 && errno != EEXIST ? -errno : 0;
-        close(dfd);
-        if (r < 0)
-            return r;
+        if (mkdirat(dfd, name, mode) < 0 && errno != EEXIST)
+            return -errno;
         *p = saved;
         if (!saved)
             return 0;
