@@ -14,6 +14,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "cleanup.h"
+
 /* XFS_IOC_FSGEOMETRY_V1 from xfs/xfs_fs.h (xfslibs-dev), which the build does not need. */
 #define SR_XFS_SUPER_MAGIC 0x58465342
 #define SR_XFS_FSOP_GEOM_FLAGS_FTYPE 0x10000
@@ -45,7 +47,7 @@ static int no_d_type(const char *dir, char *why, size_t n)
 static int check_d_type(const char *dir, char *why, size_t n)
 {
     struct statfs sfs;
-    DIR *d = opendir(dir);
+    _cleanup_closedir_ DIR *d = opendir(dir);
     struct dirent *e;
     int r = 0;
 
@@ -59,7 +61,6 @@ static int check_d_type(const char *dir, char *why, size_t n)
         if (ioctl(dirfd(d), SR_XFS_IOC_FSGEOMETRY_V1, &geo) == 0 &&
             !(geo.flags & SR_XFS_FSOP_GEOM_FLAGS_FTYPE))
             r = no_d_type(dir, why, n);
-        closedir(d);
         return r;
     }
     while ((e = readdir(d))) {
@@ -69,7 +70,6 @@ static int check_d_type(const char *dir, char *why, size_t n)
             r = no_d_type(dir, why, n);
         break;
     }
-    closedir(d);
     return r;
 }
 
@@ -102,25 +102,20 @@ int instance_check_upper_fs(const char *dir, char *why, size_t n)
 
 static bool dir_is_empty(int parent, const char *name)
 {
-    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    DIR *d;
+    _cleanup_close_ int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_closedir_ DIR *d = NULL;
     struct dirent *e;
-    bool empty = true;
 
     if (fd < 0)
         return false;
     d = fdopendir(fd);
-    if (!d) {
-        close(fd);
+    if (!d)
         return false;
-    }
+    take_fd(&fd); /* the DIR owns it now */
     while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            empty = false;
-            break;
-        }
-    closedir(d);
-    return empty;
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            return false;
+    return true;
 }
 
 static int write_marker(int dfd)
@@ -128,15 +123,15 @@ static int write_marker(int dfd)
     static const char text[] = "sharedroot instance storage, version 1\n"
                                "Created by sharedroot-init. Holds this guest's own overlay "
                                "upper dirs, /tmp and state.\n";
-    int fd = openat(dfd, INSTANCE_MARKER ".tmp",
-                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    _cleanup_close_ int fd = openat(dfd, INSTANCE_MARKER ".tmp",
+                                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     int r = 0;
 
     if (fd < 0)
         return -errno;
     if (write(fd, text, sizeof text - 1) != (ssize_t)(sizeof text - 1) || fsync(fd) < 0)
         r = errno ? -errno : -EIO;
-    close(fd);
+    close(take_fd(&fd));
     if (r == 0 && renameat(dfd, INSTANCE_MARKER ".tmp", dfd, INSTANCE_MARKER) < 0)
         r = -errno;
     if (r < 0)
@@ -150,15 +145,16 @@ static int write_marker(int dfd)
 static int inspect_fd(int dfd, const char *dir, char *why, size_t n)
 {
     struct stat st;
-    DIR *d;
+    _cleanup_closedir_ DIR *d = NULL;
     struct dirent *e;
     int r = 1;
 
     if (fstatat(dfd, INSTANCE_MARKER, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
         return 0;
-    d = fdopendir(dup(dfd));
-    if (!d)
+    _cleanup_close_ int copy = dup(dfd);
+    if (copy < 0 || !(d = fdopendir(copy)))
         return -ENOMEM;
+    take_fd(&copy); /* the DIR owns it now */
     while ((e = readdir(d))) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
@@ -173,14 +169,13 @@ static int inspect_fd(int dfd, const char *dir, char *why, size_t n)
         r = -ENOTEMPTY;
         break;
     }
-    closedir(d);
     return r;
 }
 
 /* Inspect dir and, when claim is set and it is empty, mark it ours. */
 static int inspect_dir(const char *dir, bool claim, char *why, size_t n)
 {
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int r;
 
     if (dfd < 0) {
@@ -195,7 +190,6 @@ static int inspect_dir(const char *dir, bool claim, char *why, size_t n)
             r = w;
         }
     }
-    close(dfd);
     return r;
 }
 
@@ -212,36 +206,25 @@ int instance_claim(const char *dir, char *why, size_t n)
 int instance_mkdirs(const char *base, const char *rel, unsigned mode)
 {
     char buf[4096];
-    int fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int r = 0;
+    _cleanup_close_ int fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     if (fd < 0)
         return -errno;
-    if (strlen(rel) >= sizeof buf) {
-        close(fd);
+    if (strlen(rel) >= sizeof buf)
         return -ENAMETOOLONG;
-    }
     strcpy(buf, rel);
     for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-        int next;
-        if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0) {
-            r = -EINVAL;
-            break;
-        }
-        if (mkdirat(fd, c, mode) < 0 && errno != EEXIST) {
-            r = -errno;
-            break;
-        }
-        next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (next < 0) {
-            r = errno == ENOTDIR ? -ELOOP : -errno;
-            break;
-        }
+        if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0)
+            return -EINVAL;
+        if (mkdirat(fd, c, mode) < 0 && errno != EEXIST)
+            return -errno;
+        int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0)
+            return errno == ENOTDIR ? -ELOOP : -errno;
         close(fd);
         fd = next;
     }
-    close(fd);
-    return r;
+    return 0;
 }
 
 bool instance_is_full(const char *dir)

@@ -17,6 +17,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "why.h"
 
 /* Filesystem types we know how to mount without the kernel writing to the device, and the
@@ -140,7 +141,7 @@ static int add_user_flags(const char *user_flags, bool maintenance, unsigned lon
     if (strlen(user_flags) >= data_size)
         return why_fail(why, n, -ENAMETOOLONG, "rootflags= is too long");
 
-    char *user = NULL, *vfs = NULL, *fs = NULL;
+    _cleanup_free_ char *user = NULL, *vfs = NULL, *fs = NULL;
     /* Userspace-only options (defaults, noauto, x-*, ...) mean nothing to the kernel and are
      * dropped; the rest is split into generic flags and filesystem data. */
     if (mnt_split_optstr(user_flags, &user, &vfs, &fs, 1, 0) < 0)
@@ -151,9 +152,6 @@ static int add_user_flags(const char *user_flags, bool maintenance, unsigned lon
         if (r < 0)
             why_fail(why, n, r, "rootflags= too long for the mount options buffer");
     }
-    free(user);
-    free(vfs);
-    free(fs);
     return r;
 }
 
@@ -196,17 +194,14 @@ int rootfs_options(const char *fstype, const char *user_flags, bool rw, bool mai
 
 int rootfs_set_readonly(const char *dev)
 {
-    int fd = open(dev, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int fd = open(dev, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
 
-    int one = 1, ro = 0, r = 0;
+    int one = 1, ro = 0;
     if (ioctl(fd, BLKROSET, &one) < 0 || ioctl(fd, BLKROGET, &ro) < 0)
-        r = -errno;
-    else if (ro != 1)
-        r = -EIO;
-    close(fd);
-    return r;
+        return -errno;
+    return ro == 1 ? 0 : -EIO;
 }
 
 /* Why mount(2) refused the root, for the user: the cause the errno points at, and what to

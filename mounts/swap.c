@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "time-util.h"
 #include "why.h"
 
@@ -167,18 +168,15 @@ static int run_mkswap(const char *bin, const char *path, int timeout_ms, char *w
 
     if (pipe2(pipefd, O_CLOEXEC) < 0)
         return why_fail(why, n, -errno, "%s", "cannot create a pipe for mkswap");
+    _cleanup_close_ int rfd = pipefd[0], wfd = pipefd[1];
     pid = fork();
-    if (pid < 0) {
-        r = -errno;
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return why_fail(why, n, r, "%s", "cannot fork mkswap");
-    }
+    if (pid < 0)
+        return why_fail(why, n, -errno, "%s", "cannot fork mkswap");
     if (pid == 0)
-        child_exec(bin, path, pipefd[1]);
-    close(pipefd[1]);
-    collect_stderr(pipefd[0], err, sizeof(err), deadline);
-    close(pipefd[0]);
+        child_exec(bin, path, wfd);
+    close(take_fd(&wfd)); /* mkswap's end: stderr ends when mkswap does */
+    collect_stderr(rfd, err, sizeof(err), deadline);
+    close(take_fd(&rfd));
     r = wait_bounded(pid, deadline, &status);
     if (r == -ETIMEDOUT) {
         if (why && n)
@@ -246,9 +244,8 @@ int swap_mkswap(const char *path, bool allowed)
 static int write_zeros(int fd, unsigned long long bytes)
 {
     const size_t chunk = 1 << 20;
-    char *buf = calloc(1, chunk);
+    _cleanup_free_ char *buf = calloc(1, chunk);
     unsigned long long done = 0;
-    int r = 0;
 
     if (!buf)
         return -ENOMEM;
@@ -257,52 +254,47 @@ static int write_zeros(int fd, unsigned long long bytes)
         ssize_t w = pwrite(fd, buf, want, (off_t)done);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0) {
-            r = w < 0 ? -errno : -EIO;
-            break;
-        }
+        if (w <= 0)
+            return w < 0 ? -errno : -EIO;
         done += (unsigned long long)w;
     }
-    free(buf);
-    return r;
+    return 0;
 }
 
-int swap_create_file(const char *path, unsigned long long bytes)
+/* Make the swap file's content: mode 0600, no copy-on-write, real blocks, on disk. */
+static int fill_swap_file(int fd, unsigned long long bytes)
 {
-    int fd, r = 0, flags = 0;
+    int r, flags = 0;
 
-    if (bytes < SWAP_MIN_BYTES || bytes > SWAP_MAX_BYTES)
-        return -ERANGE;
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
     /* btrfs swaps only on no-copy-on-write files, and the flag only sticks while the file is
      * empty; elsewhere it fails harmlessly. */
     if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
         flags |= FS_NOCOW_FL;
         (void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
     }
-    if (fchmod(fd, 0600) < 0) {
-        r = -errno;
-        goto fail;
-    }
+    if (fchmod(fd, 0600) < 0)
+        return -errno;
     if (fallocate(fd, 0, 0, (off_t)bytes) < 0) {
         r = -errno;
         if (r != -EOPNOTSUPP && r != -ENOSYS)
-            goto fail;
+            return r;
         r = write_zeros(fd, bytes);
         if (r < 0)
-            goto fail;
+            return r;
     }
-    if (fsync(fd) < 0) {
-        r = -errno;
-        goto fail;
-    }
-    close(fd);
-    return 0;
-fail:
-    close(fd);
-    unlink(path);
+    return fsync(fd) < 0 ? -errno : 0;
+}
+
+int swap_create_file(const char *path, unsigned long long bytes)
+{
+    if (bytes < SWAP_MIN_BYTES || bytes > SWAP_MAX_BYTES)
+        return -ERANGE;
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    int r = fill_swap_file(fd, bytes);
+    if (r < 0)
+        unlink(path); /* we created it (O_EXCL): nothing of the user's is removed */
     return r;
 }
 

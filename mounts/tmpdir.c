@@ -9,34 +9,26 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "rmtree.h"
 
 int tmp_clean(const char *dir)
 {
     struct stat st;
-    int failures, r = 0;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int failures;
+    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
     if (fd < 0)
         return -errno;
-    if (fstat(fd, &st) < 0) {
-        r = -errno;
-        goto out;
-    }
+    if (fstat(fd, &st) < 0)
+        return -errno;
     failures = rmtree_contents(fd, st.st_dev, NULL);
-    if (failures < 0) {
-        r = failures;
-        goto out;
-    }
+    if (failures < 0)
+        return failures;
     /* Through the fd: the path could have been swapped meanwhile; the fd cannot. */
-    if (fchown(fd, 0, 0) < 0 || fchmod(fd, 01777) < 0) {
-        r = -errno;
-        goto out;
-    }
-    r = failures;
-out:
-    close(fd);
-    return r;
+    if (fchown(fd, 0, 0) < 0 || fchmod(fd, 01777) < 0)
+        return -errno;
+    return failures;
 }
 
 int tmp_mount_tmpfs(const char *target)
@@ -73,7 +65,7 @@ int tmp_bind(const char *source_dir, const char *target)
     char fdpath[64];
     const char *src = source_dir;
     int r = 0;
-    int fd = open(source_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int fd = open(source_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
     if (fd < 0)
         return -errno;
@@ -82,17 +74,13 @@ int tmp_bind(const char *source_dir, const char *target)
     snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
     if (access(fdpath, F_OK) == 0)
         src = fdpath;
-    if (mount(src, target, "none", MS_BIND, NULL) < 0) {
-        r = -errno;
-        goto out;
-    }
+    if (mount(src, target, "none", MS_BIND, NULL) < 0)
+        return -errno;
     unsigned long flags = mount_flags_of(target);
     if (mount("none", target, "none", MS_REMOUNT | MS_BIND | flags | MS_NOSUID | MS_NODEV, NULL) <
         0) {
         r = -errno;
         umount2(target, MNT_DETACH);
     }
-out:
-    close(fd);
     return r;
 }
