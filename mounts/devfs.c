@@ -18,6 +18,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "cleanup.h"
+
 #define GID_TTY 5
 #define GID_DISK 6
 
@@ -45,13 +47,12 @@ bool devfs_have_devtmpfs(void)
     char buf[8192];
     ssize_t got;
     size_t len = 0;
-    int fd = open("/proc/filesystems", O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int fd = open("/proc/filesystems", O_RDONLY | O_CLOEXEC);
 
     if (fd < 0)
         return false;
     while (len < sizeof(buf) - 1 && (got = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
         len += (size_t)got;
-    close(fd);
     buf[len] = '\0';
     return devfs_filesystems_list(buf, "devtmpfs");
 }
@@ -185,10 +186,31 @@ static void set_why(char *why, size_t n, const char *fmt_name, const char *step,
                  strerror(-r));
 }
 
+/* The minimal nodes in the freshly mounted tmpfs at target. */
+static int fill_minimal(const char *target, char *why, size_t n, const char **step)
+{
+    _cleanup_close_ int fd = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int r;
+
+    if (fd < 0) {
+        r = -errno;
+        set_why(why, n, NULL, "open the new tmpfs", r);
+        return r;
+    }
+    for (size_t i = 0; i < sizeof(minimal) / sizeof(minimal[0]); i++) {
+        r = make_minimal(fd, i, step);
+        if (r < 0) {
+            set_why(why, n, minimal[i].name, *step, r);
+            return r;
+        }
+    }
+    return 0;
+}
+
 int devfs_mount_tmpfs_full(const char *target, char *why, size_t n)
 {
     const char *step = NULL;
-    int fd, r = 0;
+    int r;
 
     if (why && n)
         why[0] = '\0';
@@ -197,24 +219,9 @@ int devfs_mount_tmpfs_full(const char *target, char *why, size_t n)
         set_why(why, n, NULL, "mount tmpfs", r);
         return r;
     }
-    fd = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        r = -errno;
-        set_why(why, n, NULL, "open the new tmpfs", r);
-        goto fail;
-    }
-    for (size_t i = 0; i < sizeof(minimal) / sizeof(minimal[0]); i++) {
-        r = make_minimal(fd, i, &step);
-        if (r < 0) {
-            set_why(why, n, minimal[i].name, step, r);
-            break;
-        }
-    }
-    close(fd);
-    if (r == 0)
-        return 0;
-fail:
-    umount2(target, MNT_DETACH);
+    r = fill_minimal(target, why, n, &step);
+    if (r < 0)
+        umount2(target, MNT_DETACH);
     return r;
 }
 
@@ -312,13 +319,12 @@ static int read_small(int dir_fd, const char *path, char *buf, size_t n)
 {
     size_t len = 0;
     ssize_t got;
-    int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
 
     if (fd < 0)
         return -errno;
     while (len < n - 1 && (got = read(fd, buf + len, n - 1 - len)) > 0)
         len += (size_t)got;
-    close(fd);
     buf[len] = '\0';
     return 0;
 }
@@ -334,7 +340,7 @@ static void note_failure(struct devfs_sync_stats *s, const char *name, const cha
  * component is left in *leaf. -ELOOP/-ENOTDIR when a component is not a real directory. */
 static int open_parent(int devdir_fd, char *name, char **leaf, const char **step)
 {
-    int fd = dup(devdir_fd);
+    _cleanup_close_ int fd = dup(devdir_fd);
     char *c = name;
 
     if (fd < 0) {
@@ -346,26 +352,22 @@ static int open_parent(int devdir_fd, char *name, char **leaf, const char **step
         bool made = mkdirat(fd, c, 0755) == 0;
         if (!made && errno != EEXIST) {
             *step = "mkdir";
-            int r = -errno;
-            close(fd);
-            return r;
+            return -errno;
         }
-        int sub = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int sub = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         int r = sub < 0 ? -errno : 0;
         if (made && sub >= 0 && fchmod(sub, 0755) < 0)
             r = -errno;
         *slash = '/';
-        close(fd);
         if (r < 0) {
-            if (sub >= 0)
-                close(sub);
             *step = "open the directory";
             return r;
         }
-        fd = sub;
+        close(fd);
+        fd = take_fd(&sub);
     }
     *leaf = c;
-    return fd;
+    return take_fd(&fd);
 }
 
 static void sync_one(int devdir_fd, int kind_fd, const char *entry, bool block,
@@ -400,7 +402,7 @@ static void sync_one(int devdir_fd, int kind_fd, const char *entry, bool block,
         gid = 0;
     }
     snprintf(name, sizeof(name), "%s", u.devname);
-    int dir_fd = open_parent(devdir_fd, name, &leaf, &step);
+    _cleanup_close_ int dir_fd = open_parent(devdir_fd, name, &leaf, &step);
     if (dir_fd == -ELOOP || dir_fd == -ENOTDIR) {
         s->skipped++;
         return;
@@ -411,7 +413,6 @@ static void sync_one(int devdir_fd, int kind_fd, const char *entry, bool block,
     }
     int r =
         make_node(dir_fd, leaf, block ? S_IFBLK : S_IFCHR, makedev(major, minor), mode, gid, &step);
-    close(dir_fd);
     if (r < 0)
         note_failure(s, u.devname, step, r);
     else if (r == NODE_SKIPPED)
@@ -429,15 +430,13 @@ static int sync_kind(int devdir_fd, const char *sysdir, bool block, struct devfs
 {
     char path[4096];
     struct dirent *e;
-    DIR *d;
 
     snprintf(path, sizeof(path), "%s/dev/%s", sysdir, block ? "block" : "char");
-    d = opendir(path);
+    _cleanup_closedir_ DIR *d = opendir(path);
     if (!d)
         return -errno;
     while ((e = readdir(d)))
         sync_one(devdir_fd, dirfd(d), e->d_name, block, s);
-    closedir(d);
     return 0;
 }
 
@@ -445,15 +444,14 @@ int devfs_sync_full(const char *devdir, const char *sysdir, struct devfs_sync_st
 {
     struct devfs_sync_stats local;
     struct devfs_sync_stats *s = stats ? stats : &local;
-    int fd, rb, rc;
+    int rb, rc;
 
     memset(s, 0, sizeof(*s));
-    fd = open(devdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int fd = open(devdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -errno;
     rb = sync_kind(fd, sysdir, true, s);
     rc = sync_kind(fd, sysdir, false, s);
-    close(fd);
     if (rb < 0 && rc < 0)
         return rb;
     return s->created;
