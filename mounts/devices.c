@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "time-util.h"
 
 /* Coldplug can produce a burst of uevents (every device the new modules bind); a small
@@ -45,15 +46,13 @@ static void dlog(struct devices *d, int prio, const char *fmt, ...)
 {
     if (!d->log_fn)
         return;
-    char *msg = NULL;
+    _cleanup_free_ char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
     int r = vasprintf(&msg, fmt, ap);
     va_end(ap);
-    if (r >= 0) {
+    if (r >= 0)
         d->log_fn(prio, msg, d->log_ud);
-        free(msg);
-    }
 }
 
 static void kmod_log(void *data, int priority, const char *file, int line, const char *fn,
@@ -62,12 +61,11 @@ static void kmod_log(void *data, int priority, const char *file, int line, const
     struct devices *d = data;
     if (!d->log_fn)
         return;
-    char *msg = NULL;
+    _cleanup_free_ char *msg = NULL;
     if (vasprintf(&msg, format, args) < 0)
         return;
     msg[strcspn(msg, "\n")] = '\0';
     d->log_fn(priority, msg, d->log_ud);
-    free(msg);
 }
 
 void devices_set_log(struct devices *d, void (*fn)(int prio, const char *msg, void *ud), void *ud)
@@ -316,14 +314,12 @@ static int read_modalias(int dir_fd, const char *name, char *buf, size_t n)
 {
     char path[512];
     ssize_t len;
-    int fd;
 
     snprintf(path, sizeof path, "%s/modalias", name);
-    fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -ENOENT;
     len = read(fd, buf, n - 1);
-    close(fd);
     if (len <= 0)
         return -ENOENT;
     buf[len] = 0;
@@ -333,22 +329,20 @@ static int read_modalias(int dir_fd, const char *name, char *buf, size_t n)
 
 static void scan_bus(struct devices *d, int bus_fd)
 {
-    int fd = openat(bus_fd, "devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *dir;
+    _cleanup_close_ int fd = openat(bus_fd, "devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_closedir_ DIR *dir = NULL;
     struct dirent *e;
     char alias[1024];
 
     if (fd < 0)
         return;
     dir = fdopendir(fd);
-    if (!dir) {
-        close(fd);
+    if (!dir)
         return;
-    }
+    take_fd(&fd); /* the DIR owns it now */
     while ((e = readdir(dir)))
         if (e->d_name[0] != '.' && read_modalias(dirfd(dir), e->d_name, alias, sizeof alias) == 0)
             load_alias(d, alias, e->d_name);
-    closedir(dir);
 }
 
 /* Coldplug reads /sys/bus/BUS/devices/DEV/modalias directly: every device a module can bind
@@ -356,7 +350,7 @@ static void scan_bus(struct devices *d, int bus_fd)
  * device) costs half a second of a boot under emulation, against a few dozen small reads. */
 static int scan(struct devices *d)
 {
-    DIR *buses = opendir("/sys/bus");
+    _cleanup_closedir_ DIR *buses = opendir("/sys/bus");
     struct dirent *e;
 
     if (!buses)
@@ -364,13 +358,11 @@ static int scan(struct devices *d)
     while ((e = readdir(buses))) {
         if (e->d_name[0] == '.')
             continue;
-        int fd = openat(dirfd(buses), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        scan_bus(d, fd);
-        close(fd);
+        _cleanup_close_ int fd =
+            openat(dirfd(buses), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0)
+            scan_bus(d, fd);
     }
-    closedir(buses);
     return 0;
 }
 
