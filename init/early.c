@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "devfs.h"
 #include "kmsg.h"
 
@@ -63,16 +64,12 @@ static int load_cmdline(struct boot_ctx *ctx, char **text)
     return 0;
 }
 
-static int report_cmdline(struct boot_ctx *ctx, int r, char *text)
+static int report_cmdline(struct boot_ctx *ctx, int r, const char *text)
 {
-    if (r < 0) {
-        r = log_error_errno(r, "Failed to %s the command line from %s: %m", text ? "parse" : "read",
-                            ctx->cmdline_path);
-        free(text);
-        return r;
-    }
+    if (r < 0)
+        return log_error_errno(r, "Failed to %s the command line from %s: %m",
+                               text ? "parse" : "read", ctx->cmdline_path);
     log_debug("command line: %s", text);
-    free(text);
     /* Not fatal: a typo must not stop a fleet from booting, but it must be seen. */
     for (size_t i = 0; i < ctx->cmd.n_problems; i++)
         log_warning("command line: %s", ctx->cmd.problems[i]);
@@ -108,7 +105,7 @@ static int mount_dev(struct boot_ctx *ctx, const char **how)
 int stage_early(struct boot_ctx *ctx)
 {
     const char *dev_how = NULL;
-    char *text = NULL;
+    _cleanup_free_ char *text = NULL;
     int r, rc;
 
     if (!ctx->pid1) {
@@ -124,17 +121,13 @@ int stage_early(struct boot_ctx *ctx)
     rc = load_cmdline(ctx, &text);
     /* Without a command line sharedroot.dev= is auto; /dev is needed for the shell anyway. */
     r = mount_dev(ctx, &dev_how);
-    if (r < 0) {
-        free(text);
+    if (r < 0)
         return r;
-    }
     log_open("/dev/kmsg", "/dev/console");
     mount_one(&mount_devpts); /* not required: a failure is a warning */
     r = mount_one(&mount_run);
-    if (r < 0) {
-        free(text);
+    if (r < 0)
         return r;
-    }
     /* Userspace writes to /dev/kmsg are rate-limited (10 lines per 5 s per open file) unless
      * printk.devkmsg=on; a debug boot logs more than that. Raised for the init's lifetime, put
      * back before the switch (see switchroot.c). */

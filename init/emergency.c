@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "hooks.h"
 #include "kmsg.h"
 #include "stage.h"
@@ -29,7 +30,7 @@ int emergency_panic_delay(const struct cmdline *c)
 
 static void print_cmdline(const struct boot_ctx *ctx)
 {
-    char *text = NULL;
+    _cleanup_free_ char *text = NULL;
 
     if (ctx->cmdline_path && cmdline_read_file(ctx->cmdline_path, &text) == 0) {
         text[strcspn(text, "\n")] = '\0';
@@ -38,7 +39,6 @@ static void print_cmdline(const struct boot_ctx *ctx)
         fprintf(stderr, "sharedroot: command line: root=%s%s\n",
                 ctx->cmd.root ? ctx->cmd.root : "(none)", ctx->cmd.off ? " sharedroot=off" : "");
     }
-    free(text);
 }
 
 static void console_banner(struct boot_ctx *ctx, enum stage s, int error)
@@ -57,7 +57,7 @@ static void console_banner(struct boot_ctx *ctx, enum stage s, int error)
 /* mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
 static void print_mounts(void)
 {
-    FILE *f = fopen("/proc/self/mountinfo", "re");
+    _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
     char line[4096];
 
     fprintf(stderr, "sharedroot: mounts (/proc/self/mountinfo):\n");
@@ -80,43 +80,40 @@ static void print_mounts(void)
             continue;
         fprintf(stderr, "  %-24s %-10s %s (%s)\n", field[4], fstype, src, field[5]);
     }
-    fclose(f);
+}
+
+/* The first line of a small file into buf ("" when it has none); buf is left as it was when
+ * the file cannot be opened. */
+static void read_line(const char *path, char *buf, size_t n)
+{
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    if (f && !fgets(buf, (int)n, f))
+        buf[0] = '\0';
 }
 
 /* What the kernel sees, whether or not the boot found what it looks for. */
 static void print_block_devices(void)
 {
-    DIR *d = opendir("/sys/class/block");
+    _cleanup_closedir_ DIR *d = opendir("/sys/class/block");
     struct dirent *de;
     int n = 0;
 
     fprintf(stderr, "sharedroot: block devices (/sys/class/block):");
     while (d && (de = readdir(d))) {
         char path[512], size[32] = "?", ro[8] = "?";
-        FILE *f;
 
         if (de->d_name[0] == '.' || strncmp(de->d_name, "loop", 4) == 0 ||
             strncmp(de->d_name, "ram", 3) == 0)
             continue;
         snprintf(path, sizeof path, "/sys/class/block/%s/size", de->d_name);
-        if ((f = fopen(path, "re"))) {
-            if (!fgets(size, sizeof size, f))
-                size[0] = '\0';
-            fclose(f);
-        }
+        read_line(path, size, sizeof size);
         snprintf(path, sizeof path, "/sys/class/block/%s/ro", de->d_name);
-        if ((f = fopen(path, "re"))) {
-            if (!fgets(ro, sizeof ro, f))
-                ro[0] = '\0';
-            fclose(f);
-        }
+        read_line(path, ro, sizeof ro);
         fprintf(stderr, " %s(%llu MiB%s)", de->d_name, strtoull(size, NULL, 10) / 2048,
                 ro[0] == '1' ? ", ro" : "");
         n++;
     }
     fprintf(stderr, "%s\n", n ? "" : " none");
-    if (d)
-        closedir(d);
 }
 
 static void print_state(const struct boot_ctx *ctx)
@@ -138,18 +135,13 @@ static void print_state(const struct boot_ctx *ctx)
  * names it in /sys/class/tty/console/active (the last word is the primary console). */
 static void console_ctty(void)
 {
-    char buf[256], dev[300];
-    FILE *f = fopen("/sys/class/tty/console/active", "re");
+    char buf[256] = "", dev[300];
     char *last;
     int fd;
 
-    if (!f)
+    read_line("/sys/class/tty/console/active", buf, sizeof buf);
+    if (!buf[0])
         return;
-    if (!fgets(buf, sizeof buf, f)) {
-        fclose(f);
-        return;
-    }
-    fclose(f);
     buf[strcspn(buf, "\n")] = 0;
     last = strrchr(buf, ' ');
     snprintf(dev, sizeof dev, "/dev/%s", last ? last + 1 : buf);
@@ -173,16 +165,13 @@ static void shell_file_path(const char *run_dir, char *buf, size_t n)
 static void shell_file_write(pid_t pid, enum stage s)
 {
     char path[256];
-    FILE *f;
 
     if (mkdir(EMERGENCY_RUN_DIR, 0755) < 0 && errno != EEXIST)
         return;
     shell_file_path(EMERGENCY_RUN_DIR, path, sizeof path);
-    f = fopen(path, "we");
-    if (!f)
-        return;
-    fprintf(f, "%d %s\n", (int)pid, stage_name(s));
-    fclose(f);
+    _cleanup_fclose_ FILE *f = fopen(path, "we");
+    if (f)
+        fprintf(f, "%d %s\n", (int)pid, stage_name(s));
 }
 
 /* Run the shell in the foreground with the console as its terminal. */
@@ -288,10 +277,9 @@ static unsigned long long start_time(pid_t pid)
 {
     char path[64], buf[1024], *p;
     unsigned long long t = 0;
-    FILE *f;
 
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    f = fopen(path, "re");
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
     if (!f)
         return 0;
     if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')))
@@ -300,7 +288,6 @@ static unsigned long long start_time(pid_t pid)
                    "%*d %*d %llu",
                    &t) != 1)
             t = 0;
-    fclose(f);
     return t;
 }
 
@@ -308,22 +295,18 @@ int emergency_resume(const char *run_dir)
 {
     char path[256], stage[32] = "?";
     unsigned long long t;
-    FILE *f;
     int pid = 0;
 
     shell_file_path(run_dir, path, sizeof path);
-    f = fopen(path, "re");
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
     if (!f || fscanf(f, "%d %31s", &pid, stage) < 1 || pid <= 1) {
         int r = f ? -EINVAL : -errno;
-        if (f)
-            fclose(f);
         fprintf(stderr,
                 "sharedroot-init: --resume: no shell of PID 1 is waiting (%s: %s); "
                 "--resume works only inside the emergency or break-point shell\n",
                 path, strerror(-r));
         return r;
     }
-    fclose(f);
     t = start_time(pid);
     if (!t) {
         fprintf(stderr,
