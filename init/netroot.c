@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "devices.h"
 #include "dhcp.h"
+#include "io-util.h"
 #include "ipconf.h"
 #include "layout.h"
 #include "log.h"
@@ -580,18 +582,15 @@ static int connect_server(struct boot_ctx *ctx, const char *what, const char *sp
 static void limit_request_size(const struct nbd_attached *a)
 {
     char path[128], val[32];
-    int fd;
 
     if (!a->e.max_payload || a->e.max_payload >= (1u << 25))
         return;
     snprintf(path, sizeof path, "/sys/block/nbd%d/queue/max_sectors_kb", a->index);
     snprintf(val, sizeof val, "%u\n", a->e.max_payload / 1024);
-    fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, val, strlen(val)) < 0)
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write_all(fd, val, strlen(val)) < 0)
         log_warning("%s: cannot limit requests to the server's maximum of %u bytes", a->dev,
                     a->e.max_payload);
-    if (fd >= 0)
-        close(fd);
 }
 
 /* The resident helper's name starts with '@': systemd's shutdown leaves such processes alone

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
+
 /* A dead server is noticed by TCP even while the disk is idle: after 30 s of silence, 3
  * probes 10 s apart. */
 #define KEEPALIVE_IDLE_S 30
@@ -105,7 +107,7 @@ static void tune(int fd)
 /* A non-blocking connect bounded by timeout_ms; the socket is left blocking. */
 static int tcp_connect(const struct nbd_server_addr *a, int timeout_ms, int *out)
 {
-    int fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    _cleanup_close_ int fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int err = 0;
     socklen_t len = sizeof err;
     struct pollfd p = {.fd = fd, .events = POLLOUT};
@@ -113,28 +115,20 @@ static int tcp_connect(const struct nbd_server_addr *a, int timeout_ms, int *out
     if (fd < 0)
         return -errno;
     if (connect(fd, (const struct sockaddr *)&a->sa, a->len) < 0) {
-        if (errno != EINPROGRESS) {
-            err = errno;
-            close(fd);
-            return -err;
-        }
+        if (errno != EINPROGRESS)
+            return -errno;
         int n;
         do
             n = poll(&p, 1, timeout_ms);
         while (n < 0 && errno == EINTR);
-        if (n == 0) {
-            close(fd);
+        if (n == 0)
             return -ETIMEDOUT;
-        }
-        if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
-            err = err ? err : errno;
-            close(fd);
-            return -err;
-        }
+        if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
+            return -(err ? err : errno);
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     tune(fd);
-    *out = fd;
+    *out = take_fd(&fd);
     return 0;
 }
 
