@@ -36,7 +36,7 @@ static void stderr_sink(int prio, const char *msg)
 {
     int p = prio & LOG_PRIMASK;
     if (logging.program) {
-        fprintf(stderr, "%s: %s\n", logging.program, msg);
+        fprintf(stderr, "%s: %s%s\n", logging.program, p == LOG_WARNING ? "warning: " : "", msg);
         return;
     }
     const char *lvl = p <= LOG_ERR ? "ERROR: " : p == LOG_WARNING ? "WARNING: " : "";

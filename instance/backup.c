@@ -22,6 +22,7 @@
 #include "pax.h"
 #include "swap.h"
 #include "util.h"
+#include "why.h"
 
 #define EXT4_MAGIC 0xEF53
 #define XFS_MAGIC 0x58465342

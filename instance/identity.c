@@ -14,6 +14,7 @@
 #include "log.h"
 #include "rmtree.h"
 #include "walk.h"
+#include "why.h"
 
 enum id_action {
     ID_EMPTY,    /* truncate a regular file (systemd makes a new machine-id at boot) */
@@ -91,7 +92,7 @@ static int apply_one(int dfd, const char *name, const char *shown, enum id_actio
             return -EISDIR;
         r = rc_write_atomic(dfd, name, line, (size_t)len, 0644);
         if (r == 0)
-            res->hostname_set = true, log_info("host name set to %s", hostname);
+            res->hostname_set = true, log_debug("host name set to %s", hostname);
         return r;
     }
     if (is_whiteout(&st) && a != ID_HOSTNAME) {
@@ -103,7 +104,7 @@ static int apply_one(int dfd, const char *name, const char *shown, enum id_actio
             return 0;
         r = truncate_file(dfd, name);
         if (r == 0)
-            res->emptied++, log_info("emptied %s", shown);
+            res->emptied++, log_debug("emptied %s", shown);
         return r;
     }
     if (S_ISDIR(st.st_mode)) {
@@ -114,7 +115,7 @@ static int apply_one(int dfd, const char *name, const char *shown, enum id_actio
         r = unlinkat(dfd, name, 0) < 0 ? -errno : 0;
     }
     if (r == 0)
-        res->removed++, log_info("removed %s", shown);
+        res->removed++, log_debug("removed %s", shown);
     return r;
 }
 

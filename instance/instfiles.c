@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "instfiles.h"
 #include "log.h"
+#include "why.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -38,6 +38,7 @@ int main(int argc, char **argv)
     const char *cmd = argc > 1 ? argv[1] : NULL;
 
     umask(022);
+    log_set_program("sharedroot-instance");
     if (!cmd)
         return usage(2);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--verbose") == 0 || strcmp(cmd, "-v") == 0) {
-        log_set_verbose(true);
+        log_set_debug(true);
         argv++, argc--;
         cmd = argc > 1 ? argv[1] : NULL;
         if (!cmd)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "mkfs.h"
 #include "log.h"
+#include "why.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -18,6 +18,7 @@
 #include "fsio.h"
 #include "log.h"
 #include "walk.h"
+#include "why.h"
 
 #define META_MAX 4096
 #define XATTR_VALUE_MAX 65536

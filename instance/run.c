@@ -8,11 +8,7 @@
 #include <sys/mman.h>
 
 #include "mkutil.h"
-
-/* mkutil.h (its run_program and find_program are reused) names another program; our messages
- * go through why. */
-int why_fail(char *why, size_t n, int err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+#include "why.h"
 
 /* The tail of what the tool said, on one line. */
 static void tail_of(int fd, char *why, size_t n)

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "log.h"
 #include "time-util.h"
+#include "why.h"
 
 TEST(cleanup_close_closes_at_scope_exit)
 {
@@ -203,12 +204,33 @@ TEST(log_without_a_sink_goes_to_stderr_as_one_line)
     CHECK_STR(stderr_of(log_a_debug_line), "");
 }
 
+static void log_a_warning(void)
+{
+    log_warning("%s is a socket; left out", "/run/x");
+}
+
 TEST(log_of_a_command_is_prefixed_with_its_name)
 {
     log_set_program("sharedroot-check-base");
     CHECK_STR(stderr_of(log_a_failure),
               "sharedroot-check-base: Cannot open /x y: No such file or directory\n");
+    CHECK_STR(stderr_of(log_a_warning),
+              "sharedroot-check-base: warning: /run/x is a socket; left out\n");
     log_set_program(NULL);
+}
+
+static void log_a_why(void)
+{
+    char why[WHY_MAX] = "";
+    log_ret = why_fail(why, sizeof why, -EROFS, "%s is read-only", "/dev/vdb");
+    fputs(why, stderr);
+    log_ret = log_ret == -EROFS ? why_fail(NULL, 0, -EIO, "dropped") : 0;
+}
+
+TEST(why_fail_fills_the_buffer_and_returns_the_error)
+{
+    CHECK_STR(stderr_of(log_a_why), "/dev/vdb is read-only");
+    CHECK_INT(log_ret, -EIO); /* a NULL buffer is allowed */
 }
 
 int main(void)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * How mounts/ hands back why something failed. A function that can fail for a reason the user
- * must read takes (char *why, size_t n): on failure it writes one sentence into why (the step
- * that failed, the object, and what to do when that is known here) and returns the negative
- * errno. The caller, which knows the context (the stage, the command-line key), logs both:
+ * How a room hands back why something failed (mounts/, instance/). A function that can fail for a
+ * reason the user must read takes (char *why, size_t n): on failure it writes one sentence into why
+ * (the step that failed, the object, and what to do when that is known here) and returns the
+ * negative errno. The caller, which knows the context (the stage, the command-line key), logs both:
  *
  *     char why[WHY_MAX];
  *     r = rootfs_mount(dev, ..., why, sizeof why);
