@@ -132,10 +132,12 @@ static size_t addr_list(const char *s, struct inet_addr *out, size_t max)
     while (*s && n < max) {
         size_t l = strcspn(s, " \t");
         if (l > 0 && l < sizeof word) {
+            struct inet_addr a;
             memcpy(word, s, l);
             word[l] = 0;
-            if (inet_addr_parse(word, &out[n]) == 0 && out[n].family == AF_INET)
-                n++;
+            /* parsed aside: a word that is not IPv4 must leave no trace in out[] */
+            if (inet_addr_parse(word, &a) == 0 && a.family == AF_INET)
+                out[n++] = a;
         }
         s += l;
         s += strspn(s, " \t");

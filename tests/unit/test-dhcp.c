@@ -72,6 +72,20 @@ TEST(bad_values_are_dropped_not_trusted)
     CHECK_INT(l.server.family, 0);
 }
 
+/* Found by fuzz-dhcp-lease: an IPv6 word in a list left behind in the slot it was parsed into,
+ * so a lease with no valid router had an IPv6 "router" (and the last DNS slot an IPv6 one). */
+TEST(ipv6_words_leave_nothing_behind)
+{
+    struct dhcp_lease l = parse_ok("ip=10.0.0.5\nrouter=f:: 10::\ndns=10.0.0.1 ::1\n"
+                                   "serverid=fe80::1\n");
+    CHECK_INT(l.router.family, 0);
+    CHECK_INT(l.n_dns, 1);
+    CHECK_INT(l.dns[1].family, 0);
+    CHECK_INT(l.server.family, 0);
+    l = parse_ok("ip=10.0.0.5\nrouter=::1 10.0.0.1\n");
+    CHECK_STR(fmt(&l.router), "10.0.0.1");
+}
+
 TEST(overlong_values)
 {
     char big[DHCP_LEASE_MAX];
