@@ -39,11 +39,19 @@
 #define NBD_HELPER_DIR "/usr/libexec/sharedroot"
 #endif
 
-/* What the root may need on Xen and KVM: bus, disk and filesystem drivers. */
+/* What the root may need on Xen and KVM: bus and disk drivers, overlayfs and loop. */
 static const char *const default_modules[] = {
-    "virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod",   "xen-blkfront", "nvme",
-    "ext4",       "xfs",        "erofs",       "squashfs", "overlay",      "loop",
+    "virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod", "xen-blkfront", "nvme", "overlay", "loop",
 };
+
+/* The filesystems of the base and the instance disks when --fs does not say: what
+ * sharedroot-mkbase makes (ext4, erofs) and squashfs. xfs is not among them: its module is
+ * 4.1 MB, twice all the other modules together, and only a base or instance disk made
+ * as xfs needs it (--fs ext4,erofs,squashfs,xfs). */
+static const char *const default_filesystems[] = {"ext4", "erofs", "squashfs"};
+
+/* Filesystems --list names when they were left out, with how to add them. */
+static const char *const known_filesystems[] = {"ext4", "xfs", "erofs", "squashfs", "btrfs"};
 
 /* --network: the NBD driver and the network cards of Xen and KVM guests (and the emulated
  * ones when the kernel has them), found at boot by modalias like the disks. Others: -M. */
@@ -72,7 +80,7 @@ static const struct {
 
 struct options {
     const char *output, *kver, *moddir, *init, *shell, *hooks_dir, *cpio_list;
-    struct strv modules, binaries;
+    struct strv modules, binaries, filesystems;
     struct hookset hooks; /* --hook, checked while parsing: a bad one is a usage error */
     enum compression compress;
     bool no_shell, list, quiet, shipped_hooks, with_merge, network;
@@ -100,6 +108,8 @@ static void help(void)
         "  -k, --kver VERSION       kernel version (default: uname -r, or the name of --moddir)\n"
         "  -m, --moddir DIR         module directory (default: /lib/modules/VERSION)\n"
         "  -M, --modules LIST       more modules, comma separated (repeatable)\n"
+        "  -f, --fs LIST            filesystems of the base and instance disks, comma\n"
+        "                           separated (repeatable; default ext4,erofs,squashfs)\n"
         "  -i, --init PATH          the init binary (default: the " INIT_NAME " beside this)\n"
         "  -c, --compress ALG       zstd (default), gzip or none\n"
         "  -s, --shell PATH         emergency shell (default: /usr/bin/busybox, /bin/busybox)\n"
@@ -147,6 +157,41 @@ static int add_module_list(struct strv *mods, const char *arg)
     return 0;
 }
 
+/* A filesystem type as mount(2) and the kernel's "fs-TYPE" module alias spell it. */
+static bool fs_name_ok(const char *fs)
+{
+    size_t n = strlen(fs);
+
+    if (n == 0 || n > 32)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((fs[i] >= 'a' && fs[i] <= 'z') || (fs[i] >= '0' && fs[i] <= '9') || fs[i] == '_'))
+            return false;
+    return true;
+}
+
+static int add_fs_list(struct strv *fss, const char *arg)
+{
+    _cleanup_free_ char *copy = strdup(arg);
+    char *save = NULL;
+
+    if (!copy)
+        return -ENOMEM;
+    if (!*arg || arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
+        return usage_error("--fs '%s': give filesystem types separated by commas, e.g. "
+                           "--fs ext4,xfs",
+                           arg);
+    for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+        if (!fs_name_ok(f))
+            return usage_error("--fs: '%s' is not a filesystem type (lower-case letters, "
+                               "digits and _, as in /proc/filesystems: ext4, xfs, erofs)",
+                               f);
+        if (!strv_contains(fss, f) && strv_push(fss, f) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 /* Returns 1 to go on, 0 to exit successfully (help, version), -EINVAL for a usage error. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -155,6 +200,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"kver", required_argument, NULL, 'k'},
         {"moddir", required_argument, NULL, 'm'},
         {"modules", required_argument, NULL, 'M'},
+        {"fs", required_argument, NULL, 'f'},
         {"init", required_argument, NULL, 'i'},
         {"compress", required_argument, NULL, 'c'},
         {"shell", required_argument, NULL, 's'},
@@ -174,7 +220,7 @@ static int parse_options(int argc, char **argv, struct options *o)
     };
     int c, r;
 
-    while ((c = getopt_long(argc, argv, "o:k:m:M:i:c:s:nlqhVH:b:", longopts, NULL)) >= 0) {
+    while ((c = getopt_long(argc, argv, "o:k:m:M:f:i:c:s:nlqhVH:b:", longopts, NULL)) >= 0) {
         switch (c) {
         case 'o':
             o->output = optarg;
@@ -188,6 +234,10 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'M':
             if (add_module_list(&o->modules, optarg) < 0)
                 return -ENOMEM;
+            break;
+        case 'f':
+            if ((r = add_fs_list(&o->filesystems, optarg)) < 0)
+                return r;
             break;
         case 'i':
             o->init = optarg;
@@ -350,6 +400,41 @@ static int add_module_set(struct ctx *c, const char *const *names, size_t n, con
     return 0;
 }
 
+/* The kernel loads a filesystem's module by the alias "fs-TYPE" (the init asks for that
+ * first, then TYPE); a built-in one resolves too and needs no file. */
+static int add_filesystem(struct kmodset *mods, const char *fs, const char *reason)
+{
+    char alias[48];
+    int r;
+
+    snprintf(alias, sizeof alias, "fs-%s", fs);
+    r = kmodset_add(mods, alias, reason);
+    return r == -ENOENT ? kmodset_add(mods, fs, reason) : r;
+}
+
+static int add_filesystems(struct ctx *c)
+{
+    bool given = c->o.filesystems.n > 0;
+    size_t n =
+        given ? c->o.filesystems.n : sizeof default_filesystems / sizeof default_filesystems[0];
+
+    for (size_t i = 0; i < n; i++) {
+        const char *fs = given ? c->o.filesystems.v[i] : default_filesystems[i];
+        int r = add_filesystem(&c->mods, fs, given ? "filesystem, --fs" : "default filesystem");
+        if (r == -ENOENT && given)
+            return mk_error(r,
+                            "--fs %s: kernel %s has no module fs-%s or %s and does not have it "
+                            "built in (modinfo -k %s %s)",
+                            fs, c->kver, fs, fs, c->kver, fs);
+        if (r == -ENOENT && !c->o.quiet)
+            mk_note("note: filesystem %s not available for kernel %s, left out", fs, c->kver);
+        else if (r < 0 && r != -ENOENT)
+            return mk_error(r, "cannot resolve the module of filesystem %s in %s: %m", fs,
+                            c->moddir);
+    }
+    return 0;
+}
+
 static int collect_modules(struct ctx *c)
 {
     int r = kmodset_init(&c->mods, c->moddir);
@@ -361,6 +446,8 @@ static int collect_modules(struct ctx *c)
                         c->moddir, c->kver);
     r = add_module_set(c, default_modules, sizeof default_modules / sizeof default_modules[0],
                        "default");
+    if (r >= 0)
+        r = add_filesystems(c);
     if (r >= 0 && c->o.network)
         r = add_module_set(c, network_modules, sizeof network_modules / sizeof network_modules[0],
                            "network root");
@@ -529,12 +616,60 @@ static int build_plan(struct ctx *c)
     return collect_modules(c);
 }
 
+static bool fs_included(const struct ctx *c, const char *fs)
+{
+    if (c->o.filesystems.n)
+        return strv_contains(&c->o.filesystems, fs);
+    for (size_t i = 0; i < sizeof default_filesystems / sizeof default_filesystems[0]; i++)
+        if (strcmp(default_filesystems[i], fs) == 0)
+            return true;
+    return false;
+}
+
+/* What --fs left out that this kernel has as a module: its size (with what it needs that is
+ * not in the image anyway) and how to add it. */
+static void print_left_out(const struct ctx *c)
+{
+    for (size_t i = 0; i < sizeof known_filesystems / sizeof known_filesystems[0]; i++) {
+        const char *fs = known_filesystems[i];
+        struct kmodset alone = {0};
+        const struct kmod_item *m;
+        uint64_t bytes = 0;
+
+        if (fs_included(c, fs) || kmodset_init(&alone, c->moddir) < 0)
+            continue;
+        if (add_filesystem(&alone, fs, "left out") < 0 || !alone.n || alone.v[0].builtin ||
+            ((m = kmodset_find(&c->mods, alone.v[0].name)) && !m->builtin)) {
+            kmodset_done(&alone); /* unknown, built in, or in the image by -M */
+            continue;
+        }
+        for (size_t j = 0; j < alone.n; j++) {
+            struct stat st;
+            if (alone.v[j].path && !kmodset_find(&c->mods, alone.v[j].name) &&
+                stat(alone.v[j].path, &st) == 0)
+                bytes += (uint64_t)st.st_size;
+        }
+        printf("left-out module %s (filesystem %s, not in --fs: %" PRIu64 " KiB with its "
+               "dependencies; if the base or an instance disk is %s, give --fs ",
+               alone.v[0].name, fs, (bytes + 1023) / 1024, fs);
+        if (c->o.filesystems.n)
+            for (size_t j = 0; j < c->o.filesystems.n; j++)
+                printf("%s,", c->o.filesystems.v[j]);
+        else
+            for (size_t j = 0; j < sizeof default_filesystems / sizeof *default_filesystems; j++)
+                printf("%s,", default_filesystems[j]);
+        printf("%s)\n", fs);
+        kmodset_done(&alone);
+    }
+}
+
 static void print_list(const struct ctx *c)
 {
     for (size_t i = 0; i < c->mods.n; i++) {
         const struct kmod_item *m = &c->mods.v[i];
         printf("module %s (%s%s)\n", m->name, m->builtin ? "builtin, " : "", m->reason);
     }
+    print_left_out(c);
     printf("modindex /lib/modules/%s/modules.* (generated by depmod for this set)\n", c->kver);
     for (size_t i = 0; i < c->plan.n; i++) {
         const struct plan_entry *e = &c->plan.v[i];
@@ -615,6 +750,7 @@ static void ctx_done(struct ctx *c)
     kmodset_done(&c->mods);
     ldso_done(&c->ldso);
     strv_done(&c->o.modules);
+    strv_done(&c->o.filesystems);
     strv_done(&c->o.binaries);
     hookset_done(&c->o.hooks);
     free(c->kver);
@@ -636,6 +772,7 @@ int main(int argc, char **argv)
     r = parse_options(argc, argv, &c.o);
     if (r <= 0) {
         strv_done(&c.o.modules);
+        strv_done(&c.o.filesystems);
         hookset_done(&c.o.hooks);
         strv_done(&c.o.binaries);
         return r == 0 ? EXIT_SUCCESS : r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE;

@@ -81,10 +81,21 @@ fi
 check list_names_virtio_blk grep -q '^module virtio_blk (default)' "$T/list"
 check list_names_dependency grep -q '^module virtio_ring (dependency of virtio_' "$T/list"
 check list_names_softdep grep -q '^module crc32c.* (softdep of libcrc32c)' "$T/list"
-check list_names_builtin grep -q '^module ext4 (builtin, default)' "$T/list"
+check list_names_builtin grep -q '^module ext4 (builtin, default filesystem)' "$T/list"
 check list_names_libraries grep -q '^lib /lib/x86_64-linux-gnu/libc.so.6 (needed by ' "$T/list"
 check list_names_interpreter grep -q '^interp /lib64/ld-linux-x86-64.so.2 (interpreter of /init)' "$T/list"
 check list_writes_nothing [ ! -e "$T/list.img" ]
+
+# --- filesystems: xfs (4 MB) only when --fs asks for it; --list says what was left out ---
+check default_leaves_out_xfs bash -c '! grep -q "^module xfs " "$0"' "$T/list"
+check list_names_left_out_xfs_and_the_fix \
+    grep -q '^left-out module xfs (filesystem xfs, not in --fs: [0-9]* KiB .*give --fs ext4,erofs,squashfs,xfs)$' "$T/list"
+"$MK" --list --kver "$KVER" "${INIT_ARGS[@]}" --fs ext4 --fs xfs >"$T/list-xfs" 2>"$T/err"
+check fs_adds_xfs grep -q '^module xfs (filesystem, --fs)' "$T/list-xfs"
+check fs_replaces_the_default_set bash -c '! grep -q "^module erofs " "$0" && grep -q "^left-out module erofs .*give --fs ext4,xfs,erofs)$" "$0"' "$T/list-xfs"
+check fs_xfs_not_reported_left_out bash -c '! grep -q "^left-out module xfs " "$0"' "$T/list-xfs"
+"$MK" --list --kver "$KVER" "${INIT_ARGS[@]}" -M xfs >"$T/list-mxfs" 2>"$T/err"
+check modules_xfs_not_reported_left_out bash -c 'grep -q "^module xfs (requested)" "$0" && ! grep -q "^left-out module xfs " "$0"' "$T/list-mxfs"
 
 # --- layout ---
 list_archive "$T/a/initrd.img" "zstd -dc" >"$T/files"
@@ -109,7 +120,7 @@ else
 fi
 check chroot_busybox_shell_runs bash -c '[ "$(chroot "$0" /bin/sh -c "echo ok")" = ok ]' "$T/root"
 # libkmod inside the image: kmod's modprobe, built with its closure, resolves against the index.
-"$MK" -q -o "$T/kmod.img" --kver "$KVER" --init /usr/bin/kmod --no-shell
+"$MK" -q -o "$T/kmod.img" --kver "$KVER" --init /usr/bin/kmod --no-shell --fs ext4,xfs
 unpack "$T/kmod.img" "$T/kroot"
 ln -s /init "$T/kroot/modprobe"
 out=$(chroot "$T/kroot" /modprobe -S "$KVER" -n -v virtio_blk 2>&1)
@@ -147,6 +158,10 @@ check no_network_leaves_them_out bash -c '! zstd -dc <"$0" | cpio -it --quiet 2>
 # --- errors ---
 expect_error error_missing_kernel 1 "/lib/modules/0.0-none" -- -o "$T/x.img" --kver 0.0-none
 expect_error error_missing_moddir_suggests_kver 1 "--kver" -- -o "$T/x.img" --kver 0.0-none
+expect_error error_fs_unknown 1 "fs nosuchfs: kernel .* has no module fs-nosuchfs" -- --list --kver "$KVER" "${INIT_ARGS[@]}" --fs ext4,nosuchfs
+expect_error error_fs_not_a_name 2 "'Ext4/x' is not a filesystem type" -- --list --kver "$KVER" --fs Ext4/x
+expect_error error_fs_empty_item 2 "--fs 'ext4,,xfs'" -- --list --kver "$KVER" --fs ext4,,xfs
+expect_error error_fs_empty 2 "--fs ''" -- --list --kver "$KVER" --fs ''
 expect_error error_unknown_module 1 "module no_such_mod" -- -o "$T/x.img" --kver "$KVER" "${INIT_ARGS[@]}" --modules no_such_mod
 expect_error error_unreadable_init 1 "/nonexistent" -- -o "$T/x.img" --kver "$KVER" --init /nonexistent
 expect_error error_non_elf_init 1 "/etc/passwd is not an ELF" -- -o "$T/x.img" --kver "$KVER" --init /etc/passwd
