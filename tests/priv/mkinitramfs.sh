@@ -162,6 +162,8 @@ expect_error error_fs_unknown 1 "fs nosuchfs: kernel .* has no module fs-nosuchf
 expect_error error_fs_not_a_name 2 "'Ext4/x' is not a filesystem type" -- --list --kver "$KVER" --fs Ext4/x
 expect_error error_fs_empty_item 2 "--fs 'ext4,,xfs'" -- --list --kver "$KVER" --fs ext4,,xfs
 expect_error error_fs_empty 2 "--fs ''" -- --list --kver "$KVER" --fs ''
+expect_error error_fs_overlong 2 "is not a filesystem type" -- --list --kver "$KVER" --fs "ext4,$(printf 'x%.0s' {1..33})"
+expect_error error_fs_hostile_name 2 "is not a filesystem type" -- --list --kver "$KVER" --fs '../../x'
 expect_error error_unknown_module 1 "module no_such_mod" -- -o "$T/x.img" --kver "$KVER" "${INIT_ARGS[@]}" --modules no_such_mod
 expect_error error_unreadable_init 1 "/nonexistent" -- -o "$T/x.img" --kver "$KVER" --init /nonexistent
 expect_error error_non_elf_init 1 "/etc/passwd is not an ELF" -- -o "$T/x.img" --kver "$KVER" --init /etc/passwd
