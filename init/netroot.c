@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "netroot.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -901,4 +903,121 @@ void netroot_publish(FILE *f, const struct boot_ctx *ctx)
     state_write_kv(f, "NET_NAMESERVERS", buf);
     state_write_kv(f, "NET_SEARCH", net->search);
     publish_nbd(f, net);
+}
+
+/* --- at shutdown (the shutdown program, /run/initramfs/shutdown) */
+
+#define HELPER_NAME "@sharedroot-nbd"
+#define SHUTDOWN_NBD_MAX 64
+#define HELPER_STOP_MS 2000
+
+bool netroot_is_helper_cmdline(const char *cmdline, size_t n)
+{
+    /* argv[0] is the first NUL-terminated string of /proc/PID/cmdline */
+    return n > sizeof HELPER_NAME - 1 && memcmp(cmdline, HELPER_NAME, sizeof HELPER_NAME) == 0;
+}
+
+/* Send sig to every resident helper; their pids in pids[0..return). */
+static size_t signal_helpers(int sig, pid_t *pids, size_t max)
+{
+    size_t n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+
+    while (d && (e = readdir(d)) && n < max) {
+        char path[64], buf[64];
+        ssize_t l;
+        int fd;
+        long pid = strtol(e->d_name, NULL, 10);
+
+        if (pid <= 1 || pid == getpid())
+            continue;
+        snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        l = read(fd, buf, sizeof buf);
+        close(fd);
+        if (l > 0 && netroot_is_helper_cmdline(buf, (size_t)l) && kill((pid_t)pid, sig) == 0)
+            pids[n++] = (pid_t)pid;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+void netroot_shutdown_prepare(void)
+{
+    pid_t pids[SHUTDOWN_NBD_MAX];
+    /* the unmount passes retry a busy mount for a second: time enough to close them */
+    size_t n = signal_helpers(SIGUSR1, pids, SHUTDOWN_NBD_MAX);
+
+    if (n)
+        log_info("shutdown: %zu resident NBD helper%s told to let go of the old /dev", n,
+                 n == 1 ? "" : "s");
+}
+
+/* SIGTERM to every resident helper, then wait (bounded) for them to go; they are children of
+ * PID 1, which this program still is, so they are reaped here. */
+static void stop_helpers(void)
+{
+    pid_t pids[SHUTDOWN_NBD_MAX];
+    size_t n = signal_helpers(SIGTERM, pids, SHUTDOWN_NBD_MAX), left;
+
+    left = n;
+    for (uint64_t t0 = now_ms(); left > 0 && now_ms() - t0 < HELPER_STOP_MS;) {
+        struct timespec ts = {0, 20 * 1000000L};
+        left = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (pids[i] && (waitpid(pids[i], NULL, WNOHANG) == pids[i] ||
+                            (kill(pids[i], 0) < 0 && errno == ESRCH)))
+                pids[i] = 0;
+            left += pids[i] != 0;
+        }
+        if (left)
+            nanosleep(&ts, NULL);
+    }
+    if (n)
+        log_info("shutdown: %zu resident NBD helper%s stopped%s", n - left,
+                 n - left == 1 ? "" : "s", left ? " (some did not exit in time)" : "");
+}
+
+void netroot_shutdown(bool disconnect)
+{
+    int idx[SHUTDOWN_NBD_MAX];
+    size_t n = 0;
+    struct nbd_genl g;
+    int r = nbd_genl_open(&g);
+
+    if (r < 0)
+        return; /* no nbd driver: no network root */
+    r = nbd_genl_connected_list(&g, idx, SHUTDOWN_NBD_MAX, &n);
+    if (r < 0)
+        log_warning_errno(r, "shutdown: cannot list the NBD devices: %m; they stay connected");
+    for (size_t i = 0; i < n; i++) {
+        char dev[32];
+        int fd;
+
+        snprintf(dev, sizeof dev, "/dev/nbd%d", idx[i]);
+        /* the server's cache too: fsync of a block device is a FLUSH request */
+        fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd >= 0 && fsync(fd) < 0)
+            log_warning_errno(errno, "shutdown: flushing %s: %m", dev);
+        if (fd >= 0)
+            close(fd);
+        if (!disconnect) {
+            log_warning("shutdown: %s stays connected: a filesystem on it may still be in use "
+                        "(detached lazily, see above)",
+                        dev);
+            continue;
+        }
+        r = nbd_genl_disconnect(&g, idx[i]);
+        if (r < 0)
+            log_warning_errno(r, "shutdown: disconnecting %s from its server: %m", dev);
+        else
+            log_info("shutdown: %s flushed and disconnected from its server", dev);
+    }
+    nbd_genl_close(&g);
+    if (disconnect)
+        stop_helpers();
 }

@@ -42,3 +42,18 @@ bool netroot_describe(const struct boot_ctx *ctx, const char *spec, char *buf, s
 void netroot_publish(FILE *f, const struct boot_ctx *ctx);
 
 void netroot_free(struct boot_ctx *ctx);
+
+/* The shutdown program's part, after every filesystem below the old root is unmounted (and
+ * synced): flush each connected NBD device (a FLUSH request to its server); with disconnect
+ * (nothing had to be detached lazily) end its configuration (NBD_CMD_DISCONNECT: the server
+ * sees NBD_CMD_DISC, not a dropped connection) and stop the resident helpers
+ * (@sharedroot-nbd, SIGTERM, bounded wait). Nothing when the kernel has no nbd driver. PID 1
+ * only: a test run must not touch the host's devices. */
+void netroot_shutdown(bool disconnect);
+
+/* The shutdown program's part before its unmounts: tell the resident helpers (SIGUSR1) to
+ * close their descriptors on the old /dev, which would keep it and the root below busy. */
+void netroot_shutdown_prepare(void);
+
+/* Is this /proc/PID/cmdline (n bytes) a resident helper's (argv[0] "@sharedroot-nbd")? */
+bool netroot_is_helper_cmdline(const char *cmdline, size_t n);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kmsg.h"
+#include "netroot.h"
 #include "rmtree.h"
 #include "time-util.h"
 
@@ -671,12 +672,15 @@ int shutdown_main(const char *verb, const char *oldroot)
     }
     if (pid1)
         swapoff_all();
+    if (pid1)
+        netroot_shutdown_prepare();
     lazy = unmount_below(oldroot, &unmounted);
     sync();
-    /* Network root (issue 11): the resident '@' helper that serves the root's NBD device is
-     * still alive here (systemd-shutdown spares processes whose argv[0] starts with '@'): the
-     * base and the instance filesystems above are unmounted now, so this is the point to
-     * disconnect it and let the helper go. Nothing above may stop it. */
+    /* Network root: the resident '@' helpers are still alive (systemd-shutdown spares them);
+     * with the filesystems unmounted, the NBD devices are flushed and disconnected, then the
+     * helpers stopped. */
+    if (pid1)
+        netroot_shutdown(lazy == 0);
     if (lazy == 0)
         log_console("shutdown: %u filesystems below %s unmounted cleanly; %s", unmounted, oldroot,
                     verb);

@@ -165,8 +165,10 @@ int nbd_genl_reconfigure(struct nbd_genl *g, int index, const int *fds, size_t n
 }
 
 struct status {
-    int index;
+    int index; /* -1: every device */
     int connected;
+    int *list; /* with index -1: the connected ones */
+    size_t max, n;
 };
 
 static int device_attr(const struct nlattr *a, void *data)
@@ -188,9 +190,15 @@ static int item_attr(const struct nlattr *a, void *data)
 
     if (mnl_attr_get_type(a) != NBD_DEVICE_ITEM || mnl_attr_parse_nested(a, device_attr, tb) < 0)
         return MNL_CB_OK;
-    if (tb[NBD_DEVICE_INDEX] && tb[NBD_DEVICE_CONNECTED] &&
-        (int)mnl_attr_get_u32(tb[NBD_DEVICE_INDEX]) == s->index)
+    if (!tb[NBD_DEVICE_INDEX] || !tb[NBD_DEVICE_CONNECTED])
+        return MNL_CB_OK;
+    if (s->index < 0) {
+        if (mnl_attr_get_u8(tb[NBD_DEVICE_CONNECTED]) && s->n < s->max &&
+            mnl_attr_get_u32(tb[NBD_DEVICE_INDEX]) <= INT32_MAX)
+            s->list[s->n++] = (int)mnl_attr_get_u32(tb[NBD_DEVICE_INDEX]);
+    } else if ((int)mnl_attr_get_u32(tb[NBD_DEVICE_INDEX]) == s->index) {
         s->connected = mnl_attr_get_u8(tb[NBD_DEVICE_CONNECTED]) ? 1 : 0;
+    }
     return MNL_CB_OK;
 }
 
@@ -217,6 +225,27 @@ int nbd_genl_connected(struct nbd_genl *g, int index)
     mnl_attr_put_u32(nlh, NBD_ATTR_INDEX, (uint32_t)index);
     r = nl_talk(&g->nl, nlh, status_cb, &s);
     return r < 0 ? r : s.connected;
+}
+
+int nbd_genl_connected_list(struct nbd_genl *g, int *list, size_t max, size_t *n)
+{
+    char buf[NBD_NL_BUF];
+    /* no index: the kernel answers for every device it has */
+    struct nlmsghdr *nlh = genl_request(buf, g->family, NBD_CMD_STATUS, NBD_GENL_VERSION);
+    struct status s = {.index = -1, .list = list, .max = max};
+    int r = nl_talk(&g->nl, nlh, status_cb, &s);
+
+    *n = r < 0 ? 0 : s.n;
+    return r;
+}
+
+int nbd_genl_disconnect(struct nbd_genl *g, int index)
+{
+    char buf[NBD_NL_BUF];
+    struct nlmsghdr *nlh = genl_request(buf, g->family, NBD_CMD_DISCONNECT, NBD_GENL_VERSION);
+
+    mnl_attr_put_u32(nlh, NBD_ATTR_INDEX, (uint32_t)index);
+    return nl_talk(&g->nl, nlh, NULL, NULL);
 }
 
 int nbd_genl_watch_open(const struct nbd_genl *g, struct nl *watch)

@@ -42,6 +42,14 @@ int nbd_genl_reconfigure(struct nbd_genl *g, int index, const int *fds, size_t n
 /* 1 when the device has a live configuration, 0 when not, or a negative errno. */
 int nbd_genl_connected(struct nbd_genl *g, int index);
 
+/* The indexes of the devices with a live configuration, at most max of them, in list[0..*n). */
+int nbd_genl_connected_list(struct nbd_genl *g, int *list, size_t max, size_t *n);
+
+/* End the device's configuration (NBD_CMD_DISCONNECT): the kernel sends NBD_CMD_DISC to the
+ * server and drops the sockets. No NBD_CMD_LINK_DEAD event follows, so a resident helper does
+ * not reconnect. */
+int nbd_genl_disconnect(struct nbd_genl *g, int index);
+
 /* Open a second socket subscribed to the family's multicast group (NBD_CMD_LINK_DEAD), for
  * poll(). */
 int nbd_genl_watch_open(const struct nbd_genl *g, struct nl *watch);

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +45,32 @@ struct helper {
     struct nbd_genl genl;
     struct nl watch;
     int kmsg, console;
+    bool silent;
     char desc[512];
 };
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, silence;
+
+/* SIGUSR1 (the shutdown program, before its unmounts): close every descriptor on the old
+ * /dev (the log, the console, /dev/null on 0-2), which would keep that mount, and so the
+ * root below it, busy; from then on the helper logs nothing. */
+static void on_usr1(int sig)
+{
+    (void)sig;
+    silence = 1;
+}
+
+static void go_silent(struct helper *h)
+{
+    if (h->kmsg >= 0)
+        close(h->kmsg);
+    if (h->console >= 0)
+        close(h->console);
+    h->kmsg = h->console = -1;
+    h->silent = true;
+    for (int fd = 0; fd <= 2; fd++)
+        close(fd);
+}
 
 static void on_term(int sig)
 {
@@ -64,6 +87,8 @@ __attribute__((format(printf, 3, 4))) static void say(const struct helper *h, in
     va_list ap;
     int n;
 
+    if (h->silent)
+        return;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
@@ -260,6 +285,8 @@ static int run(struct helper *h)
 
     say(h, 6, "watching %s (%s)", h->desc, h->addr.text);
     while (!stop) {
+        if (silence && !h->silent)
+            go_silent(h);
         struct pollfd p = {.fd = mnl_socket_get_fd(h->watch.sock), .events = POLLIN};
         int n = poll(&p, 1, pending ? (int)backoff : -1);
 
@@ -289,7 +316,10 @@ static int run(struct helper *h)
                 backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
         }
     }
-    say(h, 5, "stopping: /dev/nbd%d stays connected but is no longer reconnected", h->index);
+    if (nbd_genl_connected(&h->genl, h->index) == 0)
+        say(h, 6, "stopping: /dev/nbd%d was disconnected", h->index);
+    else
+        say(h, 5, "stopping: /dev/nbd%d stays connected but is no longer reconnected", h->index);
     return 0;
 }
 
@@ -304,6 +334,8 @@ int main(int argc, char **argv)
         return r;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
     signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
     /* opened now: after the switch the initramfs' /dev is gone from our view */

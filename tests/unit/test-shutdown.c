@@ -6,6 +6,7 @@
 #include <sys/reboot.h>
 
 #include "cmdline.h"
+#include "netroot.h"
 #include "shutdown.h"
 #include "testlib.h"
 
@@ -146,6 +147,22 @@ TEST(shutdown_key_is_parsed_from_the_command_line)
     CHECK(c.shutdown == NULL);
     CHECK_INT(c.n_problems, 1);
     cmdline_free(&c);
+}
+
+/* The shutdown program tells, then stops, the network root's resident helpers by argv[0]
+ * (the first string of /proc/PID/cmdline), never any other process. */
+TEST(helper_is_found_by_argv0_only)
+{
+    static const char helper[] = "@sharedroot-nbd\0--device\0"
+                                 "0";
+    CHECK(netroot_is_helper_cmdline(helper, sizeof helper - 1));
+    CHECK(netroot_is_helper_cmdline("@sharedroot-nbd", 16));  /* with its NUL */
+    CHECK(!netroot_is_helper_cmdline("@sharedroot-nbd", 15)); /* cut short: no NUL */
+    CHECK(!netroot_is_helper_cmdline("@sharedroot-nbdx\0", 17));
+    CHECK(!netroot_is_helper_cmdline("sharedroot-nbd\0", 15));
+    CHECK(!netroot_is_helper_cmdline("/bin/sh\0@sharedroot-nbd\0", 24));
+    CHECK(!netroot_is_helper_cmdline("@sharedroot", 11));
+    CHECK(!netroot_is_helper_cmdline("", 0));
 }
 
 int main(void)
