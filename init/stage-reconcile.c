@@ -117,6 +117,37 @@ static void log_record(const char *dir, const struct rc_record_result *rec, int 
                  rec->skipped ? "unchanged since the last boot (stat walk only)" : "recorded");
 }
 
+/* What the guest asked for with sharedroot-instance reset --next-boot: its versions of those
+ * paths go to the store's backups, before anything else looks at the upper. Done whatever
+ * the policy (an admin's explicit request), said on the console. */
+static void reset_requested(struct boot_ctx *ctx, const struct layout_entry *e)
+{
+    const struct layout_entry *part = layout_part_for(&ctx->layout, e->upper);
+    struct rc_overlay ov = {
+        .name = e->target, .upper = e->upper, .root = part ? part->target : SHAREDROOT_INSTANCE};
+    struct rc_reset_result res;
+    char store[PATH_MAX], list[512] = "";
+    size_t len = 0;
+
+    if (store_for(ctx, e, store, sizeof store) < 0)
+        return;
+    ov.store = store;
+    int r = rc_reset_pending(&ov, &res);
+    if (r < 0)
+        log_warning("reconcile %s: the reset asked for by sharedroot-instance reset --next-boot "
+                    "failed: %s; it is tried again at the next boot",
+                    e->target, res.why);
+    for (size_t i = 0; r > 0 && i < res.n_done && len < sizeof list; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", res.done[i]);
+    if (r > 0 && res.n_done)
+        log_console("reconcile %s: reset as asked (sharedroot-instance reset --next-boot): %s; "
+                    "the old versions are in %s/backups/%s",
+                    e->target, list, store, res.run);
+    else if (r > 0)
+        log_console("reconcile %s: reset as asked: nothing of it was left to reset", e->target);
+    rc_reset_result_done(&res);
+}
+
 static struct rc_report *reconcile_one(struct boot_ctx *ctx, const struct layout_entry *e,
                                        enum rc_policy policy)
 {
@@ -179,6 +210,9 @@ int stage_reconcile(struct boot_ctx *ctx)
 
     if (ctx->mode == MODE_OFF || ctx->mode == MODE_VOLATILE)
         return 0; /* nothing persists, nothing to reconcile */
+    for (size_t i = 0; i < ctx->layout.n; i++)
+        if (ctx->layout.entries[i].kind == LAYOUT_OVERLAY)
+            reset_requested(ctx, &ctx->layout.entries[i]);
     policy_of(ctx, &policy, &off);
     if (off) {
         log_info("sharedroot.reconcile=off: base updates are not checked against this host's "

@@ -30,28 +30,12 @@
 /* The instance at DIR (the top of a mounted instance filesystem): ours and not in use. */
 static int open_dir(const char *dir, struct backup_meta *m)
 {
-    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int fd = image_open_dir(dir, false, "back up");
     struct statfs sf;
     struct statvfs sv;
-    struct stat st;
-    char upper[PATH_MAX * 2];
-    int r;
 
     if (fd < 0)
-        return log_error_errno(errno, "%s: %m", dir);
-    if (fstatat(fd, INSTANCE_MARKER, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-        return log_error_errno(EMEDIUMTYPE,
-                               "%s has no %s marker, so it is not the top of a sharedroot "
-                               "instance filesystem; nothing was done",
-                               dir, INSTANCE_MARKER);
-    r = image_dir_in_use(fd, dir, upper, sizeof upper);
-    if (r > 0)
-        return log_error_errno(EBUSY,
-                               "%s is in use: %s is the upper dir of a mounted overlay; back up "
-                               "an instance only while its guest is shut down",
-                               dir, upper);
-    if (r < 0)
-        return log_error_errno(r, "%s: cannot tell whether an overlay uses it: %m", dir);
+        return fd;
     if (fstatfs(fd, &sf) == 0)
         snprintf(m->fstype, sizeof m->fstype, "%s",
                  sf.f_type == EXT4_MAGIC  ? "ext4"

@@ -222,12 +222,17 @@ static int mount_once(struct image *img, bool write)
     return img->rootfd < 0 ? -errno : 0;
 }
 
+static void wait_detached(const char *path);
+
+/* A plain unmount first: a lazy one leaves the filesystem (and its read-only loop device)
+ * alive for a while, and a read-write mount of the same image made meanwhile is given that
+ * same read-only superblock. Then the loop device must be gone before the next mount. */
 static void unmount(struct image *img)
 {
     if (img->rootfd >= 0)
         close(img->rootfd);
     img->rootfd = -1;
-    if (img->mountpoint)
+    if (img->mountpoint && umount2(img->mountpoint, 0) < 0 && errno == EBUSY)
         umount2(img->mountpoint, MNT_DETACH);
 }
 
@@ -263,8 +268,21 @@ int image_mount(struct image *img, bool write)
         r = check_marker(img);
     if (r == 0 && write) {
         unmount(img);
+        wait_detached(img->path);
         r = mount_once(img, true);
     }
+    if (r < 0)
+        unmount(img);
+    return r;
+}
+
+int image_make_writable(struct image *img)
+{
+    unmount(img);
+    wait_detached(img->path);
+    int r = mount_once(img, true);
+    if (r == 0)
+        r = check_marker(img);
     if (r < 0)
         unmount(img);
     return r;
@@ -317,6 +335,34 @@ int image_dir_in_use(int rootfd, const char *root, char *upper, size_t n)
     }
     free(s);
     return r;
+}
+
+int image_open_dir(const char *dir, bool in_use_ok, const char *what)
+{
+    _cleanup_free_ char *msg = NULL;
+    _cleanup_close_ int fd = rc_open_typed(dir, NULL, false, 0, &msg);
+    char upper[PATH_MAX * 2];
+    struct stat st;
+    int r;
+
+    if (fd < 0)
+        return log_error_errno(fd, "%s %s: %s", what, dir, msg ? msg : strerror(-fd));
+    if (fstatat(fd, INSTANCE_MARKER, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+        return log_error_errno(EMEDIUMTYPE,
+                               "%s has no %s marker, so it is not the top of a sharedroot "
+                               "instance filesystem; nothing was done",
+                               dir, INSTANCE_MARKER);
+    if (in_use_ok)
+        return take_fd(&fd);
+    r = image_dir_in_use(fd, dir, upper, sizeof upper);
+    if (r > 0)
+        return log_error_errno(EBUSY,
+                               "%s is in use: %s is the upper dir of a mounted overlay; %s an "
+                               "instance only while its guest is shut down",
+                               dir, upper, what);
+    if (r < 0)
+        return log_error_errno(r, "%s: cannot tell whether an overlay uses it: %m", dir);
+    return take_fd(&fd);
 }
 
 void image_probe_ids(const char *path, char *label, size_t ln, char *uuid, size_t un)

@@ -29,6 +29,11 @@ int image_open(struct image *img, const char *path, bool write);
  * read-only look). Logs why. */
 int image_mount(struct image *img, bool write);
 
+/* Mount the image read-write instead of read-only (it was opened for writing and mounted by
+ * image_mount): for commands that look before they change anything, so that a refusal leaves
+ * the image byte-identical (a read-write mount alone writes to the superblock). */
+int image_make_writable(struct image *img);
+
 /* The filesystem's label and UUID ("" when it has none). */
 void image_probe_ids(const char *path, char *label, size_t ln, char *uuid, size_t un);
 
@@ -45,6 +50,13 @@ int image_loop_attached(const char *path, char *dev, size_t n);
 /* Whether another process holds a lock on the open file fd (QEMU locks its images): 1 (pid in
  * *pid, when known), 0, negative errno. */
 int image_locked_by_other(int fd, int *pid);
+
+/* The instance at dir, the top of a mounted instance filesystem as an admin typed it: resolved
+ * with rc_open_typed (no symlink from the mount point holding it down, the dirs above it
+ * root's), and it must carry the marker. With in_use_ok false it is refused (-EBUSY) while an
+ * overlay uses one of its upper dirs. what names the command in messages. Returns an fd of
+ * the dir; logs why it refuses. */
+int image_open_dir(const char *dir, bool in_use_ok, const char *what);
 
 /* Whether the instance dir (its top) is the home of an overlay upper mounted anywhere in
  * this mount namespace: 1 and the upper in upper, 0, negative errno. */

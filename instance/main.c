@@ -17,6 +17,8 @@ static const struct {
 } commands[] = {
     {"create", cmd_create, "make a new instance image, already claimed, with files in its /etc"},
     {"clone", cmd_clone, "copy an instance without its identity (machine-id, host keys, name)"},
+    {"status", cmd_status, "show what an instance overrides of the base, per path"},
+    {"reset", cmd_reset, "drop an instance's version of paths so that the base shows through"},
     {"backup", cmd_backup, "write an instance's own state to a pax archive"},
     {"restore", cmd_restore, "make an instance image from such an archive"},
 };

@@ -481,7 +481,7 @@ int rc_resume(const struct rc_overlay *ov, const struct rc_options *opts)
     return r;
 }
 
-static void make_run_id(char run[64])
+void rc_make_run_id(char run[64])
 {
     struct timespec t;
     struct tm tm;
@@ -558,7 +558,7 @@ int rc_apply(struct rc_report *rep, enum rc_policy policy, const struct rc_optio
         applier_done(&ap);
         return r;
     }
-    make_run_id(ap.j.run);
+    rc_make_run_id(ap.j.run);
     for (size_t i = 0; r >= 0 && i < rep->n_entries; i++)
         r = plan_entry(&ap, &rep->entries[i], policy);
     if (r >= 0 && ap.j.n > 0 && (r = write_journal(&ap)) >= 0) {

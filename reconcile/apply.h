@@ -25,6 +25,9 @@
  * entry). */
 enum rc_action rc_policy_action(const struct rc_entry *e, enum rc_policy policy);
 
+/* A new run id (the backups/ subdir of an apply or reset): UTC time, nanoseconds, pid. */
+void rc_make_run_id(char run[64]);
+
 /* One planned action of a journal. */
 struct rc_journal_action {
     unsigned n;

@@ -250,8 +250,74 @@ char *rc_report_applied_text(const struct rc_report *rep);
 bool rc_ignored(const char *ignore, const char *name, const char *path);
 /* JSON of n reports (schema in overlay-reconcile.8). */
 int rc_report_write_json(FILE *f, struct rc_report *const *reps, size_t n);
+/* ,"key":"val" (null for NULL), and ,"key_hex":"..." with the exact bytes when val is not
+ * valid UTF-8. */
+void rc_json_field(FILE *f, const char *key, const char *val);
 /* Same, to path through a temp file + fsync + rename. */
 int rc_report_save_json(struct rc_report *const *reps, size_t n, const char *path);
 /* Human text, grouped by outcome; with diff, a unified diff of what apply would change. */
 int rc_report_write_text(FILE *f, const struct rc_report *rep, bool diff);
 void rc_report_free(struct rc_report *rep);
+
+/* --- Resetting upper paths (reconcile/reset.c; the request format is in reset.h) --- */
+
+#define RC_RESET_REQUEST "reset"
+
+struct rc_reset_result {
+    char run[64]; /* the backups/ subdir of this reset */
+    char **done;  /* paths moved to the backups ("" for none: all entries are listed) */
+    size_t n_done, cap_done;
+    char **absent; /* asked for but not in the upper: the base shows already */
+    size_t n_absent, cap_absent;
+    char why[512]; /* what failed, naming the path */
+};
+
+/* Reset paths (relative to the overlaid dir; "" stands for every entry of the upper) of
+ * ov->upper into ov->store (made if missing), below ov->root as rc_sources_open resolves them.
+ * -EBUSY when the upper is the upperdir of a mounted overlay, -EINVAL for an unsafe path,
+ * -EXDEV when the store is on another filesystem than the upper. */
+int rc_reset(const struct rc_overlay *ov, char *const *paths, size_t n,
+             struct rc_reset_result *res);
+void rc_reset_result_done(struct rc_reset_result *res);
+
+/* Add paths to the request in ov->store (kept with what it asks already; written atomically).
+ * why says what failed. */
+int rc_reset_request(const struct rc_overlay *ov, char *const *paths, size_t n, char *why,
+                     size_t wn);
+/* Carry out the request in ov->store and remove it: 0 when there is none, 1 when done (res
+ * says what), negative errno with res->why (the request stays for the next boot). */
+int rc_reset_pending(const struct rc_overlay *ov, struct rc_reset_result *res);
+void rc_reset_paths_free(char **paths, size_t n);
+
+/* --- The base as an instance's store recorded it last (for tools that list an upper) --- */
+
+struct rc_recorded;
+/* Take the store dir storefd (owned from here on) and load its newest snapshot: 0 and *out
+ * (NULL when nothing was recorded yet), or a negative errno. */
+int rc_recorded_open(int storefd, struct rc_recorded **out);
+/* Whether the recorded base has path (relative to the overlaid dir). */
+bool rc_recorded_has(const struct rc_recorded *r, const char *path);
+/* Its fingerprint (hex). */
+const char *rc_recorded_fingerprint(const struct rc_recorded *r);
+void rc_recorded_free(struct rc_recorded *r);
+
+/* --- The running guest's overlays, from /run/sharedroot/state (state.h has the format) --- */
+
+#define RC_STATE_PATH "/run/sharedroot/state"
+
+struct rc_state_overlay {
+    char *dir, *lower, *upper, *work, *store;
+    char *applied; /* what the boot's policy did to this overlay, one sentence (or NULL) */
+    bool userxattr;
+};
+
+struct rc_state {
+    struct rc_state_overlay *ov;
+    size_t n;
+    char *ignore; /* RECONCILE_IGNORE, or NULL */
+};
+
+/* Read the state file: -ENOENT when missing, -EFBIG when over 1 MiB, -EBADMSG with why when
+ * malformed. */
+int rc_state_load(const char *path, struct rc_state *st, char *why, size_t whylen);
+void rc_state_done(struct rc_state *st);

@@ -2,7 +2,6 @@
 /* The public face of recording a base: fingerprints and snapshots (see store.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +10,7 @@
 #include "store.h"
 #include "util.h"
 #include "walk.h"
+#include "why.h"
 
 #define RECORD_MAX_DEPTH 4096u
 
@@ -22,16 +22,7 @@ int rc_fingerprint(const char *lower, char out[RC_HASH_HEX])
     return rc_fingerprint_fd(fd, RECORD_MAX_DEPTH, out, NULL);
 }
 
-static int why(struct rc_record_result *res, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int why(struct rc_record_result *res, int err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(res->why, sizeof res->why, fmt, ap);
-    va_end(ap);
-    return err;
-}
+#define why(res, err, ...) why_fail((res)->why, sizeof(res)->why, err, __VA_ARGS__)
 
 int rc_record(const struct rc_overlay *ov, struct rc_record_result *res)
 {

@@ -147,7 +147,7 @@ char *rc_report_applied_text(const struct rc_report *rep)
     return b.data;
 }
 
-static void json_field(FILE *f, const char *key, const char *val)
+void rc_json_field(FILE *f, const char *key, const char *val)
 {
     fprintf(f, ",\"%s\":", key);
     if (!val) {
@@ -185,34 +185,34 @@ static void json_entry(FILE *f, const struct rc_entry *e)
             e->upper.opaque ? "true" : "false", rc_action_name(e->action),
             e->applied > 0 ? "true" : "false", e->ignored ? "true" : "false");
     if (e->applied < 0)
-        json_field(f, "error", strerror(-e->applied));
+        rc_json_field(f, "error", strerror(-e->applied));
     if (e->backup)
-        json_field(f, "backup", e->backup);
+        rc_json_field(f, "backup", e->backup);
     if (e->base_object)
-        json_field(f, "base_object", e->base_object);
+        rc_json_field(f, "base_object", e->base_object);
     if (e->conflict_object)
-        json_field(f, "conflict_object", e->conflict_object);
+        rc_json_field(f, "conflict_object", e->conflict_object);
     if (e->note)
-        json_field(f, "note", e->note);
+        rc_json_field(f, "note", e->note);
     fputc('}', f);
 }
 
 static void json_report(FILE *f, const struct rc_report *rep)
 {
     fputs("{\"version\":1", f);
-    json_field(f, "name", rep->name);
-    json_field(f, "lower", rep->lower);
-    json_field(f, "upper", rep->upper);
-    json_field(f, "store", rep->store);
-    json_field(f, "merge_base_dir", rep->merge_base_dir);
+    rc_json_field(f, "name", rep->name);
+    rc_json_field(f, "lower", rep->lower);
+    rc_json_field(f, "upper", rep->upper);
+    rc_json_field(f, "store", rep->store);
+    rc_json_field(f, "merge_base_dir", rep->merge_base_dir);
     fprintf(f, ",\"policy\":\"%s\"", rc_policy_name(rep->policy));
-    json_field(f, "run_id", rep->run_id);
+    rc_json_field(f, "run_id", rep->run_id);
     fprintf(f, ",\"journal_resumed\":%s,\"journal_pending\":%s,\"needs_attention\":%s",
             rep->journal_resumed ? "true" : "false", rep->journal_pending ? "true" : "false",
             rc_report_needs_attention(rep) ? "true" : "false");
-    json_field(f, "error", rep->error ? rep->error_text : NULL);
+    rc_json_field(f, "error", rep->error ? rep->error_text : NULL);
     _cleanup_free_ char *changed = rc_report_applied_text(rep);
-    json_field(f, "changed", changed);
+    rc_json_field(f, "changed", changed);
     fprintf(f, ",\"base_recorded\":%s,\"ignored\":%zu", rep->recorded ? "true" : "false",
             rep->n_ignored);
     fputs(",\"counts\":{", f);

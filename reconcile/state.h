@@ -24,25 +24,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RC_STATE_PATH "/run/sharedroot/state"
-
-struct rc_state_overlay {
-    char *dir, *lower, *upper, *work, *store;
-    char *applied; /* what the boot's policy did to this overlay, one sentence (or NULL) */
-    bool userxattr;
-};
-
-struct rc_state {
-    struct rc_state_overlay *ov;
-    size_t n;
-    char *ignore; /* RECONCILE_IGNORE, or NULL */
-};
+#include "reconcile.h" /* struct rc_state, rc_state_load: public */
 
 /* Parse len bytes of state file text. -EBADMSG with why ("line 3: OVERLAY_0_STORE is empty")
  * when malformed; *st is empty then. */
 int rc_state_parse(const char *text, size_t len, struct rc_state *st, char *why, size_t whylen);
-/* The same from a file: -ENOENT when missing, -EFBIG when over 1 MiB. */
-int rc_state_load(const char *path, struct rc_state *st, char *why, size_t whylen);
-void rc_state_done(struct rc_state *st);
 /* Unquote an os-release style value into a new string. */
 int rc_state_unquote(const char *v, char **out);

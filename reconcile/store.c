@@ -744,3 +744,45 @@ int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
         return r;
     return append_history(s, &now, res->fingerprint);
 }
+
+struct rc_recorded {
+    struct rc_store *store;
+    const struct rc_manifest *m;
+};
+
+int rc_recorded_open(int storefd, struct rc_recorded **out)
+{
+    struct rc_recorded *rec = calloc(1, sizeof *rec);
+    *out = NULL;
+    if (!rec) {
+        close(storefd);
+        return -ENOMEM;
+    }
+    int r = rc_store_open_fd(storefd, false, &rec->store);
+    if (r >= 0)
+        r = rc_store_snapshot_at(rec->store, INT64_MAX, 0, &rec->m);
+    if (r < 0 || !rec->m) {
+        rc_recorded_free(rec);
+        return r < 0 ? r : 0;
+    }
+    *out = rec;
+    return 0;
+}
+
+bool rc_recorded_has(const struct rc_recorded *r, const char *path)
+{
+    return rc_manifest_find(r->m, path) != NULL;
+}
+
+const char *rc_recorded_fingerprint(const struct rc_recorded *r)
+{
+    return r->m->fingerprint;
+}
+
+void rc_recorded_free(struct rc_recorded *r)
+{
+    if (!r)
+        return;
+    rc_store_free(r->store);
+    free(r);
+}
