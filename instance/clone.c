@@ -12,6 +12,7 @@
 #include "hostname.h"
 #include "identity.h"
 #include "image.h"
+#include "instance.h"
 #include "log.h"
 #include "newimg.h"
 #include "run.h"
@@ -106,9 +107,12 @@ static int edit_copy(const struct clone_opts *o, struct newimg *ni, const char *
         return log_error_errno(ENOMEM, "out of memory");
     copy.path = ni->tmp;
     snprintf(copy.fstype, sizeof copy.fstype, "%s", fstype);
-    r = image_mount(&copy, true);
+    r = image_mount_scratch(&copy);
     if (r == -EMEDIUMTYPE)
-        log_error("clone %s: nothing was copied", o->src);
+        log_error("%s has no %s marker at its top, so it is not a sharedroot instance; it was "
+                  "left untouched and nothing was copied (make instances with "
+                  "sharedroot-instance create)",
+                  o->src, INSTANCE_MARKER);
     if (r < 0)
         goto out;
     r = o->layout ? spec_from_layout(o->layout, o->part, s, why, sizeof why)

@@ -249,7 +249,8 @@ static int check_marker(struct image *img)
                            img->path, INSTANCE_MARKER);
 }
 
-int image_mount(struct image *img, bool write)
+/* The private namespace and a mount point of our own. */
+static int prepare_mount(struct image *img)
 {
     char tmpl[] = "/tmp/sharedroot-instance-mnt.XXXXXX";
     int r = image_private_namespace(img->path);
@@ -261,6 +262,15 @@ int image_mount(struct image *img, bool write)
     img->mountpoint = strdup(tmpl);
     if (!img->mountpoint)
         return rmdir(tmpl), log_error_errno(ENOMEM, "out of memory");
+    return 0;
+}
+
+int image_mount(struct image *img, bool write)
+{
+    int r = prepare_mount(img);
+
+    if (r < 0)
+        return r;
     /* The marker is looked at through a read-only mount first: a foreign disk is never
      * mounted read-write (that alone writes to an ext4 superblock or an xfs log). */
     r = mount_once(img, false);
@@ -271,6 +281,22 @@ int image_mount(struct image *img, bool write)
         wait_detached(img->path);
         r = mount_once(img, true);
     }
+    if (r < 0)
+        unmount(img);
+    return r;
+}
+
+int image_mount_scratch(struct image *img)
+{
+    int r = prepare_mount(img);
+
+    if (r < 0)
+        return r;
+    r = mount_once(img, true);
+    struct stat st;
+    if (r == 0 && (fstatat(img->rootfd, INSTANCE_MARKER, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                   !S_ISREG(st.st_mode)))
+        r = -EMEDIUMTYPE; /* the caller names the image it copied */
     if (r < 0)
         unmount(img);
     return r;

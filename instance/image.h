@@ -29,6 +29,11 @@ int image_open(struct image *img, const char *path, bool write);
  * read-only look). Logs why. */
 int image_mount(struct image *img, bool write);
 
+/* Mount a scratch copy of ours (clone's new image, not yet renamed into place) read-write at
+ * once, then check the marker: a foreign copy is only ever thrown away, so the read-only look
+ * image_mount makes first is not needed. -EMEDIUMTYPE, not logged, without the marker. */
+int image_mount_scratch(struct image *img);
+
 /* Mount the image read-write instead of read-only (it was opened for writing and mounted by
  * image_mount): for commands that look before they change anything, so that a refusal leaves
  * the image byte-identical (a read-write mount alone writes to the superblock). */
