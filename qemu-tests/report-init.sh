@@ -66,6 +66,8 @@ echo "REPORT ssh_key=$(sha256sum </etc/ssh/ssh_host_ed25519_key 2>/dev/null | cu
 echo "REPORT var_id=$(cat /var/lib/instance-id 2>/dev/null)"
 echo "REPORT var_keep=$(cat /var/lib/keep 2>/dev/null)"
 echo "REPORT boot_count=$(cat /var/lib/boot-count 2>/dev/null)"
+echo "REPORT authorized_keys=$(head -n 1 /etc/ssh/authorized_keys/root 2>/dev/null)"
+echo "REPORT app_conf=$(cat /etc/app.conf 2>/dev/null)"
 echo "REPORT dev_fstype=$(awk '$2 == "/dev" { t = $3 } END { print t }' /proc/mounts)"
 nodes=
 for n in null zero console full tty vda vdb nvme0n1; do
@@ -90,6 +92,12 @@ if [ "$step" = edit ]; then
     touch /etc/rc-touched.conf
     rm -f /tmp/rc.new
     echo "REPORT edit_done=1"
+fi
+if [ "$step" = instreset ]; then
+    # the guest changes a base file, then asks for the base's version back at the next boot
+    echo "app.conf edited in the guest" >/etc/app.conf
+    /usr/sbin/sharedroot-instance reset --next-boot /etc/app.conf; echo "REPORT instreset_rc=$?"
+    echo "REPORT app_conf_edited=$(cat /etc/app.conf)"
 fi
 for f in /etc/rc-*.conf; do
     [ -e "$f" ] || continue

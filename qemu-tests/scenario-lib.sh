@@ -242,6 +242,35 @@ rc_first_boot() { # LOG INST INITRD; prints the conflict file's "sha mode"
 }
 
 # ---------------------------------------------------------------------------------------
+# sharedroot-instance (issue 13): instance disks made and managed by the tool, on the host
+
+SI=$BUILD/instance/sharedroot-instance
+INST_LABEL=srt-inst
+INST_BASE=$QT_WORK/inst-base.img
+
+# si ARGS...: the host's sharedroot-instance (fails the scenario with its message)
+si() { "$SI" "$@" 2>"$SCW/$SC.si-err" || fail "sharedroot-instance $1: $(cat "$SCW/$SC.si-err")"; }
+
+# prepare_instance: a base with sharedroot-instance and its ELF closure (from an initramfs made
+# with --binary) and an /etc/app.conf of its own, for reset --next-boot inside the guest
+prepare_instance() {
+    local tree=$QT_WORK/inst-tree unpack=$QT_WORK/inst-unpack initrd=$QT_WORK/initramfs-inst.img
+    [ -x "$SI" ] || { echo "missing $SI"; return 1; }
+    qt_build_initramfs "$BUILD" "$initrd" --binary "$SI" || return 1
+    rm -rf "$unpack"; mkdir -p "$unpack"
+    (cd "$unpack" && zstd -dc "$initrd" | cpio -idm --quiet) || { echo "unpacking failed"; return 1; }
+    qt_make_tree "$tree" "$QT_REPORT_INIT"
+    cp -a "$unpack/lib64" "$tree/" && mkdir -p "$tree/lib" &&
+        cp -a "$unpack"/lib/x86_64-linux-gnu "$tree/lib/" || return 1
+    install -m 0755 "$SI" "$tree/usr/sbin/sharedroot-instance"
+    echo "app.conf of the base" >"$tree/etc/app.conf"
+    rm -f "$INST_BASE"
+    mkfs.ext4 -q -F -L "$INST_LABEL" -E root_owner=0:0 -d "$tree" "$INST_BASE" 96M ||
+        { echo "mkfs of the instance base failed"; return 1; }
+    rm -rf "$tree" "$unpack"
+}
+
+# ---------------------------------------------------------------------------------------
 # Hooks, break points, the emergency shell (issue 5)
 
 HOOK_STAGES="early devices root instance reconcile overlay tmp-swap switch"

@@ -1,0 +1,41 @@
+# shellcheck shell=bash
+# sharedroot-instance clone of a booted instance: both guests boot at once on one base with
+# distinct machine-ids, host keys and names; the clone keeps the instance's own files
+# qt-weight: 2
+
+scenario() {
+    local a=$SCW/$SC-a.img b=$SCW/$SC-b.img la=$LOGS/$SC-a1.log la2=$LOGS/$SC-a2.log
+    local lb=$LOGS/$SC-b.log pa pb ia ib k what
+    mkdir -p "$SCW"; rm -f "$a" "$b"
+    si create "$a" --size 64M --hostname alpha >/dev/null
+    # boot a once: it makes its machine-id and host key
+    showlog "$la"
+    qt_boot "$la" "$INITRD" "root=/dev/vda sharedroot.instance=/dev/vdb" \
+        -drive "$(ro_disk "$BASE_IMG")" -drive "$(rw_disk "$a")"
+    check_report "$la" ext4; no_error "$la"
+    si clone "$a" "$b" --hostname beta >/dev/null
+    showlog "$la2"; showlog "$lb"
+    qt_boot_bg "$la2" "$INITRD" "root=/dev/vda sharedroot.instance=/dev/vdb" \
+        -drive "$(ro_disk "$BASE_IMG")" -drive "$(rw_disk "$a")"; pa=$QT_PID
+    qt_boot_bg "$lb" "$INITRD" "root=/dev/vda sharedroot.instance=/dev/vdb" \
+        -drive "$(ro_disk "$BASE_IMG")" -drive "$(rw_disk "$b")"; pb=$QT_PID
+    wait "$pa"; wait "$pb"
+    check_report "$la2" ext4; no_error "$la2"
+    check_report "$lb" ext4; no_error "$lb"
+    ia=$(ident "$la2") || exit 1
+    ib=$(ident "$lb") || exit 1
+    for k in 1 2 3; do
+        what=$(echo "hostname machine-id ssh-key" | cut -d' ' -f$k)
+        [ "$(echo "$ia" | cut -d' ' -f$k)" != "$(echo "$ib" | cut -d' ' -f$k)" ] ||
+            fail "both guests have the same $what"
+    done
+    [ "$(qt_report "$la2" hostname)" = alpha ] || fail "a is not alpha: $ia"
+    [ "$(qt_report "$lb" hostname)" = beta ] || fail "the clone is not beta: $ib"
+    { [ "$(qt_report "$lb" firstboot_machine_id)" = 1 ] && [ "$(qt_report "$lb" firstboot_ssh_key)" = 1 ]; } ||
+        fail "the clone did not start with an empty machine-id and no host key"
+    { [ "$(qt_report "$la2" boot_count)" = 2 ] && [ "$(qt_report "$lb" boot_count)" = 2 ]; } ||
+        fail "the clone did not keep the instance's /var (boot counts $(qt_report "$la2" boot_count), $(qt_report "$lb" boot_count))"
+    note "a: $ia; b: $ib"
+    rm -f "$a" "$b"
+    pass
+}
