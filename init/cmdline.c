@@ -216,6 +216,7 @@ static const struct key keys[] = {
     {"sharedroot.init", K_STR, F(real_init), 0, true},
     {"sharedroot.reconcile", K_STR, F(reconcile), 0, true},
     {"sharedroot.shutdown", K_STR, F(shutdown), 0, true},
+    {"sharedroot.dax", K_STR, F(dax), 0, true},
     {"sharedroot.reconcile.ignore", K_STR, F(reconcile_ignore), 0, true},
     {"sharedroot.break", K_SPECIAL, 0, 0, false},
     {"sharedroot.hostname", K_STR, F(hostname), 0, true},
@@ -407,6 +408,7 @@ void cmdline_free(struct cmdline *c)
     free(c->real_init);
     free(c->reconcile);
     free(c->shutdown);
+    free(c->dax);
     free(c->reconcile_ignore);
     free(c->breaks);
     free(c->hostname);

@@ -47,6 +47,7 @@ struct cmdline {
     char *real_init;   /* sharedroot.init= (in-root mode: the init to run after us) */
     char *reconcile;   /* sharedroot.reconcile= off|report|safe|merge; NULL: safe */
     char *shutdown;    /* sharedroot.shutdown= auto|on|off; NULL: auto (init/shutdown.c) */
+    char *dax;         /* sharedroot.dax= auto|always|off; NULL: auto (mounts/dax.h) */
     /* sharedroot.reconcile.ignore= patterns; NULL: the default list */
     char *reconcile_ignore;
 

@@ -44,6 +44,7 @@ struct boot_ctx {
     /* root */
     char root_device[PATH_MAX]; /* resolved block device, e.g. /dev/vda */
     char root_fstype[64];
+    bool root_dax;            /* mounted with dax (mounts/dax.h) */
     char init_path[PATH_MAX]; /* the real init, relative to sysroot */
 
     /* the per-instance layer */

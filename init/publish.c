@@ -139,6 +139,7 @@ int publish_state(struct boot_ctx *ctx, const char *path)
     state_write_kv(f, "ROOT_SPEC", netroot_root_spec(ctx));
     state_write_kv(f, "ROOT_DEVICE", ctx->root_device);
     state_write_kv(f, "ROOT_FSTYPE", ctx->root_fstype);
+    state_write_kv(f, "ROOT_DAX", ctx->root_dax ? "1" : "0");
     state_write_kv(f, "BASE", ctx->mode == MODE_OFF ? "" : SHAREDROOT_BASE);
     layout_for_state(ctx, layout, sizeof layout);
     state_write_kv(f, "LAYOUT", layout);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "blockdev.h"
+#include "dax.h"
 #include "devfs.h"
 #include "devices.h"
 #include "log.h"
@@ -77,7 +78,7 @@ int devices_wait_for_spec(struct boot_ctx *ctx, const char *what, const char *sp
 {
     struct spec_wait w = {.ctx = ctx, .dev = dev, .dev_size = n};
     char why[WHY_MAX] = "";
-    char found[512];
+    char found[512], ns[64];
     int r;
 
     /* the base comes from root= or netroot=; anything else on the network is an instance's */
@@ -105,6 +106,14 @@ int devices_wait_for_spec(struct boot_ctx *ctx, const char *what, const char *sp
                                "disk?); give each disk its own UUID and LABEL, or "
                                "name the device by path",
                                what, spec, dev, w.dup);
+    if (dax_unmapped_namespace(NULL, ns, sizeof ns) == 1)
+        return log_error_errno(ENODEV,
+                               "device %s=%s did not appear within %d s (block devices "
+                               "present: %s); the pmem device %s is there but the kernel could "
+                               "not map it (misaligned): the image behind a virtio-pmem device "
+                               "must be a multiple of 2 MiB (sharedroot-mkbase pads it; or "
+                               "truncate -s to the next 2 MiB)",
+                               what, spec, ctx->cmd.timeout, found, ns);
     return log_error_errno(ENODEV,
                            "device %s=%s did not appear within %d s (block devices "
                            "present: %s); check that the disk is attached and %s= "

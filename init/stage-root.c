@@ -7,8 +7,10 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "blockdev.h"
+#include "dax.h"
 #include "devices.h"
 #include "log.h"
 #include "netroot.h"
@@ -97,13 +99,89 @@ static int check_kernel_root(struct boot_ctx *ctx)
     return r;
 }
 
+/* sharedroot.dax (mounts/dax.h): the dax option to add to rootflags for this root, in opt
+ * (empty: none). A warning when a dax device holds a base that cannot use it; -errno when
+ * sharedroot.dax=always cannot be honoured. */
+static int root_dax_option(struct boot_ctx *ctx, const char *rootflags, int mode, const char **opt)
+{
+    struct dax_facts f = {
+        .fstype = ctx->root_fstype,
+        .dev_dax = dax_device_supported(NULL, ctx->root_device),
+        .page_size = (unsigned long)sysconf(_SC_PAGESIZE),
+        .user_dax = dax_in_options(rootflags),
+    };
+    const char *why = NULL;
+
+    *opt = NULL;
+    if (f.dev_dax == 1)
+        f.fs_bsize = dax_probe_fs_bsize(ctx->root_device, ctx->root_fstype);
+    switch (dax_decide(mode, &f, opt, &why)) {
+    case DAX_ERROR:
+        return log_error_errno(EOPNOTSUPP, "sharedroot.dax=always: %s (%s, block size %lu): %s",
+                               ctx->root_device, ctx->root_fstype, f.fs_bsize, why);
+    case DAX_WARN:
+        log_warning("%s (%s, block size %lu) offers dax but the base cannot use it, mounting "
+                    "without: %s",
+                    ctx->root_device, ctx->root_fstype, f.fs_bsize, why);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* Mount the root with the dax option opt (NULL: none) added to rootflags. A dax mount the
+ * kernel refuses is retried without dax in auto mode, with a warning; a mount that did not
+ * take dax is said too. */
+static int mount_root(struct boot_ctx *ctx, const char *rootflags, int mode, const char *opt,
+                      char *why, size_t why_n)
+{
+    char flags[1024];
+    int r;
+
+    if (!opt)
+        return rootfs_mount(ctx->root_device, ctx->root_fstype, rootflags, ctx->cmd.rw,
+                            ctx->cmd.off, ctx->sysroot, why, why_n);
+    snprintf(flags, sizeof flags, "%s%s%s", rootflags ? rootflags : "", rootflags ? "," : "", opt);
+    r = rootfs_mount(ctx->root_device, ctx->root_fstype, flags, ctx->cmd.rw, ctx->cmd.off,
+                     ctx->sysroot, why, why_n);
+    if (r < 0 && mode == DAX_ALWAYS)
+        return log_error_errno(r,
+                               "sharedroot.dax=always: the kernel refused to mount %s (%s) with "
+                               "%s: %m (its reason is in the kernel log above)",
+                               ctx->root_device, ctx->root_fstype, opt);
+    if (r < 0) {
+        log_warning("the kernel refused to mount %s (%s) with %s (its reason is in the kernel "
+                    "log above); mounting without dax: every guest reads the base through its "
+                    "own page cache",
+                    ctx->root_device, ctx->root_fstype, opt);
+        return rootfs_mount(ctx->root_device, ctx->root_fstype, rootflags, ctx->cmd.rw,
+                            ctx->cmd.off, ctx->sysroot, why, why_n);
+    }
+    if (dax_mounted(ctx->sysroot) == 1) {
+        ctx->root_dax = true;
+        return 0;
+    }
+    if (mode == DAX_ALWAYS) {
+        umount2(ctx->sysroot, MNT_DETACH);
+        return log_error_errno(EOPNOTSUPP,
+                               "sharedroot.dax=always: %s (%s) was mounted without dax (the "
+                               "kernel log above says why); unmounted it",
+                               ctx->root_device, ctx->root_fstype);
+    }
+    log_warning("%s (%s) was mounted without dax although %s was asked for (the kernel log "
+                "above says why): every guest reads the base through its own page cache",
+                ctx->root_device, ctx->root_fstype, opt);
+    return 0;
+}
+
 int stage_root(struct boot_ctx *ctx)
 {
     const char *rootflags = root_opt(ctx, ctx->cmd.rootflags, netroot_spec_options);
     bool rw = ctx->cmd.off && ctx->cmd.rw;
     unsigned long flags;
     char data[512], why[WHY_MAX] = "";
-    int r;
+    const char *dax_opt = NULL;
+    int r, dax_mode;
 
     if (ctx->in_root)
         return check_kernel_root(ctx);
@@ -115,11 +193,22 @@ int stage_root(struct boot_ctx *ctx)
     if (r < 0)
         return log_error_errno(r, "rootflags=%s cannot be used: %s", rootflags ? rootflags : "",
                                why[0] ? why : "invalid options");
+    dax_mode = dax_mode_parse(ctx->cmd.dax);
+    if (dax_mode < 0) {
+        log_warning("sharedroot.dax=%s: use auto, always or off; using auto", ctx->cmd.dax);
+        dax_mode = DAX_AUTO;
+    }
+    if (ctx->cmd.off)
+        dax_mode = DAX_OFF; /* maintenance mounts the base as a plain boot would */
+    r = root_dax_option(ctx, rootflags, dax_mode, &dax_opt);
+    if (r < 0)
+        return r;
     devices_load_fs(ctx, ctx->root_fstype);
     if (mkdir(ctx->sysroot, 0755) < 0 && errno != EEXIST)
         return log_error_errno(errno, "Failed to create %s: %m", ctx->sysroot);
-    r = rootfs_mount(ctx->root_device, ctx->root_fstype, rootflags, ctx->cmd.rw, ctx->cmd.off,
-                     ctx->sysroot, why, sizeof why);
+    r = mount_root(ctx, rootflags, dax_mode, dax_opt, why, sizeof why);
+    if (r < 0 && dax_mode == DAX_ALWAYS && dax_opt)
+        return r; /* said */
     if (r < 0) {
         char nbd[512];
         bool over_nbd = netroot_describe(ctx, netroot_root_spec(ctx), nbd, sizeof nbd);
@@ -134,7 +223,8 @@ int stage_root(struct boot_ctx *ctx)
         log_notice("sharedroot=off: %s mounted %s at %s for maintenance, no overlays",
                    ctx->root_device, rw ? "READ-WRITE" : "read-only", ctx->sysroot);
     else
-        log_info("root: %s (%s) mounted read-only at %s with '%s'", ctx->root_device,
-                 ctx->root_fstype, ctx->sysroot, data);
+        log_info("root: %s (%s) mounted read-only at %s with '%s'%s", ctx->root_device,
+                 ctx->root_fstype, ctx->sysroot, data,
+                 ctx->root_dax ? ", dax: shared in host memory" : "");
     return 0;
 }

@@ -39,9 +39,12 @@
 #define NBD_HELPER_DIR "/usr/libexec/sharedroot"
 #endif
 
-/* What the root may need on Xen and KVM: bus and disk drivers, overlayfs and loop. */
+/* What the root may need on Xen and KVM: bus and disk drivers, overlayfs and loop;
+ * virtio_pmem and nd_pmem for a base shared in host memory (a virtio-pmem device, mounted
+ * with dax). */
 static const char *const default_modules[] = {
-    "virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod", "xen-blkfront", "nvme", "overlay", "loop",
+    "virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod",      "xen-blkfront",
+    "nvme",       "overlay",    "loop",        "virtio_pmem", "nd_pmem",
 };
 
 /* The filesystems of the base and the instance disks when --fs does not say: what

@@ -23,7 +23,8 @@ showlog() { echo "$1" >>"$RES/$SC.logs"; }
 ro_disk() { echo "file=$1,format=raw,if=virtio,readonly=on"; }
 rw_disk() { echo "file=$1,format=raw,if=virtio"; }
 
-# check_report LOG FSTYPE: the guest reached the real init from the expected root
+# check_report LOG FSTYPE [DEV]: the guest reached the real init from the expected root (DEV,
+# default /dev/vda)
 check_report() {
     local log=$1 fstype=$2 v
     grep -q 'REPORT END' "$log" || {
@@ -33,7 +34,7 @@ check_report() {
         fail "the real init never printed REPORT END (timeout ${QT_TIMEOUT}s?)"
     }
     v=$(qt_report "$log" pid);          [ "$v" = 1 ] || fail "real init is not PID 1 (pid=$v)"
-    v=$(qt_report "$log" root_dev);     [ "$v" = /dev/vda ] || fail "root is $v, expected /dev/vda"
+    v=$(qt_report "$log" root_dev);     [ "$v" = "${3:-/dev/vda}" ] || fail "root is $v, expected ${3:-/dev/vda}"
     v=$(qt_report "$log" root_fstype);  [ "$v" = "$fstype" ] || fail "root fstype $v, expected $fstype"
     v=$(qt_report "$log" root_ro);      [ "$v" = 1 ] || fail "root not mounted ro ($(qt_report "$log" root_opts))"
     v=$(qt_report "$log" write_root);   [ "$v" = failed ] || fail "writing /testfile on the base worked"
@@ -55,6 +56,20 @@ note_stages() {
 }
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# pmem_dev IMG: QEMU arguments attaching IMG as a virtio-pmem device mapped from the file,
+# private and read-only (the base shared in host memory); room for it in the memory map
+pmem_dev() {
+    echo "-m 512,slots=2,maxmem=4G"
+    echo "-object memory-backend-file,id=pm0,share=off,readonly=on,mem-path=$1,size=$(stat -c %s "$1")"
+    echo "-device virtio-pmem-pci,memdev=pm0,id=pmem0"
+}
+# pmem_copy SRC DST: a copy of the image padded to a multiple of 2 MiB (the kernel maps a
+# pmem device in 2 MiB sections)
+pmem_copy() {
+    cp --sparse=always "$1" "$2"
+    truncate -s %2M "$2"
+}
 
 # ---------------------------------------------------------------------------------------
 # The base alone: the boot-*, readonly-root* and missing-root-* scenarios

@@ -102,6 +102,13 @@ check resolve_duplicate_uuid_enotuniq $ENOTUNIQ "" -- "$P" resolve "UUID=$U1"
 check resolve_duplicate_label_enotuniq $ENOTUNIQ "" -- "$P" resolve "LABEL=$L1"
 losetup -d "$CLONE"
 
+# dax facts (sharedroot.dax=auto): a loop device offers no dax; the block size libblkid
+# reports is the filesystem's (the 8 MiB ext4 above has 1 KiB blocks, this one 4 KiB)
+check dax_loop_device_no_dax_1k_blocks 0 "0 1024" -- "$P" dax "$EXT4"
+truncate -s 8M "$T/ext4-4k.img"
+mkfs.ext4 -q -F -b 4096 "$T/ext4-4k.img" && attach "$T/ext4-4k.img" &&
+    check dax_ext4_4k_blocks 0 "0 4096" -- "$P" dax "$LOOP"
+
 # fstype of read-only formats and of an empty device.
 mkdir -p "$T/tree/etc"
 echo base >"$T/tree/etc/issue"

@@ -79,6 +79,8 @@ fi
 
 # --- --list ---
 check list_names_virtio_blk grep -q '^module virtio_blk (default)' "$T/list"
+check list_names_virtio_pmem grep -q '^module virtio_pmem (default)' "$T/list"
+check list_names_nd_pmem grep -q '^module nd_pmem (default)' "$T/list"
 check list_names_dependency grep -q '^module virtio_ring (dependency of virtio_' "$T/list"
 check list_names_softdep grep -q '^module crc32c.* (softdep of libcrc32c)' "$T/list"
 check list_names_builtin grep -q '^module ext4 (builtin, default filesystem)' "$T/list"

@@ -13,6 +13,7 @@
  * so the scripts can tell failures apart; a message goes to stderr.
  */
 #include "blockdev.h"
+#include "dax.h"
 #include "devices.h"
 #include "rootfs.h"
 
@@ -59,6 +60,15 @@ static int cmd_fstype(const char *dev)
     if (r < 0)
         return report(r, dev, NULL);
     printf("%s\n", type);
+    return 0;
+}
+
+/* dax facts of a device: "DEV_DAX BSIZE" (dax_device_supported, dax_probe_fs_bsize) */
+static int cmd_dax(const char *dev)
+{
+    char type[64] = "";
+    blockdev_probe_fstype(dev, type, sizeof(type));
+    printf("%d %lu\n", dax_device_supported(NULL, dev), dax_probe_fs_bsize(dev, type));
     return 0;
 }
 
@@ -151,6 +161,8 @@ int main(int argc, char **argv)
         return cmd_resolve(argv[2]);
     if (argc >= 3 && strcmp(argv[1], "fstype") == 0)
         return cmd_fstype(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "dax") == 0)
+        return cmd_dax(argv[2]);
     if (argc >= 2 && strcmp(argv[1], "mount") == 0)
         return cmd_mount(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "load") == 0)
@@ -159,6 +171,6 @@ int main(int argc, char **argv)
         return cmd_modules(true, argc - 2, argv + 2);
     if (argc >= 4 && strcmp(argv[1], "wait") == 0)
         return cmd_wait(argv[2], argv[3]);
-    fprintf(stderr, "usage: probe-mounts resolve|fstype|mount|load|coldplug|wait ...\n");
+    fprintf(stderr, "usage: probe-mounts resolve|fstype|dax|mount|load|coldplug|wait ...\n");
     return 255;
 }

@@ -311,6 +311,21 @@ TEST(instance_layer_options)
     cmdline_free(&c);
 }
 
+TEST(dax_mode_is_kept_for_the_root_stage)
+{
+    struct cmdline c = parse("root=/dev/pmem0 sharedroot.dax=always");
+    CHECK_STR(c.dax, "always");
+    CHECK_INT(c.n_problems, 0);
+    cmdline_free(&c);
+    c = parse("root=/dev/pmem0");
+    CHECK(c.dax == NULL); /* auto */
+    cmdline_free(&c);
+    c = parse("sharedroot.dax"); /* needs a value */
+    CHECK(c.dax == NULL);
+    CHECK_INT(c.n_problems, 1);
+    cmdline_free(&c);
+}
+
 TEST(bad_dev_mode_is_reported_and_auto_kept)
 {
     struct cmdline c = parse("sharedroot.dev=ramfs sharedroot.dev");
