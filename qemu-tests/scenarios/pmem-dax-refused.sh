@@ -14,7 +14,7 @@ scenario() {
     check_report "$log1" ext4 /dev/pmem0
     no_error "$log1"
     l=$(lgrep "$log1" -m1 'sharedroot: WARNING.*dax') || fail "no warning about dax"
-    grep -q 'block size 1024' <<<"$l" && grep -q 4096 <<<"$l" ||
+    { grep -q 'block size 1024' <<<"$l" && grep -q 4096 <<<"$l"; } ||
         fail "the warning does not name the block size and the fix: $l"
     note "${l#*sharedroot: }"
     [ "$(state "$log1" ROOT_DAX)" = 0 ] || fail "ROOT_DAX=$(state "$log1" ROOT_DAX)"

@@ -1,27 +1,28 @@
 # shellcheck shell=bash
-# The base shared in host memory: an erofs and an ext4 base (4 KiB blocks) on a virtio-pmem
-# device (memory-backend-file share=off,readonly=on) boot with the default image and
-# sharedroot.dax=auto: mounted read-only with dax=always, ROOT_DAX=1, no warning; the images
-# unchanged
+# The base shared in host memory: an erofs and an ext4 base made by sharedroot-mkbase from the
+# test root's tree, each attached as a virtio-pmem device (memory-backend-file
+# share=off,readonly=on), boot with the default image and sharedroot.dax=auto: mounted
+# read-only with dax=always, ROOT_DAX=1, the console says so, no warning; the images unchanged
 
 scenario() {
     local log1=$LOGS/$SC-erofs.log log2=$LOGS/$SC-ext4.log e=$SCW/$SC-erofs.img x=$SCW/$SC-ext4.img
-    local tree=$SCW/$SC-tree before l
+    local tree=$SCW/$SC-tree mk=$BUILD/mkbase/sharedroot-mkbase before l uuid
     mkdir -p "$SCW"
-    pmem_copy "$ROOTS/erofs.img" "$e"
+    rm -f "$e" "$e.sha256" "$x" "$x.sha256"
     qt_make_tree "$tree" "$QT_REPORT_INIT"
-    mkfs.ext4 -q -F -b 4096 -E root_owner=0:0 -d "$tree" "$x" 64M >/dev/null 2>&1 ||
-        fail "mkfs.ext4 -b 4096 -d failed"
+    { "$mk" --type erofs -L srt-pmem -o "$e" "$tree" && "$mk" --type ext4 -o "$x" "$tree"; } \
+        >"$SCW/$SC.mk" 2>&1 || fail "sharedroot-mkbase failed: $(cat "$SCW/$SC.mk")"
     rm -rf "$tree"
+    uuid=$(blkid -p -s UUID -o value "$x")
     before="$(sha "$e") $(sha "$x")"
 
     showlog "$log1"
     # shellcheck disable=SC2046  # pmem_dev prints words
-    qt_boot "$log1" "$INITRD" "root=LABEL=$QT_EROFS_LABEL" $(pmem_dev "$e")
+    qt_boot "$log1" "$INITRD" "root=LABEL=srt-pmem" $(pmem_dev "$e")
     check_report "$log1" erofs /dev/pmem0
     showlog "$log2"
     # shellcheck disable=SC2046
-    qt_boot "$log2" "$INITRD" "root=/dev/pmem0" $(pmem_dev "$x")
+    qt_boot "$log2" "$INITRD" "root=UUID=$uuid" $(pmem_dev "$x")
     check_report "$log2" ext4 /dev/pmem0
     for l in "$log1" "$log2"; do
         no_error "$l"
@@ -33,6 +34,6 @@ scenario() {
     done
     [ "$(sha "$e") $(sha "$x")" = "$before" ] || fail "a base image changed"
     note_stages "$log1"
-    rm -f "$e" "$x"
+    rm -f "$e" "$e.sha256" "$x" "$x.sha256" "$SCW/$SC.mk"
     pass
 }
