@@ -13,9 +13,15 @@ if command -v virt-xml-validate >/dev/null; then
     out=$(virt-xml-validate "$D/sharedroot-guest.xml" domain 2>&1)
     check libvirt_example_validates [ $? -eq 0 ]
     [ -n "$out" ] && echo "    $out"
+    out=$(virt-xml-validate "$D/sharedroot-guest-pmem.xml" domain 2>&1)
+    check libvirt_pmem_example_validates [ $? -eq 0 ]
+    [ -n "$out" ] && echo "    $out"
 else
     skip libvirt_example_validates "virt-xml-validate not installed (apt-get install libvirt-clients)"
 fi
+# the pmem example maps the base privately (nothing reaches the file) and boots from pmem0
+check libvirt_pmem_base_is_private grep -q "<memory model='virtio-pmem' access='private'>" "$D/sharedroot-guest-pmem.xml"
+check libvirt_pmem_root_is_pmem0 grep -q 'root=/dev/pmem0 ' "$D/sharedroot-guest-pmem.xml"
 # the base disk (vda) is readonly and shareable, the instance disk (vdb) is neither
 disk_block() { awk -v dev="$1" '/<disk /{b=""} {b=b $0 "\n"} /<\/disk>/{ if (b ~ "dev=." dev ".") printf "%s", b }' "$D/sharedroot-guest.xml"; }
 check libvirt_base_disk_is_readonly_and_shareable \
