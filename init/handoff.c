@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "stage.h"
 #include "time-util.h"
 

@@ -15,7 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "context.h"
+/* (no context.h: sharedroot-boottest reads the prefix and version from here) */
+struct boot_ctx;
 
 #define HANDOFF_PREFIX "sharedroot-handoff:"
 #define HANDOFF_VERSION 1

@@ -388,3 +388,33 @@ check_nbd_report() {
     no_error "$log"
     return 0
 }
+
+# sharedroot-boottest (issue 15): the boottest-* scenarios. Their reports go to $SCW/$SC*,
+# removed when they pass.
+
+BOOTTEST=$BUILD/boottest/sharedroot-boottest
+
+# boottest ARGS...: the build's sharedroot-boottest with the suite's accelerator and one
+# progress line per boot (a scenario's own options come after and win)
+boottest() { "$BOOTTEST" --accel "${QT_ACCEL:-tcg}" --progress line "$@"; }
+
+# boottest_pid_is_qemu PID: a live (not zombie) process that is a guest it started (a QEMU,
+# or the sleep of a shim)
+boottest_pid_is_qemu() {
+    local st
+    st=$(sed -n 's/^[0-9]* (.*) \(.\) .*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$st" ] && [ "$st" != Z ] && grep -qaE 'qemu|sleep' "/proc/$1/cmdline" 2>/dev/null
+}
+
+# boottest_no_qemu_left DIR: every PID of DIR/qemu.pids is gone (else end it and fail)
+boottest_no_qemu_left() {
+    local p left=
+    [ -f "$1/qemu.pids" ] || fail "no $1/qemu.pids"
+    while read -r p; do
+        if boottest_pid_is_qemu "$p"; then left="$left $p"; kill -9 "$p"; fi
+    done <"$1/qemu.pids"
+    [ -z "$left" ] || fail "QEMU still running after sharedroot-boottest ended:$left"
+}
+
+# boottest_pass: remove the scenario's reports, then pass
+boottest_pass() { rm -rf "${SCW:?}/${SC:?}" "$SCW/$SC"-* "$SCW/$SC".*; pass; }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "context.h"
 #include "handoff.h"
 #include "testlib.h"
 

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One QEMU guest: its command line, its per-boot disks, starting it in its own process
+ * group (so a terminal's Ctrl-C reaches the runner, which ends it, and so it can be ended
+ * with everything it started), and ending it. The kernel side: its version from the bzImage
+ * header, and an initramfs built for it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "boottest.h"
+
+/* The kernel version inside a bzImage (the header's kernel_version string, its first word).
+ * -EINVAL when buf is not a bzImage with a version string. Pure. */
+int kernel_version_from_image(const unsigned char *buf, size_t len, char *out, size_t outsz);
+int kernel_version_of(const char *kernel, char *out, size_t outsz);
+
+/* The kernel command line for a configuration: console=ttyS0 and panic=-1 unless append
+ * has its own, root= (default /dev/vda with a base), sharedroot.instance=/dev/vdb for an
+ * instance disk unless append names one, then append. Newly allocated. */
+char *guest_cmdline(const struct bt_config *c);
+
+/* Whether the blank-separated words of line hold one starting with prefix ("root="). Pure. */
+bool cmdline_has(const char *line, const char *prefix);
+
+/* Disks made for one boot (fresh or copied), removed after it. */
+struct boot_disks {
+    char instance[PATH_MAX]; /* the instance disk to attach, "" for none */
+    char disks[RUNFILE_MAX_LIST][PATH_MAX];
+    bool made[RUNFILE_MAX_LIST + 1]; /* [0] instance, [1..] disks: made for this boot */
+};
+
+/* Make the per-boot disks of c in workdir (names from tag). Errors in err. */
+int boot_disks_make(const struct bt_config *c, const char *workdir, const char *tag,
+                    struct boot_disks *d, char *err, size_t errsz);
+void boot_disks_remove(struct boot_disks *d);
+
+/* The QEMU argument vector (NULL-terminated, newly allocated strings) for a boot of c with
+ * the initrd (NULL: none), accel "kvm" or "tcg", its console on stdout. */
+char **guest_argv(const char *qemu, const struct bt_config *c, const char *initrd,
+                  const struct boot_disks *d, const char *accel);
+void argv_free(char **argv);
+
+/* Start argv[0] (looked up in PATH) with stdin /dev/null, stdout console_w, stderr err_fd,
+ * in a new process group, killed by the kernel when this process dies
+ * (PR_SET_PDEATHSIG). Returns the pid or -errno. */
+pid_t spawn_guest(char **argv, int console_w, int err_fd);
+
+/* Run a helper program to its end (mkfs, cp, mkinitramfs), output to out_fd (or /dev/null
+ * when -1). Its exit status, or -errno when it could not be started. */
+int run_helper(char **argv, int out_fd);
+
+/* A program beside this one (the build tree: ../initramfs/NAME too), or in PATH, or in
+ * /usr/sbin:/sbin. Newly allocated, NULL when not found. */
+char *find_program(const char *name, const char *beside_rel);

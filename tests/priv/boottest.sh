@@ -1,0 +1,221 @@
+#!/bin/bash
+# shellcheck disable=SC2317  # json and pids_gone are called through check
+# sharedroot-boottest's runner, reports and exit statuses without a real guest: a QEMU shim
+# (a shell script given with --qemu) plays the guest's console, chosen by a word on the kernel
+# command line (shim=good, panic, hang, exit, hostile, slow-handoff). Fast and deterministic;
+# the real boots are in qemu-tests/scenarios/boottest-*.sh. Also valgrind over one whole run.
+# $1 = the build dir (containing boottest/sharedroot-boottest).
+set -u
+B=${1:?usage: boottest.sh BUILDDIR}
+BT=$B/boottest/sharedroot-boottest
+
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+[ -x "$BT" ] || { fail boottest "$BT not built"; exit 1; }
+command -v python3 >/dev/null || { skip boottest "python3 is not installed"; exit 0; }
+
+T=$(mktemp -d /tmp/sharedroot-boottest.XXXXXX)
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
+
+# the shim: what a guest with that command line would print on its console
+cat >"$T/qemu" <<'EOF'
+#!/bin/bash
+append= kvm=0
+while [ $# -gt 0 ]; do
+    case $1 in
+    --version) echo "QEMU shim 1.0"; exit 0 ;;
+    -append) append=$2; shift ;;
+    pc,accel=kvm) kvm=1 ;;
+    esac
+    shift
+done
+# the KVM probe guest: a kernel that boots to its end (no root: a panic), or a silent one
+if [ $kvm = 1 ] && [ "${SHIM_KVM:-}" = works ]; then
+    echo "[    0.9] Kernel panic - not syncing: VFS: Unable to mount root fs"; exit 0
+fi
+[ $kvm = 1 ] && exec sleep 30
+mode=good
+for w in $append; do case $w in shim=*) mode=${w#shim=} ;; esac; done
+echo "[    0.000000] Linux version 6.1.0-shim"
+case $mode in
+good)
+    echo "[    1.500000] Run /init as init process"
+    printf 'sharedroot: stage early done in 5 ms\r\n'
+    echo "sharedroot-handoff: v=1 uptime_ms=2100 init_ms=600 early=5 devices=400 root=30 instance=0 reconcile=0 overlay=10 tmp-swap=1 switch=3 mode=volatile"
+    echo "BENCH uptime=2.25"
+    echo "login: "
+    sleep 30 ;;
+panic)
+    echo "[    1.9] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)"
+    echo "[    1.9] CPU: 0 PID: 1 Comm: swapper/0 Not tainted"
+    sleep 30 ;;
+hang) sleep 30 ;;
+exit) echo "qemu-shim: could not open disk image: Permission denied" >&2; exit 1 ;;
+hostile)
+    printf 'nul\0byte \033[31mred\033[0m \033]0;title\007 bad\xff\xfe utf8 <xml> & "q" \\ `tick`\n'
+    head -c 3000 /dev/zero | tr '\0' 'x'; echo
+    printf 'partial line without end'
+    printf '\nsharedroot: ERROR: root \033[1mLABEL=x\033[0m did not appear\n'
+    sleep 30 ;;
+esac
+EOF
+chmod 0755 "$T/qemu"
+touch "$T/vmlinuz" "$T/base.img"
+
+run() { # NAME ARGS...: sharedroot-boottest against the shim, status in RC, output in T/NAME.out
+    local name=$1; shift
+    "$BT" --qemu "$T/qemu" --accel tcg --progress line --kernel "$T/vmlinuz" --output "$T/$name" \
+        "$@" >"$T/$name.out" 2>&1
+    RC=$?
+}
+json() { # NAME PYTHON-EXPRESSION: true when it holds for report.json (r)
+    python3 -c "import json,sys; r=json.load(open('$T/$1/report.json')); sys.exit(0 if ($2) else 1)"
+}
+pids_gone() { # NAME: no process of its qemu.pids is left
+    local p
+    [ -s "$T/$1/qemu.pids" ] || return 1
+    while read -r p; do
+        [ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" && return 1
+    done <"$T/$1/qemu.pids"
+    return 0
+}
+
+# a good boot: the handoff line's times, stopped at once (not after the shim's 30 s)
+run good --base "$T/base.img" --reps 2 --append shim=good
+check boottest_good_exits_0 [ "$RC" = 0 ]
+check boottest_good_takes_the_handoff_times json good \
+    'r["boots"][0]["metrics"]["handoff"] == 2100 and r["boots"][0]["metrics"]["devices"] == 400 and r["boots"][1]["metrics"]["kernel"] == 1500'
+check boottest_good_summary json good \
+    'r["configs"][0]["metrics"]["handoff"]["median"] == 2100 and r["configs"][0]["headline"] == "handoff" and r["verdict"] == "pass"'
+check boottest_good_stops_the_guest_at_success pids_gone good
+check boottest_good_verdict_line grep -q '^sharedroot-boottest: PASS: 2 boots ok, 0 failed; accelerator tcg' "$T/good.out"
+check boottest_good_writes_every_report test -s "$T/good/junit.xml" -a -s "$T/good/summary.md" -a -s "$T/good/logs/boot/1.log" -a -s "$T/good/logs/boot/1.cmd"
+check boottest_good_cmd_file_holds_the_base grep -q "file=$T/base.img,format=raw,if=virtio,readonly=on" "$T/good/logs/boot/1.cmd"
+
+# the KVM probe: a probe guest that boots to its end makes it KVM, a silent one TCG
+SHIM_KVM=works "$BT" --qemu "$T/qemu" --accel auto --progress line --kernel "$T/vmlinuz" \
+    --output "$T/kvm" --reps 1 --append shim=good >"$T/kvm.out" 2>&1
+check boottest_probe_takes_a_working_kvm json kvm \
+    'r["accel"] == "kvm" and r["accel_note"].startswith("KVM: a probe guest booted its kernel to the end")'
+SHIM_KVM=hangs "$BT" --qemu "$T/qemu" --accel auto --kvm-probe-timeout 1 --progress line \
+    --kernel "$T/vmlinuz" --output "$T/tcg" --reps 1 --append shim=good >"$T/tcg.out" 2>&1
+check boottest_probe_falls_back_to_tcg json tcg \
+    'r["accel"] == "tcg" and "timed out after 1 s waiting for the end of the kernel" in r["accel_note"] and r["boots"][0]["ok"]'
+check boottest_probe_guest_gone pids_gone tcg
+check boottest_probe_said_on_stderr grep -q 'accelerator TCG: the KVM probe failed' "$T/tcg.out"
+
+# a time pattern and expect for a foreign initramfs
+run foreign --no-handoff --time 'BENCH uptime=([0-9.]+)' --expect 'login:' --append shim=good
+check boottest_foreign_time_from_the_group json foreign \
+    'r["boots"][0]["ok"] and r["boots"][0]["metrics"]["time"] == 2250 and r["configs"][0]["headline"] == "time"'
+
+# failures
+run panic --reps 1 --append shim=panic
+check boottest_panic_exits_1 [ "$RC" = 1 ]
+check boottest_panic_reason_and_tail json panic \
+    'r["boots"][0]["result"] == "failed" and r["boots"][0]["reason"].startswith("kernel panic: ") and any("swapper" in l for l in r["boots"][0]["tail"])'
+check boottest_panic_in_junit grep -q '<failure type="failed" message="kernel panic: ' "$T/panic/junit.xml"
+check boottest_panic_guest_gone pids_gone panic
+
+run hang --reps 1 --timeout 1 --append shim=hang
+check boottest_hang_times_out json hang \
+    'r["boots"][0]["result"] == "timeout" and r["boots"][0]["reason"] == "timed out after 1 s waiting for the handoff line of sharedroot-init"'
+check boottest_hang_guest_gone pids_gone hang
+
+run exit --reps 1 --append shim=exit
+check boottest_qemu_exit_says_what_qemu_said json exit \
+    '"QEMU exited with status 1 while waiting for the handoff line" in r["boots"][0]["reason"] and "Permission denied" in r["boots"][0]["reason"]'
+
+run fail-pattern --reps 1 --append shim=good --fail 'stage early done'
+check boottest_own_fail_pattern json fail-pattern \
+    'r["boots"][0]["result"] == "failed" and "a fail pattern matched: sharedroot: stage early done" in r["boots"][0]["reason"]'
+
+# hostile console output: the reports stay valid JSON, XML and UTF-8
+run hostile --reps 1 --append shim=hostile
+check boottest_hostile_fails_on_the_error_line json hostile \
+    'r["boots"][0]["result"] == "failed" and "root LABEL=x did not appear" in r["boots"][0]["reason"]'
+check boottest_hostile_tail_is_clean json hostile \
+    'any(l.startswith("nulbyte red  bad\ufffd\ufffd utf8 <xml>") for l in r["boots"][0]["tail"]) and all(len(l) <= 1024 for l in r["boots"][0]["tail"])'
+check boottest_hostile_junit_is_xml python3 -c "import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])" "$T/hostile/junit.xml"
+check boottest_hostile_summary_is_utf8 python3 -c "import sys; open(sys.argv[1], encoding='utf-8').read()" "$T/hostile/summary.md"
+
+# a run file with two configurations, interleaved
+cat >"$T/two.run" <<EOF
+[defaults]
+kernel = $T/vmlinuz
+[a]
+append = shim=good
+[b]
+append = shim=panic
+EOF
+"$BT" --qemu "$T/qemu" --accel tcg --progress line --reps 2 --output "$T/two" "$T/two.run" >"$T/two.out" 2>&1
+RC=$?
+check boottest_runfile_exits_1_for_one_bad_configuration [ "$RC" = 1 ]
+check boottest_runfile_interleaves json two \
+    '[b["config"] for b in r["boots"]] == ["a", "b", "a", "b"] and r["configs"][0]["boots_ok"] == 2 and r["configs"][1]["boots_failed"] == 2'
+
+# exit status 2 before anything boots
+"$BT" --qemu "$T/qemu" --output "$T/bad-run" "$T/vmlinuz" >"$T/bad-run.out" 2>&1
+RC=$?
+check boottest_bad_runfile_exits_2 [ "$RC" = 2 ]
+echo '[a]' >"$T/nokernel.run"
+"$BT" --qemu "$T/qemu" --output "$T/nokernel" "$T/nokernel.run" >"$T/nokernel.out" 2>&1
+check boottest_runfile_error_names_file_and_config grep -q "nokernel.run: \[a\]: no kernel" "$T/nokernel.out"
+echo '{"format":"other"}' >"$T/bad-baseline.json"
+run bad-baseline --append shim=good --baseline "$T/bad-baseline.json"
+check boottest_bad_baseline_exits_2_before_booting bash -c "[ $RC = 2 ] && [ ! -e '$T/bad-baseline/qemu.pids' ]"
+check boottest_bad_baseline_says_why grep -q 'not a report of sharedroot-boottest' "$T/bad-baseline.out"
+run missing-kernel --kernel "$T/nonexistent" --append shim=good
+check boottest_missing_input_exits_2 bash -c "[ $RC = 2 ] && grep -q 'kernel $T/nonexistent: No such file' '$T/missing-kernel.out'"
+"$BT" --reps 0 >"$T/usage.out" 2>&1
+check boottest_usage_error_exits_2 [ $? = 2 ]
+"$BT" --help >"$T/help.out" 2>&1
+check boottest_help_exits_0 bash -c "[ $? = 0 ] && grep -q 'Exit status' '$T/help.out'"
+
+# baselines: the good run against itself passes; against a faster one it regresses
+run same --base "$T/base.img" --reps 2 --append shim=good --baseline "$T/good/report.json"
+check boottest_baseline_same_passes bash -c "[ $RC = 0 ] && grep -q '0 regressions' '$T/same.out'"
+python3 - "$T/good/report.json" "$T/fast.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for m in r["configs"][0]["metrics"].values():
+    m["median"] = m["min"] = m["max"] = 1
+json.dump(r, open(sys.argv[2], "w"))
+EOF
+run slower --base "$T/base.img" --reps 2 --append shim=good --baseline "$T/fast.json"
+check boottest_baseline_regression_exits_1 [ "$RC" = 1 ]
+check boottest_baseline_regression_reported json slower \
+    'r["baseline"]["regressions"] >= 1 and r["verdict"] == "fail"'
+check boottest_baseline_regression_in_junit grep -q '<failure type="regression"' "$T/slower/junit.xml"
+
+# interrupted: SIGTERM while two guests hang; the program itself in the background
+"$BT" --qemu "$T/qemu" --accel tcg --progress line --kernel "$T/vmlinuz" --output "$T/term" \
+    --reps 4 --jobs 2 --append shim=hang >"$T/term.out" 2>&1 &
+pid=$!
+n=0
+while [ "$({ wc -l <"$T/term/qemu.pids"; } 2>/dev/null || echo 0)" -lt 2 ] && [ $n -lt 100 ]; do
+    sleep 0.1; n=$((n + 1))
+done
+kill -TERM "$pid"
+wait "$pid"
+RC=$?
+check boottest_sigterm_exits_143 [ "$RC" = 143 ]
+check boottest_sigterm_leaves_no_guest pids_gone term
+check boottest_sigterm_reports json term \
+    'r["interrupted"] == "Terminated" and [b["result"] for b in r["boots"]].count("interrupted") == 2 and [b["result"] for b in r["boots"]].count("skipped") == 2'
+
+# valgrind over a whole run with a failure and a baseline (the plain build: no sanitizer)
+VGBT=$(cd "$B/.." && pwd)/plain/boottest/sharedroot-boottest
+if command -v valgrind >/dev/null && [ -x "$VGBT" ]; then
+    valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+        --trace-children=no --log-file="$T/vg.log" "$VGBT" --qemu "$T/qemu" --accel tcg \
+        --progress line --output "$T/vg" "$T/two.run" --baseline "$T/two/report.json" \
+        >"$T/vg.out" 2>&1
+    RC=$?
+    check boottest_valgrind_clean bash -c "[ $RC != 99 ] && ! grep -q 'ERROR SUMMARY: [1-9]' '$T/vg.log'"
+    [ "$RC" = 99 ] && sed 's/^/    | /' "$T/vg.log" | head -40
+else
+    skip boottest_valgrind_clean "valgrind or the plain build is missing"
+fi
+exit 0
