@@ -20,9 +20,10 @@ int kernel_version_from_image(const unsigned char *buf, size_t len, char *out, s
 int kernel_version_of(const char *kernel, char *out, size_t outsz);
 
 /* The kernel command line for a configuration: console=ttyS0 and panic=-1 unless append
- * has its own, root= (default /dev/vda with a base), sharedroot.instance=/dev/vdb for an
- * instance disk unless append names one, then append. Newly allocated. */
-char *guest_cmdline(const struct bt_config *c);
+ * has its own, no_timer_check under TCG (tcg true) unless append has it, root= (default
+ * /dev/vda with a base), sharedroot.instance=/dev/vdb for an instance disk unless append
+ * names one, then append. Newly allocated. */
+char *guest_cmdline(const struct bt_config *c, bool tcg);
 
 /* Whether the blank-separated words of line hold one starting with prefix ("root="). Pure. */
 bool cmdline_has(const char *line, const char *prefix);

@@ -97,10 +97,10 @@ static void json_patterns(FILE *f, const char *key, const struct pattern *p, siz
     fputc(']', f);
 }
 
-static void json_config(FILE *f, const struct config_run *cr)
+static void json_config(FILE *f, const struct config_run *cr, const char *accel)
 {
     const struct bt_config *c = &cr->cfg;
-    char *cmdline = guest_cmdline(c);
+    char *cmdline = guest_cmdline(c, accel && strcmp(accel, "tcg") == 0);
 
     fputs("{\"name\":", f);
     json_string(f, c->name);
@@ -215,7 +215,7 @@ void report_json(FILE *f, const struct run *run)
     fprintf(f, ",\"boots_ok\":%u,\"boots_failed\":%u,\"configs\":[", run->n_ok, run->n_failed);
     for (size_t i = 0; i < run->n_configs; i++) {
         fputs(i ? "," : "", f);
-        json_config(f, &run->configs[i]);
+        json_config(f, &run->configs[i], run->accel_used);
     }
     fputs("],\"boots\":[", f);
     for (size_t i = 0, first = 1; i < run->n_boots; i++) {
