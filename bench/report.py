@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Turns bench/run's work dir (serial logs, build times, sizes) into bench/results/latest.md,
+"""Turns bench/run's work dir (sharedroot-boottest's reports and serial logs, build times,
+sizes) into bench/results/latest.md,
 latest-boots.tsv and the data files plot.gp draws. Standard library only."""
 import argparse
 import glob
+import json
 import os
 import re
 import statistics
@@ -33,6 +35,8 @@ STAGES = ["early", "devices", "root", "instance", "reconcile", "overlay", "tmp-s
 
 
 def read_log(path):
+    """The BENCH lines of a serial log (what the booted system saw: mounts, memory, the
+    reconcile log), or None when it cannot be read."""
     d = {"state": {}, "kmsg": [], "mounts": []}
     try:
         with open(path, errors="replace") as f:
@@ -42,21 +46,11 @@ def read_log(path):
     for line in text.splitlines():
         m = re.search(r"BENCH ([a-z_.A-Z0-9]+)=(.*)$", line)
         if not m:
-            if "BENCH END" in line:
-                d["end"] = True
             continue
         k, v = m.group(1), m.group(2)
-        if k == "kmsg":
-            km = re.match(r"[0-9.]+ stage (\S+) done in (\d+) ms", v)
-            if km:
-                d["state"].setdefault("K_STAGE_%s_MS" % km.group(1).upper().replace("-", "_"), km.group(2))
-            km = re.match(r"[0-9.]+ switch: total (\d+) ms", v)
-            if km:
-                d["state"].setdefault("K_INITRAMFS_MS", km.group(1))
         if k.startswith("reconcile_log"):
             d.setdefault("reconcile_log", []).append(v)
-            continue
-        if k.startswith("state."):
+        elif k.startswith("state."):
             d["state"][k[6:]] = v.strip('"')
         elif k == "kmsg":
             d["kmsg"].append(v)
@@ -64,19 +58,44 @@ def read_log(path):
             d["mounts"].append(v)
         else:
             d[k] = v
-    if not d.get("end"):
-        return {"failed": True, "tail": text.splitlines()[-5:]}
+    return d
+
+
+def load_run(work, name):
+    """sharedroot-boottest's report of one run (WORK/NAME/report.json), or None."""
     try:
-        d["total"] = float(d["uptime"])
-        d["run_init_f"] = float(d["run_init"]) if d.get("run_init") else None
-        d["phase"] = d["total"] - d["run_init_f"] if d["run_init_f"] is not None else None
+        with open(os.path.join(work, name, "report.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def boot_data(work, run_name, b):
+    """One measured boot of a boottest report: its times (the guest's clock at the probe's
+    "BENCH uptime" line, the kernel's "Run /init"), the stage times of sharedroot-init's
+    handoff line, and what the probe printed; {"failed": ...} for a failed boot."""
+    if not b["ok"]:
+        return {"failed": True, "reason": b.get("reason") or b["result"],
+                "log": os.path.join(work, run_name, b["log"] or "")}
+    m = b["metrics"]
+    d = read_log(os.path.join(work, run_name, b["log"])) or {"state": {}, "mounts": []}
+    d["total"] = m["time"] / 1000 if "time" in m else None
+    d["run_init_f"] = m["kernel"] / 1000 if "kernel" in m else None
+    d["phase"] = d["total"] - d["run_init_f"] if None not in (d["total"], d["run_init_f"]) else None
+    d["wall"] = m["wall"] / 1000 if "wall" in m else None
+    d["load"] = b.get("host_load")
+    try:
         d["mem"] = int(d["mem_used_kb"])
     except (KeyError, ValueError):
-        return {"failed": True, "tail": ["no uptime in the log"]}
-    # sharedroot=off publishes no state file: take the stage times from its log lines
-    for kk in list(d["state"]):
-        if kk.startswith("K_"):
-            d["state"].setdefault(kk[2:], d["state"][kk])
+        d["mem"] = None
+    # the stages as /run/sharedroot/state names them (STAGE_X_MS, INITRAMFS_MS)
+    for k, v in m.items():
+        if k in STAGES or k == "switch":
+            d["state"]["STAGE_%s_MS" % k.upper().replace("-", "_")] = str(int(v))
+    if "init" in m:
+        d["state"]["INITRAMFS_MS"] = str(int(m["init"]))
+    if d["total"] is None:
+        return {"failed": True, "reason": "no BENCH uptime line", "log": b["log"]}
     return d
 
 
@@ -103,7 +122,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--suffix", default="")
     a = ap.parse_args()
-    logs, data = os.path.join(a.work, "logs"), os.path.join(a.work, "data")
+    data = os.path.join(a.work, "data")
     meta = {}
     with open(os.path.join(data, "meta")) as f:
         for line in f:
@@ -114,34 +133,26 @@ def main():
     if os.path.exists(os.path.join(data, "dracut.skip")):
         dracut_skip = open(os.path.join(data, "dracut.skip")).read().strip()
 
-    # ---- boots
-    boots = {}  # config -> list of parsed logs (measured rounds only)
+    # ---- boots (sharedroot-boottest's run "boots"; warm-up boots are not counted)
+    boots = {}  # config -> list of boot data
     failed = {}
     raw = []
     loads = []
-    for cfg in PEERS + OURS + RECONCILE_ROWS:
-        for p in sorted(glob.glob(os.path.join(logs, cfg, "*.log"))):
-            rnd = int(os.path.basename(p)[:-4])
-            d = read_log(p)
-            host = {}
-            try:
-                for kv in open(p + ".host").read().split():
-                    k, _, v = kv.partition("=")
-                    host[k] = v
-            except OSError:
-                pass
-            if rnd == 0:
-                continue  # warm-up
-            if d is None or d.get("failed"):
-                failed.setdefault(cfg, []).append(p)
-                raw.append((cfg, rnd, "FAIL", "", "", "", "", host.get("wall_ms", "")))
-                continue
-            d["wall"] = int(host["wall_ms"]) / 1000 if host.get("wall_ms") else None
-            if host.get("load"):
-                loads.append(float(host["load"]))
-            boots.setdefault(cfg, []).append(d)
-            raw.append((cfg, rnd, "ok", d["total"], d["run_init_f"], fmt(d["phase"], 3), d["mem"],
-                        host.get("wall_ms", "")))
+    brun = load_run(a.work, "boots") or {"boots": []}
+    for b in brun["boots"]:
+        if b["warmup"]:
+            continue
+        cfg, rnd = b["config"], b["rep"]
+        d = boot_data(a.work, "boots", b)
+        wall_ms = b["metrics"].get("wall", "")
+        if d.get("failed"):
+            failed.setdefault(cfg, []).append("%s (%s)" % (d["log"], d["reason"]))
+            raw.append((cfg, rnd, "FAIL", "", "", "", "", wall_ms))
+            continue
+        if d["load"] is not None:
+            loads.append(d["load"])
+        boots.setdefault(cfg, []).append(d)
+        raw.append((cfg, rnd, "ok", d["total"], d["run_init_f"], fmt(d["phase"], 3), d["mem"], wall_ms))
     S = {}
     for cfg, ds in boots.items():
         S[cfg] = {
@@ -164,9 +175,13 @@ def main():
     w(f"- date: {meta.get('date')}; run took {int(meta.get('duration_s', 0)) // 60} min")
     w(f"- machine: {meta.get('machine')}; host kernel {meta.get('host_kernel')}")
     w(f"- guest kernel: {meta.get('guest_kernel')} (the same vmlinuz for every configuration)")
-    w(f"- QEMU: {meta.get('qemu')}; accelerator: **{meta.get('accel')}**")
+    w(f"- QEMU: {meta.get('qemu')}; accelerator: **{meta.get('accel')}** ({meta.get('accel_note', '')})")
+    w("- every boot run by sharedroot-boottest (docs/sharedroot-boottest.1): its report.json and "
+      "the serial logs are in the work dir (boots/, conc-nN/)")
+    cfgs = brun.get("configs") or [{}]
     w(f"- QEMU flags (all configurations): `{meta.get('qemu_flags')}`; kernel command line "
-      "`console=ttyS0 panic=-1 root=/dev/vda ro` + the configuration's own words")
+      f"`{cfgs[0].get('cmdline', '?')}` ({cfgs[0].get('name', '?')}; the others differ in the "
+      "configuration's own words)")
     w(f"- repetitions: {meta.get('reps')} measured boots per configuration after one warm-up round, "
       "interleaved (A B C … A B C …), one guest at a time; builds likewise")
     w(f"- versions: sharedroot {meta.get('sharedroot')}, initramfs-tools {meta.get('initramfs_tools')}, "
@@ -189,10 +204,12 @@ def main():
 
     # 1. boot time
     w("## 1. Boot time (guest clock, seconds)\n")
-    w("*kernel → init*: the guest's /proc/uptime when the probe (the real /sbin/init) starts. "
-      "*phase*: that minus the kernel's timestamp of \"Run /init as init process\": the time "
-      "spent in the initramfs. *before /init*: the kernel's own part, including unpacking the "
-      "initramfs. *host wall*: QEMU start to exit on the host (includes the probe and poweroff).\n")
+    w("*kernel → init*: the guest's /proc/uptime when the probe (the real /sbin/init) starts "
+      "(its first line, `BENCH uptime=`: sharedroot-boottest's `time` pattern). "
+      "*phase*: that minus the kernel's timestamp of \"Run /init as init process\" on the "
+      "console: the time spent in the initramfs. *before /init*: the kernel's own part, including "
+      "unpacking the initramfs. *host wall*: QEMU start to the probe's last line on the host "
+      "(includes QEMU's start and the probe's own work).\n")
     w("| configuration | guest saw / , /etc | n | kernel → init median | min | max | phase median | min | max | before /init | host wall |")
     w("|---|---|---|---|---|---|---|---|---|---|---|")
     for cfg in PEERS + OURS + RECONCILE_ROWS:
@@ -224,11 +241,11 @@ def main():
         w("")
 
     # 2. stages
-    w("## 2. sharedroot-init per stage (ms, median [min–max], from /run/sharedroot/state)\n")
-    w("*other*: INITRAMFS_MS minus the stages: hooks run after a stage, logging, the time between "
-      "stages. INITRAMFS_MS starts when sharedroot-init's main() runs, so the dynamic loader's "
-      "time is in *phase* but not here.\n")
-    cols = STAGES + ["other", "INITRAMFS_MS"]
+    w("## 2. sharedroot-init per stage (ms, median [min–max], from its handoff line)\n")
+    w("*INITRAMFS_MS*: the handoff line's `init_ms`, from sharedroot-init's main() to the line "
+      "just before the real init runs; *other*: that minus the stages: hooks run after a stage, "
+      "logging, the time between stages. The dynamic loader's time is in *phase* but not here.\n")
+    cols = STAGES + ["switch", "other", "INITRAMFS_MS"]
     w("| configuration | " + " | ".join(cols) + " |")
     w("|---" * (len(cols) + 1) + "|")
     for cfg in OURS + RECONCILE_ROWS:
@@ -242,7 +259,7 @@ def main():
                 if st == "other":
                     try:
                         vals.append(int(sd["INITRAMFS_MS"]) - sum(
-                            int(sd.get(f"STAGE_{x.upper().replace('-', '_')}_MS", 0)) for x in STAGES))
+                            int(sd.get(f"STAGE_{x.upper().replace('-', '_')}_MS", 0)) for x in STAGES + ["switch"]))
                     except (KeyError, ValueError):
                         pass
                     continue
@@ -255,28 +272,30 @@ def main():
     w("")
 
     # 3. concurrency
-    w("## 3. Concurrent boots (guest clock kernel → init, seconds; mean over the guests of a "
-      "round, then median [min–max] over rounds)\n")
+    w("## 3. Concurrent boots (guest clock kernel → init, seconds; median [min–max] over every "
+      "measured boot)\n")
     w("All guests boot the same root image file (readonly=on); *plain*: sharedroot=off (no "
-      "overlays); *overlay*: an instance disk per guest with /etc and /var overlays. Each guest "
-      "has 1 vCPU; the host has " + meta.get("machine", "?").split(",")[-2].strip() + ".\n")
+      "overlays); *overlay*: an instance disk per guest (a copy of one that booted once) with /etc "
+      "and /var overlays. One sharedroot-boottest run per number of guests N, with N jobs: N guests "
+      "boot at any time, plain and overlay interleaved. Each guest has 1 vCPU; the host has "
+      + meta.get("machine", "?").split(",")[-2].strip() + ".\n")
     conc = {}
-    for name in ("plain", "overlay"):
-        for dd in sorted(glob.glob(os.path.join(logs, f"conc-{name}-n*"))):
-            n = int(dd.rsplit("-n", 1)[1])
-            per_round = {}
-            fails = 0
-            for p in glob.glob(os.path.join(dd, "*-g*.log")):
-                rnd = int(os.path.basename(p).split("-g")[0])
-                if rnd == 0:
+    for dd in sorted(glob.glob(os.path.join(a.work, "conc-n*"))):
+        n = int(dd.rsplit("-n", 1)[1])
+        crun = load_run(a.work, os.path.basename(dd))
+        if not crun:
+            continue
+        for name in ("plain", "overlay"):
+            vals, fails = [], 0
+            for b in crun["boots"]:
+                if b["config"] != name or b["warmup"]:
                     continue
-                d = read_log(p)
-                if d is None or d.get("failed"):
+                d = boot_data(a.work, os.path.basename(dd), b)
+                if d.get("failed"):
                     fails += 1
-                    continue
-                per_round.setdefault(rnd, []).append(d["total"])
-            means = [statistics.mean(v) for r, v in per_round.items() if len(v) == n]
-            conc[(name, n)] = (stats(means), fails)
+                else:
+                    vals.append(d["total"])
+            conc[(name, n)] = (stats(vals), fails)
     ns = sorted({n for (_, n) in conc})
     w("| guests | plain median | min | max | overlay median | min | max | overlay cost | plain ÷ plain(1) | overlay ÷ overlay(1) | failed boots |")
     w("|---|---|---|---|---|---|---|---|---|---|---|")
