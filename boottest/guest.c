@@ -322,7 +322,8 @@ char **guest_argv(const char *qemu, const struct bt_config *c, const char *initr
     }
     push(&b, strdup("-serial"));
     push(&b, strdup("stdio"));
-    /* the user's own words last; no quoting: words are separated by blanks */
+    /* the user's own words last; no quoting: words are separated by blanks; then the
+     * qemu-arg entries, one argument each */
     for (const char *p = c->qemu_args; p && *p;) {
         size_t n;
         while (*p == ' ')
@@ -332,6 +333,8 @@ char **guest_argv(const char *qemu, const struct bt_config *c, const char *initr
             push(&b, strndup(p, n));
         p += n;
     }
+    for (size_t i = 0; i < c->n_qemu_arg; i++)
+        push(&b, strdup(c->qemu_arg[i]));
     if (b.failed) {
         argv_free(b.v);
         return NULL;

@@ -53,7 +53,8 @@ static void usage(FILE *f)
             "      --no-handoff           no sharedroot handoff line (a foreign initramfs)\n"
             "      --no-default-fail      no built-in failure patterns\n"
             "      --wait-exit            after success, let the guest power off by itself\n"
-            "      --qemu-args ARGS       more QEMU arguments\n"
+            "      --qemu-args ARGS       more QEMU arguments (blank-separated)\n"
+            "      --qemu-arg ARG         one more QEMU argument, blanks and all (repeatable)\n"
             "  -t, --timeout SECONDS      per boot (default 120)\n"
             "      --name NAME            the configuration's name without RUNFILE (boot)\n"
             "\n"
@@ -91,6 +92,7 @@ enum {
     OPT_NO_DEFAULT_FAIL,
     OPT_WAIT_EXIT,
     OPT_QEMU_ARGS,
+    OPT_QEMU_ARG,
     OPT_NAME,
     OPT_ACCEL,
     OPT_KVM_PROBE_TIMEOUT,
@@ -126,6 +128,7 @@ static const struct {
     {OPT_NO_DEFAULT_FAIL, "default-fail", "no"},
     {OPT_WAIT_EXIT, "wait-exit", "yes"},
     {OPT_QEMU_ARGS, "qemu-args", NULL},
+    {OPT_QEMU_ARG, "qemu-arg", NULL},
     {'t', "timeout", NULL},
 };
 
@@ -186,6 +189,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct bt_config
         {"no-default-fail", no_argument, NULL, OPT_NO_DEFAULT_FAIL},
         {"wait-exit", no_argument, NULL, OPT_WAIT_EXIT},
         {"qemu-args", required_argument, NULL, OPT_QEMU_ARGS},
+        {"qemu-arg", required_argument, NULL, OPT_QEMU_ARG},
         {"timeout", required_argument, NULL, 't'},
         {"name", required_argument, NULL, OPT_NAME},
         {"reps", required_argument, NULL, 'r'},

@@ -124,6 +124,12 @@ static void json_config(FILE *f, const struct config_run *cr, const char *accel)
     json_str_or_null(f, cmdline);
     fputs(",\"qemu_args\":", f);
     json_str_or_null(f, c->qemu_args);
+    fputs(",\"qemu_arg\":[", f);
+    for (size_t i = 0; i < c->n_qemu_arg; i++) {
+        fputs(i ? "," : "", f);
+        json_string(f, c->qemu_arg[i]);
+    }
+    fputc(']', f);
     fprintf(f, ",\"handoff\":%s,\"default_fail\":%s,\"wait_exit\":%s",
             c->handoff ? "true" : "false", c->default_fail ? "true" : "false",
             c->wait_exit ? "true" : "false");

@@ -101,6 +101,7 @@ enum key_type {
     K_REGEX,      /* one */
     K_REGEX_LIST, /* repeatable */
     K_BOOL,
+    K_ARG_LIST, /* repeatable, one QEMU argument each */
 };
 
 struct key {
@@ -128,6 +129,7 @@ static const struct key keys[] = {
     {"default-fail", K_BOOL, F(default_fail)},
     {"wait-exit", K_BOOL, F(wait_exit)},
     {"qemu-args", K_TEXT, F(qemu_args)},
+    {"qemu-arg", K_ARG_LIST, F(qemu_arg)},
     {"timeout", K_TIMEOUT, F(timeout_s)},
 };
 #undef F
@@ -256,7 +258,7 @@ int config_set(struct bt_config *c, const char *key, const char *value, bool rep
         return errmsg(err, errsz,
                       "unknown key '%s' (keys: kernel, initrd, mkinitramfs-args, base, root, "
                       "instance, disk, memory, cpus, append, expect, time, fail, handoff, "
-                      "default-fail, qemu-args, timeout)",
+                      "default-fail, qemu-args, qemu-arg, timeout)",
                       key);
     if (!value_clean(value))
         return errmsg(err, errsz, "%s: the value holds control characters", key);
@@ -357,6 +359,15 @@ int config_set(struct bt_config *c, const char *key, const char *value, bool rep
             (*n)++;
         return r;
     }
+    case K_ARG_LIST:
+        if (!*value)
+            return errmsg(err, errsz, "%s: the value is empty", key);
+        if (c->n_qemu_arg >= RUNFILE_MAX_LIST)
+            return errmsg(err, errsz, "%s: at most %d arguments", key, RUNFILE_MAX_LIST);
+        if (!(c->qemu_arg[c->n_qemu_arg] = strdup(value)))
+            return -ENOMEM;
+        c->n_qemu_arg++;
+        return 0;
     case K_BOOL: {
         int *f = (int *)(base + k->off);
         if (*f >= 0 && !replace)
@@ -463,6 +474,23 @@ int config_inherit(struct bt_config *c, const struct bt_config *d, char *err, si
         if (r < 0)
             return r;
     }
+    if (d->n_qemu_arg) {
+        char *merged[RUNFILE_MAX_LIST];
+        size_t n = 0;
+        if (d->n_qemu_arg + c->n_qemu_arg > RUNFILE_MAX_LIST)
+            return errmsg(err, errsz, "qemu-arg: at most %d arguments with those of [defaults]",
+                          RUNFILE_MAX_LIST);
+        for (; n < d->n_qemu_arg; n++)
+            if (!(merged[n] = strdup(d->qemu_arg[n]))) {
+                while (n > 0)
+                    free(merged[--n]);
+                return -ENOMEM;
+            }
+        for (size_t i = 0; i < c->n_qemu_arg; i++)
+            merged[n++] = c->qemu_arg[i];
+        memcpy(c->qemu_arg, merged, n * sizeof merged[0]);
+        c->n_qemu_arg = n;
+    }
     r = inherit_patterns(c->expect, &c->n_expect, d->expect, d->n_expect, "expect", err, errsz);
     if (r < 0)
         return r;
@@ -518,6 +546,8 @@ void config_free(struct bt_config *c)
     for (size_t i = 0; i < c->n_fail; i++)
         pattern_free(&c->fail[i]);
     free(c->qemu_args);
+    for (size_t i = 0; i < c->n_qemu_arg; i++)
+        free(c->qemu_arg[i]);
     config_init(c);
 }
 

@@ -25,7 +25,7 @@
 #define RUNFILE_MAX_BYTES (1024 * 1024)
 #define RUNFILE_MAX_LINE 4096
 #define RUNFILE_MAX_CONFIGS 64
-#define RUNFILE_MAX_LIST 16 /* expect, fail, disk entries per configuration */
+#define RUNFILE_MAX_LIST 16 /* expect, fail, disk, qemu-arg entries per configuration */
 #define RUNFILE_NAME_MAX 64
 
 /* A disk: the instance disk or an extra one. */
@@ -73,7 +73,9 @@ struct bt_config {
     int handoff;      /* 1 yes, 0 no, -1 unset (yes) */
     int default_fail; /* 1 yes, 0 no, -1 unset (yes) */
     int wait_exit;    /* after success, let the guest end by itself: 1, 0, -1 unset (no) */
-    char *qemu_args;
+    char *qemu_args;  /* blank-separated words */
+    char *qemu_arg[RUNFILE_MAX_LIST]; /* one argument each, blanks and all */
+    size_t n_qemu_arg;
     unsigned timeout_s;
     bool instance_set; /* "instance" was given (none counts) */
 };

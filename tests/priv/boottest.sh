@@ -27,6 +27,7 @@ while [ $# -gt 0 ]; do
     --version) echo "QEMU shim 1.0"; exit 0 ;;
     -append) append=$2; shift ;;
     pc,accel=kvm) kvm=1 ;;
+    'one arg, with blanks') echo "QARG whole" ;;
     esac
     shift
 done
@@ -92,6 +93,11 @@ check boottest_good_stops_the_guest_at_success pids_gone good
 check boottest_good_verdict_line grep -q '^sharedroot-boottest: PASS: 2 boots ok, 0 failed; accelerator tcg' "$T/good.out"
 check boottest_good_writes_every_report test -s "$T/good/junit.xml" -a -s "$T/good/summary.md" -a -s "$T/good/logs/boot/1.log" -a -s "$T/good/logs/boot/1.cmd"
 check boottest_good_cmd_file_holds_the_base grep -q "file=$T/base.img,format=raw,if=virtio,readonly=on" "$T/good/logs/boot/1.cmd"
+
+# --qemu-arg: one argument, blanks and all (the shim says so when it gets it whole)
+run qarg --reps 1 --append shim=good --qemu-arg 'one arg, with blanks' --expect '^QARG whole$'
+check boottest_qemu_arg_arrives_whole [ "$RC" = 0 ]
+check boottest_qemu_arg_in_the_report json qarg 'r["configs"][0]["qemu_arg"] == ["one arg, with blanks"]'
 
 # the KVM probe: a probe guest that boots to its end makes it KVM, a silent one TCG
 SHIM_KVM=works "$BT" --qemu "$T/qemu" --accel auto --progress line --kernel "$T/vmlinuz" \

@@ -179,6 +179,8 @@ TEST(runfile_refuses_bad_input_with_file_and_line)
         {"[a]\nkernel=/k\ninstance = fresh\n", "an instance disk without a base"},
         {"[a]\nkernel=/k\nappend = a\x01b\n", "control characters"},
         {"[a]\nkernel=/k\nappend = a\tb\n", "control characters"},
+        {"[a]\nkernel=/k\nqemu-arg =\n", "qemu-arg: the value is empty"},
+        {"[a]\nkernel=/k\nqemu-arg = a\x7f\n", "control characters"},
     };
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -191,6 +193,62 @@ TEST(runfile_refuses_bad_input_with_file_and_line)
         }
         CHECK(rf.configs == NULL && rf.n == 0);
     }
+}
+
+TEST(runfile_qemu_arg_keeps_blanks_in_order_defaults_first)
+{
+    struct bt_runfile rf;
+    const char *text = "[defaults]\n"
+                       "kernel = /k\n"
+                       "qemu-arg = -netdev\n"
+                       "qemu-arg = user,id=n0,guestfwd=tcp:10.0.2.100:10809-cmd:socat - UNIX:/s\n"
+                       "[a]\n"
+                       "qemu-arg = -device\n"
+                       "qemu-arg = virtio-net-pci,netdev=n0\n"
+                       "[b]\n";
+    char **argv;
+    size_t n = 0;
+
+    CHECK_INT(parse(text, &rf), 0);
+    CHECK_INT(rf.n, 2);
+    CHECK_INT(rf.configs[0].n_qemu_arg, 4);
+    CHECK_STR(rf.configs[0].qemu_arg[0], "-netdev");
+    CHECK_STR(rf.configs[0].qemu_arg[1],
+              "user,id=n0,guestfwd=tcp:10.0.2.100:10809-cmd:socat - UNIX:/s");
+    CHECK_STR(rf.configs[0].qemu_arg[2], "-device");
+    CHECK_STR(rf.configs[0].qemu_arg[3], "virtio-net-pci,netdev=n0");
+    CHECK_INT(rf.configs[1].n_qemu_arg, 2);
+    /* in QEMU's argv: one argument each, last, after the blank-separated qemu-args */
+    rf.configs[0].qemu_args = strdup("-cpu max");
+    argv = guest_argv("qemu", &rf.configs[0], NULL, NULL, "tcg");
+    CHECK(argv != NULL);
+    while (argv && argv[n])
+        n++;
+    CHECK(n > 6);
+    if (argv && n > 6) {
+        CHECK_STR(argv[n - 6], "-cpu");
+        CHECK_STR(argv[n - 5], "max");
+        CHECK_STR(argv[n - 4], "-netdev");
+        CHECK_STR(argv[n - 3], "user,id=n0,guestfwd=tcp:10.0.2.100:10809-cmd:socat - UNIX:/s");
+        CHECK_STR(argv[n - 1], "virtio-net-pci,netdev=n0");
+    }
+    argv_free(argv);
+    runfile_free(&rf);
+
+    /* at most 16, with those of [defaults] */
+    char many[2048] = "[defaults]\nkernel = /k\n";
+    for (int i = 0; i < 10; i++)
+        strcat(many, "qemu-arg = -x\n");
+    strcat(many, "[a]\n");
+    for (int i = 0; i < 7; i++)
+        strcat(many, "qemu-arg = -y\n");
+    CHECK(parse(many, &rf) < 0);
+    CHECK(err_has("qemu-arg: at most 16 arguments with those of [defaults]"));
+    char over[2048] = "[a]\nkernel = /k\n";
+    for (int i = 0; i < 17; i++)
+        strcat(over, "qemu-arg = -z\n");
+    CHECK(parse(over, &rf) < 0);
+    CHECK(err_has("t.run:19: qemu-arg: at most 16 arguments"));
 }
 
 TEST(runfile_hostile_bytes_and_sizes)
