@@ -24,6 +24,13 @@ export LSAN_OPTIONS
 
 T=$(mktemp -d /tmp/sharedroot-instance-tool.XXXXXX)
 chmod 1777 "$T"
+# the unprivileged runs: the build tree may sit below a directory that only root may enter
+# (a clone in /root or in a mktemp -d dir); then nobody runs a copy of the program from $T
+SI_NOBODY=$SI
+if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$SI"; then
+    SI_NOBODY=$T/si-nobody
+    install -m 0755 "$SI" "$SI_NOBODY"
+fi
 cleanup() {
     loop_detach_all
     [ -n "${KEEP:-}" ] || rm -rf "$T"
@@ -80,7 +87,7 @@ echo "app setting" >"$T/app.conf"
 chmod 644 "$T/keys" "$T/app.conf"
 # made without root: staged as nobody, owners set in the image afterwards
 setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR="$T" \
-    "$SI" create "$T/a.img" --size 64M --label srit-a --hostname alpha \
+    "$SI_NOBODY" create "$T/a.img" --size 64M --label srit-a --hostname alpha \
     --authorized-keys "$T/keys" --file "$T/app.conf:/etc/app/app.conf:0640:0:4" \
     --file "$T/app.conf:/var/lib/app/own:0600:1000:1000" 2>"$T/err"
 check create_unprivileged_succeeds [ $? = 0 ]
@@ -237,7 +244,7 @@ check backup_image_succeeds [ $? = 0 ] || cat "$T/err"
 check backup_keeps_whiteouts_and_markers bash -c \
     "tar tvf '$T/c.pax' 2>/dev/null | grep -q '^c.* 0,0 .*overlay/etc/upper/gone' && grep -qa 'trusted.overlay.opaque' '$T/c.pax'"
 setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR="$T" \
-    "$SI" restore "$T/c.pax" "$T/r.img" >/dev/null 2>"$T/err"
+    "$SI_NOBODY" restore "$T/c.pax" "$T/r.img" >/dev/null 2>"$T/err"
 check restore_unprivileged_succeeds [ $? = 0 ]
 "$SI" backup "$T/r.img" -o "$T/r.pax" >/dev/null 2>"$T/err"
 check restore_then_backup_is_byte_identical cmp "$T/c.pax" "$T/r.pax"
