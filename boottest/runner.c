@@ -245,27 +245,6 @@ struct runner {
     uint64_t last_progress;
 };
 
-static int mkdir_p(const char *path)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(path);
-
-    if (n >= sizeof buf)
-        return -ENAMETOOLONG;
-    memcpy(buf, path, n + 1);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
 static void write_cmd_file(const char *path, char **argv)
 {
     FILE *f = fopen(path, "we");
@@ -393,7 +372,7 @@ static int guest_start(struct runner *rn, struct guest *g, struct boot *b, struc
     if (!probe) {
         char dir[PATH_MAX + 64];
         snprintf(dir, sizeof dir, "%s/logs/%s", rn->out, cr->cfg.name);
-        mkdir_p(dir);
+        mkdir_p(dir, 0755);
         char work[PATH_MAX + 16], wtag[sizeof tag];
         snprintf(work, sizeof work, "%s/work", rn->out);
         snprintf(wtag, sizeof wtag, "%s", tag);
@@ -1075,7 +1054,7 @@ int run_prepare(struct run *run)
 
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
         snprintf(path, sizeof path, "%s%s", run->opt.output, dirs[i]);
-        r = mkdir_p(path);
+        r = mkdir_p(path, 0755);
         if (r < 0) {
             return log_error_errno(r, "cannot create the output directory %s: %m", path);
         }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io-util.h"
 #include "kmsg.h"
 #include "netroot.h"
 #include "rmtree.h"
@@ -236,21 +237,10 @@ void shutdown_mark_mounts(struct boot_ctx *ctx)
 static int mkdirs_in(const char *root, const char *path)
 {
     char buf[PATH_MAX];
-    size_t rl = strlen(root);
 
     if ((size_t)snprintf(buf, sizeof buf, "%s%s", root, path) >= sizeof buf)
         return -ENAMETOOLONG;
-    for (char *p = buf + rl + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
+    return mkdir_p(buf, 0755);
 }
 
 /* Hard link path (a file of the initramfs) to SHUTDOWN_KEEP/as: no copy, the pages are the

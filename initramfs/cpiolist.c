@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cpioimage.h"
+#include "io-util.h"
 #include "mkutil.h"
 
 /* gen_init_cpio reads the fields with sscanf("%s"): a name with white space cannot be said. */
@@ -34,7 +35,7 @@ static int persist(const struct plan_entry *e, const char *files_dir, char **ret
 
     if (!dst || !(dir = path_dirname(dst)))
         return -ENOMEM;
-    if ((r = mkdir_parents(dir)) < 0)
+    if ((r = mkdir_p(dir, 0755)) < 0)
         return mk_error(r, "cannot create %s: %m", dir);
     (void)unlink(dst);
     if (e->source) {

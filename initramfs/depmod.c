@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "io-util.h"
 #include "mkutil.h"
 
 /* Copied from the kernel's directory: depmod needs them to order the index and to describe
@@ -40,7 +41,7 @@ static int stage_file(const char *src, const char *staged)
 
     if (!dir)
         return -ENOMEM;
-    r = mkdir_parents(dir);
+    r = mkdir_p(dir, 0755);
     if (r < 0)
         return mk_error(r, "cannot create staging directory %s: %m", dir);
     r = copy_file(src, staged);
@@ -53,7 +54,7 @@ static int stage_modules(const struct kmodset *s, const char *moddir, const char
 {
     int r;
 
-    r = mkdir_parents(kdir);
+    r = mkdir_p(kdir, 0755);
     if (r < 0)
         return mk_error(r, "cannot create staging directory %s: %m", kdir);
     for (size_t i = 0; i < s->n; i++) {

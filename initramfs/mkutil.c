@@ -187,25 +187,6 @@ int copy_file(const char *src, const char *dst)
     return r < 0 ? -errno : 0;
 }
 
-int mkdir_parents(const char *path)
-{
-    _cleanup_free_ char *p = strdup(path);
-
-    if (!p)
-        return -ENOMEM;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *s = '/';
-    }
-    if (mkdir(p, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
 /* Remove everything below the directory fd, on device dev only. Async-signal-safe (no
  * malloc, no stdio, no opendir): the signal handler of leftovers.c uses it too. Entries are
  * removed as they are read, so the directory is read again from its start until it is

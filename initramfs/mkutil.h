@@ -44,8 +44,6 @@ char *path_dirname(const char *path);
 int read_file(const char *path, size_t max, void **ret_buf, size_t *ret_size);
 /* Copy a regular file to a new file dst (created 0644, must not exist). */
 int copy_file(const char *src, const char *dst);
-/* mkdir -p with mode 0755. */
-int mkdir_parents(const char *path);
 /* rm -rf without following symlinks or crossing into another filesystem; a missing path is
  * fine. Async-signal-safe. */
 #define RM_RF_MAX_DEPTH 64

@@ -5,8 +5,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,6 +81,32 @@ TEST(write_all_writes_everything_through_a_pipe)
     int st = -1;
     CHECK(waitpid(pid, &st, 0) == pid);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+TEST(mkdir_p_creates_every_missing_parent_and_accepts_existing_ones)
+{
+    char dir[] = "/tmp/test-basic.XXXXXX";
+    char path[PATH_MAX + 16], file[PATH_MAX];
+    struct stat st;
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/a//b/c/", dir);
+    CHECK_INT(mkdir_p(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/a/b/c", dir);
+    CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700);
+    CHECK_INT(mkdir_p(path, 0755), 0); /* exists: fine */
+    snprintf(file, sizeof file, "%s/a/f", dir);
+    CHECK(close(open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) == 0);
+    snprintf(path, sizeof path, "%s/a/f/g", dir);
+    CHECK_INT(mkdir_p(path, 0755), -ENOTDIR); /* a file in the way */
+    CHECK_INT(mkdir_p("", 0755), -ENOENT);
+    memset(path, 'x', sizeof path - 1);
+    path[0] = '/';
+    path[sizeof path - 1] = '\0';
+    CHECK_INT(mkdir_p(path, 0755), -ENAMETOOLONG);
+    char cmd[PATH_MAX];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
 }
 
 TEST(write_all_returns_the_error)

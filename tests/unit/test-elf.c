@@ -12,6 +12,7 @@
 
 #include "elfdeps.h"
 #include "elfread.h"
+#include "io-util.h"
 #include "ldso.h"
 #include "plan.h"
 #include "testlib.h"
@@ -314,7 +315,7 @@ static void make_lib(const char *root, const char *rel, const struct fake_elf *f
     _cleanup_free_ char *dir = path_dirname(path);
     struct image im = build_elf(f);
 
-    mkdir_parents(dir);
+    mkdir_p(dir, 0755);
     write_image(path, &im);
     free(im.p);
 }
@@ -609,13 +610,13 @@ TEST(ldso_conf_fallback_follows_includes)
 
     conf = path_join(root, "ld.so.conf");
     inc = path_join(root, "conf.d/a.conf");
-    mkdir_parents(root);
+    mkdir_p(root, 0755);
     CHECK(asprintf(&text, "include conf.d/*.conf\n/opt/x # comment\ninclude ld.so.conf\n") > 0);
     f = fopen(conf, "we");
     fputs(text, f);
     fclose(f);
     _cleanup_free_ char *d = path_dirname(inc);
-    mkdir_parents(d);
+    mkdir_p(d, 0755);
     f = fopen(inc, "we");
     fputs("/opt/y\n", f);
     fclose(f);

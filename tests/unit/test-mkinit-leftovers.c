@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "io-util.h"
 #include "leftovers.h"
 #include "mkutil.h"
 #include "testlib.h"
@@ -119,7 +120,7 @@ TEST(stale_staging_dirs_are_removed_without_following_symlinks)
     _cleanup_free_ char *esc = path_join(deep, "escape");
     _cleanup_free_ char *lnk = path_join(d, STAGING_PREFIX "BBBBBB");
 
-    CHECK_INT(mkdir_parents(deep), 0);
+    CHECK_INT(mkdir_p(deep, 0755), 0);
     put(deep, "virtio_blk.ko", "module");
     put(outside, "precious", "keep me");
     CHECK_INT(symlink(outside, esc), 0); /* a symlink inside: removed, never followed */
@@ -156,7 +157,7 @@ TEST(signal_removes_the_unfinished_image_and_staging)
                 leftovers_mkdtemp(dir) < 0)
                 _exit(3);
             _cleanup_free_ char *sub = path_join(dir, "lib/modules");
-            if (mkdir_parents(sub) < 0)
+            if (mkdir_p(sub, 0755) < 0)
                 _exit(4);
             put(sub, "modules.dep", "x");
             raise(sigs[i]);
@@ -182,7 +183,7 @@ TEST(rm_rf_stays_inside_and_reports)
     _cleanup_free_ char *deep = path_join(d, "a/b/c/d/e/f/g");
     _cleanup_free_ char *esc = path_join(d, "a/b/escape");
 
-    CHECK_INT(mkdir_parents(deep), 0);
+    CHECK_INT(mkdir_p(deep, 0755), 0);
     put(deep, "file", "x");
     put(outside, "precious", "keep me");
     CHECK_INT(symlink(outside, esc), 0);
@@ -196,7 +197,7 @@ TEST(rm_rf_stays_inside_and_reports)
     snprintf(path, sizeof path, "%s", top);
     for (int i = 0; i < RM_RF_MAX_DEPTH + 2; i++)
         strcat(path, "/x");
-    CHECK_INT(mkdir_parents(path), 0);
+    CHECK_INT(mkdir_p(path, 0755), 0);
     CHECK_INT(rm_rf(top), -ELOOP);
     /* clean up from the middle */
     path[strlen(top) + 2 * 40] = '\0';
