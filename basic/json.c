@@ -57,3 +57,11 @@ void json_string(FILE *f, const char *s)
     }
     fputc('"', f);
 }
+
+void json_string_or_null(FILE *f, const char *s)
+{
+    if (s)
+        json_string(f, s);
+    else
+        fputs("null", f);
+}

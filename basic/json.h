@@ -15,3 +15,5 @@ bool utf8_valid(const char *s);
 /* s as a JSON string, quotes included: valid UTF-8 kept, quote and backslash escaped,
  * controls and DEL as \u00XX, each byte that is not valid UTF-8 as U+FFFD. NULL is "". */
 void json_string(FILE *f, const char *s);
+/* json_string(s), or the literal null when s is NULL (an absent value, not an empty one). */
+void json_string_or_null(FILE *f, const char *s);

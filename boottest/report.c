@@ -51,14 +51,6 @@ static void json_key(FILE *f, const char *k)
     fputc(':', f);
 }
 
-static void json_str_or_null(FILE *f, const char *s)
-{
-    if (s)
-        json_string(f, s);
-    else
-        fputs("null", f);
-}
-
 static void json_summary(FILE *f, const struct summary *s)
 {
     fprintf(f, "{\"n\":%zu,\"median\":", s->n);
@@ -79,7 +71,7 @@ static void json_disk(FILE *f, const struct disk_spec *d)
         [DISK_FRESH] = "fresh", [DISK_COPY] = "copy",
     };
     fprintf(f, "{\"kind\":\"%s\",\"path\":", kinds[d->kind]);
-    json_str_or_null(f, d->path);
+    json_string_or_null(f, d->path);
     if (d->kind == DISK_FRESH)
         fprintf(f, ",\"size\":%llu", (unsigned long long)d->size);
     fputc('}', f);
@@ -107,11 +99,11 @@ static void json_config(FILE *f, const struct config_run *cr, const char *accel)
     fputs(",\"kernel\":", f);
     json_string(f, c->kernel);
     fputs(",\"kver\":", f);
-    json_str_or_null(f, cr->kver);
+    json_string_or_null(f, cr->kver);
     fputs(",\"initrd\":", f);
-    json_str_or_null(f, cr->initrd_used);
+    json_string_or_null(f, cr->initrd_used);
     fprintf(f, ",\"initrd_built\":%s,\"base\":", c->build_initrd ? "true" : "false");
-    json_str_or_null(f, c->base);
+    json_string_or_null(f, c->base);
     fputs(",\"instance\":", f);
     json_disk(f, &c->instance);
     fputs(",\"disks\":[", f);
@@ -121,9 +113,9 @@ static void json_config(FILE *f, const struct config_run *cr, const char *accel)
     }
     fprintf(f, "],\"memory_mb\":%u,\"cpus\":%u,\"timeout_s\":%u,\"cmdline\":", c->memory_mb,
             c->cpus, c->timeout_s);
-    json_str_or_null(f, cmdline);
+    json_string_or_null(f, cmdline);
     fputs(",\"qemu_args\":", f);
-    json_str_or_null(f, c->qemu_args);
+    json_string_or_null(f, c->qemu_args);
     fputs(",\"qemu_arg\":[", f);
     for (size_t i = 0; i < c->n_qemu_arg; i++) {
         fputs(i ? "," : "", f);
@@ -135,7 +127,7 @@ static void json_config(FILE *f, const struct config_run *cr, const char *accel)
             c->wait_exit ? "true" : "false");
     json_patterns(f, "expect", c->expect, c->n_expect);
     fputs(",\"time\":", f);
-    json_str_or_null(f, c->time.text);
+    json_string_or_null(f, c->time.text);
     json_patterns(f, "fail", c->fail, c->n_fail);
     fprintf(f, ",\"boots_ok\":%u,\"boots_failed\":%u,\"headline\":\"%s\",\"metrics\":{", cr->ok,
             cr->failed, cr->headline);
@@ -158,7 +150,7 @@ static void json_boot(FILE *f, const struct run *run, const struct boot *b)
     fprintf(f, ",\"rep\":%u,\"warmup\":%s,\"result\":\"%s\",\"ok\":%s,\"reason\":", b->rep,
             b->warmup ? "true" : "false", boot_result_name(b->result),
             b->result == BOOT_OK ? "true" : "false");
-    json_str_or_null(f, b->reason[0] ? b->reason : NULL);
+    json_string_or_null(f, b->reason[0] ? b->reason : NULL);
     fprintf(f, ",\"pid\":%d,\"qemu_status\":", (int)b->pid);
     if (b->exit_status >= 0 && WIFEXITED(b->exit_status))
         fprintf(f, "%d,\"qemu_signal\":null", WEXITSTATUS(b->exit_status));
@@ -167,11 +159,11 @@ static void json_boot(FILE *f, const struct run *run, const struct boot *b)
     else
         fputs("null,\"qemu_signal\":null", f);
     fputs(",\"log\":", f);
-    json_str_or_null(f, b->log_rel[0] ? b->log_rel : NULL);
+    json_string_or_null(f, b->log_rel[0] ? b->log_rel : NULL);
     fputs(",\"mode\":", f);
-    json_str_or_null(f, b->mode[0] ? b->mode : NULL);
+    json_string_or_null(f, b->mode[0] ? b->mode : NULL);
     fputs(",\"handoff_line\":", f);
-    json_str_or_null(f, b->handoff_line);
+    json_string_or_null(f, b->handoff_line);
     fprintf(f, ",\"console_lines\":%llu,\"host_load\":", (unsigned long long)b->console_lines);
     if (b->host_load >= 0)
         fprintf(f, "%.2f", b->host_load);
@@ -208,7 +200,7 @@ void report_json(FILE *f, const struct run *run)
     else
         fputs("false", f);
     fputs(",\"accel\":", f);
-    json_str_or_null(f, run->accel_used);
+    json_string_or_null(f, run->accel_used);
     fputs(",\"accel_note\":", f);
     json_string(f, run->accel_note);
     fputs(",\"qemu\":", f);

@@ -8,14 +8,6 @@
 #include "checks.h"
 #include "json.h"
 
-static void json_nullable(FILE *out, const char *s)
-{
-    if (s)
-        json_string(out, s);
-    else
-        fputs("null", out);
-}
-
 /* Text from the image (paths, hostnames, unit names) printed without control bytes. */
 static void put_text(FILE *out, const char *s)
 {
@@ -82,7 +74,7 @@ static void json_finding(FILE *out, const struct finding *f)
     fputs(",\"path\":", out);
     json_string(out, f->path);
     fputs(",\"detail\":", out);
-    json_nullable(out, f->detail);
+    json_string_or_null(out, f->detail);
     fputs(",\"problem\":", out);
     json_string(out, f->check->problem);
     fputs(",\"fix\":", out);
@@ -108,7 +100,7 @@ void report_json(FILE *out, const struct report *r)
     fputs(",\"kind\":", out);
     json_string(out, r->kind);
     fputs(",\"fstype\":", out);
-    json_nullable(out, r->fstype);
+    json_string_or_null(out, r->fstype);
     fputs(",\"findings\":[", out);
     for (size_t i = 0; i < r->findings->n; i++) {
         fputs(i ? ",\n" : "\n", out);

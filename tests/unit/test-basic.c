@@ -196,6 +196,21 @@ TEST(json_null_is_the_empty_string)
     CHECK_JSON(NULL, "\"\"");
 }
 
+TEST(json_string_or_null_says_null_only_for_an_absent_value)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    json_string_or_null(f, NULL);
+    fputc(',', f);
+    json_string_or_null(f, "");
+    fputc(',', f);
+    json_string_or_null(f, "a\"");
+    fclose(f);
+    CHECK_STR(buf, "null,\"\",\"a\\\"\"");
+    free(buf);
+}
+
 /* Runs fn with stderr going to a pipe; returns what it wrote. */
 static char *stderr_of(void (*fn)(void))
 {
