@@ -13,6 +13,7 @@
 
 #include "fsio.h"
 #include "instance.h"
+#include "reconcile.h"
 #include "util.h"
 
 const char inst_marker_text[] = "sharedroot instance storage, version 1\n"
@@ -46,6 +47,12 @@ int inst_stage_layout(struct tree *t, const struct inst_spec *s, char *why, size
             r = add_dir_p(t, s->ov[i].work, 0755);
         if (r == 0)
             r = add_dir_p(t, s->ov[i].store, 0700);
+        if (r == 0) {
+            char prepared[sizeof s->ov[i].store + sizeof RC_STORE_PREPARED + 1];
+            snprintf(prepared, sizeof prepared, "%s/%s", s->ov[i].store, RC_STORE_PREPARED);
+            r = tree_add_file(t, prepared, 0600, 0, 0, RC_STORE_PREPARED_TEXT,
+                              sizeof RC_STORE_PREPARED_TEXT - 1);
+        }
         if (r < 0)
             snprintf(why, n, "cannot stage the dirs of overlay %s: %s", s->ov[i].dir, strerror(-r));
     }

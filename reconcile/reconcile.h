@@ -259,6 +259,15 @@ int rc_report_save_json(struct rc_report *const *reps, size_t n, const char *pat
 int rc_report_write_text(FILE *f, const struct rc_report *rep, bool diff);
 void rc_report_free(struct rc_report *rep);
 
+/* A store file written by sharedroot-instance create: the instance was made for its first
+ * boot, so the store's first recording is the merge base of every upper path made before it
+ * (the host name, keys and files create put in the upper), not an unknown one. Read only
+ * while the store has no history; its content is not used. */
+#define RC_STORE_PREPARED "prepared"
+#define RC_STORE_PREPARED_TEXT                                                                     \
+    "Made by sharedroot-instance create: the first base recorded here is the merge base of\n"      \
+    "every file the instance had before its first boot.\n"
+
 /* --- Resetting upper paths (reconcile/reset.c; the request format is in reset.h) --- */
 
 #define RC_RESET_REQUEST "reset"

@@ -738,6 +738,12 @@ int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
         res->skipped = true;
         return 0;
     }
+    /* A store prepared by sharedroot-instance create: its first recording covers the paths
+     * create wrote before it (their ctimes are older), as if made at the dawn of time. */
+    struct stat st;
+    if (s->nhist == 0 && rc_stat_beneath(s->dfd, RC_STORE_PREPARED, &st) == 0 &&
+        S_ISREG(st.st_mode))
+        now = (struct timespec){0, 0};
     if (snapshot_exists(s, res->fingerprint))
         res->reused = true;
     else if ((r = write_snapshot(s, lowerfd, max_depth, res, too_deep)) < 0)

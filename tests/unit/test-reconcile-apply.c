@@ -99,6 +99,38 @@ TEST(host_copy_older_than_every_record_is_unknown_base)
     fx_done(&f);
 }
 
+TEST(prepared_store_takes_its_first_record_as_the_merge_base_of_older_copies)
+{
+    /* sharedroot-instance create writes the host's files before the first boot ever records
+     * a base: with the store's "prepared" file they take that first base as merge base. */
+    struct fx f;
+    fx_init(&f);
+    fx_write(f.lower, "hostname", "debian\n");
+    fx_write(f.upper, "hostname", "web-1\n");
+    CHECK_INT(mkdir(f.store, 0700), 0);
+    fx_write(f.store, RC_STORE_PREPARED, RC_STORE_PREPARED_TEXT);
+    CHECK(fx_exists(f.store, RC_STORE_PREPARED));
+    fx_tick();
+    struct rc_record_result res;
+    CHECK_INT(fx_record(f.lower, f.store, &res), 0);
+    struct rc_report *r = classify_store(&f);
+    CHECK_STR(fx_outcome(r, "hostname"), "unchanged");
+    rc_report_free(r);
+    /* A later base update of the file is merged against that first base, as for any copy. */
+    fx_tick();
+    fx_write(f.lower, "hostname", "debian2\n");
+    CHECK_INT(fx_record(f.lower, f.store, &res), 0);
+    r = classify_store(&f);
+    CHECK_STR(fx_outcome(r, "hostname"), "conflict");
+    rc_report_free(r);
+    /* Only the first recording is backdated: a copy older than a second store's first
+     * recording, without the file, stays unknown. */
+    char *h = fx_read(f.store, "history");
+    CHECK(h && strncmp(h, "0.000000000 ", 12) == 0 && strchr(h, '\n')[1] != '0');
+    free(h);
+    fx_done(&f);
+}
+
 TEST(apply_merge_policy_applies_and_backs_up)
 {
     struct fx f;
