@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,37 @@ static int backup_usage(int status)
     return status;
 }
 
+struct backup_job {
+    const char *src, *out;
+    int rootfd;
+    const struct backup_meta *m;
+};
+
+static int write_archive(struct newimg *ni, void *ud)
+{
+    const struct backup_job *j = ud;
+    struct archive *a = archive_write_new();
+    char why[1024] = "";
+    int r;
+
+    /* Names are raw bytes (a guest's file names need not be UTF-8): hdrcharset=BINARY. */
+    if (!a || archive_write_set_format_pax(a) != ARCHIVE_OK ||
+        archive_write_set_format_option(a, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK ||
+        archive_write_open_fd(a, ni->fd) != ARCHIVE_OK) {
+        r = log_error_errno(EIO, "backup %s: cannot start the archive %s", j->src, ni->tmp);
+    } else {
+        r = backup_write(a, j->rootfd, j->m, why, sizeof why);
+        if (archive_write_close(a) != ARCHIVE_OK && r == 0)
+            r = why_fail(why, sizeof why, -EIO, "cannot finish the archive: %s",
+                         archive_error_string(a));
+        if (r < 0)
+            log_error_errno(r, "backup %s: %s; %s was not written", j->src, why, j->out);
+    }
+    if (a)
+        archive_write_free(a);
+    return r;
+}
+
 int cmd_backup(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -64,10 +96,8 @@ int cmd_backup(int argc, char **argv)
     const char *out = NULL, *src;
     struct image img = {.lock_fd = -1, .rootfd = -1};
     struct backup_meta m = {0};
-    struct archive *a = NULL;
-    struct newimg ni = {.fd = -1};
     struct stat st;
-    char why[1024] = "";
+    char cmd[PATH_MAX + 16];
     int c, rootfd = -1, r;
 
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -95,40 +125,11 @@ int cmd_backup(int argc, char **argv)
         m.size = (uint64_t)st.st_size;
         image_probe_ids(src, m.label, sizeof m.label, m.uuid, sizeof m.uuid);
     }
-    r = newimg_begin(&ni, out, 0, false);
-    if (r < 0) {
-        if (r == -EEXIST)
-            log_error("backup %s: %s exists already; backup never overwrites a file", src, out);
-        else
-            log_error_errno(r, "backup %s: cannot create a file next to %s: %m", src, out);
-        goto done;
-    }
-    a = archive_write_new();
-    /* Names are raw bytes (a guest's file names need not be UTF-8): hdrcharset=BINARY. */
-    if (!a || archive_write_set_format_pax(a) != ARCHIVE_OK ||
-        archive_write_set_format_option(a, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK ||
-        archive_write_open_fd(a, ni.fd) != ARCHIVE_OK) {
-        r = log_error_errno(EIO, "backup %s: cannot start the archive %s", src, ni.tmp);
-        goto done;
-    }
-    r = backup_write(a, rootfd, &m, why, sizeof why);
-    if (archive_write_close(a) != ARCHIVE_OK && r == 0)
-        r = why_fail(why, sizeof why, -EIO, "cannot finish the archive: %s",
-                     archive_error_string(a));
-    if (r < 0) {
-        log_error_errno(r, "backup %s: %s; %s was not written", src, why, out);
-        goto done;
-    }
-    r = newimg_commit(&ni, false);
-    if (r < 0)
-        log_error_errno(r, "backup %s: cannot rename the archive to %s: %m", src, out);
-    else
+    snprintf(cmd, sizeof cmd, "backup %s", src);
+    r = newimg_make(out, 0, false, cmd, write_archive,
+                    &(struct backup_job){.src = src, .out = out, .rootfd = rootfd, .m = &m});
+    if (r == 0)
         printf("%s: backup of %s written\n", out, src);
-done:
-    if (a)
-        archive_write_free(a);
-    if (r < 0)
-        newimg_abort(&ni);
     if (S_ISDIR(st.st_mode))
         close(rootfd);
     image_close(&img);
@@ -168,6 +169,23 @@ static int check_target(const char *image)
     return r < 0 ? r : 1;
 }
 
+struct restore_job {
+    const char *file, *image, *label, *uuid;
+    struct tree *t;
+};
+
+static int make_fs(struct newimg *ni, void *ud)
+{
+    const struct restore_job *j = ud;
+    char why[1024] = "";
+    int r = mkfs_from_tree(ni->tmp, FS_EXT4, j->label, j->uuid, j->t, why, sizeof why);
+
+    if (r < 0)
+        log_error_errno(r, "restore %s: %s%s; nothing was written to %s", j->file, why,
+                        r == -ENOSPC ? " (give a larger --size)" : "", j->image);
+    return r;
+}
+
 int cmd_restore(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -181,8 +199,7 @@ int cmd_restore(int argc, char **argv)
     struct backup_meta m;
     struct archive *a;
     struct tree t;
-    struct newimg ni = {.fd = -1};
-    char why[1024] = "";
+    char why[1024] = "", cmd[PATH_MAX + 16];
     int c, r, exists;
 
     while ((c = getopt_long(argc, argv, "s:L:h", longopts, NULL)) != -1) {
@@ -216,22 +233,17 @@ int cmd_restore(int argc, char **argv)
     } else {
         if (strcmp(m.fstype, "ext4") != 0)
             log_warning("%s is a backup of a %s instance; it is restored as ext4", file, m.fstype);
-        r = newimg_begin(&ni, image, size ? size : m.size, exists);
-        if (r < 0)
-            log_error_errno(r, "restore %s: cannot create a file next to %s: %m", file, image);
-        else if ((r = mkfs_from_tree(ni.tmp, FS_EXT4,
-                                     label        ? label
-                                     : m.label[0] ? m.label
-                                                  : NULL,
-                                     m.uuid[0] ? m.uuid : NULL, &t, why, sizeof why)) < 0)
-            log_error_errno(r, "restore %s: %s%s; nothing was written to %s", file, why,
-                            r == -ENOSPC ? " (give a larger --size)" : "", image);
-        else if ((r = newimg_commit(&ni, exists)) < 0)
-            log_error_errno(r, "restore %s: cannot rename the new image to %s: %m", file, image);
-        else
+        snprintf(cmd, sizeof cmd, "restore %s", file);
+        r = newimg_make(image, size ? size : m.size, exists, cmd, make_fs,
+                        &(struct restore_job){.file = file,
+                                              .image = image,
+                                              .label = label        ? label
+                                                       : m.label[0] ? m.label
+                                                                    : NULL,
+                                              .uuid = m.uuid[0] ? m.uuid : NULL,
+                                              .t = &t});
+        if (r == 0)
             printf("%s: restored from %s\n", image, file);
-        if (r < 0)
-            newimg_abort(&ni);
     }
     if (a)
         archive_read_free(a);

@@ -2,6 +2,7 @@
 /* sharedroot-instance clone: a copy of an instance without the old machine's identity. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,23 +10,26 @@
 
 #include "commands.h"
 #include "copy.h"
-#include "hostname.h"
 #include "identity.h"
 #include "image.h"
 #include "instance.h"
+#include "instfiles.h"
 #include "log.h"
 #include "newimg.h"
 #include "run.h"
 
 struct clone_opts {
-    const char *src, *dst, *hostname, *label, *layout, *part;
+    const char *src, *dst, *label, *layout, *part;
+    struct inst_files files;
+    const char *fstype;
 };
 
 static int usage(int status)
 {
     fprintf(status ? stderr : stdout,
             "Usage: sharedroot-instance clone SRC DST [--hostname H] [--label L]\n"
-            "       [--layout FILE [--part DIR]]\n"
+            "       [--authorized-keys FILE [--user NAME]]\n"
+            "       [--file SRC:/etc/PATH[:MODE[:UID:GID]]]... [--layout FILE [--part DIR]]\n"
             "Copy an instance image without the old machine's identity.\n");
     return status;
 }
@@ -33,18 +37,19 @@ static int usage(int status)
 static int parse(int argc, char **argv, struct clone_opts *o)
 {
     static const struct option longopts[] = {
-        {"hostname", required_argument, NULL, 'H'}, {"label", required_argument, NULL, 'L'},
-        {"layout", required_argument, NULL, 'l'},   {"part", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        INST_FILES_LONGOPTS,
+        {"label", required_argument, NULL, 'L'},
+        {"layout", required_argument, NULL, 'l'},
+        {"part", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    char why[256];
     int c;
 
-    while ((c = getopt_long(argc, argv, "H:L:l:p:h", longopts, NULL)) != -1) {
+    inst_files_init(&o->files);
+    while ((c = inst_files_getopt(&o->files, argc, argv, "L:l:p:h" INST_FILES_SHORTOPTS,
+                                  longopts)) != -1) {
         switch (c) {
-        case 'H':
-            o->hostname = optarg;
-            break;
         case 'L':
             o->label = optarg;
             break;
@@ -64,11 +69,9 @@ static int parse(int argc, char **argv, struct clone_opts *o)
         return log_error("clone: give SRC and DST (see --help)"), 2;
     o->src = argv[optind];
     o->dst = argv[optind + 1];
-    if (o->hostname && hostname_check(o->hostname, why, sizeof why) < 0)
-        return log_error("--hostname %s is not a valid host name (%s)", o->hostname, why), 2;
     if (o->part && !o->layout)
         return log_error("--part needs --layout"), 2;
-    return 0;
+    return inst_files_check(&o->files) < 0 ? 2 : 0;
 }
 
 /* A new UUID (the copy is another disk) and the label asked for, on the unmounted copy. */
@@ -95,8 +98,9 @@ static int new_identity_of_fs(const char *fstype, const char *path, const char *
     return r;
 }
 
-static int edit_copy(const struct clone_opts *o, struct newimg *ni, const char *fstype)
+static int edit_copy(const struct clone_opts *o, struct newimg *ni)
 {
+    const char *fstype = o->fstype;
     struct image copy = {.lock_fd = -1, .rootfd = -1};
     struct inst_spec *s = calloc(1, sizeof *s);
     struct identity_result res;
@@ -121,7 +125,10 @@ static int edit_copy(const struct clone_opts *o, struct newimg *ni, const char *
         r = log_error_errno(r, "clone %s: %s", o->src, why);
         goto out;
     }
-    r = identity_reset(copy.rootfd, s, o->hostname, &res, why, sizeof why);
+    r = identity_reset(copy.rootfd, s, &res, why, sizeof why);
+    /* then what the options ask for, as create puts it (--hostname among them) */
+    for (size_t i = 0; r == 0 && i < o->files.n; i++)
+        r = inst_write_file(copy.rootfd, s, &o->files.f[i], why, sizeof why);
     if (r < 0) {
         r = log_error_errno(r, "clone %s to %s: %s; nothing was written to %s", o->src, o->dst, why,
                             o->dst);
@@ -134,49 +141,52 @@ static int edit_copy(const struct clone_opts *o, struct newimg *ni, const char *
                             o->label ? " and label" : "", why);
         goto out;
     }
-    printf("%s: cloned from %s; identity reset: %u emptied, %u removed%s%s%s%s\n", o->dst, o->src,
-           res.emptied, res.removed, res.hostname_set ? ", host name " : "",
-           res.hostname_set ? o->hostname : "", res.swap_removed ? ", swap file removed" : "",
-           res.kept_whiteouts ? ", deletions kept" : "");
+    printf("%s: cloned from %s; identity reset: %u emptied, %u removed%s%s%s%s; %zu files "
+           "written\n",
+           o->dst, o->src, res.emptied, res.removed, o->files.hostname ? ", host name " : "",
+           o->files.hostname ? o->files.hostname : "",
+           res.swap_removed ? ", swap file removed" : "",
+           res.kept_whiteouts ? ", deletions kept" : "", o->files.n);
 out:
     image_close(&copy);
     free(s);
     return r;
 }
 
+struct clone_job {
+    struct clone_opts *o;
+    struct image *src;
+};
+
+static int fill_copy(struct newimg *ni, void *ud)
+{
+    struct clone_job *j = ud;
+    int r = copy_sparse(j->src->lock_fd, ni->fd);
+
+    if (r < 0)
+        return log_error_errno(r, "clone %s: copying it to %s failed: %m%s", j->o->src, ni->tmp,
+                               r == -ENOSPC ? " (no space left)" : "");
+    return edit_copy(j->o, ni);
+}
+
 int cmd_clone(int argc, char **argv)
 {
-    struct clone_opts o = {0};
+    static struct clone_opts o; /* large: the file list */
     struct image src;
-    struct newimg ni;
-    int r = parse(argc, argv, &o);
+    char cmd[PATH_MAX + 16];
+    int r;
 
+    memset(&o, 0, sizeof o);
+    r = parse(argc, argv, &o);
     if (r != 0)
         return r < 0 ? 0 : r;
-    r = image_open(&src, o.src, false);
-    if (r < 0)
-        return 1;
-    r = newimg_begin(&ni, o.dst, 0, false);
-    if (r < 0) {
+    r = inst_files_load(&o.files);
+    if (r == 0 && (r = image_open(&src, o.src, false)) == 0) {
+        o.fstype = src.fstype;
+        snprintf(cmd, sizeof cmd, "clone %s", o.src);
+        r = newimg_make(o.dst, 0, false, cmd, fill_copy, &(struct clone_job){&o, &src});
         image_close(&src);
-        if (r == -EEXIST)
-            log_error("clone %s: %s exists already; clone never overwrites an image (remove "
-                      "it, or choose another name)",
-                      o.src, o.dst);
-        else
-            log_error_errno(r, "clone %s: cannot create a file next to %s: %m", o.src, o.dst);
-        return 1;
     }
-    r = copy_sparse(src.lock_fd, ni.fd);
-    if (r < 0)
-        log_error_errno(r, "clone %s: copying it to %s failed: %m%s", o.src, ni.tmp,
-                        r == -ENOSPC ? " (no space left)" : "");
-    else
-        r = edit_copy(&o, &ni, src.fstype);
-    if (r == 0 && (r = newimg_commit(&ni, false)) < 0)
-        log_error_errno(r, "clone %s: cannot rename the copy to %s: %m", o.src, o.dst);
-    if (r < 0)
-        newimg_abort(&ni);
-    image_close(&src);
+    inst_files_done(&o.files);
     return r < 0 ? 1 : 0;
 }

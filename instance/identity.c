@@ -78,23 +78,13 @@ static int truncate_file(int dfd, const char *name)
 }
 
 static int apply_one(int dfd, const char *name, const char *shown, enum id_action a,
-                     const char *hostname, struct identity_result *res)
+                     struct identity_result *res)
 {
     struct stat st;
     int r = 0;
 
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return errno == ENOENT ? 0 : -errno;
-    if (a == ID_HOSTNAME && hostname) {
-        char line[300];
-        int len = snprintf(line, sizeof line, "%s\n", hostname);
-        if (S_ISDIR(st.st_mode))
-            return -EISDIR;
-        r = rc_write_atomic(dfd, name, line, (size_t)len, 0644);
-        if (r == 0)
-            res->hostname_set = true, log_debug("host name set to %s", hostname);
-        return r;
-    }
     if (is_whiteout(&st) && a != ID_HOSTNAME) {
         res->kept_whiteouts++;
         return 0;
@@ -119,8 +109,8 @@ static int apply_one(int dfd, const char *name, const char *shown, enum id_actio
     return r;
 }
 
-static int apply_entry(int upperfd, const char *ovdir, size_t i, const char *hostname,
-                       struct identity_result *res, char *why, size_t n)
+static int apply_entry(int upperfd, const char *ovdir, size_t i, struct identity_result *res,
+                       char *why, size_t n)
 {
     const char *dir = identity_table[i].dir, *pat = identity_table[i].pattern;
     _cleanup_close_ int dfd = *dir ? rc_open_beneath(upperfd, dir, O_RDONLY | O_DIRECTORY)
@@ -145,7 +135,7 @@ static int apply_entry(int upperfd, const char *ovdir, size_t i, const char *hos
         if (fnmatch(pat, names[k], FNM_PERIOD) != 0)
             continue;
         snprintf(shown, sizeof shown, "%s%s%s/%s", ovdir, *dir ? "/" : "", dir, names[k]);
-        r = apply_one(dfd, names[k], shown, identity_table[i].action, hostname, res);
+        r = apply_one(dfd, names[k], shown, identity_table[i].action, res);
         if (r < 0)
             why_fail(why, n, r, "cannot reset %s in the copy: %s", shown, strerror(-r));
     }
@@ -179,8 +169,8 @@ static int clean_instance_dirs(int rootfd, const struct inst_spec *s, struct ide
     return 0;
 }
 
-int identity_reset(int rootfd, const struct inst_spec *s, const char *hostname,
-                   struct identity_result *res, char *why, size_t n)
+int identity_reset(int rootfd, const struct inst_spec *s, struct identity_result *res, char *why,
+                   size_t n)
 {
     int r = 0;
 
@@ -198,24 +188,7 @@ int identity_reset(int rootfd, const struct inst_spec *s, const char *hostname,
         if (upperfd < 0)
             return why_fail(why, n, upperfd, "cannot open %s in the copy: %s", o->upper,
                             strerror(-upperfd));
-        r = apply_entry(upperfd, o->dir, i, hostname, res, why, n);
-    }
-    if (r == 0 && hostname && !res->hostname_set) {
-        /* no /etc/hostname in the copy yet: write one */
-        const char *rel;
-        const struct inst_overlay *o = spec_overlay_for(s, "/etc", &rel);
-        char line[300];
-        int len = snprintf(line, sizeof line, "%s\n", hostname);
-        _cleanup_close_ int etc =
-            o && !*rel ? rc_open_beneath(rootfd, o->upper, O_RDONLY | O_DIRECTORY) : -ENOENT;
-        if (etc < 0)
-            return why_fail(why, n, etc,
-                            "the copy has no /etc upper dir to write the host "
-                            "name into");
-        r = rc_write_atomic(etc, "hostname", line, (size_t)len, 0644);
-        if (r < 0)
-            return why_fail(why, n, r, "cannot write /etc/hostname in the copy: %s", strerror(-r));
-        res->hostname_set = true;
+        r = apply_entry(upperfd, o->dir, i, res, why, n);
     }
     return r < 0 ? r : clean_instance_dirs(rootfd, s, res, why, n);
 }

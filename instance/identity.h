@@ -13,11 +13,11 @@
 
 struct identity_result {
     unsigned emptied, removed, kept_whiteouts;
-    bool hostname_set, swap_removed;
+    bool swap_removed;
 };
 
-/* Reset the identity of the instance mounted at rootfd; hostname NULL removes the instance's
- * own /etc/hostname (the base's, or sharedroot.hostname=, applies). Each change is listed on
- * stderr with --verbose. */
-int identity_reset(int rootfd, const struct inst_spec *s, const char *hostname,
-                   struct identity_result *res, char *why, size_t n);
+/* Reset the identity of the instance mounted at rootfd; the instance's own /etc/hostname is
+ * removed (the base's, or sharedroot.hostname=, applies, unless clone writes a new one). Each
+ * change is listed on stderr with --verbose. */
+int identity_reset(int rootfd, const struct inst_spec *s, struct identity_result *res, char *why,
+                   size_t n);

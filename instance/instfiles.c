@@ -13,6 +13,7 @@
 
 #include "fsio.h"
 #include "instance.h"
+#include "io-util.h"
 #include "reconcile.h"
 #include "util.h"
 
@@ -123,48 +124,129 @@ int inst_file_parse(const char *arg, struct inst_file *f, char *why, size_t n)
     return 0;
 }
 
-/* Copy the host file into the staged one (the admin's file: following a symlink is fine). */
-static int copy_src(const char *src, int out, char *why, size_t n)
+/* Write f's content to out: its data, or the host file (the admin's file: following a symlink
+ * is fine). */
+static int fill_content(const struct inst_file *f, int out, char *why, size_t n)
 {
-    _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int in = -1;
     struct stat st;
     int r;
 
+    if (!f->src[0])
+        return f->len ? write_all(out, f->data, f->len) : 0;
+    in = open(f->src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
-        return why_fail(why, n, -errno, "cannot open %s: %s", src, strerror(errno));
+        return why_fail(why, n, -errno, "cannot open %s: %s", f->src, strerror(errno));
     if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
-        return why_fail(why, n, -EINVAL, "%s is not a regular file", src);
+        return why_fail(why, n, -EINVAL, "%s is not a regular file", f->src);
     r = rc_copy_fd(in, out);
     if (r < 0)
-        snprintf(why, n, "cannot copy %s: %s", src, strerror(-r));
+        snprintf(why, n, "cannot copy %s: %s", f->src, strerror(-r));
     return r;
+}
+
+/* The path of f in its upper dir, relative to the instance's root. */
+static int upper_path(const struct inst_spec *s, const struct inst_file *f, char **path, char *why,
+                      size_t n)
+{
+    const char *rel;
+    const struct inst_overlay *o = spec_overlay_for(s, f->dest, &rel);
+
+    if (!o || !*rel)
+        return why_fail(why, n, -ENOENT, "%s is not a file in an overlaid dir of this instance",
+                        f->dest);
+    *path = rc_path_join(o->upper, rel);
+    return *path ? 0 : -ENOMEM;
 }
 
 int inst_stage_file(struct tree *t, const struct inst_spec *s, const struct inst_file *f, char *why,
                     size_t n)
 {
-    const char *rel;
-    const struct inst_overlay *o = spec_overlay_for(s, f->dest, &rel);
     struct tree_entry m = {.mode = S_IFREG | f->mode, .uid = f->uid, .gid = f->gid};
     _cleanup_free_ char *path = NULL;
     _cleanup_close_ int fd = -1;
-    int r;
+    int r = upper_path(s, f, &path, why, n);
 
-    if (!o || !*rel)
-        return why_fail(why, n, -ENOENT, "%s is not a file in an overlaid dir of this instance",
-                        f->dest);
-    path = rc_path_join(o->upper, rel);
-    if (!path)
-        return -ENOMEM;
+    if (r < 0)
+        return r;
     r = tree_add_parents(t, path);
     if (r < 0)
         return why_fail(why, n, r, "%s: cannot make its dirs (%s)", f->dest,
                         r == -ENOTDIR ? "a file of that name is given too" : strerror(-r));
     m.path = path;
-    r = tree_add(t, &m, NULL, f->data, f->len, f->src[0] ? &fd : NULL, NULL);
+    r = tree_add(t, &m, NULL, NULL, 0, &fd, NULL);
     if (r < 0)
         return why_fail(why, n, r, "%s: %s", f->dest, r == -EEXIST ? "given twice" : strerror(-r));
-    return f->src[0] ? copy_src(f->src, fd, why, n) : 0;
+    return fill_content(f, fd, why, n);
+}
+
+/* The dir holding path below rootfd, each missing dir made 0755 root's; *name: the last
+ * component of path. */
+static int make_parents(int rootfd, char *path, const char **name, const char *dest, char *why,
+                        size_t n)
+{
+    char *slash = strrchr(path, '/'), *save = NULL;
+    _cleanup_close_ int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+
+    if (fd < 0 || !slash)
+        return why_fail(why, n, fd < 0 ? -errno : -EINVAL, "%s: bad path", dest);
+    *slash = 0;
+    *name = slash + 1;
+    for (char *c = strtok_r(path, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        bool made = mkdirat(fd, c, 0755) == 0;
+        int nfd;
+
+        if (!made && errno != EEXIST)
+            return why_fail(why, n, -errno, "%s: cannot make the dir %s in the copy: %s", dest, c,
+                            strerror(errno));
+        nfd = rc_open_child_dir(fd, c);
+        if (nfd < 0)
+            return why_fail(why, n, nfd == -ELOOP ? -ENOTDIR : nfd,
+                            "%s: %s in the upper dir is not a dir (a file, a deletion or a "
+                            "symlink of the instance): %s",
+                            dest, c, strerror(-nfd));
+        close(fd);
+        fd = nfd;
+        if (made && (fchown(fd, 0, 0) < 0 || fchmod(fd, 0755) < 0))
+            return why_fail(why, n, -errno, "%s: cannot set the owner and mode of %s: %s", dest, c,
+                            strerror(errno));
+    }
+    return take_fd(&fd);
+}
+
+int inst_write_file(int rootfd, const struct inst_spec *s, const struct inst_file *f, char *why,
+                    size_t n)
+{
+    _cleanup_free_ char *path = NULL, *tmp = NULL;
+    _cleanup_close_ int dfd = -1, fd = -1;
+    const char *name = NULL;
+    struct stat st;
+    int r = upper_path(s, f, &path, why, n);
+
+    if (r < 0)
+        return r;
+    dfd = make_parents(rootfd, path, &name, f->dest, why, n);
+    if (dfd < 0)
+        return dfd;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+        return why_fail(why, n, -EISDIR, "%s is a dir in this instance; a file cannot replace it",
+                        f->dest);
+    if (asprintf(&tmp, ".%s.sharedroot-tmp", name) < 0)
+        return -ENOMEM;
+    (void)unlinkat(dfd, tmp, 0);
+    fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return why_fail(why, n, -errno, "%s: cannot create it in the copy: %s", f->dest,
+                        strerror(errno));
+    r = fill_content(f, fd, why, n);
+    /* chown first: it clears the set-id bits that fchmod then sets */
+    if (r == 0 && (fchown(fd, f->uid, f->gid) < 0 || fchmod(fd, f->mode) < 0 || fsync(fd) < 0 ||
+                   renameat(dfd, tmp, dfd, name) < 0))
+        r = why_fail(why, n, -errno, "%s: cannot write it in the copy: %s", f->dest,
+                     strerror(errno));
+    if (r < 0)
+        (void)unlinkat(dfd, tmp, 0);
+    return r;
 }
 
 bool inst_user_name_ok(const char *name)
@@ -181,4 +263,123 @@ bool inst_user_name_ok(const char *name)
             return false;
     }
     return true;
+}
+
+/* sshd reads this drop-in (Debian's sshd_config includes sshd_config.d/ *.conf first, and the
+ * first value of a keyword wins), so the keys can live in the instance's own /etc. */
+static const char sshd_dropin[] =
+    "# Written by sharedroot-instance --authorized-keys: this instance's keys live in\n"
+    "# its own /etc, since the users' home directories are on the shared, read-only base.\n"
+    "AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2 /etc/ssh/authorized_keys/%u\n";
+
+void inst_files_init(struct inst_files *fs)
+{
+    memset(fs, 0, sizeof *fs);
+    fs->user = "root";
+}
+
+int inst_files_option(struct inst_files *fs, int c, const char *arg)
+{
+    char why[512];
+
+    switch (c) {
+    case 'H':
+        fs->hostname = arg;
+        return 1;
+    case 'k':
+        fs->keys = arg;
+        return 1;
+    case 'u':
+        fs->user = arg;
+        return 1;
+    case 'f':
+        if (fs->n >= INST_MAX_FILES - 3)
+            return log_error_errno(EINVAL, "too many --file options (at most %d)",
+                                   INST_MAX_FILES - 3);
+        if (inst_file_parse(arg, &fs->f[fs->n], why, sizeof why) < 0)
+            return log_error_errno(EINVAL, "--file %s", why);
+        fs->n++;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int inst_files_getopt(struct inst_files *fs, int argc, char **argv, const char *shortopts,
+                      const struct option *longopts)
+{
+    int c, r;
+
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
+        if ((r = inst_files_option(fs, c, optarg)) <= 0)
+            return r < 0 ? '?' : c;
+    return -1;
+}
+
+int inst_files_check(struct inst_files *fs)
+{
+    char why[256];
+
+    if (fs->hostname && hostname_check(fs->hostname, why, sizeof why) < 0)
+        return log_error_errno(EINVAL,
+                               "--hostname %s is not a valid host name (%s): letters, digits "
+                               "and '-' in dot-separated labels",
+                               fs->hostname, why);
+    if (!inst_user_name_ok(fs->user))
+        return log_error_errno(EINVAL, "--user %s is not a user name", fs->user);
+    if (fs->hostname) {
+        snprintf(fs->hostline, sizeof fs->hostline, "%s\n", fs->hostname);
+        fs->f[fs->n++] = (struct inst_file){.data = fs->hostline,
+                                            .len = strlen(fs->hostline),
+                                            .dest = "/etc/hostname",
+                                            .mode = 0644};
+    }
+    if (fs->keys) {
+        fs->keys_at = fs->n;
+        fs->f[fs->n] = (struct inst_file){.mode = 0644};
+        snprintf(fs->f[fs->n++].dest, sizeof fs->f->dest, "/etc/ssh/authorized_keys/%s", fs->user);
+        fs->f[fs->n++] = (struct inst_file){.data = sshd_dropin,
+                                            .len = sizeof sshd_dropin - 1,
+                                            .dest = INST_SSHD_DROPIN,
+                                            .mode = 0644};
+    }
+    for (size_t i = 0; i < fs->n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(fs->f[i].dest, fs->f[j].dest) == 0)
+                return log_error_errno(EINVAL,
+                                       "%s is given twice (by --file, --hostname or "
+                                       "--authorized-keys)",
+                                       fs->f[i].dest);
+    return 0;
+}
+
+int inst_files_load(struct inst_files *fs)
+{
+    _cleanup_close_ int fd = -1;
+    struct rc_buf *b = &fs->keybuf;
+    int r;
+
+    if (!fs->keys)
+        return 0;
+    fd = open(fs->keys, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return log_error_errno(errno, "--authorized-keys %s: cannot open it: %m", fs->keys);
+    r = rc_read_all(fd, INST_KEYS_MAX, b);
+    if (r < 0)
+        return log_error_errno(r, "--authorized-keys %s: cannot read it: %m%s", fs->keys,
+                               r == -EFBIG ? " (more than 1 MiB)" : "");
+    if (b->len == 0 || memchr(b->data, 0, b->len))
+        return log_error_errno(EINVAL,
+                               "--authorized-keys %s: %s; give an OpenSSH authorized_keys file",
+                               fs->keys, b->len ? "it holds NUL bytes" : "it is empty");
+    if (b->data[b->len - 1] != '\n' && (r = rc_buf_adds(b, "\n")) < 0)
+        return log_error_errno(r, "out of memory");
+    fs->f[fs->keys_at].data = b->data;
+    fs->f[fs->keys_at].len = b->len;
+    return 0;
+}
+
+void inst_files_done(struct inst_files *fs)
+{
+    rc_buf_done(&fs->keybuf);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fsio.h"
+#include "log.h"
 
 static int dir_of(const char *path, char *dir, size_t n, const char **base)
 {
@@ -88,4 +89,26 @@ void newimg_abort(struct newimg *ni)
     if (ni->fd >= 0)
         close(ni->fd);
     ni->fd = -1;
+}
+
+int newimg_make(const char *path, uint64_t size, bool replace, const char *cmd, newimg_fill_fn fill,
+                void *ud)
+{
+    struct newimg ni;
+    int r = newimg_begin(&ni, path, size, replace);
+
+    if (r == -EEXIST)
+        return log_error_errno(r,
+                               "%s: %s exists already; it is never overwritten (remove it, or "
+                               "choose another name)",
+                               cmd, path);
+    if (r < 0)
+        return log_error_errno(r, "%s: cannot create a file next to %s: %m", cmd, path);
+    r = fill(&ni, ud);
+    if (r == 0 && (r = newimg_commit(&ni, replace)) < 0)
+        log_error_errno(r, "%s: cannot rename %s to %s: %m%s", cmd, ni.tmp, path,
+                        r == -EEXIST ? " (it appeared meanwhile; remove it and retry)" : "");
+    if (r < 0)
+        newimg_abort(&ni);
+    return r;
 }

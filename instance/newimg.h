@@ -24,3 +24,14 @@ int newimg_begin(struct newimg *ni, const char *path, uint64_t size, bool replac
 int newimg_commit(struct newimg *ni, bool replace);
 /* Remove the temporary file (a no-op after commit). */
 void newimg_abort(struct newimg *ni);
+
+/* What writes a new image: its temporary file ni->tmp (open as ni->fd). Logs its own failures
+ * and returns 0 or a negative errno. */
+typedef int (*newimg_fill_fn)(struct newimg *ni, void *ud);
+
+/* The whole of making the new file path: newimg_begin, fill, newimg_commit; on any failure the
+ * temporary file is removed and nothing else is left. The failures of begin and commit are
+ * logged, prefixed with cmd ("clone a.img"): path exists already (without replace), a file
+ * cannot be made next to it, the rename failed. */
+int newimg_make(const char *path, uint64_t size, bool replace, const char *cmd, newimg_fill_fn fill,
+                void *ud);

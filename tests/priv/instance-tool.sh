@@ -124,7 +124,7 @@ before=$(sha "$T/a.img")
 "$SI" create "$T/a.img" --size 64M 2>"$T/err"
 check create_refuses_an_existing_image bash -c "[ $? = 1 ] && grep -q 'exists already' '$T/err' && [ '$before' = \"\$(sha '$T/a.img')\" ]"
 "$SI" create "$T/b.img" --size 64M --hostname 'bad_name' 2>"$T/err"
-check create_refuses_a_bad_hostname bash -c "[ $? = 1 ] && grep -q 'not a valid host name' '$T/err' && [ ! -e '$T/b.img' ]"
+check create_refuses_a_bad_hostname bash -c "[ $? = 2 ] && grep -q 'not a valid host name' '$T/err' && [ ! -e '$T/b.img' ]"
 "$SI" create "$T/b.img" --size 64M --file "$T/app.conf:/usr/lib/x" 2>"$T/err"
 check create_refuses_a_file_outside_the_overlays bash -c "[ $? = 1 ] && grep -q 'not a file in an overlaid dir' '$T/err' && [ ! -e '$T/b.img' ] && no_leftovers '$T/b.img'"
 "$SI" create "$T/b.img" --size 64M --file "$T/missing:/etc/x" 2>"$T/err"
@@ -189,6 +189,57 @@ blockdev --setrw "$DEV"; losetup -d "$DEV"
 check clone_without_hostname_succeeds [ $? = 0 ] || cat "$T/err"
 check clone_without_hostname_removes_it bash -c \
     "! debugfs -R 'stat /overlay/etc/upper/hostname' '$T/c2.img' 2>&1 | grep -q 'Inode:'"
+
+# clone with keys and files: create's options and rules, in the copy's upper dirs; the file
+# replaces the source's version, and a deletion (whiteout) of the source
+printf 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyOfTheClone clone@host\n' >"$T/keys2"
+echo "clone setting" >"$T/clone.conf"
+"$SI" clone "$T/a.img" "$T/c4.img" --hostname delta --authorized-keys "$T/keys2" --user admin \
+    --file "$T/clone.conf:/etc/app/app.conf:0600:7:8" --file "$T/clone.conf:/etc/new/dir/x.conf" \
+    --file "$T/clone.conf:/var/lib/app/v:0640:0:4" >"$T/cout" 2>"$T/err"
+check clone_with_keys_and_files_succeeds [ $? = 0 ] || cat "$T/err"
+check clone_says_how_many_files_it_wrote grep -q '6 files written' "$T/cout"
+attach "$T/c4.img"
+run "root=LABEL=$BL sharedroot.instance=$DEV" "
+    cat $T/sysroot/etc/hostname
+    stat -c 'conf %a %u %g' $T/sysroot/etc/app/app.conf; cat $T/sysroot/etc/app/app.conf
+    stat -c 'new %a %u %g' $T/sysroot/etc/new $T/sysroot/etc/new/dir $T/sysroot/etc/new/dir/x.conf
+    stat -c 'v %a %u %g' $T/sysroot/var/lib/app/v
+    cat $T/sysroot/etc/ssh/authorized_keys/admin $T/sysroot/etc/ssh/authorized_keys/root
+    grep AuthorizedKeysFile $T/sysroot/etc/ssh/sshd_config.d/*.conf
+    rm $T/sysroot/etc/base-file
+    getfattr -d -m - $T/sysroot/etc/app/app.conf $T/sysroot/etc/new/dir/x.conf 2>/dev/null | grep -c = || true"
+check clone_with_files_boots [ "$RC" = 0 ]
+check clone_host_name_from_the_option after_has '^delta$'
+check clone_file_replaces_the_instance_s_version bash -c "grep -qx 'conf 600 7 8' '$T/after' && grep -qx 'clone setting' '$T/after'"
+check clone_file_parent_dirs_are_root_0755 bash -c "[ \$(grep -c '^new 755 0 0$' '$T/after') = 2 ] && grep -qx 'new 644 0 0' '$T/after'"
+check clone_var_file_mode_and_owner_exact after_has '^v 640 0 4$'
+check clone_authorized_keys_for_the_user bash -c "grep -q KeyOfTheClone '$T/after' && grep -q KeyOfTheTest '$T/after'"
+check clone_sshd_reads_the_etc_keys after_has 'AuthorizedKeysFile .*/etc/ssh/authorized_keys/%u'
+check clone_files_carry_no_xattrs bash -c "[ \"\$(tail -1 '$T/after')\" = 0 ]"
+blockdev --setrw "$DEV"; losetup -d "$DEV"
+check clone_source_has_a_whiteout bash -c "debugfs -R 'stat /overlay/etc/upper/base-file' '$T/c4.img' 2>/dev/null | grep -q 'character special'"
+"$SI" clone "$T/c4.img" "$T/c5.img" --file "$T/clone.conf:/etc/base-file:0640" >/dev/null 2>"$T/err"
+check clone_file_over_a_deletion_succeeds [ $? = 0 ] || cat "$T/err"
+check clone_file_replaces_a_deletion bash -c "debugfs -R 'cat /overlay/etc/upper/base-file' '$T/c5.img' 2>/dev/null | grep -qx 'clone setting'"
+# refusals: nothing is left, the source stays byte-identical
+before=$(sha "$T/c4.img")
+refused_clone() { # NAME STATUS PATTERN OPTIONS...
+    local name=$1 st=$2 pat=$3
+    shift 3
+    rm -f "$T/c6.img"
+    "$SI" clone "$T/c4.img" "$T/c6.img" "$@" >/dev/null 2>"$T/err"
+    check "$name" bash -c "[ $? = $st ] && grep -q -- \"$pat\" '$T/err' && [ ! -e '$T/c6.img' ] && no_leftovers '$T/c6.img' && [ '$before' = \"\$(sha '$T/c4.img')\" ]"
+}
+refused_clone clone_refuses_a_file_over_a_dir 1 '/etc/new is a dir in this instance' --file "$T/clone.conf:/etc/new"
+refused_clone clone_refuses_a_file_below_a_file 1 'app.conf in the upper dir is not a dir' --file "$T/clone.conf:/etc/app/app.conf/x"
+refused_clone clone_refuses_a_file_outside_the_overlays 1 'not a file in an overlaid dir' --file "$T/clone.conf:/usr/lib/x"
+refused_clone clone_refuses_a_missing_source_file 1 "cannot open $T/missing" --file "$T/missing:/etc/x"
+refused_clone clone_refuses_empty_keys 1 'it is empty' --authorized-keys /dev/null
+refused_clone clone_refuses_a_path_given_twice 2 '/etc/hostname is given twice' --hostname h --file "$T/clone.conf:/etc/hostname"
+refused_clone clone_refuses_a_bad_user 2 '--user Bad is not a user name' --authorized-keys "$T/keys2" --user Bad
+refused_clone clone_refuses_a_malformed_file 2 '--file .*give SRC:/DEST' --file "/etc/x"
+refused_clone clone_refuses_a_bad_hostname 2 'not a valid host name' --hostname 'bad_name'
 
 # refusals: the source in use, a foreign source, an existing destination
 attach "$T/a.img"

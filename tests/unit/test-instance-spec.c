@@ -213,3 +213,177 @@ int main(void)
 {
     return test_main();
 }
+
+/* a file in dir with content c (len bytes) */
+static char *write_tmp(const char *dir, const char *name, const void *c, size_t len)
+{
+    char *p = NULL;
+    CHECK(asprintf(&p, "%s/%s", dir, name) > 0);
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    CHECK(fd >= 0);
+    CHECK((size_t)write(fd, c, len) == len);
+    close(fd);
+    return p;
+}
+
+TEST(files_options_give_one_list_for_create_and_clone)
+{
+    static struct inst_files fs;
+    char dir[] = "/tmp/test-instance-files.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char *keys = write_tmp(dir, "keys", "ssh-ed25519 AAAA k", 18);
+    inst_files_init(&fs);
+    CHECK_INT(inst_files_option(&fs, 'f', "/tmp/a:/etc/app.conf:0600:1:2"), 1);
+    CHECK_INT(inst_files_option(&fs, 'H', "web1"), 1);
+    CHECK_INT(inst_files_option(&fs, 'k', keys), 1);
+    CHECK_INT(inst_files_option(&fs, 'u', "admin"), 1);
+    CHECK_INT(inst_files_option(&fs, 'L', "label"), 0); /* not one of these */
+    CHECK_INT(inst_files_check(&fs), 0);
+    CHECK_INT(fs.n, 4);
+    CHECK_STR(fs.f[0].dest, "/etc/app.conf");
+    CHECK_STR(fs.f[1].dest, "/etc/hostname");
+    CHECK(fs.f[1].len == 5 && memcmp(fs.f[1].data, "web1\n", 5) == 0);
+    CHECK_STR(fs.f[2].dest, "/etc/ssh/authorized_keys/admin");
+    CHECK(fs.f[2].data == NULL); /* read by load */
+    CHECK_STR(fs.f[3].dest, INST_SSHD_DROPIN);
+    CHECK(fs.f[3].mode == 0644 && fs.f[3].uid == 0);
+    CHECK_INT(inst_files_load(&fs), 0);
+    /* a final newline is added */
+    CHECK(fs.f[2].len == 19 && memcmp(fs.f[2].data, "ssh-ed25519 AAAA k\n", 19) == 0);
+    inst_files_done(&fs);
+    unlink(keys);
+    free(keys);
+    rmdir(dir);
+}
+
+TEST(files_options_refusals)
+{
+    static struct inst_files fs;
+    char dir[] = "/tmp/test-instance-files.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    /* the same destination twice, however it is given */
+    inst_files_init(&fs);
+    CHECK_INT(inst_files_option(&fs, 'f', "/tmp/a:/etc/hostname"), 1);
+    CHECK_INT(inst_files_option(&fs, 'H', "web1"), 1);
+    CHECK_INT(inst_files_check(&fs), -EINVAL);
+    inst_files_init(&fs);
+    CHECK_INT(inst_files_option(&fs, 'f', "/tmp/a:/etc/x"), 1);
+    CHECK_INT(inst_files_option(&fs, 'f', "/tmp/b:/etc/x:0600"), 1);
+    CHECK_INT(inst_files_check(&fs), -EINVAL);
+    inst_files_init(&fs);
+    CHECK_INT(inst_files_option(&fs, 'f', "/tmp/a:" INST_SSHD_DROPIN), 1);
+    CHECK_INT(inst_files_option(&fs, 'k', "/tmp/keys"), 1);
+    CHECK_INT(inst_files_check(&fs), -EINVAL);
+    /* bad names */
+    static const char *const hosts[] = {
+        "", "bad_name", "-x", "a..b",
+        "x234567890123456789012345678901234567890123456789012345678901234"};
+    for (size_t i = 0; i < sizeof hosts / sizeof *hosts; i++) {
+        inst_files_init(&fs);
+        CHECK_INT(inst_files_option(&fs, 'H', hosts[i]), 1);
+        CHECK_INT(inst_files_check(&fs), -EINVAL);
+    }
+    inst_files_init(&fs);
+    CHECK_INT(inst_files_option(&fs, 'u', "../root"), 1);
+    CHECK_INT(inst_files_check(&fs), -EINVAL);
+    /* malformed --file, and too many */
+    inst_files_init(&fs);
+    CHECK_INT(inst_files_option(&fs, 'f', "/etc/x"), -EINVAL);
+    CHECK_INT(inst_files_option(&fs, 'f', "a:/etc/x:999"), -EINVAL);
+    CHECK_INT(fs.n, 0);
+    for (int i = 0; i < INST_MAX_FILES - 3; i++)
+        CHECK_INT(inst_files_option(&fs, 'f', "a:/etc/x"), 1);
+    CHECK_INT(inst_files_option(&fs, 'f', "a:/etc/x"), -EINVAL);
+    /* keys: missing, empty, NUL bytes, too large */
+    static const struct {
+        const char *content;
+        size_t len;
+    } bad[] = {{"", 0}, {"ssh-rsa A\0B\n", 12}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *k = write_tmp(dir, "keys", bad[i].content, bad[i].len);
+        inst_files_init(&fs);
+        CHECK_INT(inst_files_option(&fs, 'k', k), 1);
+        CHECK_INT(inst_files_check(&fs), 0);
+        CHECK(inst_files_load(&fs) < 0);
+        inst_files_done(&fs);
+        unlink(k);
+        free(k);
+    }
+    char *big = calloc(1, INST_KEYS_MAX + 2);
+    memset(big, 'a', INST_KEYS_MAX + 1);
+    char *k = write_tmp(dir, "keys", big, INST_KEYS_MAX + 1);
+    inst_files_init(&fs);
+    CHECK_INT(inst_files_option(&fs, 'k', k), 1);
+    CHECK_INT(inst_files_check(&fs), 0);
+    CHECK_INT(inst_files_load(&fs), -EFBIG);
+    inst_files_done(&fs);
+    unlink(k);
+    free(k);
+    free(big);
+    inst_files_init(&fs);
+    CHECK_INT(inst_files_option(&fs, 'k', "/nonexistent/keys"), 1);
+    CHECK_INT(inst_files_check(&fs), 0);
+    CHECK_INT(inst_files_load(&fs), -ENOENT);
+    inst_files_done(&fs);
+    rmdir(dir);
+}
+
+TEST(write_file_into_a_mounted_upper)
+{
+    if (geteuid() != 0)
+        SKIP("needs root (the files get owners)");
+    struct inst_spec *s = calloc(1, sizeof *s);
+    char err[256] = "", dir[] = "/tmp/test-instance-write.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_INT(spec_from_overlays(NULL, s, err, sizeof err), 0);
+    int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    CHECK(root >= 0);
+    CHECK_INT(mkdirat(root, "overlay", 0755), 0);
+    CHECK_INT(mkdirat(root, "overlay/etc", 0755), 0);
+    CHECK_INT(mkdirat(root, "overlay/etc/upper", 0755), 0);
+    CHECK_INT(mknodat(root, "overlay/etc/upper/gone", S_IFCHR | 0600, 0), 0); /* a whiteout */
+    CHECK_INT(mkdirat(root, "overlay/etc/upper/d", 0700), 0);
+    CHECK_INT(symlinkat("/", root, "overlay/etc/upper/link"), 0);
+    struct inst_file f = {.data = "hi\n", .len = 3, .mode = 04750, .uid = 7, .gid = 8};
+    struct stat st;
+    umask(077); /* the dirs made are 0755 whatever the umask */
+    snprintf(f.dest, sizeof f.dest, "/etc/new/sub/file");
+    CHECK_INT(inst_write_file(root, s, &f, err, sizeof err), 0);
+    CHECK_INT(fstatat(root, "overlay/etc/upper/new/sub/file", &st, 0), 0);
+    CHECK(st.st_mode == (S_IFREG | 04750) && st.st_uid == 7 && st.st_gid == 8 && st.st_size == 3);
+    CHECK_INT(fstatat(root, "overlay/etc/upper/new/sub", &st, 0), 0);
+    CHECK(st.st_mode == (S_IFDIR | 0755) && st.st_uid == 0);
+    /* a deletion is replaced; an existing dir keeps its mode */
+    snprintf(f.dest, sizeof f.dest, "/etc/gone");
+    CHECK_INT(inst_write_file(root, s, &f, err, sizeof err), 0);
+    CHECK_INT(fstatat(root, "overlay/etc/upper/gone", &st, AT_SYMLINK_NOFOLLOW), 0);
+    CHECK(S_ISREG(st.st_mode));
+    snprintf(f.dest, sizeof f.dest, "/etc/d/x");
+    CHECK_INT(inst_write_file(root, s, &f, err, sizeof err), 0);
+    CHECK_INT(fstatat(root, "overlay/etc/upper/d", &st, 0), 0);
+    CHECK((st.st_mode & 07777) == 0700);
+    /* refusals: a dir there, a symlink or a file as a parent, a path no overlay holds */
+    snprintf(f.dest, sizeof f.dest, "/etc/d");
+    CHECK_INT(inst_write_file(root, s, &f, err, sizeof err), -EISDIR);
+    snprintf(f.dest, sizeof f.dest, "/etc/link/escape");
+    CHECK_INT(inst_write_file(root, s, &f, err, sizeof err), -ENOTDIR);
+    CHECK(access("/escape", F_OK) < 0);
+    snprintf(f.dest, sizeof f.dest, "/etc/gone/x");
+    CHECK_INT(inst_write_file(root, s, &f, err, sizeof err), -ENOTDIR);
+    snprintf(f.dest, sizeof f.dest, "/usr/x");
+    CHECK_INT(inst_write_file(root, s, &f, err, sizeof err), -ENOENT);
+    /* a missing source: nothing is left */
+    snprintf(f.src, sizeof f.src, "%s/missing", dir);
+    snprintf(f.dest, sizeof f.dest, "/etc/from-src");
+    CHECK_INT(inst_write_file(root, s, &f, err, sizeof err), -ENOENT);
+    CHECK(faccessat(root, "overlay/etc/upper/from-src", F_OK, AT_SYMLINK_NOFOLLOW) < 0);
+    CHECK(faccessat(root, "overlay/etc/upper/.from-src.sharedroot-tmp", F_OK, AT_SYMLINK_NOFOLLOW) <
+          0);
+    umask(022);
+    close(root);
+    char *cmd = NULL;
+    CHECK(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
+    CHECK_INT(system(cmd), 0);
+    free(cmd);
+    free(s);
+}
