@@ -132,7 +132,7 @@ static int status_classified(const char *root, const struct inst_overlay *o, con
     _cleanup_free_ char *upper = rc_path_join(root, o->upper);
     _cleanup_free_ char *store = rc_path_join(root, o->store);
     _cleanup_free_ char *lower = rc_path_join(base, o->dir + 1);
-    struct rc_options opts = {0};
+    struct rc_options opts = {.list_inside = true};
     struct rc_report *rep = NULL;
     int r;
 

@@ -550,6 +550,10 @@ static int open_for_apply(struct applier *ap, struct rc_report *rep)
 int rc_apply(struct rc_report *rep, enum rc_policy policy, const struct rc_options *opts)
 {
     rep->policy = policy;
+    if (rep->inside_listed && policy != RC_POLICY_REPORT)
+        return rc_report_fail(rep, -EINVAL,
+                              "a report that lists the inside of dirs (list_inside) is for "
+                              "looking only");
     int r = apply_checks(rep);
     if (r < 0 || policy == RC_POLICY_REPORT)
         return r;

@@ -80,6 +80,7 @@ struct classify {
     enum rc_markers mk;
     struct rc_report *rep;
     const char *ignore;
+    bool list_inside;
 };
 
 /* The merge base of path for an upper version made at u's ctime. */
@@ -269,7 +270,14 @@ static int classify_visit(void *ud, struct rc_walk_entry *we)
         struct rc_version none = {.kind = RC_ABSENT};
         return add_entry(c, we->path, RC_METADATA_ONLY, &u, &l, &none, false, NULL);
     }
-    return classify_path(c, we->path, we->dirfd, we->dirfd2, we->name, &u, &l);
+    r = classify_path(c, we->path, we->dirfd, we->dirfd2, we->name, &u, &l);
+    /* A dir the base has no dir for is judged whole; a listing shows what it holds too (with
+     * no lower beside it, each inside path is classified on its own: host-only, ...). */
+    if (r >= 0 && c->list_inside && u.kind == RC_DIR && l.kind != RC_DIR) {
+        we->descend = true;
+        we->descend_flags = u.xwhiteouts ? DIR_XWHITEOUTS : 0;
+    }
+    return r;
 }
 
 static int walk_upper(struct classify *c, char **too_deep)
@@ -355,11 +363,13 @@ int rc_report_fail_walk(struct rc_report *rep, int err, const char *what,
 int rc_classify(const struct rc_overlay *ov, const struct rc_options *opts, struct rc_report **out)
 {
     struct classify c = {.mk = opts && opts->userxattr ? RC_MARKERS_USER : RC_MARKERS_ALL,
-                         .ignore = opts ? opts->ignore : NULL};
+                         .ignore = opts ? opts->ignore : NULL,
+                         .list_inside = opts && opts->list_inside};
     int r = new_report(ov, &c.rep);
     *out = c.rep;
     if (r < 0)
         return r;
+    c.rep->inside_listed = c.list_inside;
     if ((r = rc_check_privileges(opts)) < 0)
         return rc_report_fail(c.rep, r, "reading trusted.overlay.* markers needs CAP_SYS_ADMIN");
     _cleanup_free_ char *msg = NULL;

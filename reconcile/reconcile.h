@@ -137,8 +137,9 @@ struct rc_report {
     size_t n_ignored;     /* entries on the ignore list (not in counts[]) */
     bool recorded;        /* the lower was recorded into the store by this run (record) */
     struct rc_record_result record;
-    int error;        /* 0, or the negative errno that stopped the overlay */
-    char *error_text; /* what failed, for a human */
+    bool inside_listed; /* classified with list_inside: for looking only */
+    int error;          /* 0, or the negative errno that stopped the overlay */
+    char *error_text;   /* what failed, for a human */
 };
 
 struct rc_options {
@@ -153,6 +154,11 @@ struct rc_options {
                               * default list; "": nothing ignored */
     uint64_t max_hash_size;  /* largest file hashed; 0 = 1 GiB. A bigger one is compared by
                               * size only, so it is never found redundant or base-updated */
+    bool list_inside;        /* also report every path inside a dir of the upper the base does
+                              * not have as a dir (host-only, deleted in the base, a dir over a
+                              * base file), each with its own outcome, after the dir: for
+                              * listings (sharedroot-instance status); rc_apply refuses such a
+                              * report (-EINVAL), which judges the dir whole */
     /* Test hook: called at each crash-safe step of an apply with a running step number
      * (1, 2, ...); overlay-reconcile _exits there when SHAREDROOT_RECONCILE_CRASH_AT=N. */
     void (*step_hook)(void *userdata, unsigned step);

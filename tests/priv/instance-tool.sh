@@ -364,6 +364,8 @@ check status_with_base_succeeds [ $? = 0 ]
 check status_with_base_gives_outcomes bash -c "grep -Eq '^  own +file .*/etc/hostname  host-only$' '$T/st' &&
     grep -Eq '^  copy +file .*/etc/base-file  unchanged$' '$T/st' &&
     grep -Eq '^  deleted +whiteout .*/etc/gone  ' '$T/st'"
+check status_with_base_lists_inside_an_own_dir bash -c "grep -Eq '^  own +dir .* /etc/app  host-only$' '$T/st' &&
+    grep -Eq '^  own +file .* /etc/app/keep-me  host-only$' '$T/st' && grep -Eq '^  own +file .* /etc/app/app.conf  host-only$' '$T/st'"
 "$SI" status "$T/c.img" --base "$T/tree" --json >"$T/st.json" 2>"$T/err"
 check status_json_parses python3 -c "
 import json, sys
@@ -372,6 +374,7 @@ e = {x['path']: x for o in d['overlays'] for x in o['entries']}
 assert e['/etc/hostname']['what'] == 'own' and e['/etc/hostname']['size'] == 6, e['/etc/hostname']
 assert e['/etc/hostname']['outcome'] == 'host-only'
 assert e['/etc/gone']['what'] == 'deleted' and e['/etc/opq']['what'] == 'opaque'
+assert e['/etc/app/keep-me']['outcome'] == 'host-only' and e['/etc/app/keep-me']['what'] == 'own'
 assert any(o['dir'] == '/var' for o in d['overlays'])
 "
 before=$(sha "$T/c.img")

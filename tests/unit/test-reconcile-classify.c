@@ -374,3 +374,57 @@ int main(void)
 {
     return test_main();
 }
+
+/* A dir the base does not have is judged whole; with list_inside (sharedroot-instance status)
+ * every path inside it is listed with its own outcome, and such a report is never applied. */
+TEST(list_inside_lists_the_paths_of_a_host_only_dir)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_write(f.upper, "mine/x.conf", "mine\n");
+    fx_write(f.upper, "own/a.conf", "mine\n");
+    fx_write(f.upper, "own/sub/b.conf", "mine too\n");
+    fx_write(f.base, "own/sub/b.conf", "was in the base once\n"); /* the base dropped it */
+    fx_chardev_whiteout(f.upper, "own/gone");
+    fx_write(f.lower, "file-then", "a file in the base\n");
+    fx_write(f.upper, "file-then/x", "a dir over it\n");
+    fx_mkdir(f.lower, "opq");
+    fx_write(f.lower, "opq/base-only", "hidden\n");
+    fx_write(f.upper, "opq/in", "in an opaque dir\n");
+    fx_setxattr(f.upper, "opq", "trusted.overlay.opaque", "y");
+    struct rc_report *r = fx_classify_mb(&f, false);
+    CHECK(r && r->error == 0 && !r->inside_listed);
+    CHECK_STR(fx_outcome(r, "mine"), "host-only");
+    CHECK_STR(fx_outcome(r, "mine/x.conf"), "(none)");
+    CHECK_STR(fx_outcome(r, "own/a.conf"), "(none)");
+    CHECK_STR(fx_outcome(r, "file-then/x"), "(none)");
+    rc_report_free(r);
+
+    struct rc_overlay ov = {
+        .name = "/etc", .lower = f.lower, .upper = f.upper, .merge_base_dir = f.base};
+    struct rc_options o = {.list_inside = true};
+    r = NULL;
+    CHECK_INT(rc_classify(&ov, &o, &r), 0);
+    CHECK(r && r->error == 0 && r->inside_listed);
+    CHECK_STR(fx_outcome(r, "mine"), "host-only");
+    CHECK_STR(fx_outcome(r, "mine/x.conf"), "host-only");
+    /* the base once had own/ (and own/sub/b.conf): each path gets its own outcome */
+    CHECK_STR(fx_outcome(r, "own"), "deleted-in-base");
+    CHECK_STR(fx_outcome(r, "own/a.conf"), "host-only");
+    CHECK_STR(fx_outcome(r, "own/sub"), "deleted-in-base");
+    CHECK_STR(fx_outcome(r, "own/sub/b.conf"), "deleted-in-base");
+    CHECK_STR(fx_outcome(r, "own/gone"), "deleted-in-base");
+    CHECK_STR(fx_outcome(r, "file-then"), "type-changed");
+    CHECK_STR(fx_outcome(r, "file-then/x"), "host-only");
+    /* an opaque dir over a base dir hides the base's: its inside is not compared */
+    CHECK(fx_entry(r, "opq") != NULL);
+    CHECK_STR(fx_outcome(r, "opq/in"), "(none)");
+    /* the dir comes before what it holds */
+    const struct rc_entry *d = fx_entry(r, "mine"), *in = fx_entry(r, "mine/x.conf");
+    CHECK(d && in && d < in);
+    /* looking only: an apply refuses it, nothing is changed */
+    CHECK_INT(rc_apply(r, RC_POLICY_SAFE, NULL), -EINVAL);
+    CHECK(fx_exists(f.upper, "own/sub/b.conf"));
+    rc_report_free(r);
+    fx_done(&f);
+}
