@@ -112,9 +112,16 @@ static void log_record(const char *dir, const struct rc_record_result *rec, int 
 {
     if (r < 0)
         log_warning("reconcile %s: recording the base failed: %s", dir, rec->why);
+    else if (rec->skipped) {
+        char how[160];
+        rc_fp_evidence_text(&rec->fp, how, sizeof how);
+        log_info("reconcile %s: base unchanged since the last boot (%s)", dir, how);
+    } else if (rec->same_content)
+        log_info("reconcile %s: base recorded: the same content as the last record (its stat "
+                 "evidence changed, or the record is of an older release)",
+                 dir);
     else
-        log_info("reconcile %s: base %s", dir,
-                 rec->skipped ? "unchanged since the last boot (stat walk only)" : "recorded");
+        log_info("reconcile %s: base recorded", dir);
 }
 
 /* What the guest asked for with sharedroot-instance reset --next-boot: its versions of those

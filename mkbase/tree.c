@@ -30,7 +30,34 @@ static int stop(struct walk *w, int err)
     return err;
 }
 
-/* Names and metadata, in a fixed layout: the same tree, the same fingerprint. */
+/* A regular file's content into the fingerprint. */
+static int hash_content(struct walk *w, int dirfd, const char *name)
+{
+    unsigned char buf[65536];
+    ssize_t n;
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    int r = 0;
+
+    if (fd < 0)
+        return -errno;
+    while ((n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            r = -errno;
+            break;
+        }
+        if (mbedtls_sha256_update_ret(&w->sha, buf, (size_t)n)) {
+            r = -EIO;
+            break;
+        }
+    }
+    close(fd);
+    return r;
+}
+
+/* Names, metadata and content, in a fixed layout: the same tree, the same fingerprint; a file
+ * whose content changed and nothing else (a reproducible build settles the times), another. */
 static int fingerprint(struct walk *w, int dirfd, const char *name, const struct stat *s)
 {
     char target[PATH_MAX] = "";
@@ -50,7 +77,7 @@ static int fingerprint(struct walk *w, int dirfd, const char *name, const struct
         mbedtls_sha256_update_ret(&w->sha, (const unsigned char *)meta, (size_t)n + 1) ||
         mbedtls_sha256_update_ret(&w->sha, (const unsigned char *)target, strlen(target) + 1))
         return -EIO;
-    return 0;
+    return S_ISREG(s->st_mode) ? hash_content(w, dirfd, name) : 0;
 }
 
 static void count(struct tree_stats *st, const struct stat *s, size_t name_len)

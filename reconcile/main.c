@@ -196,13 +196,16 @@ static int do_record(struct cmd *c)
     int r = rc_record(&ov, &res);
     if (r < 0)
         return err(0, "%s", res.why);
+    char how[160];
+    rc_fp_evidence_text(&res.fp, how, sizeof how);
     if (res.skipped)
-        printf("%s: base unchanged (%s), nothing recorded\n", c->lower, res.fingerprint);
+        printf("%s: base unchanged (%s; %s), nothing recorded\n", c->lower, res.fingerprint, how);
     else if (res.reused)
         printf("%s: base %s was recorded before; history updated\n", c->lower, res.fingerprint);
     else
-        printf("%s: recorded %s: %zu paths, %zu new objects\n", c->lower, res.fingerprint,
-               res.entries, res.objects_added);
+        printf("%s: recorded %s: %zu paths, %zu new objects%s\n", c->lower, res.fingerprint,
+               res.entries, res.objects_added,
+               res.same_content ? " (the same content as the last record)" : "");
     return 0;
 }
 

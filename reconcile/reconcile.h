@@ -114,9 +114,34 @@ struct rc_entry {
     bool ignored;          /* on the ignore list: no warning, no action, not in counts[] */
 };
 
+/* What a base's fingerprint rests on (see FINGERPRINT in docs/overlay-reconcile.8). */
+enum rc_fp_evidence {
+    RC_FP_STAT,           /* a stat walk: the times are the kernel's (ctime changes with content) */
+    RC_FP_CONTENT,        /* a stat walk and every file's content: a read-only image format or
+                             settled times (every ctime equals its mtime), so the stat walk alone
+                             cannot see a content change that kept sizes and times */
+    RC_FP_STAT_TOO_LARGE, /* as RC_FP_CONTENT, but more than RC_FP_CONTENT_MAX bytes of files: the
+                             stat walk and the filesystem's identity (its UUID) only */
+};
+
+/* Files of a base dir whose stat evidence cannot be trusted are hashed at every record up to
+ * this many bytes in all (a Debian /etc holds 0.5-3 MiB, its /var tens of MiB). */
+#define RC_FP_CONTENT_MAX (8u << 20)
+
+struct rc_fp_info {
+    enum rc_fp_evidence evidence;
+    bool image_fs;       /* the base is a read-only image format (erofs, squashfs, ...) */
+    size_t files;        /* regular files in the dir */
+    uint64_t file_bytes; /* their bytes */
+    char fs_id[96];      /* "TYPE UUID" of the base's filesystem, "" when unknown */
+};
+
 struct rc_record_result {
     char fingerprint[RC_HASH_HEX];
-    bool skipped;         /* unchanged base: only a stat walk was done */
+    struct rc_fp_info fp; /* what the fingerprint rests on */
+    bool skipped;         /* unchanged base: only the fingerprint was computed */
+    bool same_content;    /* recorded under a new fingerprint, with the content of the newest
+                             record (stat evidence changed, or a record of an older release) */
     bool reused;          /* the base was recorded before (a rollback): history only */
     size_t entries;       /* paths in the base */
     size_t objects_added; /* new objects written (deduplicated) */
@@ -200,9 +225,15 @@ const char *rc_action_name(enum rc_action a);
  * initramfs built without --with-merge has none. */
 bool rc_merge_available(void);
 
-/* The fingerprint of a base dir: SHA-256 over a stat walk (paths, types, modes, owners,
- * sizes, mtimes, ctimes, inode numbers, symlink targets). No file is read. */
+/* The fingerprint of a base dir: SHA-256 over its filesystem's identity (type, UUID) and a stat
+ * walk (paths, types, modes, owners, sizes, mtimes, ctimes, inode numbers, symlink targets);
+ * and over every file's content and xattrs when the stat evidence cannot be trusted (a
+ * read-only image format, or settled times) and the files hold at most RC_FP_CONTENT_MAX
+ * bytes. */
 int rc_fingerprint(const char *lower, char out[RC_HASH_HEX]);
+/* What a fingerprint rests on, for a message: "stat walk only", "stat walk and the content of
+ * 95 files, 604 KiB: a read-only image", ... */
+void rc_fp_evidence_text(const struct rc_fp_info *fp, char *buf, size_t n);
 
 /* Record the base dir ov->lower into ov->store (created if missing, below ov->root): when the
  * fingerprint equals the newest recorded one nothing is written; when a snapshot with that

@@ -19,7 +19,23 @@ int rc_fingerprint(const char *lower, char out[RC_HASH_HEX])
     _cleanup_close_ int fd = open(lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    return rc_fingerprint_fd(fd, RECORD_MAX_DEPTH, out, NULL);
+    return rc_fingerprint_fd(fd, RECORD_MAX_DEPTH, NULL, out, NULL);
+}
+
+void rc_fp_evidence_text(const struct rc_fp_info *fp, char *buf, size_t n)
+{
+    const char *why = fp->image_fs ? "a read-only image" : "settled file times";
+    double kib = (double)fp->file_bytes / 1024;
+    if (fp->evidence == RC_FP_STAT)
+        snprintf(buf, n, "stat walk only");
+    else if (fp->evidence == RC_FP_CONTENT)
+        snprintf(buf, n, "stat walk and the content of %zu files, %.0f KiB: %s", fp->files, kib,
+                 why);
+    else
+        snprintf(buf, n,
+                 "stat walk and the filesystem's UUID%s: %s, %.0f MiB of files, too many "
+                 "to hash at boot",
+                 fp->fs_id[0] ? "" : " (none found)", why, kib / 1024);
 }
 
 #define why(res, err, ...) why_fail((res)->why, sizeof(res)->why, err, __VA_ARGS__)

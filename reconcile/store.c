@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 
 #include "array.h"
@@ -631,9 +632,13 @@ int rc_manifest_subtree_digest(const struct rc_manifest *m, const char *dir, uns
     return rc_sha_final(&s, out);
 }
 
-/* State of a fingerprint walk. */
+/* State of a fingerprint walk: the stat pass, then (when the stat evidence cannot be trusted)
+ * the content pass. */
 struct fp_walk {
     struct rc_sha sha;
+    bool times_kept; /* some entry's ctime differs from its mtime: times the kernel kept */
+    uint64_t file_bytes;
+    size_t files;
 };
 
 static int fp_visit(void *ud, struct rc_walk_entry *e)
@@ -653,6 +658,12 @@ static int fp_visit(void *ud, struct rc_walk_entry *e)
                (uint64_t)st->st_ctim.tv_sec,
                (uint64_t)st->st_ctim.tv_nsec,
                st->st_rdev};
+    if (st->st_ctim.tv_sec != st->st_mtim.tv_sec || st->st_ctim.tv_nsec != st->st_mtim.tv_nsec)
+        w->times_kept = true;
+    if (S_ISREG(st->st_mode)) {
+        w->files++;
+        w->file_bytes += (uint64_t)st->st_size;
+    }
     int r = rc_sha_update(&w->sha, relpath, strlen(relpath) + 1);
     if (r >= 0)
         r = rc_sha_update(&w->sha, &fixed, sizeof fixed);
@@ -666,22 +677,79 @@ static int fp_visit(void *ud, struct rc_walk_entry *e)
     return r;
 }
 
-int rc_fingerprint_fd(int lowerfd, unsigned max_depth, char out[RC_HASH_HEX], char **too_deep)
+/* The content pass: every entry's data (files), target (symlinks) and xattrs, as a manifest
+ * line holds them. */
+static int fp_content_visit(void *ud, struct rc_walk_entry *e)
 {
-    struct fp_walk w;
+    struct fp_walk *w = ud;
+    struct rc_version v;
+    int r = rc_inspect(e->dirfd, e->name, RC_MARKERS_NONE, false, S_ISREG(e->st->st_mode), &v);
+    return r < 0 ? r : digest_entry(&w->sha, e->path, &v);
+}
+
+bool rc_fp_image_fs(long f_type)
+{
+    switch ((unsigned long)f_type & 0xffffffffu) {
+    case 0xE0F5E1E2u: /* erofs */
+    case 0x73717368u: /* squashfs */
+    case 0x28CD3D45u: /* cramfs */
+    case 0x00009660u: /* iso9660 */
+    case 0x00007275u: /* romfs */
+        return true;
+    default:
+        return false;
+    }
+}
+
+enum rc_fp_evidence rc_fp_evidence_for(bool image_fs, bool times_kept, uint64_t file_bytes)
+{
+    if (!image_fs && times_kept)
+        return RC_FP_STAT;
+    return file_bytes <= RC_FP_CONTENT_MAX ? RC_FP_CONTENT : RC_FP_STAT_TOO_LARGE;
+}
+
+int rc_fingerprint_fd(int lowerfd, unsigned max_depth, struct rc_fp_info *info,
+                      char out[RC_HASH_HEX], char **too_deep)
+{
+    struct fp_walk w = {0};
+    struct rc_fp_info none;
+    struct statfs sfs;
     unsigned char bin[32];
+    if (!info)
+        info = &none;
+    *info = (struct rc_fp_info){0};
+    if (fstatfs(lowerfd, &sfs) < 0)
+        return -errno;
+    /* The filesystem's identity (type and UUID) counts: a rebuilt image usually gets a new UUID
+     * (sharedroot-mkbase derives it from the tree's content), which a stat walk of a tree
+     * too large to hash cannot see. */
+    (void)rc_fs_identity(lowerfd, info->fs_id, sizeof info->fs_id);
+    struct rc_walk wk = {.rootfd = lowerfd,
+                         .rootfd2 = -1,
+                         .start = "",
+                         .max_depth = max_depth,
+                         .fn = fp_visit,
+                         .ud = &w,
+                         .too_deep = too_deep};
     int r = rc_sha_init(&w.sha);
     if (r < 0)
         return r;
-    r = rc_sha_update(&w.sha, "sharedroot-fp-1", 16);
+    r = rc_sha_update(&w.sha, "sharedroot-fp-2", 16);
     if (r >= 0)
-        r = rc_walk(&(struct rc_walk){.rootfd = lowerfd,
-                                      .rootfd2 = -1,
-                                      .start = "",
-                                      .max_depth = max_depth,
-                                      .fn = fp_visit,
-                                      .ud = &w,
-                                      .too_deep = too_deep});
+        r = rc_sha_update(&w.sha, info->fs_id, strlen(info->fs_id) + 1);
+    if (r >= 0)
+        r = rc_walk(&wk);
+    if (r >= 0) {
+        info->evidence =
+            rc_fp_evidence_for(rc_fp_image_fs((long)sfs.f_type), w.times_kept, w.file_bytes);
+        info->image_fs = rc_fp_image_fs((long)sfs.f_type);
+        info->files = w.files;
+        info->file_bytes = w.file_bytes;
+    }
+    if (r >= 0 && info->evidence == RC_FP_CONTENT) {
+        wk.fn = fp_content_visit;
+        r = rc_walk(&wk);
+    }
     if (r < 0) {
         rc_sha_done(&w.sha);
         return r;
@@ -700,6 +768,18 @@ static bool snapshot_exists(struct rc_store *s, const char *fp)
     return rc_stat_beneath(s->dfd, name, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* Whether the snapshot text equals that of the snapshot named fp (a new fingerprint of the
+ * same content: stat evidence that changed, or an older fingerprint rule). */
+static bool same_as_snapshot(struct rc_store *s, const char *fp, const struct rc_buf *text)
+{
+    _cleanup_free_ char *name = rc_path_join("snapshots", fp);
+    struct rc_buf old = {0};
+    bool same = name && read_store_file(s, name, &old) >= 0 && old.len == text->len &&
+                memcmp(old.data, text->data, text->len) == 0;
+    rc_buf_done(&old);
+    return same;
+}
+
 static int write_snapshot(struct rc_store *s, int lowerfd, unsigned max_depth,
                           struct rc_record_result *res, char **too_deep)
 {
@@ -711,6 +791,8 @@ static int write_snapshot(struct rc_store *s, int lowerfd, unsigned max_depth,
     struct rc_buf b = {0};
     r = rc_manifest_format(m, &b);
     rc_manifest_free(m);
+    if (r >= 0 && s->nhist > 0)
+        res->same_content = same_as_snapshot(s, s->hist[s->nhist - 1].fingerprint, &b);
     _cleanup_close_ int sdir =
         r >= 0 ? rc_open_beneath(s->dfd, "snapshots", O_RDONLY | O_DIRECTORY) : -1;
     if (r >= 0 && sdir < 0)
@@ -729,7 +811,7 @@ int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
     struct timespec now;
     clock_gettime(CLOCK_REALTIME_COARSE, &now);
     *res = (struct rc_record_result){0};
-    int r = rc_fingerprint_fd(lowerfd, max_depth, res->fingerprint, too_deep);
+    int r = rc_fingerprint_fd(lowerfd, max_depth, &res->fp, res->fingerprint, too_deep);
     if (r >= 0)
         r = load_history(s);
     if (r < 0)

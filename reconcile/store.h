@@ -76,7 +76,22 @@ char *rc_store_bad_object_text(const struct rc_store *s);
 /* Record the base dir lowerfd (see rc_record); *too_deep as for rc_walk. */
 int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
                     struct rc_record_result *res, char **too_deep);
-int rc_fingerprint_fd(int lowerfd, unsigned max_depth, char out[RC_HASH_HEX], char **too_deep);
+/* The fingerprint of the base dir lowerfd (see rc_fingerprint); *info (may be NULL) says what
+ * it rests on. */
+int rc_fingerprint_fd(int lowerfd, unsigned max_depth, struct rc_fp_info *info,
+                      char out[RC_HASH_HEX], char **too_deep);
+/* Whether statfs's f_type is a read-only image format (erofs, squashfs, cramfs, iso9660,
+ * romfs): built, never changed in place, its inode numbers from the layout and no ctime of
+ * its own, so a stat walk cannot see a content change that kept the sizes and mtimes. */
+bool rc_fp_image_fs(long f_type);
+/* The rule: stat evidence is trusted on a filesystem that is not an image format and where
+ * some entry's ctime differs from its mtime (times the kernel kept, not settled by a
+ * reproducible build); otherwise the content is hashed too, up to RC_FP_CONTENT_MAX bytes of
+ * files. */
+enum rc_fp_evidence rc_fp_evidence_for(bool image_fs, bool times_kept, uint64_t file_bytes);
+/* "TYPE UUID" of the filesystem holding fd, read by libblkid from its block device; "" (and
+ * -ENODEV) when it has none (tmpfs, overlayfs, a filesystem without a UUID). */
+int rc_fs_identity(int fd, char *out, size_t n);
 
 /* A manifest of a live tree (below sub of rootfd), hashing every file; with store non-NULL
  * also copying contents into it (counting new objects in *added). */

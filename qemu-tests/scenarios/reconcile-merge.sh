@@ -42,7 +42,7 @@ scenario() {
     # boot 3: the same base again: only a stat walk
     rc_boot "$l3" "$RC_V2" "$INITRD_MERGE" "sharedroot.reconcile=merge" "$inst"
     no_error "$l3"
-    lgrep "$l3" -q 'sharedroot: reconcile /etc: base unchanged since the last boot (stat walk only)' ||
+    lgrep "$l3" -q 'sharedroot: reconcile /etc: base unchanged since the last boot (stat walk' ||
         fail "boot 3 (base unchanged) did not say the record was a stat walk: $(lgrep "$l3" -m1 'reconcile /etc: base')"
     [ "$(qt_report "$l3" etc.rc_conflict)" = "$conf" ] || fail "boot 3 changed rc-conflict.conf"
     note_stages "$l2"

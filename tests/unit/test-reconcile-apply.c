@@ -3,6 +3,7 @@
  * safety at every step), the mounted-upper check and the JSON escaping. */
 #include <sys/wait.h>
 
+#include "store.h"
 #include "test-reconcile-fixture.h"
 #include "testlib.h"
 
@@ -64,6 +65,148 @@ TEST(record_skips_unchanged_base_and_dedups)
     CHECK(!r3.skipped);
     CHECK_INT(r3.objects_added, 1);
     CHECK(strcmp(r3.fingerprint, r1.fingerprint) != 0);
+    fx_done(&f);
+}
+
+/* The fingerprint's rule (FINGERPRINT in overlay-reconcile(8)): stat evidence is trusted on a
+ * writable filesystem whose times the kernel kept; a read-only image format, or settled
+ * times, add the content, up to the budget. */
+TEST(fingerprint_evidence_rule)
+{
+    CHECK(rc_fp_image_fs(0xE0F5E1E2));  /* erofs */
+    CHECK(rc_fp_image_fs(0x73717368));  /* squashfs */
+    CHECK(rc_fp_image_fs(0x28cd3d45));  /* cramfs */
+    CHECK(rc_fp_image_fs(0x9660));      /* iso9660 */
+    CHECK(!rc_fp_image_fs(0xEF53));     /* ext4 */
+    CHECK(!rc_fp_image_fs(0x01021994)); /* tmpfs */
+    CHECK(!rc_fp_image_fs(0x58465342)); /* xfs */
+    CHECK(!rc_fp_image_fs(0));
+    CHECK_INT(rc_fp_evidence_for(false, true, 1u << 30), RC_FP_STAT);
+    CHECK_INT(rc_fp_evidence_for(false, false, 0), RC_FP_CONTENT);
+    CHECK_INT(rc_fp_evidence_for(true, true, 600 * 1024), RC_FP_CONTENT);
+    CHECK_INT(rc_fp_evidence_for(true, true, RC_FP_CONTENT_MAX), RC_FP_CONTENT);
+    CHECK_INT(rc_fp_evidence_for(true, true, RC_FP_CONTENT_MAX + 1ull), RC_FP_STAT_TOO_LARGE);
+    CHECK_INT(rc_fp_evidence_for(false, false, UINT64_MAX), RC_FP_STAT_TOO_LARGE);
+    char t[160];
+    struct rc_fp_info fp = {.evidence = RC_FP_STAT};
+    rc_fp_evidence_text(&fp, t, sizeof t);
+    CHECK_STR(t, "stat walk only");
+    fp = (struct rc_fp_info){
+        .evidence = RC_FP_CONTENT, .image_fs = true, .files = 95, .file_bytes = 604 * 1024};
+    rc_fp_evidence_text(&fp, t, sizeof t);
+    CHECK_STR(t, "stat walk and the content of 95 files, 604 KiB: a read-only image");
+    fp = (struct rc_fp_info){.evidence = RC_FP_STAT_TOO_LARGE, .file_bytes = 85u << 20};
+    rc_fp_evidence_text(&fp, t, sizeof t);
+    CHECK_STR(t, "stat walk and the filesystem's UUID (none found): settled file times, 85 MiB "
+                 "of files, too many to hash at boot");
+    char small[8];
+    rc_fp_evidence_text(&fp, small, sizeof small); /* truncated, terminated */
+    CHECK_INT(strlen(small), 7);
+}
+
+/* Files just written have ctime == mtime everywhere: settled-looking times, so the content is
+ * hashed; a chmod (the kernel moves the ctime alone) makes the times the kernel's. */
+TEST(fingerprint_hashes_content_when_times_look_settled)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_write(f.lower, "a.conf", "v=1\n");
+    fx_write(f.lower, "d/b", "b\n");
+    /* the dirs too: their ctime and mtime were set by the same creations */
+    struct timespec ts[2] = {{.tv_sec = 1700000000}, {.tv_sec = 1700000000}};
+    char p[256];
+    const char *all[] = {"", "/a.conf", "/d", "/d/b"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", f.lower, all[i]);
+        utimensat(AT_FDCWD, p, ts, 0);
+    }
+    /* utimensat moved the ctimes to now and the mtimes to 2023: the kernel's times */
+    struct rc_fp_info info;
+    char fp1[RC_HASH_HEX], fp2[RC_HASH_HEX];
+    int fd = open(f.lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CHECK_INT(rc_fingerprint_fd(fd, 64, &info, fp1, NULL), 0);
+    CHECK_INT(info.evidence, RC_FP_STAT);
+    CHECK_INT(info.files, 2);
+    CHECK_INT(info.file_bytes, 6);
+    CHECK_STR(info.fs_id, ""); /* tmpfs: no block device, no UUID */
+    close(fd);
+    fx_done(&f);
+
+    fx_init(&f);
+    fx_write(f.lower, "a.conf", "v=1\n");
+    fd = open(f.lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    fstatat(fd, "a.conf", &st, 0);
+    bool settled =
+        st.st_ctim.tv_sec == st.st_mtim.tv_sec && st.st_ctim.tv_nsec == st.st_mtim.tv_nsec;
+    fstat(fd, &st);
+    settled = settled && st.st_ctim.tv_sec == st.st_mtim.tv_sec &&
+              st.st_ctim.tv_nsec == st.st_mtim.tv_nsec;
+    CHECK_INT(rc_fingerprint_fd(fd, 64, &info, fp1, NULL), 0);
+    CHECK(settled); /* a creation and a write stamp ctime and mtime with one time */
+    CHECK_INT(info.evidence, RC_FP_CONTENT);
+    CHECK_INT(info.files, 1);
+    CHECK_INT(rc_fingerprint_fd(fd, 64, NULL, fp2, NULL), 0);
+    CHECK_STR(fp1, fp2); /* the same tree, the same fingerprint */
+    fx_chmod(f.lower, "a.conf", 0600);
+    CHECK_INT(rc_fingerprint_fd(fd, 64, &info, fp2, NULL), 0);
+    CHECK_INT(info.evidence, RC_FP_STAT);
+    CHECK(strcmp(fp1, fp2) != 0);
+    close(fd);
+    fx_done(&f);
+}
+
+/* A store written by an older release (its history names fingerprints of the older rule):
+ * the next record writes the same manifest under the new fingerprint, says it is the same
+ * content, adds no object, and the one after is a skip. */
+TEST(record_of_an_old_state_is_the_same_content)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_write(f.lower, "a", "one\n");
+    fx_write(f.lower, "b", "two\n");
+    struct rc_record_result r1, r2, r3;
+    CHECK_INT(fx_record(f.lower, f.store, &r1), 0);
+    CHECK(!r1.same_content); /* the first record has nothing to be the same as */
+    char p[256], q[256];
+    snprintf(p, sizeof p, "%s/snapshots/%s", f.store, r1.fingerprint);
+    snprintf(q, sizeof q, "%s/snapshots/%064d", f.store, 1);
+    CHECK_INT(rename(p, q), 0);
+    snprintf(p, sizeof p, "1700000000.000000000 %064d\n", 1);
+    fx_write(f.store, "history", p);
+    CHECK_INT(fx_record(f.lower, f.store, &r2), 0);
+    CHECK(!r2.skipped && !r2.reused);
+    CHECK(r2.same_content);
+    CHECK_INT(r2.objects_added, 0);
+    CHECK_STR(r2.fingerprint, r1.fingerprint);
+    CHECK_INT(fx_record(f.lower, f.store, &r3), 0);
+    CHECK(r3.skipped);
+    /* a real change is not "the same content" */
+    fx_write(f.lower, "b", "TWO\n");
+    CHECK_INT(fx_record(f.lower, f.store, &r3), 0);
+    CHECK(!r3.skipped && !r3.same_content);
+    fx_done(&f);
+}
+
+/* Over the budget, untrusted stat evidence is not hashed (a sparse file: no bytes read). */
+TEST(fingerprint_over_the_budget_is_stat_only)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_write(f.lower, "big", "");
+    char p[256];
+    snprintf(p, sizeof p, "%s/big", f.lower);
+    CHECK_INT(truncate(p, RC_FP_CONTENT_MAX + 1ll), 0);
+    struct rc_fp_info info;
+    char fp[RC_HASH_HEX];
+    int fd = open(f.lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    fstatat(fd, "big", &st, 0);
+    CHECK_INT(rc_fingerprint_fd(fd, 64, &info, fp, NULL), 0);
+    CHECK(st.st_ctim.tv_sec == st.st_mtim.tv_sec && st.st_ctim.tv_nsec == st.st_mtim.tv_nsec);
+    CHECK_INT(info.evidence, RC_FP_STAT_TOO_LARGE);
+    CHECK_INT(info.file_bytes, RC_FP_CONTENT_MAX + 1ull);
+    close(fd);
     fx_done(&f);
 }
 

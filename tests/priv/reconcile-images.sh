@@ -1,0 +1,131 @@
+#!/bin/bash
+# shellcheck disable=SC2015  # pass and fail only print: "A && pass || fail" is an if
+# The base fingerprint on image bases (overlay-reconcile FINGERPRINT): ext4 and erofs images
+# built by sharedroot-mkbase from two trees that differ only in one file's content (same size,
+# same mtime, as a reproducible build gives) must be told apart, loop-mounted read-only in a
+# private mount namespace at one mount point as the boot does. For each type:
+#   - /etc (small: content hashed) v1 recorded, v1 again is "unchanged", v2 is recorded
+#     (a stat walk alone took v2 for v1, so the host never got the update and --report said
+#     the host's later edit of the file was a merge against v1);
+#   - the host's edit made on v2 is "unchanged" by the next report (the merge base is v2);
+#   - /var (over the hash budget: the stat walk and the filesystem's UUID) tells the two
+#     apart by the UUID mkbase derives from the tree's content; with one UUID given to both
+#     (-U) it cannot, and says so ("too many to hash at boot");
+#   - an old state (a history written by the previous fingerprint rule) is recorded once
+#     again as "the same content as the last record", not as a change.
+# $1 = the build dir (with reconcile/ and mkbase/). Needs root, mkfs.ext4, mkfs.erofs.
+set -u
+B=${1:?usage: reconcile-images.sh BUILDDIR}
+O=$B/reconcile/overlay-reconcile
+M=$B/mkbase/sharedroot-mkbase
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need reconcile_images mkfs.ext4 mkfs.erofs unshare jq
+[ -x "$O" ] && [ -x "$M" ] || { fail reconcile_images "$O or $M not built"; exit 1; }
+T=$(mktemp -d /tmp/sharedroot-rcimg.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+# tree DIR VALUE VARBYTE: a small base; /etc/app.conf holds VALUE (one digit: the size stays),
+# /var/lib/big 9 MiB (over the hash budget) ending in VARBYTE; every time settled to one
+# instant, as SOURCE_DATE_EPOCH builds do
+tree() {
+    local d=$1
+    mkdir -p "$d/etc/default" "$d/var/lib" "$d/sbin"
+    printf 'value=%s\na\nb\nc\nname=app\n' "$2" >"$d/etc/app.conf"
+    printf 'fixed\n' >"$d/etc/default/other"
+    ln -s app.conf "$d/etc/app.link"
+    head -c 9437183 /dev/zero >"$d/var/lib/big"
+    printf '%s' "$3" >>"$d/var/lib/big"
+    printf '#!/bin/sh\n' >"$d/sbin/init"
+    chmod 755 "$d/sbin/init"
+    find "$d" -exec touch -h -d @1700000000 {} +
+}
+tree "$T/v1" 1 a
+tree "$T/v2" 2 b
+
+# record IMG TYPE DIR STORE [overlay-reconcile args...]: the image mounted read-only at $T/mnt,
+# overlay-reconcile --record of $T/mnt/DIR into STORE (then the rest of the command, if any)
+record() {
+    local img=$1 t=$2 dir=$3 store=$4
+    shift 4
+    unshare -m --propagation private bash -c '
+        mount -o ro,loop -t "$1" "$2" "$3" || exit 77
+        if [ $# -eq 6 ]; then exec "$4" --record --lower "$3/$5" --store "$6"; fi
+        "$4" --record --lower "$3/$5" --store "$6" >/dev/null || exit $?
+        shift 6
+        "$@"' - "$t" "$img" "$T/mnt" "$O" "$dir" "$store" "$@"
+}
+mkdir -p "$T/mnt"
+
+for t in ext4 erofs; do
+    for v in v1 v2; do
+        "$M" --type "$t" -o "$T/$t-$v.img" "$T/$v" >"$T/mk.out" 2>&1 ||
+            { fail "${t}_mkbase" "$(cat "$T/mk.out")"; continue 2; }
+    done
+    S=$T/$t-store
+    out=$(record "$T/$t-v1.img" "$t" etc "$S/etc" 2>&1)
+    echo "$out" | grep -q ': recorded ' && pass "${t}_etc_v1_recorded" || fail "${t}_etc_v1_recorded" "$out"
+    out=$(record "$T/$t-v1.img" "$t" etc "$S/etc" 2>&1)
+    echo "$out" | grep -q "base unchanged (.*stat walk and the content of 2 files, 0 KiB: $([ "$t" = erofs ] && echo 'a read-only image' || echo 'settled file times'))" &&
+        pass "${t}_etc_v1_again_unchanged_with_content" || fail "${t}_etc_v1_again_unchanged_with_content" "$out"
+    # the host edits app.conf on v1 (its last line)
+    mkdir -p "$T/$t-upper"
+    sleep 0.05
+    printf 'value=1\na\nb\nc\nname=App\n' >"$T/$t-upper/app.conf"
+    sleep 0.05
+    out=$(record "$T/$t-v2.img" "$t" etc "$S/etc" 2>&1)
+    echo "$out" | grep -q ': recorded ' && pass "${t}_etc_v2_content_change_recorded" ||
+        fail "${t}_etc_v2_content_change_recorded" "taken for v1: $out"
+    # v2 is a base update of app.conf the host also changed: a merge against v1 (the merge
+    # base of the host's copy), which the policy applies
+    out=$(record "$T/$t-v2.img" "$t" etc "$S/etc" "$O" --lower "$T/mnt/etc" --upper "$T/$t-upper" \
+        --store "$S/etc" --apply --policy merge --json 2>&1)
+    echo "$out" | jq -e '.overlays[0].entries[] | select(.path == "app.conf") | .outcome == "merged"' >/dev/null &&
+        [ "$(cat "$T/$t-upper/app.conf")" = "$(printf 'value=2\na\nb\nc\nname=App')" ] && pass "${t}_etc_v2_merged_into_the_host_copy" ||
+        fail "${t}_etc_v2_merged_into_the_host_copy" "$out / $(cat "$T/$t-upper/app.conf")"
+    # the host edits it again on v2: the next report calls it the host's own (merge base v2)
+    sleep 0.05
+    printf 'value=2\na\nb\nc\nname=APP\n' >"$T/$t-upper/app.conf"
+    out=$(record "$T/$t-v2.img" "$t" etc "$S/etc" "$O" --lower "$T/mnt/etc" --upper "$T/$t-upper" \
+        --store "$S/etc" --json 2>&1)
+    echo "$out" | jq -e '.overlays[0].entries[] | select(.path == "app.conf") | .outcome == "unchanged"' >/dev/null &&
+        pass "${t}_report_after_v2_says_unchanged" || fail "${t}_report_after_v2_says_unchanged" "$out"
+
+    # /var: 9 MiB of files, over the budget: the filesystem UUID tells v1 and v2 apart
+    out=$(record "$T/$t-v1.img" "$t" var "$S/var" 2>&1 && record "$T/$t-v1.img" "$t" var "$S/var" 2>&1)
+    echo "$out" | grep -q "base unchanged (.*stat walk and the filesystem's UUID: .*too many to hash at boot" &&
+        pass "${t}_var_over_budget_stat_and_uuid" || fail "${t}_var_over_budget_stat_and_uuid" "$out"
+    out=$(record "$T/$t-v2.img" "$t" var "$S/var" 2>&1)
+    echo "$out" | grep -q ': recorded ' && pass "${t}_var_v2_told_apart_by_uuid" ||
+        fail "${t}_var_v2_told_apart_by_uuid" "$out"
+    # both built with one UUID: nothing tells them apart, as documented
+    U=0b5e0b5e-0000-4000-8000-00000000000$([ "$t" = ext4 ] && echo 1 || echo 2)
+    "$M" --type "$t" -U "$U" -o "$T/$t-u1.img" "$T/v1" >/dev/null 2>&1 &&
+        "$M" --type "$t" -U "$U" -o "$T/$t-u2.img" "$T/v2" >/dev/null 2>&1 &&
+        record "$T/$t-u1.img" "$t" var "$T/$t-ustore" >/dev/null 2>&1
+    out=$(record "$T/$t-u2.img" "$t" var "$T/$t-ustore" 2>&1)
+    echo "$out" | grep -q 'base unchanged' && pass "${t}_var_same_uuid_is_the_documented_limit" ||
+        fail "${t}_var_same_uuid_is_the_documented_limit" "$out"
+done
+
+# An old state: the history names a fingerprint of the previous rule. The next record is a new
+# fingerprint with the same content, said so, and the host's classification does not change.
+S=$T/old-store
+record "$T/erofs-v1.img" erofs etc "$S" >/dev/null 2>&1
+old=0000000000000000000000000000000000000000000000000000000000000001
+fp=$(cut -d' ' -f2 "$S/history")
+mv "$S/snapshots/$fp" "$S/snapshots/$old" && sed -i "s/$fp/$old/" "$S/history"
+mkdir -p "$T/old-upper"
+sleep 0.05
+printf 'value=1\na\nb\nc\nname=app\n' >"$T/old-upper/app.conf" && chmod 600 "$T/old-upper/app.conf"
+before=$(record "$T/erofs-v1.img" erofs etc "$T/scratch-store" "$O" --lower "$T/mnt/etc" \
+    --upper "$T/old-upper" --store "$S" --json 2>/dev/null | jq -c '[.overlays[0].entries[] | {path, outcome}]')
+out=$(record "$T/erofs-v1.img" erofs etc "$S" 2>&1)
+echo "$out" | grep -q 'recorded .*0 new objects (the same content as the last record)' &&
+    pass old_state_recorded_again_as_same_content || fail old_state_recorded_again_as_same_content "$out"
+after=$(record "$T/erofs-v1.img" erofs etc "$T/scratch-store" "$O" --lower "$T/mnt/etc" \
+    --upper "$T/old-upper" --store "$S" --json 2>/dev/null | jq -c '[.overlays[0].entries[] | {path, outcome}]')
+[ -n "$before" ] && [ "$before" = "$after" ] && pass old_state_outcomes_unchanged ||
+    fail old_state_outcomes_unchanged "$before / $after"
+out=$(record "$T/erofs-v1.img" erofs etc "$S" 2>&1)
+echo "$out" | grep -q 'base unchanged' && pass old_state_then_unchanged || fail old_state_then_unchanged "$out"
