@@ -1,6 +1,6 @@
 #!/bin/bash
 # Privileged tests of sharedroot-check-base: the command line, --fix on a directory, and
-# images (mounted through a read-only loop device in a private mount namespace): findings
+# images, ext4 and erofs (mounted through a read-only loop device in a private mount namespace): findings
 # inside an image, filesystem findings from the superblock, an image byte-identical after a
 # check even with a dirty journal, truncated and corrupt images refused with a clear error.
 # $1 = the build dir (containing checkbase/). Needs root and loop devices for the images.
@@ -160,6 +160,31 @@ expect_rc fix_refuses_images 2
 expect_err fix_refusal_explains "--fix changes directories only, and .*dirty.img is an image"
 if [ "$(sha256sum <"$T/dirty.img")" = "$before" ]; then pass image_unchanged_by_check_and_fix_refusal
 else fail image_unchanged_by_check_and_fix_refusal; fi
+
+# erofs images (issue 14: the read-only base format): the same findings as the tree, the clean
+# one clean, the image byte-identical, --fix refused
+if command -v mkfs.erofs >/dev/null; then
+    if ! mkfs.erofs --quiet "$T/dirty.erofs" "$T/dirty" >/dev/null 2>&1 ||
+        ! mkfs.erofs --quiet "$T/clean.erofs" "$T/clean" >/dev/null 2>&1; then
+        fail erofs_images "mkfs.erofs failed"
+    fi
+    run "$T/clean.erofs"
+    expect_rc erofs_clean_image_exits_0 0
+    before=$(sha256sum <"$T/dirty.erofs")
+    run --json "$T/dirty.erofs"
+    expect_rc erofs_dirty_image_exits_1 1
+    json_ok erofs_dirty_image_json_valid
+    expect_out erofs_dirty_image_kind '"kind":"image","fstype":"erofs"'
+    expect_out erofs_dirty_image_reports_machine_id '"id":"machine-id","severity":"error","path":"/etc/machine-id"'
+    expect_out erofs_dirty_image_reports_fstab '"id":"fstab-root-rw"'
+    run --fix "$T/dirty.erofs"
+    expect_rc erofs_fix_refused 2
+    if [ "$(sha256sum <"$T/dirty.erofs")" = "$before" ] && [ "$(loops_of "$T/dirty.erofs")" -eq 0 ]; then
+        pass erofs_image_unchanged_and_released
+    else fail erofs_image_unchanged_and_released "$(losetup -j "$T/dirty.erofs")"; fi
+else
+    skip erofs_images "mkfs.erofs (erofs-utils) not installed"
+fi
 
 # A dirty journal (transactions waiting for replay) and an orphan list: a plain ro mount
 # would replay both; the check must report them and leave every byte as it was.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# shellcheck disable=SC2015  # pass and fail only print: "A && pass || fail" is an if
+# shellcheck disable=SC2015,SC2016  # pass and fail only print: "A && pass || fail" is an if; the inner scripts take their arguments
 # The base fingerprint on image bases (overlay-reconcile FINGERPRINT): ext4 and erofs images
 # built by sharedroot-mkbase from two trees that differ only in one file's content (same size,
 # same mtime, as a reproducible build gives) must be told apart, loop-mounted read-only in a
