@@ -3,7 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libmount.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <sched.h>
 #include <signal.h>
@@ -20,6 +20,7 @@
 #include "blockdev.h"
 #include "cleanup.h"
 #include "log.h"
+#include "loopmount.h"
 #include "rootfs.h"
 #include "why.h"
 
@@ -166,50 +167,30 @@ static int mount_options(struct image *img, char *opts, size_t n)
 }
 
 /* The loop device libmount set up must be read-only: defence in depth under the ro mount. */
-static int verify_readonly(struct libmnt_context *cxt, const char *target)
+/* Both the mount and the loop device under it must be read-only. */
+static int verify_readonly(const char *dev, const char *target)
 {
     struct statvfs sv;
     if (statvfs(target, &sv) < 0 || !(sv.f_flag & ST_RDONLY))
         return -EROFS;
-    struct libmnt_fs *fs = mnt_context_get_fs(cxt);
-    const char *dev = fs ? mnt_fs_get_srcpath(fs) : NULL;
-    _cleanup_close_ int fd = dev ? open(dev, O_RDONLY | O_CLOEXEC) : -1;
+    _cleanup_close_ int fd = *dev ? open(dev, O_RDONLY | O_CLOEXEC) : -1;
     int ro = 0;
     if (fd >= 0 && ioctl(fd, BLKROGET, &ro) < 0)
         ro = 0;
     return ro ? 0 : -EROFS;
 }
 
-static void mnt_free_contextp(struct libmnt_context **cxt)
-{
-    mnt_free_context(*cxt);
-}
-
 static int mount_loop(struct image *img, const char *opts)
 {
-    _cleanup_(mnt_free_contextp) struct libmnt_context *cxt = mnt_new_context();
-    if (!cxt)
-        return log_error_errno(ENOMEM, "Cannot mount %s: out of memory", img->path);
-    /* No utab entry: the mount lives and dies in our private namespace. */
-    mnt_context_disable_mtab(cxt, 1);
-    int r = mnt_context_set_source(cxt, img->path);
-    if (r >= 0)
-        r = mnt_context_set_target(cxt, img->mountpoint);
-    if (r >= 0)
-        r = mnt_context_set_fstype(cxt, img->fstype);
-    if (r >= 0)
-        r = mnt_context_set_options(cxt, opts);
-    if (r >= 0)
-        r = mnt_context_mount(cxt);
-    if (r != 0) {
-        char msg[512] = "";
-        mnt_context_get_excode(cxt, r, msg, sizeof(msg));
-        return log_error_errno(EIO,
+    char dev[PATH_MAX] = "", why[WHY_MAX] = "";
+    int r =
+        loop_mount(img->path, img->mountpoint, img->fstype, opts, dev, sizeof dev, why, sizeof why);
+    if (r < 0)
+        return log_error_errno(r,
                                "Cannot mount %s (%s, %s): %s; a corrupt or truncated "
                                "image? check a copy with fsck -n",
-                               img->path, img->fstype, opts, *msg ? msg : "mount failed");
-    }
-    r = verify_readonly(cxt, img->mountpoint);
+                               img->path, img->fstype, opts, why);
+    r = verify_readonly(dev, img->mountpoint);
     if (r < 0) {
         umount2(img->mountpoint, MNT_DETACH);
         return log_error_errno(r,

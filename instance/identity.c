@@ -13,7 +13,6 @@
 #include "fsio.h"
 #include "log.h"
 #include "rmtree.h"
-#include "walk.h"
 #include "why.h"
 
 enum id_action {

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libmount.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "fsio.h"
 #include "instance.h"
 #include "log.h"
+#include "loopmount.h"
 #include "reconcile.h"
 #include "rootfs.h"
 #include "spec.h"
@@ -179,45 +179,26 @@ int image_open(struct image *img, const char *path, bool write)
 
 static int mount_once(struct image *img, bool write)
 {
-    struct libmnt_context *cxt = mnt_new_context();
     unsigned long flags;
     char data[256], opts[320], why[WHY_MAX] = "";
     int r;
 
-    if (!cxt)
-        return -ENOMEM;
     if (write) {
         snprintf(opts, sizeof opts, "rw,loop,nosuid,nodev,noexec");
     } else {
         r = rootfs_options(img->fstype, NULL, false, false, &flags, data, sizeof data, why,
                            sizeof why);
-        if (r < 0) {
-            mnt_free_context(cxt);
+        if (r < 0)
             return log_error_errno(r, "%s: no read-only mount options for %s: %s", img->path,
                                    img->fstype, why[0] ? why : "unknown");
-        }
         snprintf(opts, sizeof opts, "ro,loop,nosuid,nodev,noexec%s%s", *data ? "," : "", data);
     }
-    mnt_context_disable_mtab(cxt, 1);
-    r = mnt_context_set_source(cxt, img->path);
-    if (r >= 0)
-        r = mnt_context_set_target(cxt, img->mountpoint);
-    if (r >= 0)
-        r = mnt_context_set_fstype(cxt, img->fstype);
-    if (r >= 0)
-        r = mnt_context_set_options(cxt, opts);
-    if (r >= 0)
-        r = mnt_context_mount(cxt);
-    if (r != 0) {
-        char msg[512] = "";
-        mnt_context_get_excode(cxt, r, msg, sizeof msg);
-        mnt_free_context(cxt);
-        return log_error_errno(EIO,
+    r = loop_mount(img->path, img->mountpoint, img->fstype, opts, NULL, 0, why, sizeof why);
+    if (r < 0)
+        return log_error_errno(r,
                                "%s: cannot mount it (%s, %s): %s; a damaged filesystem? check "
                                "it with fsck -n",
-                               img->path, img->fstype, opts, *msg ? msg : "mount failed");
-    }
-    mnt_free_context(cxt);
+                               img->path, img->fstype, opts, why);
     img->rootfd = open(img->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     return img->rootfd < 0 ? -errno : 0;
 }

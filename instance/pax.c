@@ -17,7 +17,6 @@
 #include "array.h"
 #include "fsio.h"
 #include "log.h"
-#include "walk.h"
 #include "why.h"
 
 #define META_MAX 4096

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 
 #include "fsio.h"
-#include "walk.h"
 
 static bool copy_str(char *dst, size_t n, const char *src)
 {

@@ -20,9 +20,9 @@
 #include "image.h"
 #include "json.h"
 #include "log.h"
+#include "reconcile.h"
 #include "spec.h"
 #include "status.h"
-#include "walk.h"
 #include "why.h"
 
 const char *status_what(const struct rc_version *u, int in_base)

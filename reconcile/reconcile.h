@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Outcomes: the names (rc_outcome_name) are the interface, in text and JSON. */
@@ -191,7 +192,7 @@ struct rc_options {
 };
 
 /* Upper and store are on a guest's instance disk: every component below their trusted root
- * is resolved without following a symlink or crossing a mount (see rc_open_typed in fsio.h
+ * is resolved without following a symlink or crossing a mount (see rc_open_typed below
  * and "PATHS" in overlay-reconcile(8)). The lower and a merge base dir are the admin's. */
 struct rc_overlay {
     const char *name;           /* label, e.g. "/etc" (NULL: the upper path) */
@@ -244,6 +245,77 @@ int rc_record(const struct rc_overlay *ov, struct rc_record_result *res);
 /* -EPERM when markers in trusted.* cannot be read (no CAP_SYS_ADMIN) and opts->userxattr is
  * not set. */
 int rc_check_privileges(const struct rc_options *opts);
+
+/*
+ * A path an admin typed (--upper, --store, a state file's paths): its trusted root is the
+ * mount point of the filesystem holding it (the deepest mount point in /proc/self/mountinfo
+ * that is a prefix of the path, or root when one is given). The path is made absolute (from
+ * $PWD when it names the working directory, as the shell shows it), "." and ".." are taken
+ * lexically, and then:
+ *   - the dirs above the trusted root must be real dirs (no symlink), owned by root or by us,
+ *     and not writable by group or others unless sticky;
+ *   - everything from the trusted root down is resolved beneath it with no symlink and no
+ *     other mount crossed (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV).
+ * With create, missing dirs below the root are made with mode. Returns an fd of the dir, or a
+ * negative errno with *msg (when msg is not NULL; free it) saying which prefix is at fault and
+ * why ("/mnt/host1/overlay is a symlink ...").
+ */
+int rc_open_typed(const char *path, const char *root, bool create, mode_t mode, char **msg);
+
+/*
+ * Looking at an upper dir as the engine does (sharedroot-instance status lists one so):
+ * rc_inspect describes one entry (kind, overlay markers, metadata, content hash) without
+ * following symlinks or opening anything but regular files and dirs; rc_walk visits a tree
+ * iteratively (no recursion, so a hostile deep tree cannot exhaust the stack), names sorted by
+ * bytes in each dir.
+ */
+/* Which overlay markers to honour: none (a base dir), user.overlay.* only (userxattr
+ * mounts), or trusted.overlay.* and user.overlay.*. */
+enum rc_markers {
+    RC_MARKERS_NONE,
+    RC_MARKERS_USER,
+    RC_MARKERS_ALL,
+};
+
+/* Describe dirfd/name. -ENOENT when absent (v->kind = RC_ABSENT). parent_x: the parent dir is
+ * marked overlay.opaque="x", so a zero-size file with overlay.whiteout is a whiteout. */
+int rc_inspect(int dirfd, const char *name, enum rc_markers mk, bool parent_x, bool want_hash,
+               struct rc_version *v);
+/* Describe an open dir itself (the root of a walk): markers and metadata. */
+int rc_inspect_dirfd(int fd, enum rc_markers mk, struct rc_version *v);
+
+/* One entry met by rc_walk. */
+struct rc_walk_entry {
+    const char *path;       /* relative to the root of the walk */
+    const char *name;       /* its last component */
+    int dirfd;              /* the dir holding it */
+    int dirfd2;             /* the same dir in the second tree, or -1 */
+    const struct stat *st;  /* its lstat */
+    unsigned parent_flags;  /* what the visit of its dir set in descend_flags */
+    unsigned depth;         /* 1 for an entry of the root */
+    bool descend;           /* out: walk into this dir (preset: it is a dir) */
+    unsigned descend_flags; /* out: handed to the visits of its entries */
+};
+typedef int (*rc_walk_fn)(void *ud, struct rc_walk_entry *e);
+
+/* A depth-first walk below rootfd/start, with an optional second tree (rootfd2, e.g. the
+ * lower beside an upper) opened in lockstep: each dir's entries are visited, names sorted by
+ * bytes, then the subdirs the visits asked for, in name order. Dir fds are held along the
+ * current path (the deepest RC_WALK_OPEN levels; a shallower one is reopened by path when
+ * it still has subdirs to walk), so a walk is linear in the entries at any depth and never
+ * recursive. A non-zero return of fn stops the walk and is returned. A dir deeper than
+ * max_depth gives -ENAMETOOLONG and its path in *too_deep (when not NULL; free it). */
+#define RC_WALK_OPEN 32u
+struct rc_walk {
+    int rootfd, rootfd2;
+    const char *start;
+    unsigned max_depth;
+    unsigned root_flags;
+    rc_walk_fn fn;
+    void *ud;
+    char **too_deep;
+};
+int rc_walk(const struct rc_walk *w);
 
 /* Classify every path of ov->upper. *out is set (also on most errors, with ->error set) and
  * must be freed with rc_report_free. Writes nothing. */

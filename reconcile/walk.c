@@ -13,58 +13,6 @@
 #include "fsio.h"
 #include "hash.h"
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void rc_names_free(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-int rc_list_dir(int dirfd, char ***names, size_t *n)
-{
-    int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-    if (fd < 0)
-        return -errno;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return -errno;
-    }
-    rewinddir(d);
-    char **v = NULL;
-    size_t cnt = 0, cap = 0;
-    int r = 0;
-    struct dirent *de;
-    while ((errno = 0, de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if ((r = array_grow(&v, cnt, 1, &cap, sizeof *v)) < 0)
-            break;
-        if (!(v[cnt] = strdup(de->d_name))) {
-            r = -ENOMEM;
-            break;
-        }
-        cnt++;
-    }
-    if (r == 0 && errno)
-        r = -errno;
-    closedir(d);
-    if (r < 0) {
-        rc_names_free(v, cnt);
-        return r;
-    }
-    if (cnt)
-        qsort(v, cnt, sizeof *v, cmp_names);
-    *names = v;
-    *n = cnt;
-    return 0;
-}
-
 /* Value of an overlay marker ("opaque", "whiteout") in the namespaces mk allows: the first
  * byte, 1 for an empty value, 0 when absent. */
 static int overlay_marker(int fd, enum rc_markers mk, const char *what)
@@ -140,7 +88,7 @@ static int meta_digest(int fd, unsigned char out[32])
                 (names = nv)[cnt++] = list + i;
         }
     if (cnt)
-        qsort(names, cnt, sizeof *names, cmp_names);
+        rc_sort_names(names, cnt);
     for (size_t i = 0; r >= 0 && i < cnt; i++)
         r = hash_xattr(fd, names[i], &s);
     free(names);
@@ -149,25 +97,6 @@ static int meta_digest(int fd, unsigned char out[32])
         return r;
     }
     return rc_sha_final(&s, out);
-}
-
-int rc_read_symlink(int dirfd, const char *name, struct rc_buf *out)
-{
-    for (size_t size = 256;; size *= 2) {
-        if (size > 1 << 20)
-            return -ENAMETOOLONG;
-        int r = rc_buf_grow(out, size);
-        if (r < 0)
-            return r;
-        ssize_t n = readlinkat(dirfd, name, out->data + out->len, size);
-        if (n < 0)
-            return -errno;
-        if ((size_t)n < size) {
-            out->len += (size_t)n;
-            out->data[out->len] = 0;
-            return 0;
-        }
-    }
 }
 
 static enum rc_kind kind_of(mode_t m)

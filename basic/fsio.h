@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * File access that never leaves a root dir: upper dirs and stores are hostile data (a guest
- * controls its own instance disk), so every path below a root is resolved with
- * openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), or on kernels without openat2 (before 5.6)
+ * File access that never leaves a root dir (the reconcile engine's and sharedroot-instance's;
+ * a path an admin typed is resolved by rc_open_typed in reconcile.h): upper dirs and stores are
+ * hostile data (a guest controls its own instance disk), so every path below a root is resolved
+ * with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), or on kernels without openat2 (before 5.6)
  * one component at a time with O_NOFOLLOW; and every write is a temp file + fsync + rename +
  * fsync of the dir.
  */
@@ -25,24 +26,16 @@ int rc_open_parent(int rootfd, const char *relpath, const char **name);
 int rc_stat_beneath(int rootfd, const char *relpath, struct stat *st);
 /* mkdir -p of reldir below rootfd (no symlink followed); returns an fd of the last dir. */
 int rc_mkdirs(int rootfd, const char *reldir, mode_t mode);
+/* The building blocks: the next component of *p ("a//b": "a", then "b"; 0 at the end) as a
+ * malloc'ed string, *p advanced past it; openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
+ * and extra resolve flags (-ENOSYS when the kernel has none: use rc_walk_dirs); the component
+ * walk (each dir opened with O_NOFOLLOW; with create, missing ones made with mode; with
+ * no_xdev, another device is -EXDEV), which returns the fd of the last dir. */
+int rc_next_component(const char **p, char **out);
+int rc_openat2_beneath(int rootfd, const char *relpath, int flags, unsigned long long extra);
+int rc_walk_dirs(int rootfd, const char *reldir, bool create, mode_t mode, bool no_xdev);
 /* Open the child dir name of dirfd: one component, never a symlink, never "." or "..". */
 int rc_open_child_dir(int dirfd, const char *name);
-
-/*
- * A path an admin typed (--upper, --store, a state file's paths): its trusted root is the
- * mount point of the filesystem holding it (the deepest mount point in /proc/self/mountinfo
- * that is a prefix of the path, or root when one is given). The path is made absolute (from
- * $PWD when it names the working directory, as the shell shows it), "." and ".." are taken
- * lexically, and then:
- *   - the dirs above the trusted root must be real dirs (no symlink), owned by root or by us,
- *     and not writable by group or others unless sticky;
- *   - everything from the trusted root down is resolved beneath it with no symlink and no
- *     other mount crossed (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV).
- * With create, missing dirs below the root are made with mode. Returns an fd of the dir, or a
- * negative errno with *msg (when msg is not NULL; free it) saying which prefix is at fault and
- * why ("/mnt/host1/overlay is a symlink ...").
- */
-int rc_open_typed(const char *path, const char *root, bool create, mode_t mode, char **msg);
 
 /* Whether the dir a is the dir b or below it (walking up from a by ".."); negative errno when
  * that cannot be told. */
@@ -56,3 +49,11 @@ int rc_fsync_dir(int dirfd);
 
 /* Write data to dirfd/name atomically: dirfd/.name.rc-tmp, fsync, rename, fsync dirfd. */
 int rc_write_atomic(int dirfd, const char *name, const void *data, size_t n, mode_t mode);
+
+/* Sorted names of dirfd's entries (without . and ..). */
+int rc_list_dir(int dirfd, char ***names, size_t *n);
+void rc_names_free(char **names, size_t n);
+/* Sort names by bytes (strcmp). */
+void rc_sort_names(char **names, size_t n);
+/* A symlink's target, any length. */
+int rc_read_symlink(int dirfd, const char *name, struct rc_buf *out);
