@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <signal.h>
@@ -719,7 +720,7 @@ int netroot_attach(struct boot_ctx *ctx, const char *what, const char *spec, boo
     struct nbd_attached *a = find_attached(net, spec);
     int fds[NBD_MAX_CONNECTIONS];
     const char *why = NULL;
-    char needed[64];
+    char needed[PATH_MAX + NBD_SPEC_MAX + 128];
     int r;
 
     if (!net)
@@ -737,7 +738,7 @@ int netroot_attach(struct boot_ctx *ctx, const char *what, const char *spec, boo
     snprintf(a->spec, sizeof a->spec, "%s", spec);
     a->base = base;
     a->dead_timeout_s = a->s.timeout_s ? a->s.timeout_s : (unsigned)ctx->cmd.nbd_timeout;
-    snprintf(needed, sizeof needed, "%s=", what);
+    snprintf(needed, sizeof needed, "%s=%s", what, spec);
     r = network_up(ctx, needed);
     if (r < 0)
         return r;
