@@ -76,6 +76,10 @@ done
 echo "REPORT dev_nodes=$nodes"
 tail -n +2 /proc/swaps | while read -r f rest; do echo "REPORT swap=$f"; done
 while read -r dev mnt fs opts rest; do echo "REPORT mount=$dev $mnt $fs $opts"; done </proc/mounts
+# the network the real system found (a network root's interfaces stay configured): IPv4
+# addresses and routes
+ip -o -4 addr show 2>/dev/null | while read -r _ dev _ addr rest; do echo "REPORT ipaddr=$dev $addr"; done
+ip -4 route show 2>/dev/null | while read -r l; do echo "REPORT iproute=$l"; done
 if [ -r /run/sharedroot/state ]; then
     while read -r l; do echo "REPORT state.$l"; done </run/sharedroot/state
 fi
