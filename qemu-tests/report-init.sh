@@ -103,6 +103,29 @@ if [ "$step" = instreset ]; then
     /usr/sbin/sharedroot-instance reset --next-boot /etc/app.conf; echo "REPORT instreset_rc=$?"
     echo "REPORT app_conf_edited=$(cat /etc/app.conf)"
 fi
+if [ "$step" = handover ]; then
+    # the real system's network configuration takes over the interface the network root
+    # travels on (docs/network-root.md, "ifupdown"): the base's /etc/network/interfaces run by
+    # busybox's ifup/ifdown as networking.service would (start, stop, start), the interface
+    # named, what Debian's ifupdown runs for `ifup eth0` on a manual stanza, and a DHCP
+    # renewal whose script leaves the address alone. After each: eth0's addresses and the
+    # routes (unchanged?) and a read of /data/blob from the device (page cache dropped)
+    net_now() { { ip -o -4 addr show dev eth0; ip -4 route show; } 2>/dev/null | tr -s ' \n' '  '; }
+    blob_sum() { echo 3 >/proc/sys/vm/drop_caches; sha256sum </data/blob 2>/dev/null | cut -c1-64; }
+    mkdir -p /var/run /run/network
+    n0=$(net_now)
+    echo "REPORT handover_net=$n0"
+    echo "REPORT handover_blob=$(blob_sum)"
+    for h in "ifup -a" "ifdown -a" "ifup -a" "ifup eth0" "ip link set dev eth0 up" \
+        "udhcpc -i eth0 -n -q -t 5 -T 1 -s /bin/true"; do
+        out=$($h 2>&1); rc=$?
+        [ $rc = 0 ] || echo "REPORT handover_out=$h: $(echo "$out" | tr '\n' ' ' | cut -c1-200)"
+        s=$(blob_sum)
+        same=0; [ "$(net_now)" = "$n0" ] && same=1
+        echo "REPORT handover_step=$h|rc=$rc|net_same=$same|blob=$s"
+    done
+    echo "REPORT handover_io_errors=$(dmesg | grep -c 'I/O error')"
+fi
 for f in /etc/rc-*.conf; do
     [ -e "$f" ] || continue
     n=${f##*/}; n=${n%.conf}; n=$(echo "$n" | tr -- '-' '_')
