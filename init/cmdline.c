@@ -180,13 +180,14 @@ static int set_str(char **dst, const char *v)
     return 0;
 }
 
-enum key_kind { K_STR, K_FLAG, K_UINT, K_INT, K_SPECIAL };
+/* K_UINT: 0 to max; K_POS: 1 to max */
+enum key_kind { K_STR, K_FLAG, K_UINT, K_POS, K_INT, K_SPECIAL };
 
 struct key {
     const char *name;
     enum key_kind kind;
     size_t offset; /* into struct cmdline */
-    int max;       /* for K_UINT */
+    int max;       /* for K_UINT and K_POS */
     bool needs_value;
 };
 
@@ -226,6 +227,7 @@ static const struct key keys[] = {
     {"netroot", K_STR, F(netroot), 0, true},
     {"sharedroot.nbd.connections", K_UINT, F(nbd_connections), 16, true},
     {"sharedroot.nbd.timeout", K_UINT, F(nbd_timeout), 86400, true},
+    {"sharedroot.nbd.request_timeout", K_POS, F(nbd_request_timeout), 3600, true},
 };
 
 static const struct key *find_key(const char *name, size_t len)
@@ -309,12 +311,16 @@ static int apply_key(struct cmdline *c, const struct key *k, const char *value, 
         *(bool *)(base + k->offset) = true;
         return 0;
     case K_UINT:
+    case K_POS: {
         /* The value in force stays (the default, or an earlier valid word), and the
          * message says which it is. */
-        if (parse_uint(value, k->max, (int *)(base + k->offset)) < 0)
-            return add_problem(c, "'%s' is not a whole number from 0 to %d; %s=%d is used", word,
-                               k->max, k->name, *(int *)(base + k->offset));
+        int v, min = k->kind == K_POS;
+        if (parse_uint(value, k->max, &v) < 0 || v < min)
+            return add_problem(c, "'%s' is not a whole number from %d to %d; %s=%d is used", word,
+                               min, k->max, k->name, *(int *)(base + k->offset));
+        *(int *)(base + k->offset) = v;
         return 0;
+    }
     case K_INT:
         if (parse_int(value, (int *)(base + k->offset)) < 0)
             return c->panic_set ? add_problem(c, "'%s' is not a whole number; %s=%d is used", word,
@@ -372,6 +378,7 @@ int cmdline_parse(const char *text, struct cmdline *c)
     c->hook_timeout = CMDLINE_DEFAULT_HOOK_TIMEOUT;
     c->nbd_connections = CMDLINE_DEFAULT_NBD_CONNECTIONS;
     c->nbd_timeout = CMDLINE_DEFAULT_NBD_TIMEOUT;
+    c->nbd_request_timeout = CMDLINE_DEFAULT_NBD_REQUEST_TIMEOUT;
     r = cmdline_split(text, &words);
     if (r < 0)
         return r;

@@ -13,6 +13,7 @@
 #define CMDLINE_DEFAULT_HOOK_TIMEOUT 60
 #define CMDLINE_DEFAULT_NBD_CONNECTIONS 1
 #define CMDLINE_DEFAULT_NBD_TIMEOUT 600
+#define CMDLINE_DEFAULT_NBD_REQUEST_TIMEOUT 10
 
 enum dev_mode {
     DEV_AUTO, /* devtmpfs when the kernel has it, else tmpfs */
@@ -62,10 +63,13 @@ struct cmdline {
     size_t n_ip;
     char **nameservers; /* every nameserver= value */
     size_t n_nameservers;
-    char *netroot;       /* netroot=nbd:... (dracut): attached before root= is looked for */
-    int nbd_connections; /* sharedroot.nbd.connections= (0 counts as 1; at most 16) */
-    int nbd_timeout;     /* sharedroot.nbd.timeout= seconds reads wait for a lost server
-                          * (0: they fail at once) */
+    char *netroot;           /* netroot=nbd:... (dracut): attached before root= is looked for */
+    int nbd_connections;     /* sharedroot.nbd.connections= (0 counts as 1; at most 16) */
+    int nbd_timeout;         /* sharedroot.nbd.timeout= seconds reads wait for a lost server
+                              * (0: they fail at once) */
+    int nbd_request_timeout; /* sharedroot.nbd.request_timeout= seconds a request may go
+                              * unanswered before it is sent again on a new connection (1 to
+                              * 3600) */
 
     /* What the real init gets: plain words and everything after "--" as arguments,
      * unknown key=value words as environment, as the kernel does. */

@@ -32,8 +32,6 @@
 
 #define NETROOT_IFACES_MAX 16
 #define NETROOT_NBD_MAX 8
-/* A request the server has not answered this long is sent again on a new connection. */
-#define NBD_IO_TIMEOUT_S 10
 /* How long one connection attempt may take, and the pauses between attempts at boot. */
 #define NBD_ATTEMPT_MS 10000
 #define NBD_RETRY_MIN_MS 250
@@ -65,6 +63,7 @@ struct nbd_attached {
     struct nbd_export e;
     size_t connections;
     unsigned dead_timeout_s;
+    unsigned request_timeout_s; /* sharedroot.nbd.request_timeout= */
     uint32_t block_size;
     bool base;
     int index;
@@ -675,7 +674,7 @@ static int hand_to_kernel(struct boot_ctx *ctx, const char *what, const char *sp
     struct nbd_connect_params p = {
         .size = a->e.size,
         .server_flags = a->e.flags | (a->base ? NBD_TFLAG_READ_ONLY : 0),
-        .io_timeout_s = NBD_IO_TIMEOUT_S,
+        .io_timeout_s = a->request_timeout_s,
         .dead_timeout_s = a->dead_timeout_s,
         .backend = a->spec,
     };
@@ -738,6 +737,7 @@ int netroot_attach(struct boot_ctx *ctx, const char *what, const char *spec, boo
     snprintf(a->spec, sizeof a->spec, "%s", spec);
     a->base = base;
     a->dead_timeout_s = a->s.timeout_s ? a->s.timeout_s : (unsigned)ctx->cmd.nbd_timeout;
+    a->request_timeout_s = (unsigned)ctx->cmd.nbd_request_timeout;
     snprintf(needed, sizeof needed, "%s=%s", what, spec);
     r = network_up(ctx, needed);
     if (r < 0)
@@ -883,6 +883,7 @@ static void publish_nbd(FILE *f, const struct netroot *net)
         kv(f, "NBD", i, "READONLY", a->base || (a->e.flags & NBD_TFLAG_READ_ONLY) ? "1" : "0");
         kv_uint(f, "NBD", i, "CONNECTIONS", a->connections);
         kv_uint(f, "NBD", i, "TIMEOUT_S", a->dead_timeout_s);
+        kv_uint(f, "NBD", i, "REQUEST_TIMEOUT_S", a->request_timeout_s);
         kv_uint(f, "NBD", i, "HELPER_PID", (unsigned long long)a->helper);
     }
     fprintf(f, "NBD_COUNT=\"%zu\"\n", net->n_nbd);

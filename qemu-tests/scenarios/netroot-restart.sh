@@ -1,12 +1,15 @@
 # shellcheck shell=bash
 # the NBD server is killed while the guest reads files, stays away for a while, and starts
 # again: the guest keeps running, the resident helper reconnects, every file read is correct
-# and the kernel logs no I/O error
+# and the kernel logs no I/O error. The kernel's request timeout is short
+# (sharedroot.nbd.request_timeout=2) and the server stays away longer (ABSENT_S): the requests
+# resent after it must wait for the new connection, and do not fail
 # qt-prepare: netroot
 # qt-first: 5
 
 ABSENT_S=6   # how long the server stays away
 READ_S=45    # how long the guest reads
+REQ_S=2      # the kernel's request timeout, shorter than ABSENT_S
 
 scenario() {
     local log=$LOGS/$SC.log sock=$SCW/$SC.sock nic pid k r_kill t_kill t_back v rounds
@@ -15,7 +18,7 @@ scenario() {
     nbd_serve "$sock" -r file "$NET_READER_IMG"
     mapfile -t nic < <(net_nic "$(nbd_via "$sock")")
     QT_TIMEOUT=$((READ_S + 150)) qt_boot_bg "$log" "$INITRD_NET" \
-        "root=nbd:$NBD_ADDR:base ip=dhcp qt.read=$READ_S" "${nic[@]}"
+        "root=nbd:$NBD_ADDR:base ip=dhcp qt.read=$READ_S sharedroot.nbd.request_timeout=$REQ_S" "${nic[@]}"
     pid=$QT_PID
     qt_wait_for "$log" 'READER round=2 ' 120 || { qt_stop "$pid"; nbd_kill; fail "the guest never read its files twice"; }
     r_kill=$(qt_clean_log "$log" | grep -c '^READER round=')
@@ -28,6 +31,7 @@ scenario() {
     nbd_kill
     rm -f "$sock"
     grep -q 'REPORT END' "$log" || fail "the guest did not finish reading (stopped or hung?)"
+    v=$(state "$log" NBD_0_REQUEST_TIMEOUT_S); [ "$v" = "$REQ_S" ] || fail "state NBD_0_REQUEST_TIMEOUT_S=$v"
     v=$(qt_report "$log" read_bad); [ "$v" = 0 ] || fail "$v rounds read wrong data"
     v=$(qt_report "$log" io_errors); [ "$v" = 0 ] || fail "the kernel logged $v I/O errors"
     rounds=$(qt_report "$log" read_rounds)

@@ -373,6 +373,51 @@ TEST(network_root_defaults_and_bad_values)
     cmdline_free(&c);
 }
 
+TEST(nbd_request_timeout)
+{
+    struct cmdline c = parse("root=nbd:srv:base");
+    CHECK_INT(c.nbd_request_timeout, CMDLINE_DEFAULT_NBD_REQUEST_TIMEOUT);
+    CHECK_INT(c.n_problems, 0);
+    cmdline_free(&c);
+    /* the bounds, and the last valid word wins */
+    c = parse("sharedroot.nbd.request_timeout=1");
+    CHECK_INT(c.nbd_request_timeout, 1);
+    CHECK_INT(c.n_problems, 0);
+    cmdline_free(&c);
+    c = parse("sharedroot.nbd.request_timeout=3600");
+    CHECK_INT(c.nbd_request_timeout, 3600);
+    cmdline_free(&c);
+    c = parse("sharedroot.nbd.request_timeout=3 sharedroot.nbd.request_timeout=07");
+    CHECK_INT(c.nbd_request_timeout, 7);
+    CHECK_INT(c.n_problems, 0);
+    cmdline_free(&c);
+    /* 0 would leave a request on a dead connection waiting for ever: refused, the value in
+     * force stays and the message says which */
+    c = parse("sharedroot.nbd.request_timeout=4 sharedroot.nbd.request_timeout=0");
+    CHECK_INT(c.nbd_request_timeout, 4);
+    CHECK_INT(c.n_problems, 1);
+    CHECK_STR(c.problems[0], "'sharedroot.nbd.request_timeout=0' is not a whole number from 1 to "
+                             "3600; sharedroot.nbd.request_timeout=4 is used");
+    cmdline_free(&c);
+    /* out of range, negative, not a number, empty, no value, overlong, trailing junk */
+    c = parse("sharedroot.nbd.request_timeout=3601 sharedroot.nbd.request_timeout=-5 "
+              "sharedroot.nbd.request_timeout=ten sharedroot.nbd.request_timeout= "
+              "sharedroot.nbd.request_timeout sharedroot.nbd.request_timeout=99999999999999999999 "
+              "sharedroot.nbd.request_timeout=5s sharedroot.nbd.request_timeout=+5");
+    CHECK_INT(c.nbd_request_timeout, CMDLINE_DEFAULT_NBD_REQUEST_TIMEOUT);
+    CHECK_INT(c.n_problems, 8);
+    CHECK_STR(c.problems[0], "'sharedroot.nbd.request_timeout=3601' is not a whole number from 1 "
+                             "to 3600; sharedroot.nbd.request_timeout=10 is used");
+    cmdline_free(&c);
+    /* the range of the other numeric keys still starts at 0 */
+    c = parse("sharedroot.nbd.timeout=0 rootdelay=x");
+    CHECK_INT(c.nbd_timeout, 0);
+    CHECK_INT(c.n_problems, 1);
+    CHECK_STR(c.problems[0],
+              "'rootdelay=x' is not a whole number from 0 to 3600; rootdelay=0 is used");
+    cmdline_free(&c);
+}
+
 int main(void)
 {
     return test_main();
