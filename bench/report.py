@@ -24,8 +24,10 @@ WHAT = {
     "sharedroot-volatile": "sharedroot-init, volatile: tmpfs uppers for /etc,/var",
     "sharedroot-instance": "sharedroot-init, instance disk /dev/vdb, /etc,/var overlays, sharedroot.reconcile=off",
     "sharedroot-reconcile-unchanged": "as sharedroot-instance with sharedroot.reconcile=safe (the default); "
-                                      "the instance disk has host changes and a record of this base",
-    "sharedroot-reconcile-updated": "the same instance disk booted on base v2 (20 files updated, 10 of them "
+                                      "the instance disk has host changes and has booted on this base "
+                                      "since (nothing left to reconcile), shut down cleanly",
+    "sharedroot-reconcile-updated": "the instance disk with the host's changes booted on base v2 (20 files "
+                                    "updated, 10 of them "
                                     "also changed by the host, 20 new, /etc/passwd updated)",
 }
 TOOL_NAMES = {"floor": "floor (hand-made)", "sharedroot": "sharedroot-mkinitramfs",

@@ -141,10 +141,10 @@ int stage_devices(struct boot_ctx *ctx)
                                    why[0] ? why : "malformed device spec");
     }
 
-    r = devices_new(&ctx->devices, ctx->moddir);
+    /* the log first: a malformed module plan is reported while it is read */
+    r = devices_new_logged(&ctx->devices, ctx->moddir, devices_log, NULL);
     if (r < 0)
-        return log_error_errno(r, "Failed to set up device discovery (libkmod, libudev): %m");
-    devices_set_log(ctx->devices, devices_log, NULL);
+        return log_error_errno(r, "Failed to set up device discovery (module plan, libudev): %m");
     if (ctx->coldplug) {
         r = devices_coldplug(ctx->devices);
         if (r < 0)

@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Device discovery without udevd: libkmod loads modules by MODALIAS, a libudev monitor on
- * the "kernel" netlink source delivers the uevents of devices that appear later.
+ * Device discovery without udevd: modules are loaded by MODALIAS, a libudev monitor on the
+ * "kernel" netlink source delivers the uevents of devices that appear later.
+ *
+ * Two resolvers, one behaviour (libkmod's modprobe semantics: dependencies, soft
+ * dependencies, blacklists, options from the kernel command line):
+ *  - the module plan (modplan.h) that sharedroot-mkinitramfs resolved with libkmod at build
+ *    time, loaded with finit_module: the initramfs, which carries no libkmod;
+ *  - libkmod itself, loaded with dlopen, for a module directory without a plan: in-root mode
+ *    (the base's own /lib/modules) and test runs against the host's modules.
  */
 #include "devices.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
@@ -15,21 +23,66 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "modplan.h"
 #include "time-util.h"
+
+#ifndef KMOD_SONAME
+#define KMOD_SONAME "libkmod.so.2"
+#endif
+#ifndef MODULE_INIT_COMPRESSED_FILE
+#define MODULE_INIT_COMPRESSED_FILE 4
+#endif
 
 /* Coldplug can produce a burst of uevents (every device the new modules bind); a small
  * socket buffer would drop some. Setting it needs CAP_NET_ADMIN, which PID 1 has. */
 #define MONITOR_RCVBUF (4 * 1024 * 1024)
 #define WAIT_STEP_MS 250
+/* An alias matches a handful of modules; a probe inserts a few dozen at most. */
+#define MAX_MATCHES 64
+#define MAX_STEPS 512
+
+/* The part of libkmod the fallback resolver uses, loaded with dlopen (only its headers are
+ * used at build time: the init does not link it). */
+struct kmod_api {
+    void *handle;
+    struct kmod_ctx *(*new_)(const char *, const char *const *);
+    struct kmod_ctx *(*unref)(struct kmod_ctx *);
+    void (*set_log_fn)(struct kmod_ctx *,
+                       void (*)(void *, int, const char *, int, const char *, const char *,
+                                va_list),
+                       const void *);
+    int (*load_resources)(struct kmod_ctx *);
+    struct kmod_list *(*list_next)(const struct kmod_list *, const struct kmod_list *);
+    int (*new_from_lookup)(struct kmod_ctx *, const char *, struct kmod_list **);
+    struct kmod_module *(*get_module)(const struct kmod_list *);
+    struct kmod_module *(*ref)(struct kmod_module *);
+    struct kmod_module *(*mod_unref)(struct kmod_module *);
+    int (*unref_list)(struct kmod_list *);
+    int (*get_initstate)(const struct kmod_module *);
+    struct kmod_list *(*get_dependencies)(const struct kmod_module *);
+    int (*get_softdeps)(const struct kmod_module *, struct kmod_list **, struct kmod_list **);
+    int (*probe_insert)(struct kmod_module *, unsigned int, const char *,
+                        int (*)(struct kmod_module *, const char *, void *), const void *,
+                        void (*)(struct kmod_module *, bool, const char *));
+    const char *(*get_name)(const struct kmod_module *);
+};
+
+#define kl_foreach(d, e, first) for (e = (first); e; e = (d)->k.list_next((first), e))
 
 struct devices {
+    /* the plan (with the directory its paths are relative to) or libkmod */
+    struct modplan *plan;
+    char *moddir;
+    struct kmod_api k;
     struct kmod_ctx *kmod;
-    bool have_modules; /* the module directory and its indexes exist */
+    bool have_modules; /* a plan, or libkmod with the module directory and its indexes */
     bool dry_run;
     struct udev *udev;
     struct udev_monitor *monitor;
@@ -59,6 +112,9 @@ static void kmod_log(void *data, int priority, const char *file, int line, const
                      const char *format, va_list args)
 {
     struct devices *d = data;
+    (void)file;
+    (void)line;
+    (void)fn;
     if (!d->log_fn)
         return;
     _cleanup_free_ char *msg = NULL;
@@ -79,22 +135,126 @@ void devices_set_dry_run(struct devices *d, bool dry_run)
     d->dry_run = dry_run;
 }
 
+#define KLOAD(field, symbol) ((*(void **)&k->field = dlsym(k->handle, symbol)) != NULL)
+
+/* -ENOSYS when libkmod cannot be loaded (an initramfs has none) */
+static int kmod_api_open(struct kmod_api *k)
+{
+    const char *so = getenv("SHAREDROOT_LIBKMOD");
+
+    k->handle = dlopen(so && *so ? so : KMOD_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!k->handle)
+        return -ENOSYS;
+    if (!KLOAD(new_, "kmod_new") || !KLOAD(unref, "kmod_unref") ||
+        !KLOAD(set_log_fn, "kmod_set_log_fn") || !KLOAD(load_resources, "kmod_load_resources") ||
+        !KLOAD(list_next, "kmod_list_next") ||
+        !KLOAD(new_from_lookup, "kmod_module_new_from_lookup") ||
+        !KLOAD(get_module, "kmod_module_get_module") || !KLOAD(ref, "kmod_module_ref") ||
+        !KLOAD(mod_unref, "kmod_module_unref") || !KLOAD(unref_list, "kmod_module_unref_list") ||
+        !KLOAD(get_initstate, "kmod_module_get_initstate") ||
+        !KLOAD(get_dependencies, "kmod_module_get_dependencies") ||
+        !KLOAD(get_softdeps, "kmod_module_get_softdeps") ||
+        !KLOAD(probe_insert, "kmod_module_probe_insert_module") ||
+        !KLOAD(get_name, "kmod_module_get_name")) {
+        dlclose(k->handle);
+        k->handle = NULL;
+        return -ENOSYS;
+    }
+    return 0;
+}
+
+static int read_file_str(const char *path, char *buf, size_t n)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t len;
+
+    if (fd < 0)
+        return -errno;
+    len = read(fd, buf, n - 1);
+    if (len < 0)
+        return -errno;
+    buf[len] = '\0';
+    return 0;
+}
+
+static int setup_plan(struct devices *d, const char *moddir)
+{
+    char why[256] = "", cmdline[4096] = "";
+    struct utsname u;
+    int r;
+
+    if (moddir)
+        d->moddir = strdup(moddir);
+    else if (uname(&u) == 0 && asprintf(&d->moddir, "/lib/modules/%s", u.release) < 0)
+        d->moddir = NULL;
+    if (!d->moddir)
+        return -ENOMEM;
+    r = modplan_load(d->moddir, &d->plan, why, sizeof why);
+    if (r == -EINVAL || r == -EFBIG) {
+        dlog(d, LOG_ERR,
+             "the module plan %s/" MODPLAN_FILE " cannot be used (%s); no modules will be "
+             "loaded: rebuild the initramfs with sharedroot-mkinitramfs",
+             d->moddir, r == -EFBIG ? "too large" : why);
+        return 0;
+    }
+    if (r < 0)
+        return r;
+    /* options and blacklists on the kernel command line apply, as libkmod applies them */
+    if (read_file_str("/proc/cmdline", cmdline, sizeof cmdline) == 0)
+        r = modplan_set_cmdline(d->plan, cmdline);
+    d->have_modules = r >= 0;
+    dlog(d, LOG_DEBUG, "module plan %s/" MODPLAN_FILE ": %zu modules", d->moddir,
+         modplan_count(d->plan));
+    return r;
+}
+
+static int setup_kmod(struct devices *d, const char *moddir)
+{
+    int r = kmod_api_open(&d->k);
+
+    if (r < 0) {
+        dlog(d, LOG_WARNING,
+             "no module plan in %s and no libkmod (" KMOD_SONAME "): no modules can be loaded",
+             d->moddir ? d->moddir : "the module directory");
+        return 0;
+    }
+    dlog(d, LOG_DEBUG, "no module plan in %s: resolving modules with libkmod", d->moddir);
+    d->kmod = d->k.new_(moddir, NULL);
+    if (!d->kmod)
+        return -ENOMEM;
+    d->k.set_log_fn(d->kmod, kmod_log, d);
+    /* A kernel without a module directory (everything built in, or a missing initramfs
+     * module set) is not an error here: loads return -ENOENT and the caller decides. */
+    d->have_modules = d->k.load_resources(d->kmod) == 0;
+    return 0;
+}
+
 int devices_new(struct devices **out, const char *moddir)
 {
+    return devices_new_logged(out, moddir, NULL, NULL);
+}
+
+int devices_new_logged(struct devices **out, const char *moddir,
+                       void (*fn)(int prio, const char *msg, void *ud), void *ud)
+{
     struct devices *d = calloc(1, sizeof(*d));
+    int r;
+
     if (!d)
         return -ENOMEM;
-
-    d->kmod = kmod_new(moddir, NULL);
+    devices_set_log(d, fn, ud);
     d->udev = udev_new();
-    if (!d->kmod || !d->udev) {
+    if (!d->udev) {
         devices_free(d);
         return -ENOMEM;
     }
-    kmod_set_log_fn(d->kmod, kmod_log, d);
-    /* A kernel without a module directory (everything built in, or a missing initramfs
-     * module set) is not an error here: loads return -ENOENT and the caller decides. */
-    d->have_modules = kmod_load_resources(d->kmod) == 0;
+    r = setup_plan(d, moddir);
+    if (r == -ENOENT || r == -ENOTDIR)
+        r = setup_kmod(d, moddir);
+    if (r < 0) {
+        devices_free(d);
+        return r;
+    }
     *out = d;
     return 0;
 }
@@ -105,7 +265,12 @@ struct devices *devices_free(struct devices *d)
         return NULL;
     udev_monitor_unref(d->monitor);
     udev_unref(d->udev);
-    kmod_unref(d->kmod);
+    if (d->kmod)
+        d->k.unref(d->kmod);
+    if (d->k.handle)
+        dlclose(d->k.handle);
+    modplan_free(d->plan);
+    free(d->moddir);
     for (unsigned i = 0; i < d->n_loaded; i++)
         free(d->loaded[i]);
     free(d->loaded);
@@ -128,6 +293,11 @@ bool devices_have_modules(const struct devices *d)
     return d->have_modules;
 }
 
+bool devices_have_plan(const struct devices *d)
+{
+    return d->plan != NULL;
+}
+
 static void record_loaded(struct devices *d, const char *name, const char *why)
 {
     /* Only a dry run can see a module twice: nothing really went in the first time. */
@@ -145,9 +315,121 @@ static void record_loaded(struct devices *d, const char *name, const char *why)
     dlog(d, LOG_INFO, "%s module %s (for %.64s)", d->dry_run ? "would load" : "loaded", name, why);
 }
 
-static bool is_live(struct kmod_module *m)
+/* ---- the plan: libkmod's probe (kmod_module_probe_insert_module) over the plan ---- */
+
+/* In the kernel: built in, or /sys/module/NAME live or coming (libkmod's module_is_inkernel;
+ * a /sys/module/NAME without initstate is a built-in module with parameters). */
+static bool plan_in_kernel(const struct devices *d, size_t i)
 {
-    int s = kmod_module_get_initstate(m);
+    char path[128], state[32];
+    const char *name = modplan_name(d->plan, i);
+
+    if (modplan_builtin(d->plan, i))
+        return true;
+    snprintf(path, sizeof path, "/sys/module/%s/initstate", name);
+    if (read_file_str(path, state, sizeof state) == 0)
+        return strncmp(state, "live", 4) == 0 || strncmp(state, "coming", 6) == 0;
+    snprintf(path, sizeof path, "/sys/module/%s", name);
+    return access(path, F_OK) == 0;
+}
+
+static bool compressed(const char *path)
+{
+    size_t n = strlen(path);
+    return (n > 3 && strcmp(path + n - 3, ".xz") == 0) ||
+           (n > 4 && strcmp(path + n - 4, ".zst") == 0) ||
+           (n > 3 && strcmp(path + n - 3, ".gz") == 0);
+}
+
+/* finit_module; a compressed module is decompressed by the kernel (CONFIG_MODULE_DECOMPRESS) */
+static int plan_insert(struct devices *d, size_t i)
+{
+    _cleanup_free_ char *path = NULL;
+    const char *rel = modplan_path(d->plan, i);
+
+    if (asprintf(&path, "%s/%s", d->moddir, rel) < 0) {
+        path = NULL;
+        return -ENOMEM;
+    }
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        dlog(d, LOG_WARNING, "cannot open module %s (%s): %s; the initramfs is incomplete",
+             modplan_name(d->plan, i), path, strerror(e));
+        return -e;
+    }
+    if (syscall(SYS_finit_module, fd, modplan_options(d->plan, i),
+                compressed(rel) ? MODULE_INIT_COMPRESSED_FILE : 0) < 0)
+        return -errno;
+    return 0;
+}
+
+static int plan_probe(struct devices *d, size_t mod, unsigned flags, bool by_alias, const char *why)
+{
+    struct modplan_step steps[MAX_STEPS];
+    int n, r = 0;
+
+    if (plan_in_kernel(d, mod))
+        return 0;
+    if (((flags & KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY) && by_alias) ||
+        (flags & KMOD_PROBE_APPLY_BLACKLIST)) {
+        if (modplan_blacklisted(d->plan, mod))
+            return 1;
+    }
+    n = modplan_probe_list(d->plan, mod, steps, MAX_STEPS);
+    if (n < 0)
+        return n;
+    for (int s = 0; s < n; s++) {
+        size_t m = steps[s].mod;
+        if (plan_in_kernel(d, m))
+            continue;
+        r = d->dry_run ? 0 : plan_insert(d, m);
+        if (r == 0)
+            record_loaded(d, modplan_name(d->plan, m), why);
+        if (r == -EEXIST || !steps[s].required)
+            r = 0; /* loaded meanwhile; a softdep's failure does not matter */
+        else if (r < 0)
+            break;
+    }
+    return r;
+}
+
+static int plan_load(struct devices *d, const char *name_or_alias, unsigned flags)
+{
+    size_t idx[MAX_MATCHES];
+    bool by_alias;
+    int n = modplan_lookup(d->plan, name_or_alias, idx, MAX_MATCHES, &by_alias);
+    int first_err = 0;
+    bool any_ok = false;
+
+    if (n < 0)
+        return n;
+    if (n == 0)
+        return -ENOENT;
+    for (int i = 0; i < n; i++) {
+        const char *name = modplan_name(d->plan, idx[i]);
+        int e = plan_probe(d, idx[i], flags, by_alias, name_or_alias);
+        if (e > 0) {
+            dlog(d, LOG_INFO, "module %s is blacklisted, not loading it (for %s)", name,
+                 name_or_alias);
+            e = 0;
+        } else if (e < 0) {
+            dlog(d, LOG_WARNING, "failed to load module %s (for %s): %s", name, name_or_alias,
+                 strerror(-e));
+        }
+        if (e == 0)
+            any_ok = true;
+        else if (!first_err)
+            first_err = e;
+    }
+    return any_ok ? 0 : first_err;
+}
+
+/* ---- libkmod (dlopen) ---- */
+
+static bool is_live(struct devices *d, struct kmod_module *m)
+{
+    int s = d->k.get_initstate(m);
     return s == KMOD_MODULE_LIVE || s == KMOD_MODULE_BUILTIN || s == KMOD_MODULE_COMING;
 }
 
@@ -156,51 +438,52 @@ struct candidate {
     bool was_live;
 };
 
-static int add_candidate(struct candidate **c, size_t *n, struct kmod_module *m)
+static int add_candidate(struct devices *d, struct candidate **c, size_t *n, struct kmod_module *m)
 {
     struct candidate *nc = realloc(*c, (*n + 1) * sizeof(**c));
     if (!nc)
         return -ENOMEM;
     *c = nc;
-    nc[*n].mod = kmod_module_ref(m);
-    nc[*n].was_live = is_live(m);
+    nc[*n].mod = d->k.ref(m);
+    nc[*n].was_live = is_live(d, m);
     (*n)++;
     return 0;
 }
 
-static void free_candidates(struct candidate *c, size_t n)
+static void free_candidates(struct devices *d, struct candidate *c, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        kmod_module_unref(c[i].mod);
+        d->k.mod_unref(c[i].mod);
     free(c);
 }
 
 /* The modules a probe of m may insert: its soft and hard dependencies and m itself, with
  * whether each is in the kernel now. (A softdep's own dependencies are not tracked.) */
-static int probe_candidates(struct kmod_module *m, struct candidate **out, size_t *n)
+static int probe_candidates(struct devices *d, struct kmod_module *m, struct candidate **out,
+                            size_t *n)
 {
     struct kmod_list *pre = NULL, *post = NULL, *l;
-    struct kmod_list *deps = kmod_module_get_dependencies(m);
+    struct kmod_list *deps = d->k.get_dependencies(m);
     int r = 0;
 
     *out = NULL;
     *n = 0;
-    kmod_module_get_softdeps(m, &pre, &post);
+    d->k.get_softdeps(m, &pre, &post);
     struct kmod_list *parts[] = {pre, deps, post};
     for (size_t i = 0; i < 3; i++) {
-        kmod_list_foreach(l, parts[i])
+        kl_foreach(d, l, parts[i])
         {
-            struct kmod_module *dep = kmod_module_get_module(l);
+            struct kmod_module *dep = d->k.get_module(l);
             if (r == 0)
-                r = add_candidate(out, n, dep);
-            kmod_module_unref(dep);
+                r = add_candidate(d, out, n, dep);
+            d->k.mod_unref(dep);
         }
-        kmod_module_unref_list(parts[i]);
+        d->k.unref_list(parts[i]);
     }
     if (r == 0)
-        r = add_candidate(out, n, m);
+        r = add_candidate(d, out, n, m);
     if (r < 0) {
-        free_candidates(*out, *n);
+        free_candidates(d, *out, *n);
         *out = NULL;
         *n = 0;
     }
@@ -212,42 +495,39 @@ static int probe_one(struct devices *d, struct kmod_module *m, unsigned flags, c
 {
     struct candidate *cand;
     size_t n;
-    int r = probe_candidates(m, &cand, &n);
+    int r = probe_candidates(d, m, &cand, &n);
     if (r < 0)
         return r;
 
     if (d->dry_run)
         flags |= KMOD_PROBE_DRY_RUN;
-    r = kmod_module_probe_insert_module(m, flags, NULL, NULL, NULL, NULL);
+    r = d->k.probe_insert(m, flags, NULL, NULL, NULL, NULL);
     bool inserted = r == 0;
     if (r > 0) {
-        dlog(d, LOG_INFO, "module %s is blacklisted, not loading it (for %s)",
-             kmod_module_get_name(m), why);
+        dlog(d, LOG_INFO, "module %s is blacklisted, not loading it (for %s)", d->k.get_name(m),
+             why);
         r = 0;
     } else if (r == -EEXIST) {
         r = 0; /* loaded concurrently */
     } else if (r < 0) {
-        dlog(d, LOG_WARNING, "failed to load module %s (for %s): %s", kmod_module_get_name(m), why,
+        dlog(d, LOG_WARNING, "failed to load module %s (for %s): %s", d->k.get_name(m), why,
              strerror(-r));
     }
 
     for (size_t i = 0; i < n; i++) {
         /* A dry run of a module already in the kernel inserts nothing, not even its deps. */
-        bool now = d->dry_run ? inserted && !cand[n - 1].was_live : is_live(cand[i].mod);
+        bool now = d->dry_run ? inserted && !cand[n - 1].was_live : is_live(d, cand[i].mod);
         if (!cand[i].was_live && now)
-            record_loaded(d, kmod_module_get_name(cand[i].mod), why);
+            record_loaded(d, d->k.get_name(cand[i].mod), why);
     }
-    free_candidates(cand, n);
+    free_candidates(d, cand, n);
     return r;
 }
 
-static int load(struct devices *d, const char *name_or_alias, unsigned flags)
+static int kmod_load(struct devices *d, const char *name_or_alias, unsigned flags)
 {
-    if (!d->have_modules)
-        return -ENOENT;
-
     struct kmod_list *list = NULL, *l;
-    int r = kmod_module_new_from_lookup(d->kmod, name_or_alias, &list);
+    int r = d->k.new_from_lookup(d->kmod, name_or_alias, &list);
     if (r < 0)
         return r;
     if (!list)
@@ -255,19 +535,26 @@ static int load(struct devices *d, const char *name_or_alias, unsigned flags)
 
     int first_err = 0;
     bool any_ok = false;
-    kmod_list_foreach(l, list)
+    kl_foreach(d, l, list)
     {
-        struct kmod_module *m = kmod_module_get_module(l);
+        struct kmod_module *m = d->k.get_module(l);
         int e = probe_one(d, m, flags, name_or_alias);
-        kmod_module_unref(m);
+        d->k.mod_unref(m);
         if (e == 0)
             any_ok = true;
         else if (!first_err)
             first_err = e;
     }
-    kmod_module_unref_list(list);
+    d->k.unref_list(list);
     /* An alias often matches several modules of which only one binds the device. */
     return any_ok ? 0 : first_err;
+}
+
+static int load(struct devices *d, const char *name_or_alias, unsigned flags)
+{
+    if (!d->have_modules)
+        return -ENOENT;
+    return d->plan ? plan_load(d, name_or_alias, flags) : kmod_load(d, name_or_alias, flags);
 }
 
 int devices_load(struct devices *d, const char *name_or_alias)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Device discovery without udevd: coldplug (load the modules for every present device by
- * its MODALIAS through libkmod, honouring blacklists and softdeps), then raw kernel uevents
- * through a libudev monitor on the "kernel" netlink source until the wanted device appears.
+ * its MODALIAS, honouring blacklists and softdeps), then raw kernel uevents through a libudev
+ * monitor on the "kernel" netlink source until the wanted device appears. Modules are resolved
+ * by the module directory's plan (modplan.h, written by sharedroot-mkinitramfs) or, where it
+ * has none, by libkmod loaded with dlopen.
  */
 #pragma once
 
@@ -11,9 +13,14 @@
 struct devices;
 
 /* moddir: the module directory to use, NULL for the running kernel's /lib/modules/$(uname -r).
- * Blacklists, options and softdeps come from the default config dirs (/etc/modprobe.d, ...).
- * A missing module directory is not an error: every load then returns -ENOENT. */
+ * With a plan (MODDIR/sharedroot.modplan): its modules, soft dependencies and aliases, and
+ * options and blacklists from the kernel command line. Without one, libkmod (dlopen): also
+ * the default config dirs (/etc/modprobe.d, ...). A missing module directory, a malformed
+ * plan (logged) or a missing libkmod is not an error: every load then returns -ENOENT. */
 int devices_new(struct devices **out, const char *moddir);
+/* The same, with the log set first (devices_set_log), so that a malformed plan is reported. */
+int devices_new_logged(struct devices **out, const char *moddir,
+                       void (*fn)(int prio, const char *msg, void *ud), void *ud);
 struct devices *devices_free(struct devices *d);
 
 /* Start listening for uevents (before the scan, so no event is missed), then load modules for
@@ -40,8 +47,11 @@ unsigned devices_loaded_count(const struct devices *d);
 /* Name of the i-th module inserted (0 <= i < devices_loaded_count), NULL otherwise. */
 const char *devices_loaded_name(const struct devices *d, unsigned i);
 
-/* Whether the module directory and its indexes could be loaded. */
+/* Whether the module directory and its indexes (or its plan) could be loaded. */
 bool devices_have_modules(const struct devices *d);
+
+/* Whether modules come from a module plan (not from libkmod). */
+bool devices_have_plan(const struct devices *d);
 
 /* Send log lines (this object's and libkmod's) to fn, with syslog priorities. Without it
  * nothing is logged. Each module inserted is logged at LOG_INFO with the alias it was for. */

@@ -13,6 +13,7 @@
 #include "classify.h"
 #include "fsio.h"
 #include "io-util.h"
+#include "settled.h"
 #include "sources.h"
 #include "store.h"
 #include "walk.h"
@@ -565,6 +566,9 @@ int rc_apply(struct rc_report *rep, enum rc_policy policy, const struct rc_optio
     rc_make_run_id(ap.j.run);
     for (size_t i = 0; r >= 0 && i < rep->n_entries; i++)
         r = plan_entry(&ap, &rep->entries[i], policy);
+    /* the settled mark goes before anything changes the upper it describes */
+    if (r >= 0 && ap.j.n > 0)
+        r = rc_settled_unmark_at(ap.src.store->dfd, opts);
     if (r >= 0 && ap.j.n > 0 && (r = write_journal(&ap)) >= 0) {
         step(&ap);
         r = run_all(&ap);
@@ -591,6 +595,14 @@ int rc_reconcile(const struct rc_overlay *ov, enum rc_policy policy, const struc
         return *out ? rc_report_fail(*out, resumed, "finishing an interrupted apply") : r;
     }
     int rec_r = apply ? rc_record(ov, &rec) : 0;
+    /* The fast path: base and upper as a boot that had nothing to apply left them */
+    if (apply && rec_r >= 0 && resumed == 0 && (r = rc_settled_try(ov, policy, opts, &rec, out))) {
+        if (r < 0)
+            return r;
+        (*out)->record = rec;
+        (*out)->recorded = true;
+        return 0;
+    }
     r = rc_classify(ov, opts, out);
     if (!*out)
         return r;
@@ -601,5 +613,7 @@ int rc_reconcile(const struct rc_overlay *ov, enum rc_policy policy, const struc
         return rc_report_fail_msg(*out, rec_r, "recording the base into the store", rec.why);
     if (r < 0 || policy == RC_POLICY_REPORT)
         return r;
-    return rc_apply(*out, policy, opts);
+    r = rc_apply(*out, policy, opts);
+    rc_settled_update(ov, policy, opts, *out);
+    return r;
 }

@@ -316,7 +316,7 @@ static int set_str(char **dst, const char *src)
     return (*dst = strdup(src)) ? 0 : -ENOMEM;
 }
 
-static int new_report(const struct rc_overlay *ov, struct rc_report **out)
+int rc_report_new(const struct rc_overlay *ov, struct rc_report **out)
 {
     struct rc_report *rep = calloc(1, sizeof *rep);
     if (!rep)
@@ -365,7 +365,7 @@ int rc_classify(const struct rc_overlay *ov, const struct rc_options *opts, stru
     struct classify c = {.mk = opts && opts->userxattr ? RC_MARKERS_USER : RC_MARKERS_ALL,
                          .ignore = opts ? opts->ignore : NULL,
                          .list_inside = opts && opts->list_inside};
-    int r = new_report(ov, &c.rep);
+    int r = rc_report_new(ov, &c.rep);
     *out = c.rep;
     if (r < 0)
         return r;

@@ -11,6 +11,9 @@
 enum rc_outcome rc_decide(const struct rc_version *u, const struct rc_version *l,
                           const struct rc_version *b, bool base_known);
 
+/* An empty report of ov (names copied); *out is set also on failure (free it). */
+int rc_report_new(const struct rc_overlay *ov, struct rc_report **out);
+
 /* Append an entry to a report (path copied). */
 int rc_report_add(struct rc_report *rep, const char *path, enum rc_outcome o,
                   const struct rc_version *u, const struct rc_version *l,

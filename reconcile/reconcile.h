@@ -162,6 +162,8 @@ struct rc_report {
     char *root;           /* the trusted root of upper and store (NULL: found per path) */
     size_t n_ignored;     /* entries on the ignore list (not in counts[]) */
     bool recorded;        /* the lower was recorded into the store by this run (record) */
+    bool outcomes_reused; /* base and upper unchanged since a settled boot: counts[] are that
+                           * boot's (store/settled), entries[] is empty, nothing was applied */
     struct rc_record_result record;
     bool inside_listed; /* classified with list_inside: for looking only */
     int error;          /* 0, or the negative errno that stopped the overlay */

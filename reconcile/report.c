@@ -86,6 +86,8 @@ void rc_report_summary(const struct rc_report *rep, char *buf, size_t size)
     if (r >= 0 && rep->policy != RC_POLICY_REPORT)
         r = rc_buf_printf(&b, " (%s: applied %zu)", rc_policy_name(rep->policy),
                           count_applied(rep));
+    if (r >= 0 && rep->outcomes_reused)
+        r = rc_buf_adds(&b, " (as at the last boot: base and upper unchanged)");
     if (r >= 0 && rep->error)
         r = rc_buf_printf(&b, "; error: %s", rep->error_text ? rep->error_text : "?");
     snprintf(buf, size, "%s", r >= 0 && b.data ? b.data : "(out of memory)");
@@ -213,8 +215,9 @@ static void json_report(FILE *f, const struct rc_report *rep)
     rc_json_field(f, "error", rep->error ? rep->error_text : NULL);
     _cleanup_free_ char *changed = rc_report_applied_text(rep);
     rc_json_field(f, "changed", changed);
-    fprintf(f, ",\"base_recorded\":%s,\"ignored\":%zu", rep->recorded ? "true" : "false",
-            rep->n_ignored);
+    fprintf(f, ",\"base_recorded\":%s,\"ignored\":%zu,\"outcomes_reused\":%s",
+            rep->recorded ? "true" : "false", rep->n_ignored,
+            rep->outcomes_reused ? "true" : "false");
     fputs(",\"counts\":{", f);
     for (unsigned o = 0; o < RC_OUTCOME_COUNT; o++)
         fprintf(f, "%s\"%s\":%zu", o ? "," : "", rc_outcome_name((enum rc_outcome)o),

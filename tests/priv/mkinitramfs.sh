@@ -80,6 +80,7 @@ fi
 # --- --list ---
 check list_names_virtio_blk grep -q '^module virtio_blk (default)' "$T/list"
 check list_names_virtio_pmem grep -q '^module virtio_pmem (default)' "$T/list"
+check list_names_the_module_plan grep -q '^modplan /lib/modules/.*/sharedroot.modplan (module plan for sharedroot-init' "$T/list"
 check list_names_nd_pmem grep -q '^module nd_pmem (default)' "$T/list"
 check list_names_dependency grep -q '^module virtio_ring (dependency of virtio_' "$T/list"
 check list_names_softdep grep -q '^module crc32c.* (softdep of libcrc32c)' "$T/list"
@@ -104,6 +105,7 @@ list_archive "$T/a/initrd.img" "zstd -dc" >"$T/files"
 for f in init bin/busybox bin/sh dev/console dev/null etc/initrd-release lib64/ld-linux-x86-64.so.2 \
     lib/modules/$KVER/modules.dep.bin lib/modules/$KVER/modules.alias.bin \
     lib/modules/$KVER/modules.softdep lib/modules/$KVER/modules.builtin.bin \
+    lib/modules/$KVER/sharedroot.modplan \
     lib/modules/$KVER/kernel/drivers/block/virtio_blk.ko \
     lib/modules/$KVER/kernel/drivers/virtio/virtio_ring.ko \
     proc sys run sysroot tmp root; do
@@ -120,6 +122,18 @@ if [ ${#INIT_ARGS[@]} -eq 0 ]; then
 else
     skip chroot_init_version_runs "no sharedroot-init in the build tree yet"
 fi
+check init_does_not_link_libkmod bash -c '! ldd "$0/init" 2>/dev/null | grep -q libkmod; ! ls "$0"/lib/*/libkmod* "$0"/lib/*/libcrypto* >/dev/null 2>&1' "$T/root"
+check modplan_first_line bash -c '[ "$(head -n 1 "$0"/lib/modules/*/sharedroot.modplan)" = "sharedroot-modplan 1" ]' "$T/root"
+check modplan_has_virtio_blk_after_virtio_ring bash -c 'grep -q "^module virtio_blk .*virtio_ring" "$0"/lib/modules/*/sharedroot.modplan' "$T/root"
+# The init's two resolvers agree: the image's module plan and libkmod (dlopen) on the kernel's
+# own module directory would load the same modules (a dry run: nothing is inserted).
+PM=$B/tests/probe-mounts
+for m in virtio_scsi virtio:d00000002v00001AF4 fs-squashfs; do
+    a=$("$PM" load "$m" --moddir "$T/root/lib/modules/$KVER" --dry-run 2>/dev/null | sort)
+    k=$("$PM" load "$m" --moddir "/lib/modules/$KVER" --dry-run 2>/dev/null | sort)
+    check "plan_and_libkmod_agree_on_$m" bash -c '[ "$0" = "$1" ]' "$a" "$k"
+done
+check plan_dry_run_names_virtio_scsi_deps bash -c '"$0" load virtio_scsi --moddir "$1" --dry-run 2>&1 | grep -q "would load module scsi_mod (for virtio_scsi)" || grep -qx virtio_scsi /proc/modules' "$PM" "$T/root/lib/modules/$KVER"
 check chroot_busybox_shell_runs bash -c '[ "$(chroot "$0" /bin/sh -c "echo ok")" = ok ]' "$T/root"
 # libkmod inside the image: kmod's modprobe, built with its closure, resolves against the index.
 "$MK" -q -o "$T/kmod.img" --kver "$KVER" --init /usr/bin/kmod --no-shell --fs ext4,xfs

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include "kmodset.h"
+#include "modplan-write.h"
+#include "modplan.h"
 #include "testlib.h"
 
 /* The newest installed Debian cloud kernel's modules (its version moves with Debian's
@@ -147,6 +149,72 @@ TEST(modules_missing_directory_is_enoent)
     struct kmodset s;
 
     CHECK_INT(kmodset_init(&s, "/nonexistent/lib/modules/0.0"), -ENOENT);
+    kmodset_done(&s);
+}
+
+static long plan_index(const struct modplan *p, const char *name)
+{
+    for (size_t i = 0; i < modplan_count(p); i++)
+        if (strcmp(modplan_name(p, i), name) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* What the init will read: the plan libkmod resolved parses, and the init's lookups and probe
+ * order agree with libkmod's. */
+TEST(module_plan_written_by_libkmod_parses_and_resolves)
+{
+    struct kmodset s;
+    struct modplan_stats st;
+    struct modplan *p = NULL;
+    char *text = NULL, why[256] = "";
+    size_t len = 0, idx[8];
+    bool alias;
+
+    if (!have_moddir())
+        SKIP("no Debian cloud kernel modules installed");
+    CHECK_INT(kmodset_init(&s, MODDIR), 0);
+    CHECK_INT(kmodset_add(&s, "virtio_pci", "default"), 0);
+    CHECK_INT(kmodset_add(&s, "virtio_blk", "default"), 0);
+    CHECK_INT(kmodset_add(&s, "fs-erofs", "default"), 0);
+    CHECK_INT(kmodset_add(&s, "fs-ext4", "default"), 0);
+    FILE *f = open_memstream(&text, &len);
+    CHECK(f != NULL);
+    if (!f) {
+        kmodset_done(&s);
+        return;
+    }
+    CHECK_INT(modplan_write(&s, f, &st), 0);
+    fclose(f);
+    CHECK_INT(modplan_parse(text, len, &p, why, sizeof why), 0);
+    if (why[0])
+        fprintf(stderr, "  %s\n", why);
+    if (p) {
+        long ring = plan_index(p, "virtio_ring"), blk = plan_index(p, "virtio_blk");
+        CHECK(ring >= 0 && blk > ring);
+        CHECK_INT(modplan_lookup(p, "virtio:d00000002v00001AF4", idx, 8, &alias), 1);
+        CHECK(alias && idx[0] == (size_t)blk);
+        CHECK_INT(modplan_lookup(p, "pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00", idx, 8,
+                                 &alias),
+                  1);
+        CHECK_STR(modplan_name(p, idx[0]), "virtio_pci");
+        CHECK_INT(modplan_lookup(p, "fs-erofs", idx, 8, &alias), 1);
+        CHECK_STR(modplan_name(p, idx[0]), "erofs");
+        struct modplan_step steps[32];
+        int n = modplan_probe_list(p, (size_t)blk, steps, 32);
+        CHECK(n >= 2);
+        /* the last step is the module; every earlier one is a module it needs */
+        CHECK(n > 0 && steps[n - 1].mod == (size_t)blk);
+        for (int i = 0; i < n; i++)
+            CHECK(steps[i].required);
+        /* built in on Debian's cloud kernel, with its aliases */
+        long ext4 = plan_index(p, "ext4");
+        if (ext4 >= 0 && modplan_builtin(p, (size_t)ext4))
+            CHECK_INT(modplan_lookup(p, "fs-ext4", idx, 8, &alias), 1);
+        CHECK(st.modules >= 4 && st.aliases >= 3);
+    }
+    modplan_free(p);
+    free(text);
     kmodset_done(&s);
 }
 
