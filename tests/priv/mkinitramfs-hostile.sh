@@ -107,8 +107,9 @@ chmod +x "$T/bin/depmod"
 for sig in TERM INT HUP; do
     rm -f "$T/depmod.pid"
     # env --default-signal: a background job of a script starts with SIGINT ignored, and a
-    # signal ignored at start stays ignored (nohup), so give it the default back.
-    PATH=$T/bin:$PATH TMPDIR=$T/tmp env --default-signal=INT "$MK" "${MKARGS[@]}" \
+    # signal ignored at start stays ignored (as SIGHUP under nohup, which the suite may run
+    # under), so give them the default back.
+    PATH=$T/bin:$PATH TMPDIR=$T/tmp env --default-signal=INT,HUP "$MK" "${MKARGS[@]}" \
         -o "$T/sigout/initrd.img" 2>"$T/sig.err" &
     BG=$!
     for _ in $(seq 600); do [ -s "$T/depmod.pid" ] && break; sleep 0.1; done

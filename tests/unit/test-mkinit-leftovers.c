@@ -153,6 +153,9 @@ TEST(signal_removes_the_unfinished_image_and_staging)
             char file[256], dir[256];
             snprintf(file, sizeof file, "%s/.initrd.img.XXXXXX", d);
             snprintf(dir, sizeof dir, "%s/" STAGING_PREFIX "XXXXXX", d);
+            /* The handler is not installed for a signal the caller ignores (nohup: a hangup
+             * must not end the build), so the test starts from the default disposition. */
+            signal(sigs[i], SIG_DFL);
             if (leftovers_install() < 0 || leftovers_mkstemp(file) < 0 ||
                 leftovers_mkdtemp(dir) < 0)
                 _exit(3);
@@ -175,6 +178,23 @@ TEST(signal_removes_the_unfinished_image_and_staging)
         CHECK_INT(n, 0);
     }
     rm_rf(d);
+}
+
+/* A signal the caller ignores stays ignored (nohup sharedroot-mkinitramfs survives a hangup). */
+TEST(an_ignored_signal_stays_ignored)
+{
+    int status = 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGHUP, SIG_IGN);
+        if (leftovers_install() < 0)
+            _exit(3);
+        raise(SIGHUP);
+        _exit(7);
+    }
+    CHECK(pid > 0);
+    CHECK_INT(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7);
 }
 
 TEST(rm_rf_stays_inside_and_reports)
