@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <mbedtls/sha256.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* SHA-256 from mbedTLS: libgit2 (the merge) already depends on libmbedcrypto, so the
@@ -88,4 +89,22 @@ int rc_hash_fd(int fd, unsigned char out[32], uint64_t *size)
     if (size)
         *size = total;
     return rc_sha_final(&s, out);
+}
+
+int rc_sha_stat(struct rc_sha *s, const char *path, const struct stat *st)
+{
+    struct {
+        uint64_t mode, uid, gid, size, ino, mtime_s, mtime_ns, ctime_s, ctime_ns, rdev;
+    } fixed = {st->st_mode,
+               st->st_uid,
+               st->st_gid,
+               (uint64_t)st->st_size,
+               st->st_ino,
+               (uint64_t)st->st_mtim.tv_sec,
+               (uint64_t)st->st_mtim.tv_nsec,
+               (uint64_t)st->st_ctim.tv_sec,
+               (uint64_t)st->st_ctim.tv_nsec,
+               st->st_rdev};
+    int r = rc_sha_update(s, path, strlen(path) + 1);
+    return r < 0 ? r : rc_sha_update(s, &fixed, sizeof fixed);
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 struct rc_sha {
     void *ctx; /* mbedtls_sha256_context */
@@ -19,6 +20,11 @@ int rc_sha_update(struct rc_sha *s, const void *p, size_t n);
 /* Writes 32 bytes and frees the context. */
 int rc_sha_final(struct rc_sha *s, unsigned char out[32]);
 void rc_sha_done(struct rc_sha *s);
+/* Add a path (with its NUL) and its stat fields (mode, owner, size, inode, mtime, ctime,
+ * rdev, as 64-bit words) to s: the record of one entry in the stat-walk fingerprints (the
+ * base's in store.c, the upper's in settled.c). The byte layout is part of recorded
+ * fingerprints: changing it changes every fingerprint. */
+int rc_sha_stat(struct rc_sha *s, const char *path, const struct stat *st);
 
 int rc_hash_buf(const void *p, size_t n, unsigned char out[32]);
 /* Hash everything readable from fd (from its current offset) in fixed-size chunks; *size

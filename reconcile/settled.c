@@ -109,30 +109,12 @@ struct upper_fp {
     struct rc_sha sha;
 };
 
-static int add_stat(struct rc_sha *sha, const char *path, const struct stat *st)
-{
-    /* The upper's own fingerprint, not the base's (store.c): ctimes are what tells a change
-     * in an upper, which lives on ext4 or xfs with real times, whatever a base's clamped
-     * times call for. */
-    struct {
-        uint64_t mode, uid, gid, size, ino, mtime_s, mtime_ns, ctime_s, ctime_ns, rdev;
-    } fixed = {st->st_mode,
-               st->st_uid,
-               st->st_gid,
-               (uint64_t)st->st_size,
-               st->st_ino,
-               (uint64_t)st->st_mtim.tv_sec,
-               (uint64_t)st->st_mtim.tv_nsec,
-               (uint64_t)st->st_ctim.tv_sec,
-               (uint64_t)st->st_ctim.tv_nsec,
-               st->st_rdev};
-    int r = rc_sha_update(sha, path, strlen(path) + 1);
-    return r < 0 ? r : rc_sha_update(sha, &fixed, sizeof fixed);
-}
-
+/* The upper's own fingerprint, not the base's (store.c): ctimes are what tells a change in an
+ * upper, which lives on ext4 or xfs with real times, whatever a base's clamped times call
+ * for; so a stat record per entry, never contents. */
 static int upper_visit(void *ud, struct rc_walk_entry *e)
 {
-    return add_stat(&((struct upper_fp *)ud)->sha, e->path, e->st);
+    return rc_sha_stat(&((struct upper_fp *)ud)->sha, e->path, e->st);
 }
 
 int rc_settled_upper_fp(int upperfd, char out[RC_HASH_HEX])
@@ -148,7 +130,7 @@ int rc_settled_upper_fp(int upperfd, char out[RC_HASH_HEX])
         return r;
     r = rc_sha_update(&w.sha, "sharedroot-upper-1", 19);
     if (r >= 0)
-        r = add_stat(&w.sha, "", &st); /* the upper dir itself: its markers move its ctime */
+        r = rc_sha_stat(&w.sha, "", &st); /* the upper dir itself: its markers move its ctime */
     if (r >= 0)
         r = rc_walk(&(struct rc_walk){.rootfd = upperfd,
                                       .rootfd2 = -1,

@@ -645,28 +645,13 @@ static int fp_visit(void *ud, struct rc_walk_entry *e)
 {
     struct fp_walk *w = ud;
     const struct stat *st = e->st;
-    const char *relpath = e->path;
-    struct {
-        uint64_t mode, uid, gid, size, ino, mtime_s, mtime_ns, ctime_s, ctime_ns, rdev;
-    } fixed = {st->st_mode,
-               st->st_uid,
-               st->st_gid,
-               (uint64_t)st->st_size,
-               st->st_ino,
-               (uint64_t)st->st_mtim.tv_sec,
-               (uint64_t)st->st_mtim.tv_nsec,
-               (uint64_t)st->st_ctim.tv_sec,
-               (uint64_t)st->st_ctim.tv_nsec,
-               st->st_rdev};
     if (st->st_ctim.tv_sec != st->st_mtim.tv_sec || st->st_ctim.tv_nsec != st->st_mtim.tv_nsec)
         w->times_kept = true;
     if (S_ISREG(st->st_mode)) {
         w->files++;
         w->file_bytes += (uint64_t)st->st_size;
     }
-    int r = rc_sha_update(&w->sha, relpath, strlen(relpath) + 1);
-    if (r >= 0)
-        r = rc_sha_update(&w->sha, &fixed, sizeof fixed);
+    int r = rc_sha_stat(&w->sha, e->path, st);
     if (r >= 0 && S_ISLNK(st->st_mode)) {
         struct rc_buf t = {0};
         r = rc_read_symlink(e->dirfd, e->name, &t);
