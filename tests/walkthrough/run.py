@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Runs docs/walkthrough.md as written: every ```sh block in order in one bash (set -e: the
+"""Runs docs/walkthrough.md, then docs/preparing-a-base-image.md (which goes on from it), as
+written: every ```sh block in order in one bash (set -e: the
 first failing command fails the test), ```sh console=NAME blocks as guests whose serial console
 is a pseudo-terminal, and ```console NAME transcripts typed into that console (logins, commands)
 with the output they show checked. Prints PASS:/FAIL:/SKIP: lines for tests/run-all.
 
-Usage: run.py BUILD_DIR [MARKDOWN]. Needs root, debootstrap, qemu-system-x86_64.
+Usage: run.py BUILD_DIR [MARKDOWN...] (the documents run in order in one shell: variables,
+files and images carry over). A guest name may boot again once its earlier guest powered off.
+Needs root, debootstrap, qemu-system-x86_64.
 Environment: SHAREDROOT_TEST_CACHE (where the debootstrapped tree is cached, default
 /var/cache/sharedroot-tests), SHAREDROOT_QEMU_ACCEL (tcg), SHAREDROOT_WALK_TIMEOUT (seconds a
 guest may take to reach its login prompt, default 900), SHAREDROOT_WALK_KEEP=1 (keep the work
@@ -259,7 +262,8 @@ PENDING = {}  # none pending: issue 16 item 1 landed with 26a18dc
 
 def main():
     build = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(ROOT, 'build/plain')
-    md = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, 'docs/walkthrough.md')
+    mds = sys.argv[2:] or [os.path.join(ROOT, 'docs', d) for d in
+                            ('walkthrough.md', 'preparing-a-base-image.md')]
     if os.geteuid() != 0:
         out('SKIP: walkthrough: needs root (debootstrap, loop mounts)')
         return 0
@@ -293,8 +297,14 @@ def main():
     sh.stdin.write(b'set -a -e -o pipefail\n')
     sh.stdin.flush()
     consoles, failed, t0, steps, results = {}, None, time.time(), [], []
+    allcons = []  # every guest started, in order (a name can boot more than once)
+    ran = []  # the documents whose blocks all ran
+    allblocks = [(md, b) for md in mds for b in blocks(open(md).read())]
+    n = 0
     try:
-        for n, (info, body, line) in enumerate(blocks(open(md).read())):
+        for n, (md, (info, body, line)) in enumerate(allblocks):
+            if n and allblocks[n - 1][0] != md:
+                ran.append(allblocks[n - 1][0])
             words = info.split()
             if not words:
                 continue
@@ -338,18 +348,26 @@ def main():
                 # 90 s wait for the serial console's device.
                 for c in consoles.values():
                     c.wait_prompted(login_timeout)
+                old = consoles.get(name)
+                if old and old.wait_exit(0) is None:
+                    raise RuntimeError('%s: guest %s is started again while it still runs' %
+                                       (where, name))
                 benv = dict(l.split('=', 1) for l in open(envfile).read().split('\0') if '=' in l)
+                k = sum(1 for c in allcons if c.name == name)
+                log = os.path.join(logs, name + ('-%d' % (k + 1) if k else '') + '.log')
                 consoles[name] = Console(name, ['bash', '--norc', '--noprofile', '-c', body],
-                                         benv, os.path.join(logs, name + '.log'))
+                                         benv, log)
+                allcons.append(consoles[name])
             elif words[0] == 'console' and len(words) == 2:
                 run_transcript(consoles[words[1]], body, login_timeout)
             else:
                 continue
-            steps.append('%s=%.0fs' % (where.rsplit(':', 1)[1], time.time() - ts))
+            steps.append('%s=%.0fs' % (where.rsplit('/', 1)[-1], time.time() - ts))
+        ran.append(mds[-1])
     except Exception as e:  # noqa: BLE001 - every failure is reported as the test's FAIL
         failed = str(e)
     finally:
-        for c in consoles.values():
+        for c in allcons:
             c.kill()
         if sh.poll() is None:
             sh.stdin.close()
@@ -357,31 +375,45 @@ def main():
                 sh.wait(60)
             except subprocess.TimeoutExpired:
                 os.killpg(sh.pid, signal.SIGKILL)
-    out('# walkthrough: %.0f s; block times (line=s): %s' % (time.time() - t0, ' '.join(steps)))
+    out('# walkthrough: %.0f s; block times (file:line=s): %s' % (time.time() - t0,
+                                                                   ' '.join(steps)))
+
+    def testname(md):
+        stem = os.path.splitext(os.path.basename(md))[0]
+        return re.sub(r'[^A-Za-z0-9]+', '_', stem)
+
+    for md in mds:
+        if md in ran:
+            out('PASS: %s_runs_as_written' % testname(md))
+        elif failed and md == allblocks[n][0]:
+            out('FAIL: %s_runs_as_written: %s' % (testname(md), failed))
+        else:
+            out('SKIP: %s_runs_as_written: not reached (an earlier document failed)' %
+                testname(md))
     if failed:
-        out('FAIL: walkthrough_runs_as_written: %s' % failed)
         tail = open(os.path.join(logs, 'sh.log'), 'rb').read()[-3000:]
         out(clean(tail))
-        for c in consoles.values():
+        for c in allcons:
             out('--- %s (last 40 lines)' % c.logpath)
             out('\n'.join(clean(open(c.logpath, 'rb').read()).split('\n')[-40:]))
-    else:
-        out('PASS: walkthrough_runs_as_written')
-        for r in results:
-            out(r)
-        # the shutdowns were clean and quiet (issue 16 item 4)
-        for name, c in sorted(consoles.items()):
-            text = clean(open(c.logpath, 'rb').read())
-            bad = [l for l in text.split('\n') if 'FAILED' in l or 'sharedroot: ERROR' in l]
-            if bad:
-                out('FAIL: walkthrough_%s_nothing_failed: %s' % (name, bad[0]))
-            else:
-                out('PASS: walkthrough_%s_nothing_failed' % name)
-            if re.search(r'sharedroot: shutdown: \d+ filesystems below /oldroot unmounted cleanly; '
-                         r'poweroff', text):
-                out('PASS: walkthrough_%s_shutdown_program_ran' % name)
-            else:
-                out('FAIL: walkthrough_%s_shutdown_program_ran: no clean-unmount line' % name)
+    for r in results:
+        out(r)
+    # every guest's boot and shutdown were clean and quiet (issue 16 item 4)
+    for c in allcons:
+        if c.p.returncode is None or c.p.returncode < 0:
+            continue  # killed: the failure above says why
+        label = os.path.splitext(os.path.basename(c.logpath))[0]
+        text = clean(open(c.logpath, 'rb').read())
+        bad = [l for l in text.split('\n') if 'FAILED' in l or 'sharedroot: ERROR' in l]
+        if bad:
+            out('FAIL: walkthrough_%s_nothing_failed: %s' % (label, bad[0]))
+        else:
+            out('PASS: walkthrough_%s_nothing_failed' % label)
+        if re.search(r'sharedroot: shutdown: \d+ filesystems below /oldroot unmounted cleanly; '
+                     r'poweroff', text):
+            out('PASS: walkthrough_%s_shutdown_program_ran' % label)
+        else:
+            out('FAIL: walkthrough_%s_shutdown_program_ran: no clean-unmount line' % label)
     if os.environ.get('SHAREDROOT_WALK_KEEP') == '1':
         out('# kept %s' % work)
     else:
