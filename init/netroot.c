@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "devices.h"
 #include "dhcp.h"
+#include "fsio.h"
 #include "io-util.h"
 #include "ipconf.h"
 #include "layout.h"
@@ -813,6 +814,55 @@ int netroot_devices(struct boot_ctx *ctx)
         return r;
     /* netroot= beside a root= that names a device on it (root=LABEL=...) */
     return netroot_attach(ctx, "netroot", ctx->cmd.netroot, true, dev, sizeof dev);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The booted system's udev: keep the names of the interfaces configured here.
+ *
+ * They stay up, and the kernel refuses to rename an interface that is up (EBUSY). udev 252
+ * (Debian 12) still sets ID_RENAMING on such an interface when its naming policy picks another
+ * name ("Network interface 'eth0' is already up, cannot rename to 'ens2'") and never clears it,
+ * so systemd-networkd leaves the interface "pending" for ever and never applies its .network.
+ * A .link naming the interface as it is makes udev skip the rename. */
+
+void netroot_write_links(const struct boot_ctx *ctx)
+{
+    const struct netroot *net = ctx->net;
+    _cleanup_close_ int dfd = -1;
+    int r;
+
+    if (!net || net->n_ifs == 0)
+        return;
+    r = mkdir_p(NETROOT_LINK_DIR, 0755);
+    if (r == 0) {
+        dfd = open(NETROOT_LINK_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        r = dfd < 0 ? -errno : 0;
+    }
+    if (r < 0) {
+        log_warning_errno(r,
+                          "network: cannot create %s (%m): the booted system's udev may try to "
+                          "rename the interfaces configured here",
+                          NETROOT_LINK_DIR);
+        return;
+    }
+    for (size_t i = 0; i < net->n_ifs; i++) {
+        const char *name = net->ifs[i].name;
+        char text[1024], file[IF_NAMESIZE + 32];
+        int len = ipconf_link_file(name, text, sizeof text);
+
+        if (len < 0) {
+            log_warning("network: interface name '%s' cannot be written in a .link file: the "
+                        "booted system's udev may try to rename it; give it a plain name",
+                        name);
+            continue;
+        }
+        snprintf(file, sizeof file, "10-sharedroot-%s.link", name);
+        r = rc_write_atomic(dfd, file, text, (size_t)len, 0644);
+        if (r < 0)
+            log_warning_errno(r, "network: writing %s/%s failed: %m", NETROOT_LINK_DIR, file);
+        else
+            log_debug("network: %s/%s keeps %s's name", NETROOT_LINK_DIR, file, name);
+    }
 }
 
 /* ---------------------------------------------------------------------------------------

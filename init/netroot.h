@@ -41,6 +41,12 @@ bool netroot_describe(const struct boot_ctx *ctx, const char *spec, char *buf, s
 /* The NET_* and NBD_* lines of /run/sharedroot/state. */
 void netroot_publish(FILE *f, const struct boot_ctx *ctx);
 
+/* Before the switch, for each interface configured here: a systemd.link(5) file in
+ * NETROOT_LINK_DIR (on /run, which the booted system keeps) that keeps its name
+ * (ipconf_link_file). A failure is logged and left: the boot goes on. */
+#define NETROOT_LINK_DIR "/run/systemd/network"
+void netroot_write_links(const struct boot_ctx *ctx);
+
 void netroot_free(struct boot_ctx *ctx);
 
 /* The shutdown program's part, after every filesystem below the old root is unmounted (and

@@ -20,6 +20,7 @@
 #include "emergency.h"
 #include "handoff.h"
 #include "kmsg.h"
+#include "netroot.h"
 #include "publish.h"
 #include "rmtree.h"
 #include "shutdown.h"
@@ -295,6 +296,7 @@ int stage_switch(struct boot_ctx *ctx)
         publish_state(ctx, STATE_FILE);
     if (!ctx->pid1)
         return test_run_switch(ctx);
+    netroot_write_links(ctx);
     if (ctx->in_root)
         return exec_in_root(ctx);
 

@@ -372,3 +372,30 @@ int ipconf_check_all(const struct ipconf *v, size_t n, const char **why)
                          "each (ip=eth0:dhcp ip=eth1:dhcp)");
     return 0;
 }
+
+int ipconf_link_file(const char *iface, char *buf, size_t n)
+{
+    size_t len = iface ? strlen(iface) : 0;
+    int w;
+
+    if (len == 0 || len >= IF_NAMESIZE || strcmp(iface, ".") == 0 || strcmp(iface, "..") == 0)
+        return -EINVAL;
+    for (const char *p = iface; *p; p++)
+        if (*p == '/' || *p == ':' || !isgraph((unsigned char)*p))
+            return -EINVAL;
+    w = snprintf(buf, n,
+                 "# Written by sharedroot-init at boot: %s carries the network root and stays up.\n"
+                 "# The kernel does not rename an interface that is up; this keeps udev from\n"
+                 "# marking it as being renamed (systemd-networkd would wait for that for ever).\n"
+                 "# See sharedroot-init(8), THE NETWORK ROOT AND THE BOOTED SYSTEM.\n"
+                 "[Match]\n"
+                 "OriginalName=%s\n"
+                 "\n"
+                 "[Link]\n"
+                 "NamePolicy=\n"
+                 "Name=%s\n",
+                 iface, iface, iface);
+    if (w < 0 || (size_t)w >= n)
+        return -ENAMETOOLONG;
+    return w;
+}

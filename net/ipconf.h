@@ -58,3 +58,10 @@ int ipconf_check_all(const struct ipconf *v, size_t n, const char **why);
 int inet_addr_parse(const char *s, struct inet_addr *out);
 /* inet_ntop of a; "" for an unset one. */
 void inet_addr_format(const struct inet_addr *a, char *buf, size_t n);
+
+/* The systemd.link(5) file that keeps interface IFACE's name in the booted system (the
+ * interfaces the initramfs configured stay up, and the kernel does not rename an interface
+ * that is up). Its length, -EINVAL for a name that is not an interface name (empty, longer
+ * than IF_NAMESIZE - 1, ".", "..", '/', ':', a blank or a control character), -ENAMETOOLONG
+ * when buf is too small. */
+int ipconf_link_file(const char *iface, char *buf, size_t n);

@@ -10,28 +10,6 @@
 # deb.debian.org; skipped when that fails), then shared by both.
 # qt-first: 1
 
-# the walkthrough's debootstrap arguments (docs/walkthrough.md) without the target; the cache
-# dir is keyed as tests/walkthrough/run.py's debootstrap shim keys it
-# shellcheck disable=SC2054  # --include's commas
-WALK_DB=(--variant=minbase --include=systemd-sysv,udev,dbus,linux-image-cloud-amd64 bookworm)
-WALK_MIRROR=http://deb.debian.org/debian
-
-walk_tree() { # prints the cached tree, debootstrapping it first when missing
-    local c key
-    key=$(printf '%s\n' "${WALK_DB[@]}" "$WALK_MIRROR" | sha256sum | cut -c1-16)
-    c=${SHAREDROOT_TEST_CACHE:-/var/cache/sharedroot-tests}/walkthrough-$key
-    mkdir -p "$(dirname "$c")"
-    (
-        flock 9
-        [ -f "$c/done" ] && exit 0
-        command -v debootstrap >/dev/null || exit 1
-        rm -rf "$c"; mkdir -p "$c"
-        timeout 1800 debootstrap "${WALK_DB[@]}" "$c/tree" "$WALK_MIRROR" >"$c/log" 2>&1 &&
-            touch "$c/done"
-    ) 9>"$c.lock" || return 1
-    echo "$c/tree"
-}
-
 scenario() {
     local log=$LOGS/$SC.log img=$QT_WORK/systemd-base.img tree t0
     tree=$(walk_tree) || tree=''
@@ -69,4 +47,3 @@ scenario() {
     no_error "$log"
     pass
 }
-SYSTEMD_TIMEOUT=${SHAREDROOT_SYSTEMD_TIMEOUT:-600}

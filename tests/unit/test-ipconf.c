@@ -238,6 +238,30 @@ TEST(addresses)
     CHECK_STR(buf, "");
 }
 
+TEST(link_file_keeps_the_name)
+{
+    char buf[1024];
+    int r = ipconf_link_file("eth0", buf, sizeof buf);
+    CHECK(r > 0);
+    CHECK_INT((int)strlen(buf), r);
+    CHECK(strstr(buf, "\n[Match]\nOriginalName=eth0\n") != NULL);
+    CHECK(strstr(buf, "\n[Link]\nNamePolicy=\nName=eth0\n") != NULL);
+    CHECK(ipconf_link_file("enp0s25.100", buf, sizeof buf) > 0);
+    CHECK(strstr(buf, "Name=enp0s25.100\n") != NULL);
+    CHECK(ipconf_link_file("abcdefghijklmno", buf, sizeof buf) > 0); /* 15: the longest */
+}
+
+TEST(link_file_refuses_what_is_not_an_interface_name)
+{
+    char buf[1024];
+    const char *bad_names[] = {"",      "abcdefghijklmnop", ".",      "..",  "a/b", "eth0:1",
+                               "eth 0", "eth0\nName=x",     "eth\t0", "\x7f"};
+    for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++)
+        CHECK_INT(ipconf_link_file(bad_names[i], buf, sizeof buf), -EINVAL);
+    CHECK_INT(ipconf_link_file(NULL, buf, sizeof buf), -EINVAL);
+    CHECK_INT(ipconf_link_file("eth0", buf, 16), -ENAMETOOLONG);
+}
+
 int main(void)
 {
     return test_main();
