@@ -446,3 +446,124 @@ walk_tree() { # prints the cached tree, debootstrapping it first when missing
 
 # systemd guests under TCG on a loaded host: QEMU start to the login prompt (seconds)
 SYSTEMD_TIMEOUT=${SHAREDROOT_SYSTEMD_TIMEOUT:-600}
+
+# ---------------------------------------------------------------------------------------
+# The network root taken over by the booted system's own network configuration
+# (netroot-networkd, netroot-ifupdown): the systemd base above over NBD, with a check unit
+
+# netcheck_head: the start of the check script (its steps follow): each `step NAME` prints
+# eth0's IPv4 address, its routes and the sum of a file read from the root, cache dropped
+netcheck_head() {
+    cat <<'EOF'
+#!/bin/sh
+# qemu-tests: eth0 and the network root across the booted system's takeover
+exec >/dev/console 2>&1
+say() { echo "NETCHECK $*"; }
+blob() { sync; echo 3 >/proc/sys/vm/drop_caches; sha256sum /data/blob | cut -d' ' -f1; }
+routes() { awk '$1 == "eth0" { print $2 "/" $8 }' /proc/net/route | sort | xargs | tr ' ' ,; }
+addr4() { hostname -I | tr ' ' '\n' | grep -v : | xargs; }
+step() { say "step=$1|$2|addrs=$(addr4)|routes=$(routes)|blob=$(blob)"; }
+EOF
+}
+
+# netcheck_tail: what every takeover is checked for at the end
+netcheck_tail() {
+    cat <<'EOF'
+say "links=$(ls /sys/class/net | xargs | tr ' ' ,)"
+say "renaming=$(udevadm info -q property /sys/class/net/eth0 | grep -c '^ID_RENAMING=')"
+say "linkfile=$(grep -h '^Name=' /run/systemd/network/10-sharedroot-eth0.link 2>&1)"
+journalctl -b --no-pager -o cat -t systemd-udevd -t '(udev-worker)' 2>&1 | grep -i -E 'eth0|rename' | tail -n 5 | sed 's/^/NETCHECK udevd: /'
+say "io_errors=$(dmesg | grep -c -E 'I/O error|nbd[0-9]+: (Dead|Receive|Send|Connection|timed out)')"
+say "done"
+EOF
+}
+
+# netcheck_unit AFTER: the oneshot unit that runs /usr/local/sbin/netcheck after AFTER
+netcheck_unit() {
+    cat <<EOF
+[Unit]
+Description=sharedroot qemu-tests: the network root across $1
+After=$1
+Wants=$1
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/netcheck
+
+[Install]
+WantedBy=multi-user.target
+EOF
+}
+
+# netcheck_image IMG KEY CUSTOMIZE: the systemd base with the check (CUSTOMIZE TREE adds the
+# scenario's network configuration and writes the script's steps to TREE/.netcheck-steps),
+# made into an ext4 by sharedroot-mkbase; cached while KEY and the tree are the same. IMG.blob
+# holds the sum of /data/blob.
+netcheck_image() {
+    local img=$1 key=$2 customize=$3 tree w
+    tree=$(walk_tree) || tree=''
+    [ -x "${tree:-/nonexistent}/lib/systemd/systemd" ] ||
+        skip "no debootstrapped systemd tree (debootstrap ${WALK_DB[*]} from $WALK_MIRROR failed or is not installed)"
+    key=$( (echo "$key"; netcheck_head; netcheck_tail; stat -c %Y "$tree") | sha256sum | cut -c1-16)
+    [ -f "$img" ] && [ "$(cat "$img.key" 2>/dev/null)" = "$key" ] && return 0
+    w=$SCW/$SC-tree
+    rm -rf "$w" "$img" "$img".*
+    mkdir -p "$SCW"
+    cp -a "$tree" "$w" || fail "copying $tree"
+    "$BUILD/checkbase/sharedroot-check-base" --fix "$w" >"$SCW/$SC.check" 2>&1
+    mkdir -p "$w/usr/local/sbin" "$w/data"
+    "$customize" "$w"
+    { netcheck_head; cat "$w/.netcheck-steps"; netcheck_tail; } >"$w/usr/local/sbin/netcheck"
+    rm -f "$w/.netcheck-steps"
+    chmod 755 "$w/usr/local/sbin/netcheck"
+    head -c 2M /dev/urandom >"$w/data/blob"
+    sha "$w/data/blob" >"$img.blob"
+    "$BUILD/mkbase/sharedroot-mkbase" --type ext4 -L srt-netcheck --force -o "$img" "$w" \
+        >"$SCW/$SC.mk" 2>&1 || { rm -f "$img"; fail "sharedroot-mkbase: $(tail -n 5 "$SCW/$SC.mk")"; }
+    rm -rf "$w"
+    echo "$key" >"$img.key"
+}
+
+# netcheck_boot LOG IMG STEP...: boot IMG over NBD with ip=dhcp until the check is done, then
+# check each STEP's line (eth0's IPv4 address the one DHCP gave the initramfs, its routes the
+# same as at the first step, the file read right) and what every takeover is checked for
+netcheck_boot() {
+    local log=$1 img=$2 sum l r r0='' t0 nic
+    shift 2
+    sum=$(cat "$img.blob")
+    showlog "$log"
+    mapfile -t nic < <(net_nic "nbdkit -s --log=null -r file $img")
+    t0=$(date +%s%N)
+    QT_TIMEOUT=$SYSTEMD_TIMEOUT qt_boot_bg "$log" "$INITRD_NET" \
+        "root=nbd:$NBD_ADDR:base ip=dhcp panic=10 systemd.default_device_timeout_sec=900" "${nic[@]}"
+    if ! qt_wait_for "$log" "NETCHECK done|$QT_SHELL_RE|Kernel panic|emergency mode" "$SYSTEMD_TIMEOUT"; then
+        qt_stop "$QT_PID"
+        fail "the check did not end within ${SYSTEMD_TIMEOUT}s: $(lgrep "$log" -m1 'NETCHECK' || echo 'no NETCHECK line')"
+    fi
+    qt_wait_for "$log" "login: " 120 || true
+    qt_stop "$QT_PID"
+    lgrep "$log" -q 'NETCHECK done' || fail "the guest did not run the check: $(lgrep "$log" -m1 -E "$QT_SHELL_RE|Kernel panic|emergency mode")"
+    lgrep "$log" -q 'sharedroot: root: /dev/nbd0 (ext4)' || fail "the root is not the NBD device: $(lgrep "$log" -m1 'sharedroot: root:')"
+    for step in "$@"; do
+        l=$(lgrep "$log" -m1 -o "NETCHECK step=$step|.*") || fail "no NETCHECK line for step $step"
+        [[ "$l" == *"|bad="* ]] && fail "step $step: ${l#*|bad=}"
+        [[ "$l" == *"|addrs=10.0.2.15|"* ]] || fail "eth0 lost or changed its IPv4 address ($step): $l"
+        r=${l#*|routes=}; r=${r%%|*}
+        [ -n "$r" ] || fail "no route through eth0 ($step): $l"
+        [ -n "$r0" ] || r0=$r
+        [ "$r" = "$r0" ] || fail "the routes through eth0 changed at step $step: $r0 -> $r"
+        [ "${l##*|blob=}" = "$sum" ] || fail "the root read wrong data or failed ($step): $l"
+    done
+    l=$(lgrep "$log" -m1 -o 'NETCHECK links=.*')
+    [[ ",${l#*=}," == *",eth0,"* ]] || fail "eth0 was renamed: $l"
+    l=$(lgrep "$log" -m1 -o 'NETCHECK linkfile=.*')
+    [ "$l" = "NETCHECK linkfile=Name=eth0" ] || fail "no .link file keeping eth0's name from the initramfs: $l"
+    l=$(lgrep "$log" -m1 -o 'NETCHECK renaming=.*')
+    [ "$l" = "NETCHECK renaming=0" ] || fail "udev left eth0 marked as being renamed (ID_RENAMING): $l"
+    l=$(lgrep "$log" -m1 -o 'NETCHECK io_errors=.*')
+    [ "$l" = "NETCHECK io_errors=0" ] || fail "the kernel logged I/O or NBD errors: $l"
+    lgrep "$log" -q 'login: ' || fail "no login prompt after the check"
+    lgrep "$log" -q 'sharedroot: WARNING' && fail "warned: $(lgrep "$log" -m1 'sharedroot: WARNING')"
+    no_error "$log"
+    note "$# steps, eth0 and the root kept; login prompt $(qt_elapsed "$t0")s after QEMU's start"
+}
