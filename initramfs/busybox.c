@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "busybox.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "elfdeps.h"
+#include "elfread.h"
 
 #define APPLET_NAME_MAX 64
 
@@ -88,6 +92,27 @@ static int add_applets(struct plan *p, const char *shell, char *list)
     return plan_add_symlink(p, "/bin/sh", "busybox", "applet", reason);
 }
 
+char *busybox_reason(const char *shell)
+{
+    struct elf_info info = {0};
+    struct stat st;
+    bool is_static = elf_parse_file(shell, &info) == 0 && !info.interp &&
+                     (info.type == ET_EXEC || info.type == ET_DYN);
+    char *ret = NULL;
+    int r;
+
+    elf_info_done(&info);
+    if (is_static && stat(shell, &st) == 0)
+        r = asprintf(&ret,
+                     "emergency shell, from %s; statically linked, %jd KiB: a busybox linked "
+                     "against libc (Debian's busybox package), which the image has anyway, "
+                     "makes the image smaller: --shell PATH",
+                     shell, (intmax_t)(st.st_size + 1023) / 1024);
+    else
+        r = asprintf(&ret, "emergency shell, from %s", shell);
+    return r < 0 ? NULL : ret;
+}
+
 int busybox_add(struct plan *p, const struct ldso *l, const char *shell)
 {
     _cleanup_free_ char *list = NULL, *reason = NULL;
@@ -96,13 +121,16 @@ int busybox_add(struct plan *p, const struct ldso *l, const char *shell)
 
     if (access(shell, X_OK) < 0)
         return mk_error(errno, "shell %s: %m; give another with --shell or use --no-shell", shell);
-    if (asprintf(&reason, "emergency shell, from %s", shell) < 0)
-        return -ENOMEM;
     r = list_applets(shell, &list, &size);
-    if (r == -ENOEXEC || (r >= 0 && size == 0))
+    if (r == -ENOEXEC || (r >= 0 && size == 0)) {
+        if (asprintf(&reason, "emergency shell, from %s", shell) < 0)
+            return -ENOMEM;
         return elfdeps_add_binary(p, l, shell, "/bin/sh", "shell", reason);
+    }
     if (r < 0)
         return mk_error(r, "cannot run %s --list: %m", shell);
+    if (!(reason = busybox_reason(shell)))
+        return -ENOMEM;
     r = elfdeps_add_binary(p, l, shell, "/bin/busybox", "shell", reason);
     if (r < 0)
         return r;

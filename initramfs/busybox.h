@@ -11,4 +11,7 @@
 
 /* The default shell: /usr/bin/busybox or /bin/busybox, or NULL when neither exists. */
 const char *busybox_default(void);
+/* Why the busybox shell is in the image, for --list: a statically linked one also says that
+ * one linked against libc would make the image smaller. NULL when out of memory. */
+char *busybox_reason(const char *shell);
 int busybox_add(struct plan *p, const struct ldso *l, const char *shell);

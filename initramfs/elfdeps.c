@@ -70,6 +70,24 @@ static int check_interp(const struct elf_info *info, const char *real, const cha
     return 0;
 }
 
+/* A host file that is already in the image under another path becomes a symbolic link to it:
+ * the image holds its bytes once. The dynamic loader is the common case: the PT_INTERP path
+ * (/lib64/ld-linux-x86-64.so.2) and libc's DT_NEEDED in the library directory are one file. */
+static int add_file_once(struct plan *p, const char *dest, const char *real, mode_t mode,
+                         const char *kind, const char *reason)
+{
+    const struct plan_entry *same = plan_find_source(p, real);
+    _cleanup_free_ char *target = NULL, *why = NULL;
+
+    if (!same || strcmp(same->path, dest) == 0)
+        return plan_add_file(p, dest, real, mode, kind, reason);
+    /* copied: adding an entry may move the plan's array */
+    if (!(target = strdup(same->path)) ||
+        asprintf(&why, "%s; the same file as %s, stored once", reason, target) < 0)
+        return -ENOMEM;
+    return plan_add_symlink(p, dest, target, kind, why);
+}
+
 static int add_interp(struct plan *p, const struct elf_info *info, const char *dest)
 {
     _cleanup_free_ char *reason = NULL;
@@ -85,7 +103,7 @@ static int add_interp(struct plan *p, const struct elf_info *info, const char *d
         return r;
     if (asprintf(&reason, "interpreter of %s", dest) < 0)
         return -ENOMEM;
-    r = plan_add_file(p, info->interp, real, 0755, "interp", reason);
+    r = add_file_once(p, info->interp, real, 0755, "interp", reason);
     if (r < 0)
         return mk_error(r, "cannot add the interpreter %s: %m", info->interp);
     return 0;
@@ -144,7 +162,7 @@ static int add_object(struct plan *p, const struct ldso *l, const struct exec_ct
     r = elf_parse_file(src, &info);
     if (r < 0)
         return mk_error(r, "cannot read %s as an ELF object: %m", src);
-    r = plan_add_file(p, dest, src, strcmp(o->kind, "lib") == 0 ? file_mode(src) : 0755, o->kind,
+    r = add_file_once(p, dest, src, strcmp(o->kind, "lib") == 0 ? file_mode(src) : 0755, o->kind,
                       o->reason);
     if (r < 0) {
         r = mk_error(r, "cannot add %s as %s: %m", src, dest);

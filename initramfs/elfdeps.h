@@ -3,7 +3,9 @@
  * The ELF closure of a binary: its interpreter at the exact PT_INTERP path and every
  * DT_NEEDED library, recursively, placed in the plan at the path the loader finds it at,
  * with the content of its realpath. Cycles end because a library already in the plan is not
- * looked at again.
+ * looked at again. A realpath already in the plan under another path (the dynamic loader: the
+ * PT_INTERP path and libc's DT_NEEDED) is added as a symbolic link to it, so its bytes are in
+ * the image once.
  */
 #pragma once
 

@@ -77,10 +77,13 @@ static const struct {
 /* Programs the init runs when they are there (instance stage: e2fsck -p, mkswap), added
  * with their ELF closure when the build host has them. */
 static const struct {
-    const char *dest, *sources[2], *links[3];
+    const char *dest, *sources[2], *links[3], *package;
 } default_binaries[] = {
-    {"/sbin/e2fsck", {"/sbin/e2fsck", "/usr/sbin/e2fsck"}, {"fsck.ext4", "fsck.ext3", "fsck.ext2"}},
-    {"/sbin/mkswap", {"/sbin/mkswap", "/usr/sbin/mkswap"}, {NULL}},
+    {"/sbin/e2fsck",
+     {"/sbin/e2fsck", "/usr/sbin/e2fsck"},
+     {"fsck.ext4", "fsck.ext3", "fsck.ext2"},
+     "e2fsprogs"},
+    {"/sbin/mkswap", {"/sbin/mkswap", "/usr/sbin/mkswap"}, {NULL}, "util-linux"},
 };
 
 struct options {
@@ -99,8 +102,27 @@ struct ctx {
     struct kmodset mods;
     struct plan plan;
     char *staging;
-    int staging_lock; /* holds the flock that tells other runs it is not a leftover */
+    int staging_lock;     /* holds the flock that tells other runs it is not a leftover */
+    struct strv left_out; /* --list: what is not in the image, and how to add it */
 };
+
+/* A "left-out" line of --list: what is not in the image, why, and how to add it. */
+static int left_out(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int left_out(struct ctx *c, const char *fmt, ...)
+{
+    _cleanup_free_ char *line = NULL;
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    r = vasprintf(&line, fmt, ap);
+    va_end(ap);
+    if (r < 0) {
+        line = NULL;
+        return -ENOMEM;
+    }
+    return strv_push(&c->left_out, line) < 0 ? -ENOMEM : 0;
+}
 
 static void help(void)
 {
@@ -399,6 +421,10 @@ static int add_module_set(struct ctx *c, const char *const *names, size_t n, con
         int r = kmodset_add(&c->mods, names[i], reason);
         if (r == -ENOENT && !c->o.quiet)
             mk_note("note: module %s not available for kernel %s, left out", names[i], c->kver);
+        if (r == -ENOENT &&
+            left_out(c, "left-out module %s (%s: kernel %s has no such module nor built in)",
+                     names[i], reason, c->kver) < 0)
+            return -ENOMEM;
         else if (r < 0 && r != -ENOENT)
             return mk_error(r, "cannot resolve module %s in %s: %m", names[i], c->moddir);
     }
@@ -433,6 +459,11 @@ static int add_filesystems(struct ctx *c)
                             fs, c->kver, fs, fs, c->kver, fs);
         if (r == -ENOENT && !c->o.quiet)
             mk_note("note: filesystem %s not available for kernel %s, left out", fs, c->kver);
+        if (r == -ENOENT && left_out(c,
+                                     "left-out filesystem %s (default filesystem: kernel %s has "
+                                     "no module fs-%s or %s nor built in)",
+                                     fs, c->kver, fs, fs) < 0)
+            return -ENOMEM;
         else if (r < 0 && r != -ENOENT)
             return mk_error(r, "cannot resolve the module of filesystem %s in %s: %m", fs,
                             c->moddir);
@@ -483,6 +514,13 @@ static int add_binaries(struct ctx *c)
         if (!src) {
             if (!c->o.quiet)
                 mk_note("note: %s not found on this host, left out", default_binaries[i].dest);
+            r = left_out(c,
+                         "left-out binary %s (run by sharedroot-init when present; not found on "
+                         "this host as %s or %s: install %s and build again)",
+                         default_binaries[i].dest, default_binaries[i].sources[0],
+                         default_binaries[i].sources[1], default_binaries[i].package);
+            if (r < 0)
+                return r;
             continue;
         }
         r = elfdeps_add_binary(&c->plan, &c->ldso, src, default_binaries[i].dest, "binary",
@@ -513,6 +551,10 @@ static int add_binaries(struct ctx *c)
             return r;
     }
     /* sharedroot-init loads libgit2 with dlopen only for line merges: not a DT_NEEDED. */
+    if (!c->o.with_merge &&
+        (r = left_out(c, "left-out libgit2 (line merges at boot, sharedroot.reconcile=merge: "
+                         "give --with-merge)")) < 0)
+        return r;
     if (c->o.with_merge) {
         r = elfdeps_add_library(&c->plan, &c->ldso, RC_LIBGIT2_SONAME, c->init,
                                 "--with-merge (line merges at boot)");
@@ -614,6 +656,19 @@ static int build_plan(struct ctx *c)
         return r;
     if (shell && (r = busybox_add(&c->plan, &c->ldso, shell)) < 0)
         return r;
+    if (!shell && busybox_default())
+        r = left_out(c,
+                     "left-out shell (--no-shell: no emergency shell; without --no-shell "
+                     "%s and its applets are added)",
+                     busybox_default());
+    else if (!shell)
+        r = left_out(c, "left-out shell (--no-shell: no emergency shell; without --no-shell a "
+                        "busybox is added: install busybox or give --shell PATH)");
+    if (r >= 0 && !c->o.network)
+        r = left_out(c, "left-out network root (nbd, the NIC drivers, udhcpc, sharedroot-nbd "
+                        "for ip= and root=nbd:...: give --network)");
+    if (r < 0)
+        return r;
     if (c->o.network && (r = add_network(c)) < 0)
         return r;
     if ((r = add_binaries(c)) < 0 || (r = collect_hooks(c)) < 0)
@@ -675,6 +730,8 @@ static void print_list(const struct ctx *c)
         printf("module %s (%s%s)\n", m->name, m->builtin ? "builtin, " : "", m->reason);
     }
     print_left_out(c);
+    for (size_t i = 0; i < c->left_out.n; i++)
+        printf("%s\n", c->left_out.v[i]);
     printf("modindex /lib/modules/%s/modules.* (generated by depmod for this set: for "
            "modprobe in the emergency shell)\n",
            c->kver);
@@ -791,6 +848,7 @@ static void ctx_done(struct ctx *c)
     strv_done(&c->o.modules);
     strv_done(&c->o.filesystems);
     strv_done(&c->o.binaries);
+    strv_done(&c->left_out);
     hookset_done(&c->o.hooks);
     free(c->kver);
     free(c->moddir);

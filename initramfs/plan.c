@@ -37,6 +37,14 @@ const struct plan_entry *plan_find(const struct plan *p, const char *path)
     return found ? &p->v[i] : NULL;
 }
 
+const struct plan_entry *plan_find_source(const struct plan *p, const char *source)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->v[i].type == PLAN_FILE && p->v[i].source && strcmp(p->v[i].source, source) == 0)
+            return &p->v[i];
+    return NULL;
+}
+
 static bool same_str(const char *a, const char *b)
 {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);

@@ -42,4 +42,6 @@ int plan_add_symlink(struct plan *p, const char *path, const char *target, const
                      const char *reason);
 int plan_add_char(struct plan *p, const char *path, mode_t mode, unsigned major, unsigned minor);
 const struct plan_entry *plan_find(const struct plan *p, const char *path);
+/* The first file entry copied from the host file source (a path as given to plan_add_file). */
+const struct plan_entry *plan_find_source(const struct plan *p, const char *source);
 void plan_done(struct plan *p);

@@ -88,6 +88,22 @@ check list_names_builtin grep -q '^module ext4 (builtin, default filesystem)' "$
 check list_names_libraries grep -q '^lib /lib/x86_64-linux-gnu/libc.so.6 (needed by ' "$T/list"
 check list_names_interpreter grep -q '^interp /lib64/ld-linux-x86-64.so.2 (interpreter of /init)' "$T/list"
 check list_writes_nothing [ ! -e "$T/list.img" ]
+# what is not in the image is named, with how to add it
+check list_names_left_out_network grep -q '^left-out network root (.*give --network)$' "$T/list"
+check list_names_left_out_libgit2 grep -q '^left-out libgit2 (.*give --with-merge)$' "$T/list"
+check list_names_no_left_out_shell bash -c '! grep -q "^left-out shell" "$0"' "$T/list"
+"$MK" --list --kver "$KVER" "${INIT_ARGS[@]}" --no-shell >"$T/list-ns" 2>"$T/err"
+check list_no_shell_names_the_left_out_shell grep -q '^left-out shell (--no-shell: .*/busybox and its applets are added)$' "$T/list-ns"
+"$MK" --list --kver "$KVER" "${INIT_ARGS[@]}" --network --with-merge >"$T/list-nm" 2>"$T/err"
+check list_network_merge_not_left_out bash -c '! grep -qE "^left-out (network|libgit2)" "$0"' "$T/list-nm"
+# a statically linked busybox (busybox-static, 1.9 MB) is named as such, with what is smaller
+if readelf -l /usr/bin/busybox 2>/dev/null | grep -q INTERP; then
+    check list_dynamic_busybox_plain grep -qx 'shell /bin/busybox (emergency shell, from /usr/bin/busybox)' "$T/list"
+else
+    check list_static_busybox_says_so grep -q '^shell /bin/busybox (emergency shell, from /usr/bin/busybox; statically linked, [0-9]* KiB: .*--shell PATH)$' "$T/list"
+fi
+# the dynamic loader is one file: libc's DT_NEEDED path links to the PT_INTERP path
+check list_loader_stored_once grep -q '^lib /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 -> /lib64/ld-linux-x86-64.so.2 (needed by .*the same file as /lib64/ld-linux-x86-64.so.2, stored once)$' "$T/list"
 
 # --- filesystems: xfs (4 MB) only when --fs asks for it; --list says what was left out ---
 check default_leaves_out_xfs bash -c '! grep -q "^module xfs " "$0"' "$T/list"
@@ -134,6 +150,8 @@ for m in virtio_scsi virtio:d00000002v00001AF4 fs-squashfs; do
     check "plan_and_libkmod_agree_on_$m" bash -c '[ "$0" = "$1" ]' "$a" "$k"
 done
 check plan_dry_run_names_virtio_scsi_deps bash -c '"$0" load virtio_scsi --moddir "$1" --dry-run 2>&1 | grep -q "would load module scsi_mod (for virtio_scsi)" || grep -qx virtio_scsi /proc/modules' "$PM" "$T/root/lib/modules/$KVER"
+check archive_loader_is_one_file bash -c '[ -L "$0/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" ] && [ -f "$0/lib64/ld-linux-x86-64.so.2" ] && [ ! -L "$0/lib64/ld-linux-x86-64.so.2" ]' "$T/root"
+check archive_stores_no_content_twice bash -c '[ -z "$(find "$0" -type f -size +0 -exec sha256sum {} + | sort | uniq -d -w 64)" ]' "$T/root"
 check chroot_busybox_shell_runs bash -c '[ "$(chroot "$0" /bin/sh -c "echo ok")" = ok ]' "$T/root"
 # libkmod inside the image: kmod's modprobe, built with its closure, resolves against the index.
 "$MK" -q -o "$T/kmod.img" --kver "$KVER" --init /usr/bin/kmod --no-shell --fs ext4,xfs
@@ -155,6 +173,9 @@ check gzip_compression_works bash -c 'gzip -dc <"$0" | cpio -it --quiet 2>/dev/n
 check gzip_is_reproducible cmp -s "$T/g.img" "$T/g2.img"
 "$MK" -q -o "$T/n.img" --kver "$KVER" "${INIT_ARGS[@]}" --compress none
 check none_compression_is_plain_cpio bash -c 'head -c 6 "$0" | grep -q 070701 && cpio -it --quiet <"$0" 2>/dev/null | grep -qx init' "$T/n.img"
+check zstd_holds_the_same_archive bash -c 'zstd -dc <"$0" | cmp -s - "$1"' "$T/a/initrd.img" "$T/n.img"
+# zstd level 9, not libarchive's 3: smaller than the same archive at zstd's default level
+check zstd_level_above_default bash -c '[ "$(stat -c %s "$0")" -lt "$(zstd -q -3 -c <"$1" | wc -c)" ]' "$T/a/initrd.img" "$T/n.img"
 "$MK" -q -o "$T/m.img" --kver "$KVER" "${INIT_ARGS[@]}" --modules dm_mod,raid1 --modules vfat
 check extra_modules_are_added bash -c 'zstd -dc <"$0" | cpio -it --quiet 2>/dev/null | grep -q "/dm-mod.ko$"' "$T/m.img"
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "busybox.h"
 #include "elfdeps.h"
 #include "elfread.h"
 #include "io-util.h"
@@ -426,6 +427,73 @@ TEST(ldso_skips_wrong_machine_and_survives_cycles)
     rm_rf(root);
 }
 
+/* One host file reached by two paths (a PT_INTERP that is a symbolic link, and the same
+ * library as a DT_NEEDED) goes into the image once: the second path is a link to the first.
+ * Two different files with the same name in two directories stay two files. */
+TEST(elfdeps_stores_one_host_file_once)
+{
+    _cleanup_free_ char *root = tmpdir_new(), *prog = NULL, *interp = NULL, *lib = NULL;
+    _cleanup_free_ char *other = NULL, *dir64 = NULL;
+    struct plan p = {0};
+    struct ldso l;
+    size_t files = 0;
+
+    make_lib(root, "default/ld.so", &(struct fake_elf){0});
+    make_lib(root, "default/libc.so", &(struct fake_elf){.needed = {"ld.so"}});
+    make_lib(root, "opt/libc.so", &(struct fake_elf){0});
+    interp = path_join(root, "lib64/ld.so");
+    lib = path_join(root, "default/ld.so");
+    other = path_join(root, "opt/libc.so");
+    dir64 = path_join(root, "lib64");
+    CHECK_INT(mkdir(dir64, 0755), 0);
+    CHECK_INT(symlink(lib, interp), 0);
+    make_lib(root, "prog", &(struct fake_elf){.interp = interp, .needed = {"libc.so"}});
+    l = ldso_for(root, "default");
+    prog = path_join(root, "prog");
+    CHECK_INT(elfdeps_add_binary(&p, &l, prog, "/init", "init", "test"), 0);
+    const struct plan_entry *i = plan_find(&p, interp), *d = plan_find(&p, lib);
+    CHECK(i && i->type == PLAN_FILE);
+    CHECK(d && d->type == PLAN_SYMLINK);
+    if (d) {
+        CHECK_STR(d->target, interp);
+        CHECK(strstr(d->reason, "the same file as") != NULL);
+    }
+    for (size_t k = 0; k < p.n; k++)
+        if (p.v[k].type == PLAN_FILE && p.v[k].source && strcmp(p.v[k].source, lib) == 0)
+            files++;
+    CHECK_INT((int)files, 1);
+    /* a different file under the same name elsewhere is its own file */
+    CHECK_INT(elfdeps_add_binary(&p, &l, other, "/opt/libc.so", "binary", "test"), 0);
+    const struct plan_entry *o = plan_find(&p, "/opt/libc.so");
+    CHECK(o && o->type == PLAN_FILE);
+    plan_done(&p);
+    ldso_done(&l);
+    rm_rf(root);
+}
+
+/* --list says when the emergency shell is a statically linked busybox (1.9 MB in Debian's
+ * busybox-static) and what would be smaller; a dynamically linked one, or a file that is no
+ * ELF program, gets the plain reason. */
+TEST(busybox_reason_names_a_static_busybox)
+{
+    _cleanup_free_ char *root = tmpdir_new(), *st = NULL, *dyn = NULL, *r1 = NULL, *r2 = NULL;
+    _cleanup_free_ char *r3 = NULL, *r4 = NULL;
+
+    make_lib(root, "static/busybox", &(struct fake_elf){.type = ET_EXEC});
+    make_lib(root, "dynamic/busybox", &(struct fake_elf){.interp = "/lib64/ld.so"});
+    st = path_join(root, "static/busybox");
+    dyn = path_join(root, "dynamic/busybox");
+    r1 = busybox_reason(st);
+    CHECK(r1 && strstr(r1, "statically linked") && strstr(r1, "--shell PATH") && strstr(r1, st));
+    r2 = busybox_reason(dyn);
+    CHECK(r2 && strstr(r2, "emergency shell, from ") && !strstr(r2, "statically"));
+    r3 = busybox_reason("/etc/passwd");
+    CHECK(r3 && !strstr(r3, "statically"));
+    r4 = busybox_reason("/nonexistent/busybox");
+    CHECK(r4 && !strstr(r4, "statically"));
+    rm_rf(root);
+}
+
 TEST(ldso_missing_library_is_an_error)
 {
     _cleanup_free_ char *root = tmpdir_new(), *prog = NULL;
@@ -572,6 +640,15 @@ TEST(ldso_host_closure_of_true_via_cache)
     const struct plan_entry *e = plan_find(&p, "/lib/x86_64-linux-gnu/libc.so.6");
     if (e)
         CHECK(e->type == PLAN_FILE && e->source && e->source[0] == '/');
+    /* libc needs the loader by its soname: the same file as the PT_INTERP path, stored once */
+    e = plan_find(&p, "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+    if (e) {
+        CHECK(e->type == PLAN_SYMLINK);
+        CHECK_STR(e->target, "/lib64/ld-linux-x86-64.so.2");
+    }
+    e = plan_find(&p, "/lib64/ld-linux-x86-64.so.2");
+    if (e)
+        CHECK(e->type == PLAN_FILE);
     plan_done(&p);
     ldso_done(&l);
 }
