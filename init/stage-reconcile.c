@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cleanup.h"
 #include "instance.h"
 #include "log.h"
 #include "reconcile.h"
@@ -130,26 +131,36 @@ static void log_record(const char *dir, const struct rc_record_result *rec, int 
 static void reset_requested(struct boot_ctx *ctx, const struct layout_entry *e)
 {
     const struct layout_entry *part = layout_part_for(&ctx->layout, e->upper);
-    struct rc_overlay ov = {
-        .name = e->target, .upper = e->upper, .root = part ? part->target : SHAREDROOT_INSTANCE};
+    /* the base is known here: a path inside an opaque dir shows the base's version, and the
+     * rest of what the dir hid stays hidden */
+    struct rc_overlay ov = {.name = e->target,
+                            .lower = e->lower,
+                            .upper = e->upper,
+                            .root = part ? part->target : SHAREDROOT_INSTANCE};
     struct rc_reset_result res;
     char store[PATH_MAX], list[512] = "";
     size_t len = 0;
+    struct stat st;
 
     if (store_for(ctx, e, store, sizeof store) < 0)
         return;
     ov.store = store;
-    int r = rc_reset_pending(&ov, &res);
+    if (stat(e->lower, &st) < 0 || !S_ISDIR(st.st_mode))
+        ov.lower = NULL; /* a base without the dir: the plain resets still go */
+    int r = rc_reset_pending(&ov, NULL, &res);
     if (r < 0)
         log_warning("reconcile %s: the reset asked for by sharedroot-instance reset --next-boot "
                     "failed: %s; it is tried again at the next boot",
                     e->target, res.why);
     for (size_t i = 0; r > 0 && i < res.n_done && len < sizeof list; i++)
         len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", res.done[i]);
+    _cleanup_free_ char *changes = r > 0 ? rc_reset_changes_text(&res, "") : NULL;
+    if (r > 0 && res.resumed)
+        log_console("reconcile %s: an interrupted reset (or apply) was finished first", e->target);
     if (r > 0 && res.n_done)
         log_console("reconcile %s: reset as asked (sharedroot-instance reset --next-boot): %s; "
-                    "the old versions are in %s/backups/%s",
-                    e->target, list, store, res.run);
+                    "the old versions are in %s/backups/%s%s%s",
+                    e->target, list, store, res.run, changes ? "; " : "", changes ? changes : "");
     else if (r > 0)
         log_console("reconcile %s: reset as asked: nothing of it was left to reset", e->target);
     rc_reset_result_done(&res);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "commands.h"
@@ -25,6 +26,7 @@
 struct reset_opts {
     bool all, next_boot;
     const char *state;
+    const char *base;   /* the base's root (offline): paths inside opaque dirs */
     const char *target; /* IMAGE or DIR (not with --next-boot) */
     char *const *paths; /* absolute paths in the guest */
     size_t n;
@@ -33,27 +35,28 @@ struct reset_opts {
 static int usage(int status)
 {
     fprintf(status ? stderr : stdout,
-            "Usage: sharedroot-instance reset IMAGE|DIR PATH...|--all\n"
+            "Usage: sharedroot-instance reset IMAGE|DIR [--base DIR] PATH...|--all\n"
             "       sharedroot-instance reset --next-boot [--state FILE] PATH...|--all\n"
             "Drop the instance's version of PATH (to the backups in its store) so that the base\n"
-            "shows through; --next-boot, in a running guest, at its next boot.\n");
+            "shows through; --next-boot, in a running guest, at its next boot. A PATH inside an\n"
+            "opaque dir needs the base's root: --base DIR (or --next-boot).\n");
     return status;
 }
 
 static int parse(int argc, char **argv, struct reset_opts *o)
 {
     static const struct option longopts[] = {
-        {"all", no_argument, NULL, 'a'},
-        {"next-boot", no_argument, NULL, 'n'},
-        {"state", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"all", no_argument, NULL, 'a'},       {"base", required_argument, NULL, 'b'},
+        {"next-boot", no_argument, NULL, 'n'}, {"state", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
     };
     int c;
 
-    while ((c = getopt_long(argc, argv, "ans:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ab:ns:h", longopts, NULL)) != -1) {
         if (c == 'a')
             o->all = true;
+        else if (c == 'b')
+            o->base = optarg;
         else if (c == 'n')
             o->next_boot = true;
         else if (c == 's')
@@ -70,6 +73,10 @@ static int parse(int argc, char **argv, struct reset_opts *o)
     }
     if (o->state && !o->next_boot)
         return log_error("--state goes with --next-boot"), 2;
+    if (o->base && (o->next_boot || !*o->base))
+        return log_error("--base: give the base's root dir, with IMAGE or DIR (at the next boot "
+                         "the base is known)"),
+               2;
     o->paths = argv + optind;
     o->n = (size_t)(argc - optind);
     if (o->all == (o->n > 0))
@@ -105,12 +112,49 @@ static int push(struct per_overlay *po, const char *rel)
 static void say_done(const char *where, const char *dir, const char *store,
                      const struct rc_reset_result *res)
 {
+    const char *d = strcmp(dir, "/") == 0 ? "" : dir;
+    if (res->resumed)
+        printf("%s: %s: an interrupted apply or reset was finished first\n", where, dir);
     for (size_t i = 0; i < res->n_done; i++)
-        printf("%s: reset %s/%s (its version is in %s/backups/%s/%s)\n", where,
-               strcmp(dir, "/") == 0 ? "" : dir, res->done[i], store, res->run, res->done[i]);
+        printf("%s: reset %s/%s (its version is in %s/backups/%s/%s)\n", where, d, res->done[i],
+               store, res->run, res->done[i]);
+    _cleanup_free_ char *changes = rc_reset_changes_text(res, d);
+    if (changes)
+        printf("%s: %s\n", where, changes);
 }
 
 /* --- offline: an image or an instance dir --- */
+
+/* A path inside an opaque dir: the base's version shows only when the rest of what the dir
+ * hides is kept hidden, which needs the base. Without --base, refused before anything moves. */
+static int refuse_opaque(const struct reset_opts *o, int rootfd, const struct inst_overlay *ov,
+                         const char *rel)
+{
+    _cleanup_free_ char *top = NULL;
+    _cleanup_close_ int upfd =
+        o->base ? -1 : rc_open_beneath(rootfd, ov->upper, O_RDONLY | O_DIRECTORY);
+    int r = upfd < 0 ? upfd : rc_reset_opaque_above(upfd, rel, &top);
+
+    if (o->base || r == 0)
+        return 0;
+    if (r < 0)
+        return log_error_errno(r, "reset %s: the upper dir %s: %m; nothing was reset", o->target,
+                               ov->upper);
+    return log_error_errno(EOPNOTSUPP,
+                           "reset %s: %s/%s is inside %s/%s, an opaque dir of the instance that "
+                           "hides the base's version; to show it and keep hidden the rest of "
+                           "what %s/%s hides, give the base: --base DIR (the base's root, "
+                           "mounted), or reset --next-boot in the guest; or reset %s/%s whole; "
+                           "nothing was reset",
+                           o->target, ov->dir, rel, ov->dir, top, ov->dir, top, ov->dir, top);
+}
+
+/* An interrupted apply or reset is pending in the overlay's store. */
+static bool interrupted(int rootfd, const struct inst_overlay *ov)
+{
+    _cleanup_close_ int sfd = rc_open_beneath(rootfd, ov->store, O_RDONLY | O_DIRECTORY);
+    return sfd >= 0 && rc_journal_pending(sfd) > 0;
+}
 
 /* Every path must be something the instance overrides: a typo is refused before anything
  * is moved. */
@@ -130,6 +174,12 @@ static int group_offline(const struct reset_opts *o, int rootfd, const struct in
         if (!full)
             return -ENOMEM;
         int r = rc_stat_beneath(rootfd, full, &st);
+        if ((r == -ENOENT || r == -ENOTDIR) && interrupted(rootfd, ov)) {
+            /* moved by a reset that a crash interrupted: the journal is finished first */
+            if ((r = push(&po[ov - s->ov], rel)) < 0)
+                return r;
+            continue;
+        }
         if (r == -ENOENT || r == -ENOTDIR)
             return log_error_errno(ENOENT,
                                    "reset %s: the instance has no version of %s of its own "
@@ -139,14 +189,26 @@ static int group_offline(const struct reset_opts *o, int rootfd, const struct in
             return log_error_errno(r, "reset %s: %s in the upper dir %s: %s; nothing was reset",
                                    o->target, o->paths[i], ov->upper,
                                    r == -ELOOP ? "a symlink on the way (refused)" : strerror(-r));
-        if ((r = push(&po[ov - s->ov], rel)) < 0)
+        if ((r = refuse_opaque(o, rootfd, ov, rel)) < 0 || (r = push(&po[ov - s->ov], rel)) < 0)
             return r;
     }
     return 0;
 }
 
+static void crash_hook(void *ud, unsigned step)
+{
+    /* Test-only: a crash at a step of a reset inside an opaque dir, as overlay-reconcile's
+     * SHAREDROOT_RECONCILE_CRASH_AT simulates one in an apply. */
+    if (step == *(unsigned *)ud)
+        _exit(99);
+}
+
 static int reset_offline(const struct reset_opts *o)
 {
+    const char *crash = getenv("SHAREDROOT_RECONCILE_CRASH_AT");
+    unsigned crash_at = crash ? (unsigned)strtoul(crash, NULL, 10) : 0;
+    struct rc_options opts = {.step_hook = crash_at ? crash_hook : NULL,
+                              .step_userdata = &crash_at};
     struct image img = {.lock_fd = -1, .rootfd = -1};
     struct inst_spec *s = calloc(1, sizeof *s);
     struct per_overlay po[LAYOUT_MAX_ENTRIES] = {0};
@@ -157,6 +219,12 @@ static int reset_offline(const struct reset_opts *o)
 
     if (!s)
         return log_error_errno(ENOMEM, "out of memory");
+    if (o->base && (stat(o->base, &st) < 0 || !S_ISDIR(st.st_mode))) {
+        free(s);
+        return log_error("reset %s: --base %s is not a directory (give the base's root, mounted)",
+                         o->target, o->base),
+               1;
+    }
     if (stat(o->target, &st) < 0) {
         r = log_error_errno(errno, "reset %s: %m", o->target);
     } else if (S_ISDIR(st.st_mode)) {
@@ -179,14 +247,16 @@ static int reset_offline(const struct reset_opts *o)
         struct rc_reset_result res;
         _cleanup_free_ char *upper = rc_path_join(root, s->ov[i].upper);
         _cleanup_free_ char *store = rc_path_join(root, s->ov[i].store);
+        _cleanup_free_ char *lower = o->base ? rc_path_join(o->base, s->ov[i].dir + 1) : NULL;
         if (!po[i].n)
             continue;
-        if (!upper || !store) {
+        if (!upper || !store || (o->base && !lower)) {
             r = -ENOMEM;
             break;
         }
-        struct rc_overlay ov = {.name = s->ov[i].dir, .upper = upper, .store = store, .root = root};
-        r = rc_reset(&ov, po[i].rel, po[i].n, &res);
+        struct rc_overlay ov = {
+            .name = s->ov[i].dir, .lower = lower, .upper = upper, .store = store, .root = root};
+        r = rc_reset(&ov, po[i].rel, po[i].n, &opts, &res);
         say_done(o->target, s->ov[i].dir, s->ov[i].store, &res);
         if (r < 0)
             log_error_errno(r, "reset %s: %s: %s%s", o->target, s->ov[i].dir, res.why,

@@ -97,11 +97,27 @@ if [ "$step" = edit ]; then
     rm -f /tmp/rc.new
     echo "REPORT edit_done=1"
 fi
+# /etc/appdir (two levels): each path, with the content of files
+appdir_list() {
+    l=
+    for f in /etc/appdir/* /etc/appdir/*/*; do
+        [ -e "$f" ] || continue
+        if [ -f "$f" ]; then l="$l ${f#/etc/appdir/}=$(cat "$f")"; else l="$l ${f#/etc/appdir/}/"; fi
+    done
+    echo "$l"
+}
+[ -d /etc/appdir ] && echo "REPORT appdir=$(appdir_list)"
 if [ "$step" = instreset ]; then
     # the guest changes a base file, then asks for the base's version back at the next boot
     echo "app.conf edited in the guest" >/etc/app.conf
     /usr/sbin/sharedroot-instance reset --next-boot /etc/app.conf; echo "REPORT instreset_rc=$?"
     echo "REPORT app_conf_edited=$(cat /etc/app.conf)"
+    # and a base dir it removed and made again (an opaque dir in the upper): one file of it back
+    rm -rf /etc/appdir && mkdir -p /etc/appdir/sub && echo guest-a >/etc/appdir/a.conf &&
+        echo guest-c >/etc/appdir/sub/c.conf && echo own >/etc/appdir/own.conf
+    /usr/sbin/sharedroot-instance reset --next-boot /etc/appdir/a.conf
+    echo "REPORT instreset_opaque_rc=$?"
+    echo "REPORT appdir_edited=$(appdir_list)"
 fi
 if [ "$step" = handover ]; then
     # the real system's network configuration takes over the interface the network root

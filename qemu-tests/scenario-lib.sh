@@ -267,7 +267,8 @@ INST_BASE=$QT_WORK/inst-base.img
 si() { "$SI" "$@" 2>"$SCW/$SC.si-err" || fail "sharedroot-instance $1: $(cat "$SCW/$SC.si-err")"; }
 
 # prepare_instance: a base with sharedroot-instance and its ELF closure (from an initramfs made
-# with --binary) and an /etc/app.conf of its own, for reset --next-boot inside the guest
+# with --binary), an /etc/app.conf and an /etc/appdir of its own, for reset --next-boot inside
+# the guest
 prepare_instance() {
     local tree=$QT_WORK/inst-tree unpack=$QT_WORK/inst-unpack initrd=$QT_WORK/initramfs-inst.img
     [ -x "$SI" ] || { echo "missing $SI"; return 1; }
@@ -279,6 +280,11 @@ prepare_instance() {
         cp -a "$unpack"/lib/x86_64-linux-gnu "$tree/lib/" || return 1
     install -m 0755 "$SI" "$tree/usr/sbin/sharedroot-instance"
     echo "app.conf of the base" >"$tree/etc/app.conf"
+    mkdir -p "$tree/etc/appdir/sub"
+    echo base-a >"$tree/etc/appdir/a.conf"
+    echo base-b >"$tree/etc/appdir/b.conf"
+    echo base-c >"$tree/etc/appdir/sub/c.conf"
+    echo base-d >"$tree/etc/appdir/sub/d.conf"
     rm -f "$INST_BASE"
     mkfs.ext4 -q -F -L "$INST_LABEL" -E root_owner=0:0 -d "$tree" "$INST_BASE" 96M ||
         { echo "mkfs of the instance base failed"; return 1; }

@@ -167,14 +167,31 @@ static int plan_entry(struct applier *ap, struct rc_entry *e, enum rc_policy pol
     return r < 0 ? r : add_action(&ap->j, RC_ACT_REPLACE, e->upper.hash, h, e->path, e);
 }
 
+static const char *ns_name(unsigned ns)
+{
+    return ns == RC_NS_TRUSTED ? "trusted" : ns == RC_NS_USER ? "user" : "trusted,user";
+}
+
+int rc_journal_add_step(struct rc_journal *j, enum rc_action what, unsigned ns, const char *path)
+{
+    static const unsigned char none[32];
+    int r = add_action(j, what, none, NULL, path, NULL);
+    if (r >= 0)
+        j->a[j->n - 1].ns = ns;
+    return r;
+}
+
 static int write_journal(struct applier *ap)
 {
     struct rc_buf b = {0};
     int r = rc_buf_printf(&b, "%srun %s\n", JOURNAL_MAGIC, ap->j.run);
     for (size_t i = 0; r >= 0 && i < ap->j.n; i++) {
         const struct rc_journal_action *a = &ap->j.a[i];
-        char oh[RC_HASH_HEX], nh[RC_HASH_HEX] = "-";
-        rc_hex(a->old_hash, 32, oh);
+        char oh[RC_HASH_HEX] = "-", nh[RC_HASH_HEX] = "-";
+        if (a->what == RC_ACT_OPAQUE)
+            snprintf(oh, sizeof oh, "%s", ns_name(a->ns));
+        else if (!rc_action_is_reset_step(a->what))
+            rc_hex(a->old_hash, 32, oh);
         if (a->what == RC_ACT_REPLACE)
             rc_hex(a->new_hash, 32, nh);
         r = rc_buf_printf(&b, "%u %s %s %s ", a->n, rc_action_name(a->what), oh, nh);
@@ -334,8 +351,25 @@ static int check_state(const struct rc_journal_action *a, int pdir, const char *
     return v.have_hash && memcmp(v.hash, a->old_hash, 32) == 0 ? 0 : -ESTALE;
 }
 
+/* An action's change is on the disk: marked done in the journal. */
+static int finish_action(struct applier *ap, struct rc_journal_action *a)
+{
+    step(ap);
+    int r = mark_done(ap, a);
+    if (r < 0)
+        return r;
+    step(ap);
+    a->done = true;
+    return 0;
+}
+
 static int run_action(struct applier *ap, struct rc_journal_action *a)
 {
+    if (rc_action_is_reset_step(a->what)) {
+        /* idempotent: reset.c checks the upper first */
+        int r = rc_reset_step(&ap->src, ap->j.run, a);
+        return r < 0 ? r : finish_action(ap, a);
+    }
     const char *name;
     _cleanup_close_ int pdir = rc_open_parent(ap->src.upperfd, a->path, &name);
     if (pdir < 0)
@@ -361,12 +395,7 @@ static int run_action(struct applier *ap, struct rc_journal_action *a)
     }
     if (r < 0 || (r = rc_fsync_dir(pdir)) < 0)
         return r;
-    step(ap);
-    if ((r = mark_done(ap, a)) < 0)
-        return r;
-    step(ap);
-    a->done = true;
-    return 0;
+    return finish_action(ap, a);
 }
 
 /* Run every action not done; the journal goes only when all succeeded. */
@@ -384,6 +413,8 @@ static int run_all(struct applier *ap)
             a->entry->note = rc_store_bad_object_text(ap->src.store);
         if (r < 0 && first == 0)
             first = r;
+        if (r < 0 && rc_action_is_reset_step(a->what))
+            break; /* the steps after it rest on it */
     }
     if (first < 0)
         return first;
@@ -405,11 +436,20 @@ static int parse_action_line(struct rc_journal *j, const char *line)
     }
     if (sscanf(line, "%u %15s %64s %64s %n", &n, what, oh, nh, &off) != 4 || off == 0)
         return -EBADMSG;
-    unsigned char ohb[32], nhb[32] = {0};
-    enum rc_action act = strcmp(what, "remove") == 0    ? RC_ACT_REMOVE
-                         : strcmp(what, "replace") == 0 ? RC_ACT_REPLACE
-                                                        : RC_ACT_NONE;
-    if (act == RC_ACT_NONE || rc_unhex(oh, ohb, 32) < 0 ||
+    unsigned char ohb[32] = {0}, nhb[32] = {0};
+    unsigned ns = 0;
+    enum rc_action act = RC_ACT_NONE;
+    for (enum rc_action k = RC_ACT_REMOVE; k <= RC_ACT_MOVE; k++)
+        if (strcmp(what, rc_action_name(k)) == 0)
+            act = k;
+    if (act == RC_ACT_OPAQUE)
+        for (unsigned m = RC_NS_TRUSTED; m <= (RC_NS_TRUSTED | RC_NS_USER); m++)
+            if (strcmp(oh, ns_name(m)) == 0)
+                ns = m;
+    if (act == RC_ACT_NONE ||
+        (rc_action_is_reset_step(act)
+             ? (act == RC_ACT_OPAQUE ? !ns : strcmp(oh, "-") != 0) || strcmp(nh, "-") != 0
+             : rc_unhex(oh, ohb, 32) < 0) ||
         (act == RC_ACT_REPLACE && rc_unhex(nh, nhb, 32) < 0) ||
         (act == RC_ACT_REMOVE && strcmp(nh, "-") != 0))
         return -EBADMSG;
@@ -419,8 +459,10 @@ static int parse_action_line(struct rc_journal *j, const char *line)
         r = -EBADMSG;
     if (r >= 0)
         r = add_action(j, act, ohb, nhb, p.data, NULL);
-    if (r >= 0)
+    if (r >= 0) {
         j->a[j->n - 1].n = n;
+        j->a[j->n - 1].ns = ns;
+    }
     rc_buf_done(&p);
     return r;
 }
@@ -462,9 +504,25 @@ static int refuse_if_mounted(int upperfd)
     return r > 0 ? -EBUSY : r == -ENOENT ? 0 : r < 0 ? r : 0;
 }
 
+int rc_journal_pending(int storefd)
+{
+    struct stat st;
+    if (fstatat(storefd, "journal", &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return 1;
+    return errno == ENOENT ? 0 : -errno;
+}
+
 int rc_resume(const struct rc_overlay *ov, const struct rc_options *opts)
 {
+    return rc_resume_journal(ov, opts, NULL);
+}
+
+int rc_resume_journal(const struct rc_overlay *ov, const struct rc_options *opts,
+                      struct rc_journal *out)
+{
     struct applier ap = {.opts = opts};
+    if (out)
+        *out = (struct rc_journal){0};
     struct rc_overlay o = {.upper = ov->upper, .store = ov->store, .root = ov->root};
     int r = rc_sources_open(&ap.src, &o, opts, false, NULL);
     if (r < 0 || !ap.src.store) {
@@ -478,7 +536,24 @@ int rc_resume(const struct rc_overlay *ov, const struct rc_options *opts)
         (r = rc_journal_parse(j.data, j.len, &ap.j)) >= 0 && (r = run_all(&ap)) >= 0)
         r = 1;
     rc_buf_done(&j);
+    if (out) {
+        *out = ap.j;
+        ap.j = (struct rc_journal){0};
+    }
     applier_done(&ap);
+    return r;
+}
+
+int rc_journal_carry_out(struct rc_sources *src, struct rc_journal *j,
+                         const struct rc_options *opts)
+{
+    struct applier ap = {.src = *src, .opts = opts, .j = *j};
+    int r = rc_settled_unmark_at(src->store->dfd, opts);
+    if (r >= 0 && (r = write_journal(&ap)) >= 0) {
+        step(&ap);
+        r = run_all(&ap);
+    }
+    *j = ap.j;
     return r;
 }
 

@@ -32,9 +32,9 @@ static const char *const policy_names[] = {
 };
 
 static const char *const action_names[] = {
-    [RC_ACT_NONE] = "none",
-    [RC_ACT_REMOVE] = "remove",
-    [RC_ACT_REPLACE] = "replace",
+    [RC_ACT_NONE] = "none",         [RC_ACT_REMOVE] = "remove", [RC_ACT_REPLACE] = "replace",
+    [RC_ACT_WHITEOUT] = "whiteout", [RC_ACT_OPAQUE] = "opaque", [RC_ACT_UNOPAQUE] = "unopaque",
+    [RC_ACT_MOVE] = "move",
 };
 
 const char *rc_outcome_name(enum rc_outcome o)
@@ -77,5 +77,5 @@ int rc_policy_from_name(const char *name, enum rc_policy *out)
 
 const char *rc_action_name(enum rc_action a)
 {
-    return (unsigned)a <= RC_ACT_REPLACE ? action_names[a] : "?";
+    return (unsigned)a <= RC_ACT_MOVE ? action_names[a] : "?";
 }

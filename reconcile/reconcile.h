@@ -74,6 +74,12 @@ enum rc_action {
     RC_ACT_NONE,
     RC_ACT_REMOVE,  /* back up, then remove the upper copy: the base shows through */
     RC_ACT_REPLACE, /* back up, then write new content keeping the host's mode/owner/xattrs */
+    /* Steps of a reset inside an opaque dir (journal only, never an entry's action; see
+     * rc_reset): */
+    RC_ACT_WHITEOUT, /* make a whiteout where the upper has nothing */
+    RC_ACT_OPAQUE,   /* mark a dir of the upper opaque */
+    RC_ACT_UNOPAQUE, /* drop a dir's opaque marks */
+    RC_ACT_MOVE,     /* move a path of the upper whole into backups/<run>/<path> */
 };
 
 /* A store keeps the content of base files up to this size and only the hash of larger ones:
@@ -337,6 +343,10 @@ int rc_apply(struct rc_report *rep, enum rc_policy policy, const struct rc_optio
  * run). */
 int rc_resume(const struct rc_overlay *ov, const struct rc_options *opts);
 
+/* 1 when the store dir storefd holds the journal of an interrupted apply or reset, 0 when
+ * not, negative errno. */
+int rc_journal_pending(int storefd);
+
 /* rc_resume + rc_classify + rc_apply (skipped for RC_POLICY_REPORT). */
 int rc_reconcile(const struct rc_overlay *ov, enum rc_policy policy, const struct rc_options *opts,
                  struct rc_report **out);
@@ -389,24 +399,58 @@ struct rc_reset_result {
     size_t n_done, cap_done;
     char **absent; /* asked for but not in the upper: the base shows already */
     size_t n_absent, cap_absent;
+    /* What a reset inside an opaque dir changed besides the move (relative paths): */
+    char **unopaqued; /* opaque dirs on the way that are opaque no more */
+    size_t n_unopaqued, cap_unopaqued;
+    char **whiteouts; /* whiteouts added for the base entries those dirs hid */
+    size_t n_whiteouts, cap_whiteouts;
+    char **opaqued; /* dirs of the upper marked opaque, so that the base's dir stays hidden */
+    size_t n_opaqued, cap_opaqued;
+    bool resumed;  /* an interrupted apply or reset was finished first */
     char why[512]; /* what failed, naming the path */
 };
 
-/* Reset paths (relative to the overlaid dir; "" stands for every entry of the upper) of
+/*
+ * Reset paths (relative to the overlaid dir; "" stands for every entry of the upper) of
  * ov->upper into ov->store (made if missing), below ov->root as rc_sources_open resolves them.
  * -EBUSY when the upper is the upperdir of a mounted overlay, -EINVAL for an unsafe path,
- * -EXDEV when the store is on another filesystem than the upper. */
+ * -EXDEV when the store is on another filesystem than the upper.
+ *
+ * A path inside an opaque dir D of the upper (trusted. or user.overlay.opaque="y" on an
+ * ancestor) whose base version exists needs the base, ov->lower: D's opaque mark is dropped,
+ * and so that everything else D hid stays hidden, a whiteout is added for each base entry of D
+ * that the upper lacks and an opaque mark (in D's namespaces) on each dir of the upper that
+ * the base has as a dir, D's own and each dir on the way down to the path likewise; then the
+ * path is moved. Only the path's merged view changes. These steps are planned into the store's
+ * journal and carried out as an apply is (apply.h): a crash leaves the merged view as it was
+ * (or as it will be), and the next rc_reset, rc_resume or rc_reconcile finishes them. Without
+ * ov->lower such a path is refused before anything is changed: -EOPNOTSUPP, why naming D.
+ * An interrupted apply or reset in the journal is finished first. opts: step_hook only (may
+ * be NULL).
+ */
 int rc_reset(const struct rc_overlay *ov, char *const *paths, size_t n,
-             struct rc_reset_result *res);
+             const struct rc_options *opts, struct rc_reset_result *res);
 void rc_reset_result_done(struct rc_reset_result *res);
+/* The topmost opaque dir (trusted. or user.overlay.opaque="y") among the ancestors of path in
+ * the upper dir upperfd: 1 and *dir (relative; free it), 0 when there is none (or the path is
+ * not there), negative errno. */
+int rc_reset_opaque_above(int upperfd, const char *path, char **dir);
+/* What a reset changed besides moving paths, in one sentence, paths with dir/ before them
+ * ("no longer opaque: /etc/app; whiteouts added (what it hid stays hidden): /etc/app/b.conf;
+ * marked opaque (the base's dir stays hidden): /etc/app/sub"), at most 8 names of each kind;
+ * NULL when nothing (or out of memory). Free it. */
+char *rc_reset_changes_text(const struct rc_reset_result *res, const char *dir);
 
 /* Add paths to the request in ov->store (kept with what it asks already; written atomically).
  * why says what failed. */
 int rc_reset_request(const struct rc_overlay *ov, char *const *paths, size_t n, char *why,
                      size_t wn);
 /* Carry out the request in ov->store and remove it: 0 when there is none, 1 when done (res
- * says what), negative errno with res->why (the request stays for the next boot). */
-int rc_reset_pending(const struct rc_overlay *ov, struct rc_reset_result *res);
+ * says what), negative errno with res->why (the request stays for the next boot). Without a
+ * request, a reset that a crash interrupted (its journal in the store) is finished: 1 and
+ * res->resumed. */
+int rc_reset_pending(const struct rc_overlay *ov, const struct rc_options *opts,
+                     struct rc_reset_result *res);
 void rc_reset_paths_free(char **paths, size_t n);
 
 /* --- The base as an instance's store recorded it last (for tools that list an upper) --- */

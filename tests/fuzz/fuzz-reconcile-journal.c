@@ -20,8 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!j.run[0] || strchr(j.run, '/') || j.run[0] == '.')
             abort();
         for (size_t i = 0; i < j.n; i++)
-            if (!rc_path_is_safe(j.a[i].path) ||
-                (j.a[i].what != RC_ACT_REMOVE && j.a[i].what != RC_ACT_REPLACE))
+            if (!rc_path_is_safe(j.a[i].path) || j.a[i].what < RC_ACT_REMOVE ||
+                j.a[i].what > RC_ACT_MOVE ||
+                (j.a[i].what == RC_ACT_OPAQUE &&
+                 (!j.a[i].ns || j.a[i].ns > (RC_NS_TRUSTED | RC_NS_USER))))
                 abort();
         rc_journal_done(&j);
     } else if (j.n || j.a) {

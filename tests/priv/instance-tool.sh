@@ -436,6 +436,13 @@ check reset_refuses_a_disk_without_marker bash -c "[ $? = 1 ] && grep -q 'no .sh
 attach "$T/d.img"
 "$SI" reset "$T/d.img" --all 2>"$T/err"
 check reset_refuses_an_attached_image bash -c "[ $? = 1 ] && grep -q 'is attached to' '$T/err' && [ '$before' = \"\$(sha '$T/d.img')\" ]"
+# every command that opens an image refuses one in use the same way
+"$SI" status "$T/d.img" 2>"$T/err"
+check status_refuses_an_attached_image bash -c "[ $? = 1 ] && grep -q 'is attached to' '$T/err'"
+"$SI" backup "$T/d.img" -o "$T/d.pax" 2>"$T/err"
+check backup_refuses_an_attached_image bash -c "[ $? = 1 ] && grep -q 'is attached to' '$T/err' && [ ! -e '$T/d.pax' ]"
+"$SI" restore "$T/c.pax" "$T/d.img" 2>"$T/err"
+check restore_refuses_an_attached_image bash -c "[ $? = 1 ] && grep -q 'is attached to' '$T/err' && [ '$before' = \"\$(sha '$T/d.img')\" ]"
 losetup -d "$DEV"; detached "$T/d.img"
 unshare -m --propagation private bash -c "
     mkdir -p '$T/m' '$T/merged' && mount -o loop '$T/d.img' '$T/m' &&
