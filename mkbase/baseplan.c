@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reconcile.h"
+
 int plan_parse_type(const char *s, enum base_type *t)
 {
     if (s && strcmp(s, "ext4") == 0)
@@ -149,6 +151,29 @@ static const char *put(char *buf, size_t bufsz, size_t *used, const char *fmt, .
     return s;
 }
 
+void plan_hash_seed(const struct plan *p, char out[37])
+{
+    uint8_t b[16], seed[16];
+    size_t k = 0;
+
+    snprintf(out, 37, "%s", p->uuid);
+    if (!p->uuid_derived)
+        return;
+    for (size_t i = 0; p->uuid[i] && p->uuid[i + 1] && k < 16; i++) {
+        if (p->uuid[i] == '-')
+            continue;
+        char hex[3] = {p->uuid[i], p->uuid[i + 1], 0};
+        b[k++] = (uint8_t)strtoul(hex, NULL, 16);
+        i++;
+    }
+    if (k != 16)
+        return; /* not a UUID: never a seal */
+    rc_base_seal(b, seed);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6], seed[7], seed[8],
+             seed[9], seed[10], seed[11], seed[12], seed[13], seed[14], seed[15]);
+}
+
 int plan_mkfs_argv(const struct plan *p, const char **argv, size_t n, const char **env, char *buf,
                    size_t bufsz)
 {
@@ -173,9 +198,12 @@ int plan_mkfs_argv(const struct plan *p, const char **argv, size_t n, const char
         v[k++] = put(buf, bufsz, &used, "%" PRIu64, p->inodes);
         v[k++] = "-U";
         v[k++] = p->uuid;
-        /* the directory hash seed is random unless given: the same tree, the same image */
+        /* the directory hash seed is random unless given: the same tree, the same image;
+         * for a UUID derived from the tree, the seal that says so (rc_base_seal, reconcile.h) */
+        char seed[37];
+        plan_hash_seed(p, seed);
         v[k++] = "-E";
-        v[k++] = put(buf, bufsz, &used, "hash_seed=%s,nodiscard", p->uuid);
+        v[k++] = put(buf, bufsz, &used, "hash_seed=%s,nodiscard", seed);
         if (p->label) {
             v[k++] = "-L";
             v[k++] = p->label;

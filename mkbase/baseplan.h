@@ -58,10 +58,16 @@ struct plan {
     const char *dir, *output; /* the tree; the file mkfs writes (a temporary name) */
     const char *label;        /* NULL: none */
     char uuid[37];
+    bool uuid_derived; /* uuid is plan_uuid_from's (the tree's digest), not given by hand */
     int64_t timestamp; /* filesystem time and the clamp for newer mtimes */
     uint64_t size;     /* ext4: the image size; erofs: ignored (padded afterwards) */
     uint64_t inodes;   /* ext4 -N */
 };
+
+/* The ext4 directory hash seed for p (8-4-4-4-12 hex): for a UUID derived from the tree,
+ * the seal that tells the reconcile engine so (rc_base_seal in reconcile/reconcile.h); for one
+ * given by hand, the UUID itself. Either way the same tree gives the same image. */
+void plan_hash_seed(const struct plan *p, char out[37]);
 
 /* The mkfs command line for p, NULL-terminated, in argv (at most n entries, strings in buf of
  * bufsz bytes), and the environment assignments it needs in env (at most 3, NULL-terminated;

@@ -498,8 +498,10 @@ int main(int argc, char **argv)
         check_base(o.dir, o.init, o.force) < 0)
         return EXIT_FAIL;
     p.dir = dir_real;
-    if (!o.uuid)
+    if (!o.uuid) {
         plan_uuid_from(&st, p.type, p.label, p.uuid);
+        p.uuid_derived = true;
+    }
     if (!has_ts)
         p.timestamp = st.newest_mtime;
     p.inodes = plan_ext4_inodes(&st);

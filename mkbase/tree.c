@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 struct walk {
     struct tree_stats *st;
     mbedtls_sha256_context sha;
+    const char *root; /* the tree, as given (for the xattr calls, which take paths) */
     dev_t dev;
     char path[PATH_MAX]; /* relative to the tree, "" for its root */
     char *bad;
@@ -56,13 +58,71 @@ static int hash_content(struct walk *w, int dirfd, const char *name)
     return r;
 }
 
-/* Names, metadata and content, in a fixed layout: the same tree, the same fingerprint; a file
- * whose content changed and nothing else (a reproducible build settles the times), another. */
+static int by_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* " x" and the hex SHA-256 of the entry's xattrs (sorted names, each with its value's length
+ * and value) into out, or "" when it has none: mkfs.ext4 -d copies them, so they are part of
+ * what the image holds (a tree without xattrs keeps the fingerprint it always had). */
+static int xattr_digest(struct walk *w, char out[68])
+{
+    char path[2 * PATH_MAX], names[65536], value[65536];
+    const char *v[4096];
+    unsigned char sum[32];
+    mbedtls_sha256_context c;
+    size_t cnt = 0;
+    int r = 0;
+
+    out[0] = '\0';
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", w->root, w->path) >= sizeof path)
+        return -ENAMETOOLONG;
+    ssize_t len = llistxattr(path, names, sizeof names);
+    if (len < 0)
+        return errno == ENOTSUP ? 0 : -errno;
+    for (ssize_t i = 0; i < len && cnt < sizeof v / sizeof *v; i += (ssize_t)strlen(names + i) + 1)
+        v[cnt++] = names + i;
+    if (cnt == 0)
+        return 0;
+    if (cnt == sizeof v / sizeof *v)
+        return -E2BIG;
+    qsort(v, cnt, sizeof *v, by_str);
+    mbedtls_sha256_init(&c);
+    if (mbedtls_sha256_starts_ret(&c, 0))
+        r = -EIO;
+    for (size_t i = 0; r == 0 && i < cnt; i++) {
+        ssize_t vl = lgetxattr(path, v[i], value, sizeof value);
+        if (vl < 0) {
+            r = -errno;
+            break;
+        }
+        uint64_t l = (uint64_t)vl;
+        if (mbedtls_sha256_update_ret(&c, (const unsigned char *)v[i], strlen(v[i]) + 1) ||
+            mbedtls_sha256_update_ret(&c, (const unsigned char *)&l, sizeof l) ||
+            mbedtls_sha256_update_ret(&c, (const unsigned char *)value, (size_t)vl))
+            r = -EIO;
+    }
+    if (r == 0 && mbedtls_sha256_finish_ret(&c, sum))
+        r = -EIO;
+    mbedtls_sha256_free(&c);
+    if (r < 0)
+        return r;
+    out[0] = ' ';
+    out[1] = 'x';
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 + 2 * i, 3, "%02x", sum[i]);
+    return 0;
+}
+
+/* Names, metadata, xattrs and content, in a fixed layout: the same tree, the same fingerprint;
+ * a file whose content changed and nothing else (a reproducible build settles the times),
+ * another. */
 static int fingerprint(struct walk *w, int dirfd, const char *name, const struct stat *s)
 {
     char target[PATH_MAX] = "";
-    char meta[160];
-    int n;
+    char meta[240], xattrs[68];
+    int n, r;
 
     if (S_ISLNK(s->st_mode)) {
         ssize_t l = readlinkat(dirfd, name, target, sizeof target - 1);
@@ -70,9 +130,12 @@ static int fingerprint(struct walk *w, int dirfd, const char *name, const struct
             return -errno;
         target[l] = '\0';
     }
-    n = snprintf(meta, sizeof meta, "%o %u %u %lld %lld.%09ld %llx", (unsigned)s->st_mode,
+    if ((r = xattr_digest(w, xattrs)) < 0)
+        return r;
+    n = snprintf(meta, sizeof meta, "%o %u %u %lld %lld.%09ld %llx%s", (unsigned)s->st_mode,
                  (unsigned)s->st_uid, (unsigned)s->st_gid, (long long)s->st_size,
-                 (long long)s->st_mtim.tv_sec, s->st_mtim.tv_nsec, (unsigned long long)s->st_rdev);
+                 (long long)s->st_mtim.tv_sec, s->st_mtim.tv_nsec, (unsigned long long)s->st_rdev,
+                 xattrs);
     if (mbedtls_sha256_update_ret(&w->sha, (const unsigned char *)w->path, strlen(w->path) + 1) ||
         mbedtls_sha256_update_ret(&w->sha, (const unsigned char *)meta, (size_t)n + 1) ||
         mbedtls_sha256_update_ret(&w->sha, (const unsigned char *)target, strlen(target) + 1))
@@ -175,7 +238,7 @@ static int walk_dir(struct walk *w, int fd, int depth)
 
 int tree_walk(const char *dir, struct tree_stats *st, char *bad, size_t n)
 {
-    struct walk w = {.st = st, .bad = bad, .bad_n = n};
+    struct walk w = {.st = st, .root = dir, .bad = bad, .bad_n = n};
     struct stat s;
     int fd, r;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The walk of the tree a base is built from: counts and sizes for the image size, the newest
- * mtime for the filesystem's time, and a fingerprint of names, metadata and content for its
+ * mtime for the filesystem's time, and a fingerprint of names, metadata, xattrs and content for its
  * UUID (every file is read once more than mkfs reads it: a build cost, for a UUID that tells a
  * base whose content changed from the old one even when sizes and times were settled). No
  * symlink is followed; a mount point inside the tree (a chroot's /proc, /sys or /dev left

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
+
 int fsck_find(const char *fstype, char *path, size_t n)
 {
     char dirs[] = FSCK_SEARCH_DIRS;
@@ -33,23 +35,6 @@ int fsck_find(const char *fstype, char *path, size_t n)
     return -ENOENT;
 }
 
-static int wait_bounded(pid_t pid, int timeout_s, int *status)
-{
-    struct timespec step = {0, 50 * 1000 * 1000};
-
-    for (long waited = 0; waited < (long)timeout_s * 20; waited++) {
-        pid_t w = waitpid(pid, status, WNOHANG);
-        if (w == pid)
-            return 0;
-        if (w < 0 && errno != EINTR)
-            return -errno;
-        nanosleep(&step, NULL);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, status, 0);
-    return -ETIMEDOUT;
-}
-
 int fsck_run(const char *dev, const char *fstype, int timeout_s, char *why, size_t n)
 {
     char prog[256];
@@ -65,7 +50,7 @@ int fsck_run(const char *dev, const char *fstype, int timeout_s, char *why, size
         execl(prog, prog, "-p", dev, (char *)NULL);
         _exit(127);
     }
-    r = wait_bounded(pid, timeout_s, &status);
+    r = child_wait_bounded(pid, timeout_s * 1000, &status);
     if (r == -ETIMEDOUT) {
         snprintf(why, n,
                  "%s -p %s did not finish within %d s and was stopped; check the "

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "cleanup.h"
 #include "time-util.h"
 #include "why.h"
@@ -91,12 +92,6 @@ int swap_check_target(const char *path, char *why, size_t n)
 static const char *const mkswap_paths[] = {"/sbin/mkswap", "/usr/sbin/mkswap", "/bin/mkswap",
                                            "/usr/bin/mkswap", NULL};
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static void child_exec(const char *bin, const char *path, int err_fd)
 {
     char *const argv[] = {(char *)"mkswap", (char *)path, NULL};
@@ -138,27 +133,6 @@ static void collect_stderr(int fd, char *buf, size_t n, long long deadline)
         buf[len] = '\0';
 }
 
-/* Wait for pid until the deadline; kill it after. 0 and *status, or -ETIMEDOUT. */
-static int wait_bounded(pid_t pid, long long deadline, int *status)
-{
-    for (;;) {
-        pid_t w = waitpid(pid, status, WNOHANG);
-        if (w == pid)
-            return 0;
-        if (w < 0 && errno != EINTR)
-            return -errno;
-        if ((long long)now_ms() >= deadline)
-            break;
-        sleep_ms(10);
-    }
-    kill(pid, SIGKILL);
-    /* A child stuck in uninterruptible I/O may not die at once: reap it if it does, else
-     * leave the zombie to PID 1's reaper rather than wait without bound. */
-    for (int i = 0; i < 100 && waitpid(pid, status, WNOHANG) == 0; i++)
-        sleep_ms(10);
-    return -ETIMEDOUT;
-}
-
 static int run_mkswap(const char *bin, const char *path, int timeout_ms, char *why, size_t n)
 {
     char err[512];
@@ -177,7 +151,8 @@ static int run_mkswap(const char *bin, const char *path, int timeout_ms, char *w
     close(take_fd(&wfd)); /* mkswap's end: stderr ends when mkswap does */
     collect_stderr(rfd, err, sizeof(err), deadline);
     close(take_fd(&rfd));
-    r = wait_bounded(pid, deadline, &status);
+    long long left = deadline - (long long)now_ms();
+    r = child_wait_bounded(pid, left > 0 ? (int)left : 0, &status);
     if (r == -ETIMEDOUT) {
         if (why && n)
             snprintf(why, n, "%s %s did not finish within %d ms; killed", bin, path, timeout_ms);

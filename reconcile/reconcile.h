@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -129,6 +130,9 @@ enum rc_fp_evidence {
                              cannot see a content change that kept sizes and times */
     RC_FP_STAT_TOO_LARGE, /* as RC_FP_CONTENT, but more than RC_FP_CONTENT_MAX bytes of files: the
                              stat walk and the filesystem's identity (its UUID) only */
+    RC_FP_SEALED,         /* a stat walk and the UUID of an ext image sharedroot-mkbase derived
+                             from the image's content (rc_base_seal, reconcile.h): a rebuild with other
+                             content         has another UUID, a change in place shows in the stat walk */
 };
 
 /* Files of a base dir whose stat evidence cannot be trusted are hashed at every record up to
@@ -141,7 +145,41 @@ struct rc_fp_info {
     size_t files;        /* regular files in the dir */
     uint64_t file_bytes; /* their bytes */
     char fs_id[96];      /* "TYPE UUID" of the base's filesystem, "" when unknown */
+    bool sealed;         /* its UUID is the digest of its content (sharedroot-mkbase) */
 };
+
+/*
+ * Sealed bases. A base image whose filesystem UUID is the digest of its content: sharedroot-mkbase
+ * derives the UUID of an image from the tree's names, metadata, xattrs and content unless one is
+ * given
+ * (-U), and marks an ext2/3/4 image whose UUID it derived by giving it the directory hash seed
+ * rc_base_seal(UUID). Two such images with one UUID hold one tree, so a base fingerprint may
+ * rest on the UUID and a stat walk (which sees every change made in place) without reading
+ * the content (overlay-reconcile(8), FINGERPRINT). Written by mkbase, read by the reconcile
+ * engine. A UUID given by hand gets the hash seed UUID itself, never the seal.
+ */
+#define RC_EXT_SB_OFFSET 1024 /* the primary ext2/3/4 superblock, bytes into the device */
+#define RC_EXT_SB_SIZE 1024
+
+/* The hash seed that marks a content-derived UUID: the UUID's bytes XORed with a fixed
+ * pattern (no builder other than sharedroot-mkbase gives a seed so related to the UUID). */
+static inline void rc_base_seal(const uint8_t uuid[16], uint8_t seed[16])
+{
+    static const uint8_t pattern[16] = "sharedroot-mkb1";
+    for (int i = 0; i < 16; i++)
+        seed[i] = uuid[i] ^ pattern[i];
+}
+
+/* Whether an ext2/3/4 superblock (RC_EXT_SB_SIZE bytes as on disk) carries the seal: the
+ * ext magic, and s_hash_seed equal to rc_base_seal(s_uuid). Pure. */
+static inline bool rc_ext_sb_sealed(const uint8_t sb[RC_EXT_SB_SIZE])
+{
+    uint8_t seed[16];
+    if (sb[0x38] != 0x53 || sb[0x39] != 0xEF) /* s_magic 0xEF53, little endian */
+        return false;
+    rc_base_seal(sb + 0x68, seed);           /* s_uuid */
+    return memcmp(sb + 0xEC, seed, 16) == 0; /* s_hash_seed */
+}
 
 struct rc_record_result {
     char fingerprint[RC_HASH_HEX];
@@ -289,6 +327,10 @@ enum rc_markers {
  * marked overlay.opaque="x", so a zero-size file with overlay.whiteout is a whiteout. */
 int rc_inspect(int dirfd, const char *name, enum rc_markers mk, bool parent_x, bool want_hash,
                struct rc_version *v);
+/* rc_inspect of an entry whose lstat the caller has (a walk's): the same description, without
+ * looking the name up again; what is opened is still checked to be that entry (-ESTALE). */
+int rc_inspect_stat(int dirfd, const char *name, const struct stat *st, enum rc_markers mk,
+                    bool parent_x, bool want_hash, struct rc_version *v);
 /* Describe an open dir itself (the root of a walk): markers and metadata. */
 int rc_inspect_dirfd(int fd, enum rc_markers mk, struct rc_version *v);
 

@@ -598,19 +598,31 @@ const struct rc_manifest_entry *rc_manifest_find(const struct rc_manifest *m, co
     return NULL;
 }
 
-static int digest_entry(struct rc_sha *s, const char *rel, const struct rc_version *v)
+/* The bytes a manifest entry adds to a digest: its relative path, kind, mode, owner, rdev,
+ * content hash and xattr digest. */
+static int entry_record(struct rc_buf *b, const char *rel, const struct rc_version *v)
 {
     struct {
         uint32_t kind, mode, uid, gid;
         uint64_t rdev;
     } fixed = {v->kind, v->mode, v->uid, v->gid, (uint64_t)v->rdev};
-    int r = rc_sha_update(s, rel, strlen(rel) + 1);
+    int r = rc_buf_add(b, rel, strlen(rel) + 1);
     if (r >= 0)
-        r = rc_sha_update(s, &fixed, sizeof fixed);
+        r = rc_buf_add(b, &fixed, sizeof fixed);
     if (r >= 0 && v->have_hash)
-        r = rc_sha_update(s, v->hash, 32);
+        r = rc_buf_add(b, v->hash, 32);
     if (r >= 0)
-        r = rc_sha_update(s, v->meta, 32);
+        r = rc_buf_add(b, v->meta, 32);
+    return r;
+}
+
+static int digest_entry(struct rc_sha *s, const char *rel, const struct rc_version *v)
+{
+    struct rc_buf b = {0};
+    int r = entry_record(&b, rel, v);
+    if (r >= 0)
+        r = rc_sha_update(s, b.data, b.len);
+    rc_buf_done(&b);
     return r;
 }
 
@@ -633,13 +645,43 @@ int rc_manifest_subtree_digest(const struct rc_manifest *m, const char *dir, uns
 }
 
 /* State of a fingerprint walk: the stat pass, then (when the stat evidence cannot be trusted)
- * the content pass. */
+ * the content pass. While the content pass may still be needed, the stat pass also collects
+ * what it would digest (content), so that it need not walk the dir a second time. */
 struct fp_walk {
     struct rc_sha sha;
+    bool image_fs;   /* a read-only image format: the content pass is needed whatever the times */
     bool times_kept; /* some entry's ctime differs from its mtime: times the kernel kept */
     uint64_t file_bytes;
     size_t files;
+    bool collecting; /* content holds the content pass of every entry so far */
+    struct rc_buf content;
 };
+
+/* What the content pass digests for an entry: its data (files), target (symlinks) and xattrs,
+ * as a manifest line holds them. */
+static int content_record(struct rc_buf *b, struct rc_walk_entry *e)
+{
+    struct rc_version v;
+    int r = rc_inspect_stat(e->dirfd, e->name, e->st, RC_MARKERS_NONE, false,
+                            S_ISREG(e->st->st_mode), &v);
+    return r < 0 ? r : entry_record(b, e->path, &v);
+}
+
+/* Keep collecting the content pass only while it can still be needed: a base whose times the
+ * kernel kept (not an image format) or with too many bytes of files gets none. What cannot be
+ * collected (an entry that cannot be read, more than rc_fp_collect_max bytes of records) is left
+ * to the second walk, which fails as the content pass always did, if it is needed at all. */
+size_t rc_fp_collect_max = 32u << 20;
+
+static void collect_content(struct fp_walk *w, struct rc_walk_entry *e)
+{
+    if (w->collecting &&
+        (rc_fp_evidence_for(w->image_fs, w->times_kept, w->file_bytes) != RC_FP_CONTENT ||
+         content_record(&w->content, e) < 0 || w->content.len > rc_fp_collect_max)) {
+        w->collecting = false;
+        rc_buf_done(&w->content);
+    }
+}
 
 static int fp_visit(void *ud, struct rc_walk_entry *e)
 {
@@ -659,17 +701,21 @@ static int fp_visit(void *ud, struct rc_walk_entry *e)
             r = rc_sha_update(&w->sha, t.data, t.len + 1);
         rc_buf_done(&t);
     }
+    if (r >= 0)
+        collect_content(w, e);
     return r;
 }
 
-/* The content pass: every entry's data (files), target (symlinks) and xattrs, as a manifest
- * line holds them. */
+/* The content pass on its own, when the stat pass stopped collecting it. */
 static int fp_content_visit(void *ud, struct rc_walk_entry *e)
 {
     struct fp_walk *w = ud;
-    struct rc_version v;
-    int r = rc_inspect(e->dirfd, e->name, RC_MARKERS_NONE, false, S_ISREG(e->st->st_mode), &v);
-    return r < 0 ? r : digest_entry(&w->sha, e->path, &v);
+    struct rc_buf b = {0};
+    int r = content_record(&b, e);
+    if (r >= 0)
+        r = rc_sha_update(&w->sha, b.data, b.len);
+    rc_buf_done(&b);
+    return r;
 }
 
 bool rc_fp_image_fs(long f_type)
@@ -696,7 +742,7 @@ enum rc_fp_evidence rc_fp_evidence_for(bool image_fs, bool times_kept, uint64_t 
 int rc_fingerprint_fd(int lowerfd, unsigned max_depth, struct rc_fp_info *info,
                       char out[RC_HASH_HEX], char **too_deep)
 {
-    struct fp_walk w = {0};
+    struct fp_walk w = {.collecting = true};
     struct rc_fp_info none;
     struct statfs sfs;
     unsigned char bin[32];
@@ -705,10 +751,14 @@ int rc_fingerprint_fd(int lowerfd, unsigned max_depth, struct rc_fp_info *info,
     *info = (struct rc_fp_info){0};
     if (fstatfs(lowerfd, &sfs) < 0)
         return -errno;
+    w.image_fs = rc_fp_image_fs((long)sfs.f_type);
     /* The filesystem's identity (type and UUID) counts: a rebuilt image usually gets a new UUID
      * (sharedroot-mkbase derives it from the tree's content), which a stat walk of a tree
      * too large to hash cannot see. */
-    (void)rc_fs_identity(lowerfd, info->fs_id, sizeof info->fs_id);
+    (void)rc_fs_identity(lowerfd, info->fs_id, sizeof info->fs_id, &info->sealed);
+    /* An image whose UUID is its content's digest needs no content pass: the UUID tells
+     * another build from this one, the stat walk a change made in place. */
+    w.collecting = !info->sealed;
     struct rc_walk wk = {.rootfd = lowerfd,
                          .rootfd2 = -1,
                          .start = "",
@@ -722,19 +772,26 @@ int rc_fingerprint_fd(int lowerfd, unsigned max_depth, struct rc_fp_info *info,
     r = rc_sha_update(&w.sha, "sharedroot-fp-2", 16);
     if (r >= 0)
         r = rc_sha_update(&w.sha, info->fs_id, strlen(info->fs_id) + 1);
+    if (r >= 0 && info->sealed)
+        r = rc_sha_update(&w.sha, "sealed", 7);
     if (r >= 0)
         r = rc_walk(&wk);
     if (r >= 0) {
-        info->evidence =
-            rc_fp_evidence_for(rc_fp_image_fs((long)sfs.f_type), w.times_kept, w.file_bytes);
-        info->image_fs = rc_fp_image_fs((long)sfs.f_type);
+        info->evidence = info->sealed ? RC_FP_SEALED
+                                      : rc_fp_evidence_for(w.image_fs, w.times_kept, w.file_bytes);
+        info->image_fs = w.image_fs;
         info->files = w.files;
         info->file_bytes = w.file_bytes;
     }
-    if (r >= 0 && info->evidence == RC_FP_CONTENT) {
+    /* The content pass follows the stat pass in the digest: collected on the way when it
+     * could be, else a second walk (never both: collecting stops for good). */
+    if (r >= 0 && info->evidence == RC_FP_CONTENT && w.collecting)
+        r = rc_sha_update(&w.sha, w.content.data, w.content.len);
+    else if (r >= 0 && info->evidence == RC_FP_CONTENT) {
         wk.fn = fp_content_visit;
         r = rc_walk(&wk);
     }
+    rc_buf_done(&w.content);
     if (r < 0) {
         rc_sha_done(&w.sha);
         return r;

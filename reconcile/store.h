@@ -80,6 +80,10 @@ int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
  * it rests on. */
 int rc_fingerprint_fd(int lowerfd, unsigned max_depth, struct rc_fp_info *info,
                       char out[RC_HASH_HEX], char **too_deep);
+/* The most bytes of content-pass records a fingerprint's stat pass collects on its way (a
+ * record is the path and about 90 bytes); beyond, the content pass walks the dir again. A
+ * variable for the tests (0: always the second walk). */
+extern size_t rc_fp_collect_max;
 /* Whether statfs's f_type is a read-only image format (erofs, squashfs, cramfs, iso9660,
  * romfs): built, never changed in place, its inode numbers from the layout and no ctime of
  * its own, so a stat walk cannot see a content change that kept the sizes and mtimes. */
@@ -90,8 +94,10 @@ bool rc_fp_image_fs(long f_type);
  * files. */
 enum rc_fp_evidence rc_fp_evidence_for(bool image_fs, bool times_kept, uint64_t file_bytes);
 /* "TYPE UUID" of the filesystem holding fd, read by libblkid from its block device; "" (and
- * -ENODEV) when it has none (tmpfs, overlayfs, a filesystem without a UUID). */
-int rc_fs_identity(int fd, char *out, size_t n);
+ * -ENODEV) when it has none (tmpfs, overlayfs, a filesystem without a UUID). *sealed (may be
+ * NULL): an ext2/3/4 filesystem whose UUID sharedroot-mkbase derived from its content
+ * (rc_base_seal, reconcile.h). */
+int rc_fs_identity(int fd, char *out, size_t n, bool *sealed);
 
 /* A manifest of a live tree (below sub of rootfd), hashing every file; with store non-NULL
  * also copying contents into it (counting new objects in *added). */

@@ -193,6 +193,14 @@ int rc_inspect(int dirfd, const char *name, enum rc_markers mk, bool parent_x, b
     *v = (struct rc_version){.kind = RC_ABSENT};
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return -errno;
+    return rc_inspect_stat(dirfd, name, &st, mk, parent_x, want_hash, v);
+}
+
+int rc_inspect_stat(int dirfd, const char *name, const struct stat *stp, enum rc_markers mk,
+                    bool parent_x, bool want_hash, struct rc_version *v)
+{
+    const struct stat st = *stp;
+    *v = (struct rc_version){.kind = RC_ABSENT};
     fill_stat(v, &st);
     if (mk != RC_MARKERS_NONE && v->kind == RC_CHARDEV && st.st_rdev == makedev(0, 0)) {
         v->kind = RC_WHITEOUT;

@@ -29,7 +29,9 @@ printf 'data\n' >"$tree/var/lib/setuid"
 chmod 4755 "$tree/var/lib/setuid"
 chown 1000:1000 "$tree/root"
 chmod 1777 "$tree/tmp"
-setfattr -n user.note -v kept "$tree/etc/os-release" 2>/dev/null
+# setxattr FILE NAME VALUE (python3: the attr package's setfattr is not a dependency)
+setxattr() { python3 -c 'import os, sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())' "$@" 2>/dev/null; }
+setxattr "$tree/etc/os-release" user.note kept
 
 built() { # NAME TYPE IMG [args]: mkbase succeeds
     local n=$1 t=$2 img=$3
@@ -82,8 +84,19 @@ built ext4_other_tree ext4 "$T/other.img"
 u2=$(blkid -p -s UUID -o value "$T/other.img")
 check uuid_differs_for_another_tree test "$u1" != "$u2"
 rm -f "$tree/etc/motd"
+# an xattr is content too: mkfs.ext4 -d copies it (the reconcile engine trusts a derived UUID
+# to tell two trees apart, overlay-reconcile(8) FINGERPRINT)
+if setxattr "$tree/etc/os-release" user.note other; then
+    built ext4_other_xattr ext4 "$T/xattr.img"
+    check uuid_differs_for_another_xattr test "$u1" != "$(blkid -p -s UUID -o value "$T/xattr.img")"
+    setxattr "$tree/etc/os-release" user.note kept
+else skip uuid_differs_for_another_xattr "no user xattrs on $T"; fi
+# a derived UUID is sealed (the hash seed says so); a UUID given by hand is not
+seed() { dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Directory Hash Seed: *//p'; }
+check derived_uuid_sealed_by_hash_seed test "$(seed "$T/ext4-a.img")" != "$u1" -a -n "$(seed "$T/ext4-a.img")"
 built ext4_given_uuid ext4 "$T/u.img" -U 5A7E0000-0000-4000-8000-00000000E404 --size 24M
 check uuid_as_given test "$(blkid -p -s UUID -o value "$T/u.img")" = 5a7e0000-0000-4000-8000-00000000e404
+check given_uuid_not_sealed test "$(seed "$T/u.img")" = 5a7e0000-0000-4000-8000-00000000e404
 check size_as_given test "$(stat -c %s "$T/u.img")" = $((24 << 20))
 
 # Refusals: status, a message naming the problem, nothing left behind

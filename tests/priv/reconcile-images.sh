@@ -4,9 +4,12 @@
 # built by sharedroot-mkbase from two trees that differ only in one file's content (same size,
 # same mtime, as a reproducible build gives) must be told apart, loop-mounted read-only in a
 # private mount namespace at one mount point as the boot does. For each type:
-#   - /etc (small: content hashed) v1 recorded, v1 again is "unchanged", v2 is recorded
-#     (a stat walk alone took v2 for v1, so the host never got the update and --report said
-#     the host's later edit of the file was a merge against v1);
+#   - /etc (small: content hashed on erofs; on ext4, whose UUID mkbase derived from the
+#     content and sealed, the stat walk and the UUID) v1 recorded, v1 again is "unchanged",
+#     v2 is recorded (a stat walk alone took v2 for v1, so the host never got the update and
+#     --report said the host's later edit of the file was a merge against v1);
+#   - two builds given one UUID by hand (-U) are not sealed: /etc's content tells them apart;
+#   - a sealed ext4 base changed in place (same size, mtime put back) is recorded again;
 #   - the host's edit made on v2 is "unchanged" by the next report (the merge base is v2);
 #   - /var (over the hash budget: the stat walk and the filesystem's UUID) tells the two
 #     apart by the UUID mkbase derives from the tree's content; with one UUID given to both
@@ -66,8 +69,12 @@ for t in ext4 erofs; do
     out=$(record "$T/$t-v1.img" "$t" etc "$S/etc" 2>&1)
     echo "$out" | grep -q ': recorded ' && pass "${t}_etc_v1_recorded" || fail "${t}_etc_v1_recorded" "$out"
     out=$(record "$T/$t-v1.img" "$t" etc "$S/etc" 2>&1)
-    echo "$out" | grep -q "base unchanged (.*stat walk and the content of 2 files, 0 KiB: $([ "$t" = erofs ] && echo 'a read-only image' || echo 'settled file times'))" &&
-        pass "${t}_etc_v1_again_unchanged_with_content" || fail "${t}_etc_v1_again_unchanged_with_content" "$out"
+    # erofs: the content is hashed; ext4 by mkbase (UUID derived from the content, sealed):
+    # the stat walk and that UUID, no content read
+    if [ "$t" = erofs ]; then want="stat walk and the content of 2 files, 0 KiB: a read-only image"
+    else want="stat walk and the UUID sharedroot-mkbase derived from the content"; fi
+    echo "$out" | grep -q "base unchanged (.*$want)" &&
+        pass "${t}_etc_v1_again_unchanged_without_reading_twice" || fail "${t}_etc_v1_again_unchanged_without_reading_twice" "$out"
     # the host edits app.conf on v1 (its last line)
     mkdir -p "$T/$t-upper"
     sleep 0.05
@@ -93,7 +100,9 @@ for t in ext4 erofs; do
 
     # /var: 9 MiB of files, over the budget: the filesystem UUID tells v1 and v2 apart
     out=$(record "$T/$t-v1.img" "$t" var "$S/var" 2>&1 && record "$T/$t-v1.img" "$t" var "$S/var" 2>&1)
-    echo "$out" | grep -q "base unchanged (.*stat walk and the filesystem's UUID: .*too many to hash at boot" &&
+    if [ "$t" = erofs ]; then want="stat walk and the filesystem's UUID: .*too many to hash at boot"
+    else want="stat walk and the UUID sharedroot-mkbase derived from the content"; fi
+    echo "$out" | grep -q "base unchanged (.*$want" &&
         pass "${t}_var_over_budget_stat_and_uuid" || fail "${t}_var_over_budget_stat_and_uuid" "$out"
     out=$(record "$T/$t-v2.img" "$t" var "$S/var" 2>&1)
     echo "$out" | grep -q ': recorded ' && pass "${t}_var_v2_told_apart_by_uuid" ||
@@ -106,7 +115,24 @@ for t in ext4 erofs; do
     out=$(record "$T/$t-u2.img" "$t" var "$T/$t-ustore" 2>&1)
     echo "$out" | grep -q 'base unchanged' && pass "${t}_var_same_uuid_is_the_documented_limit" ||
         fail "${t}_var_same_uuid_is_the_documented_limit" "$out"
+    # /etc of those two: a UUID given by hand is not sealed, so the content is hashed and
+    # tells them apart (a fingerprint resting on the UUID would take u2 for u1)
+    record "$T/$t-u1.img" "$t" etc "$T/$t-uetc" >/dev/null 2>&1
+    out=$(record "$T/$t-u2.img" "$t" etc "$T/$t-uetc" 2>&1)
+    echo "$out" | grep -q ': recorded ' && pass "${t}_etc_same_uuid_by_hand_told_apart_by_content" ||
+        fail "${t}_etc_same_uuid_by_hand_told_apart_by_content" "taken for u1: $out"
 done
+
+# A sealed ext4 base changed in place (mounted read-write, a file rewritten with the same size
+# and its mtime put back): the UUID still says v1, the stat walk sees the change
+cp "$T/ext4-v1.img" "$T/ext4-ip.img"
+record "$T/ext4-ip.img" ext4 etc "$T/ip-store" >/dev/null 2>&1
+unshare -m --propagation private bash -c '
+    mount -o loop "$1" "$2" && printf "value=9\na\nb\nc\nname=app\n" >"$2/etc/app.conf" &&
+    touch -d @1700000000 "$2/etc/app.conf" && umount "$2"' - "$T/ext4-ip.img" "$T/mnt"
+out=$(record "$T/ext4-ip.img" ext4 etc "$T/ip-store" 2>&1)
+echo "$out" | grep -q ': recorded ' && pass ext4_sealed_base_changed_in_place_recorded ||
+    fail ext4_sealed_base_changed_in_place_recorded "taken for the unchanged base: $out"
 
 # An old state: the history names a fingerprint of the previous rule. The next record is a new
 # fingerprint with the same content, said so, and the host's classification does not change.

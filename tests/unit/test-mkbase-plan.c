@@ -2,6 +2,7 @@
 /* sharedroot-mkbase's decisions: option values (bad ones included), the derived UUID, the
  * image size and the mkfs command lines. */
 #include "baseplan.h"
+#include "reconcile.h"
 #include "testlib.h"
 
 #include <errno.h>
@@ -162,6 +163,64 @@ TEST(ext4_command_line)
     CHECK(l > 0 && strcmp(argv[l + 1], "base") == 0);
     CHECK_STR(env[0], "E2FSPROGS_FAKE_TIME=1700000000");
     CHECK(env[1] == NULL);
+}
+
+/* The hash seed of a derived UUID is the seal the reconcile engine reads back from the
+ * superblock; a UUID given by hand keeps itself as the seed and is never taken for sealed. */
+TEST(hash_seed_seals_a_derived_uuid_only)
+{
+    struct plan p = {.type = BASE_EXT4, .uuid = "5a7e0000-0000-4000-8000-00000000e404"};
+    char seed[37], back[37];
+    uint8_t sb[RC_EXT_SB_SIZE] = {0},
+            uuid[16] = {0x5a, 0x7e, 0, 0, 0, 0, 0x40, 0, 0x80, 0, 0, 0, 0, 0, 0xe4, 0x04};
+    plan_hash_seed(&p, seed);
+    CHECK_STR(seed, p.uuid); /* given by hand: as before */
+    p.uuid_derived = true;
+    plan_hash_seed(&p, seed);
+    CHECK(strcmp(seed, p.uuid) != 0);
+    CHECK_INT(plan_parse_uuid(seed, back), 0); /* what mke2fs -E hash_seed= takes */
+    /* the superblock mke2fs writes from it: magic, s_uuid, s_hash_seed */
+    sb[0x38] = 0x53;
+    sb[0x39] = 0xEF;
+    memcpy(sb + 0x68, uuid, 16);
+    for (int i = 0, k = 0; seed[i]; i++)
+        if (seed[i] != '-') {
+            char h[3] = {seed[i], seed[i + 1], 0};
+            sb[0xEC + k++] = (uint8_t)strtoul(h, NULL, 16);
+            i++;
+        }
+    CHECK(rc_ext_sb_sealed(sb));
+    sb[0xEC + 15] ^= 1; /* another seed */
+    CHECK(!rc_ext_sb_sealed(sb));
+    sb[0xEC + 15] ^= 1;
+    sb[0x68] ^= 1; /* another UUID with this seed */
+    CHECK(!rc_ext_sb_sealed(sb));
+    sb[0x68] ^= 1;
+    sb[0x38] = 0; /* not ext */
+    CHECK(!rc_ext_sb_sealed(sb));
+    /* the seed of a UUID given by hand is the UUID: never the seal */
+    sb[0x38] = 0x53;
+    memcpy(sb + 0xEC, uuid, 16);
+    CHECK(!rc_ext_sb_sealed(sb));
+    /* an all-zero superblock (mkfs never wrote one) */
+    memset(sb, 0, sizeof sb);
+    sb[0x38] = 0x53;
+    sb[0x39] = 0xEF;
+    CHECK(!rc_ext_sb_sealed(sb));
+    /* a malformed UUID in the plan never gives a seal */
+    struct plan bad = {.type = BASE_EXT4, .uuid = "5a7e", .uuid_derived = true};
+    plan_hash_seed(&bad, seed);
+    CHECK_STR(seed, "5a7e");
+    struct plan ext = p;
+    const char *argv[40], *env[4];
+    char buf[1024], want[80];
+    ext.dir = "/t";
+    ext.output = "/o/x";
+    ext.size = 64ull << 20;
+    CHECK_INT(plan_mkfs_argv(&ext, argv, 40, env, buf, sizeof buf), 0);
+    plan_hash_seed(&ext, seed);
+    snprintf(want, sizeof want, "hash_seed=%s,nodiscard", seed);
+    CHECK(argv_has(argv, want) > 0);
 }
 
 TEST(erofs_command_line)

@@ -95,6 +95,9 @@ TEST(fingerprint_evidence_rule)
         .evidence = RC_FP_CONTENT, .image_fs = true, .files = 95, .file_bytes = 604 * 1024};
     rc_fp_evidence_text(&fp, t, sizeof t);
     CHECK_STR(t, "stat walk and the content of 95 files, 604 KiB: a read-only image");
+    fp = (struct rc_fp_info){.evidence = RC_FP_SEALED, .sealed = true, .files = 95};
+    rc_fp_evidence_text(&fp, t, sizeof t);
+    CHECK_STR(t, "stat walk and the UUID sharedroot-mkbase derived from the content");
     fp = (struct rc_fp_info){.evidence = RC_FP_STAT_TOO_LARGE, .file_bytes = 85u << 20};
     rc_fp_evidence_text(&fp, t, sizeof t);
     CHECK_STR(t, "stat walk and the filesystem's UUID (none found): settled file times, 85 MiB "
@@ -152,6 +155,52 @@ TEST(fingerprint_hashes_content_when_times_look_settled)
     CHECK_INT(rc_fingerprint_fd(fd, 64, &info, fp2, NULL), 0);
     CHECK_INT(info.evidence, RC_FP_STAT);
     CHECK(strcmp(fp1, fp2) != 0);
+    close(fd);
+    fx_done(&f);
+}
+
+/* The content pass collected by the stat pass on its way is the one a second walk gives: the
+ * same fingerprint either way, for every kind of entry, and for a dir whose times turn out
+ * to be the kernel's only after some entries were collected. */
+TEST(fingerprint_content_collected_on_the_way_is_the_second_walk)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_write(f.lower, "a.conf", "v=1\n");
+    fx_write(f.lower, "empty", "");
+    fx_write(f.lower, "sub/deeper/b.conf", "b\n");
+    fx_write(f.lower, "sub/c", "see\n");
+    fx_symlink(f.lower, "sub/link", "../a.conf");
+    char p[256];
+    snprintf(p, sizeof p, "%s/sub/fifo", f.lower);
+    CHECK_INT(mkfifo(p, 0644), 0);
+    size_t keep = rc_fp_collect_max;
+    struct rc_fp_info info;
+    char fp1[RC_HASH_HEX], fp2[RC_HASH_HEX];
+    int fd = open(f.lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CHECK_INT(rc_fingerprint_fd(fd, 64, &info, fp1, NULL), 0);
+    CHECK_INT(info.evidence, RC_FP_CONTENT);
+    CHECK_INT(info.files, 4);
+    rc_fp_collect_max = 0; /* every record is over it: the second walk */
+    CHECK_INT(rc_fingerprint_fd(fd, 64, &info, fp2, NULL), 0);
+    CHECK_INT(info.evidence, RC_FP_CONTENT);
+    CHECK_STR(fp1, fp2);
+    rc_fp_collect_max = keep;
+    /* the times turn out to be the kernel's in the last dir walked: collected until then */
+    fx_done(&f);
+    fx_init(&f);
+    fx_write(f.lower, "a.conf", "v=1\n");
+    fx_write(f.lower, "z/b.conf", "b\n");
+    fx_tick(); /* the chmod's ctime after the write's mtime */
+    fx_chmod(f.lower, "z/b.conf", 0600);
+    close(fd);
+    fd = open(f.lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CHECK_INT(rc_fingerprint_fd(fd, 64, &info, fp1, NULL), 0);
+    CHECK_INT(info.evidence, RC_FP_STAT);
+    rc_fp_collect_max = 0;
+    CHECK_INT(rc_fingerprint_fd(fd, 64, &info, fp2, NULL), 0);
+    rc_fp_collect_max = keep;
+    CHECK_STR(fp1, fp2);
     close(fd);
     fx_done(&f);
 }
