@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "console.h"
+#include "measure.h"
 #include "runfile.h"
 #include "stats.h"
 
@@ -23,10 +24,18 @@
 
 enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 
+/* --hold: guests that booted stay up until their whole group has booted (and been measured) */
+enum hold {
+    HOLD_NONE,      /* each guest is stopped once it succeeded (and was measured) */
+    HOLD_TOGETHER,  /* a group's guests start together */
+    HOLD_STAGGERED, /* one after another, each once the one before it booted and was measured */
+};
+
 struct options {
     const char *runfile;
     const char *name; /* of the configuration without a run file */
     unsigned reps, warmup, jobs;
+    enum hold hold;
     enum accel accel;
     unsigned kvm_probe_timeout_s;
     const char *output;
@@ -60,6 +69,8 @@ struct boot {
     size_t config;
     unsigned rep; /* 1.. within its configuration; warm-up boots count separately */
     bool warmup;
+    unsigned group; /* 1..: the guests up together (--hold), else each boot its own */
+    unsigned guest; /* 1..: its place in the group */
     enum boot_result result;
     char reason[512];
     pid_t pid;
@@ -74,6 +85,11 @@ struct boot {
     char *tail[TAIL_LINES]; /* the console's last lines (ring), kept for failed boots */
     size_t tail_next;
     uint64_t console_lines;
+
+    /* the measure command: -1 not run, else its wait() status */
+    int measure_status;
+    bool measure_timed_out;
+    struct measure_values *measured;
 };
 
 struct config_stats {
@@ -129,6 +145,7 @@ struct run {
 };
 
 const char *boot_result_name(enum boot_result r);
+const char *hold_name(enum hold h); /* "none", "together", "staggered" */
 
 /* Set or replace a metric of a boot (at most BOOT_MAX_METRICS; more are dropped). */
 void boot_set_metric(struct boot *b, const char *name, double ms);

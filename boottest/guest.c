@@ -66,6 +66,7 @@ bool cmdline_has(const char *line, const char *prefix)
 char *guest_cmdline(const struct bt_config *c, bool tcg)
 {
     const char *append = c->append ? c->append : "";
+    bool pmem = c->base && c->base_device == BASE_DEVICE_PMEM;
     char *s = NULL;
     size_t sz = 0;
     FILE *f = open_memstream(&s, &sz);
@@ -84,9 +85,10 @@ char *guest_cmdline(const struct bt_config *c, bool tcg)
     if (c->root)
         fprintf(f, "root=%s ", c->root);
     else if (c->base && !cmdline_has(append, "root="))
-        fputs("root=/dev/vda ", f);
+        fputs(pmem ? "root=/dev/pmem0 " : "root=/dev/vda ", f);
+    /* the instance disk is the first virtio disk after a virtio-blk base */
     if (c->instance.kind != DISK_NONE && !cmdline_has(append, "sharedroot.instance="))
-        fputs("sharedroot.instance=/dev/vdb ", f);
+        fputs(pmem ? "sharedroot.instance=/dev/vda " : "sharedroot.instance=/dev/vdb ", f);
     fputs(append, f);
     if (fclose(f) != 0) {
         free(s);
@@ -145,7 +147,8 @@ char *find_program(const char *name, const char *beside_rel)
     return tool_path(name);
 }
 
-static int exec_child(char **argv, int in_fd, int out_fd, int err_fd, bool own_group, pid_t parent)
+static int exec_child(char **argv, char **env, int in_fd, int out_fd, int err_fd, bool own_group,
+                      pid_t parent)
 {
     sigset_t all;
 
@@ -163,12 +166,15 @@ static int exec_child(char **argv, int in_fd, int out_fd, int err_fd, bool own_g
             signal(s, SIG_DFL);
     if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
         _exit(127);
+    for (size_t i = 0; env && env[i]; i++)
+        if (putenv(env[i]) != 0)
+            _exit(127);
     execvp(argv[0], argv);
     dprintf(2, "%s: cannot run %s: %s\n", PROGRAM, argv[0], strerror(errno));
     _exit(127);
 }
 
-static pid_t spawn(char **argv, int out_fd, int err_fd, bool own_group)
+static pid_t spawn(char **argv, char **env, int out_fd, int err_fd, bool own_group)
 {
     pid_t parent = getpid(), pid;
     int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -182,7 +188,7 @@ static pid_t spawn(char **argv, int out_fd, int err_fd, bool own_group)
         return -e;
     }
     if (pid == 0)
-        exec_child(argv, null_fd, out_fd < 0 ? null_fd : out_fd, err_fd < 0 ? null_fd : err_fd,
+        exec_child(argv, env, null_fd, out_fd < 0 ? null_fd : out_fd, err_fd < 0 ? null_fd : err_fd,
                    own_group, parent);
     /* also here: a signal to the group must not race the child's own setpgid */
     if (own_group)
@@ -193,13 +199,20 @@ static pid_t spawn(char **argv, int out_fd, int err_fd, bool own_group)
 
 pid_t spawn_guest(char **argv, int console_w, int err_fd)
 {
-    return spawn(argv, console_w, err_fd, true);
+    return spawn(argv, NULL, console_w, err_fd, true);
+}
+
+pid_t spawn_command(const char *command, char **env, int out_fd, int err_fd)
+{
+    char *argv[] = {"/bin/sh", "-c", (char *)command, NULL};
+
+    return spawn(argv, env, out_fd, err_fd, true);
 }
 
 int run_helper(char **argv, int out_fd)
 {
     int status;
-    pid_t pid = spawn(argv, out_fd, out_fd, false);
+    pid_t pid = spawn(argv, NULL, out_fd, out_fd, false);
 
     if (pid < 0)
         return (int)pid;
@@ -280,6 +293,24 @@ static void push_drive(struct argv_builder *b, const char *file, bool ro)
     free(e);
 }
 
+/* The base mapped from its file into the guest's address space: private (a guest can never
+ * write the file, nor another guest's copy) and read-only; the host's page cache of the file
+ * is what every guest reads through dax. */
+static void push_pmem(struct argv_builder *b, const char *file, uint64_t size)
+{
+    char *e = qemu_escape(file);
+
+    push(b, strdup("-object"));
+    if (e)
+        pushf(b, "memory-backend-file,id=" PMEM_ID ",share=off,readonly=on,mem-path=%s,size=%llu",
+              e, (unsigned long long)size);
+    else
+        b->failed = true;
+    free(e);
+    push(b, strdup("-device"));
+    push(b, strdup("virtio-pmem-pci,memdev=" PMEM_ID ",id=" PMEM_ID "-pmem"));
+}
+
 void argv_free(char **argv)
 {
     for (size_t i = 0; argv && argv[i]; i++)
@@ -300,7 +331,14 @@ char **guest_argv(const char *qemu, const struct bt_config *c, const char *initr
     push(&b, strdup("-machine"));
     pushf(&b, "pc,accel=%s", accel);
     push(&b, strdup("-m"));
-    pushf(&b, "%u", c->memory_mb);
+    if (d && c->base && c->base_device == BASE_DEVICE_PMEM)
+        /* room for the pmem device in the memory map beyond the guest's RAM */
+        pushf(&b, "%u,slots=2,maxmem=%lluM", c->memory_mb,
+              (unsigned long long)c->memory_mb +
+                  (unsigned long long)((d->base_size + PMEM_ALIGN - 1) / PMEM_ALIGN *
+                                       (PMEM_ALIGN >> 20)));
+    else
+        pushf(&b, "%u", c->memory_mb);
     push(&b, strdup("-smp"));
     pushf(&b, "%u", c->cpus);
     push(&b, strdup("-kernel"));
@@ -312,8 +350,11 @@ char **guest_argv(const char *qemu, const struct bt_config *c, const char *initr
     push(&b, strdup("-append"));
     push(&b, guest_cmdline(c, strcmp(accel, "tcg") == 0));
     if (d) {
-        /* /dev/vda the base, /dev/vdb the instance, then the extra disks */
-        if (c->base)
+        /* /dev/vda the base, /dev/vdb the instance, then the extra disks; on virtio-pmem
+         * the base is /dev/pmem0 and the instance /dev/vda */
+        if (c->base && c->base_device == BASE_DEVICE_PMEM)
+            push_pmem(&b, c->base, d->base_size);
+        else if (c->base)
             push_drive(&b, c->base, true);
         if (d->instance[0])
             push_drive(&b, d->instance, false);
@@ -403,6 +444,14 @@ int boot_disks_make(const struct bt_config *c, const char *workdir, const char *
     int r;
 
     memset(d, 0, sizeof *d);
+    if (c->base && c->base_device == BASE_DEVICE_PMEM) {
+        struct stat st;
+        if (stat(c->base, &st) < 0) {
+            snprintf(err, errsz, "base %s: %s", c->base, strerror(errno));
+            return -errno;
+        }
+        d->base_size = (uint64_t)st.st_size;
+    }
     r = one_disk(&c->instance, workdir, tag, "instance", d->instance, &d->made[0], err, errsz);
     for (size_t i = 0; r == 0 && i < c->n_disks; i++) {
         char what[32];

@@ -21,21 +21,26 @@ int kernel_version_of(const char *kernel, char *out, size_t outsz);
 
 /* The kernel command line for a configuration: console=ttyS0 and panic=-1 unless append
  * has its own, no_timer_check under TCG (tcg true) unless append has it, root= (default
- * /dev/vda with a base), sharedroot.instance=/dev/vdb for an instance disk unless append
- * names one, then append. Newly allocated. */
+ * /dev/vda with a base, /dev/pmem0 with a virtio-pmem base), sharedroot.instance=/dev/vdb
+ * (/dev/vda with a virtio-pmem base) for an instance disk unless append names one, then
+ * append. Newly allocated. */
 char *guest_cmdline(const struct bt_config *c, bool tcg);
 
 /* Whether the blank-separated words of line hold one starting with prefix ("root="). Pure. */
 bool cmdline_has(const char *line, const char *prefix);
 
 /* Disks made for one boot (fresh or copied), removed after it. */
+#define PMEM_ID "srbase" /* the QEMU ids of the base's virtio-pmem memory backend and device */
+
 struct boot_disks {
+    uint64_t base_size;      /* bytes of a virtio-pmem base (its memory backend's size) */
     char instance[PATH_MAX]; /* the instance disk to attach, "" for none */
     char disks[RUNFILE_MAX_LIST][PATH_MAX];
     bool made[RUNFILE_MAX_LIST + 1]; /* [0] instance, [1..] disks: made for this boot */
 };
 
-/* Make the per-boot disks of c in workdir (names from tag). Errors in err. */
+/* Make the per-boot disks of c in workdir (names from tag), and take a virtio-pmem base's
+ * size. Errors in err. */
 int boot_disks_make(const struct bt_config *c, const char *workdir, const char *tag,
                     struct boot_disks *d, char *err, size_t errsz);
 void boot_disks_remove(struct boot_disks *d);
@@ -50,6 +55,11 @@ void argv_free(char **argv);
  * in a new process group, killed by the kernel when this process dies
  * (PR_SET_PDEATHSIG). Returns the pid or -errno. */
 pid_t spawn_guest(char **argv, int console_w, int err_fd);
+
+/* Start /bin/sh -c command as spawn_guest() starts a guest (own process group, killed with
+ * this process), with env's NAME=VALUE strings added to the environment (they must live
+ * until it has started). Returns the pid or -errno. */
+pid_t spawn_command(const char *command, char **env, int out_fd, int err_fd);
 
 /* Run a helper program to its end (mkfs, cp, mkinitramfs), output to out_fd (or /dev/null
  * when -1). Its exit status, or -errno when it could not be started. */

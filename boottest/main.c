@@ -40,6 +40,8 @@ static void usage(FILE *f)
             "                             sharedroot-mkinitramfs for the kernel\n"
             "      --mkinitramfs-args ARGS  more arguments for sharedroot-mkinitramfs\n"
             "  -b, --base FILE            the shared base image (/dev/vda, read-only)\n"
+            "      --base-device DEV      virtio-blk (default) or virtio-pmem (/dev/pmem0,\n"
+            "                             mapped from the file: dax)\n"
             "      --root SPEC            root= (default /dev/vda with a base)\n"
             "      --instance SPEC        FILE, fresh[:SIZE], copy:FILE or none (/dev/vdb)\n"
             "      --disk SPEC            one more disk: FILE, ro:FILE, fresh[:SIZE], copy:FILE\n"
@@ -56,12 +58,17 @@ static void usage(FILE *f)
             "      --qemu-args ARGS       more QEMU arguments (blank-separated)\n"
             "      --qemu-arg ARG         one more QEMU argument, blanks and all (repeatable)\n"
             "  -t, --timeout SECONDS      per boot (default 120)\n"
+            "      --measure COMMAND      run (sh -c) against each guest once it booted, while\n"
+            "                             it is up; its KEY=VALUE lines go into the report\n"
             "      --name NAME            the configuration's name without RUNFILE (boot)\n"
             "\n"
             "The run:\n"
             "  -r, --reps N               boots per configuration (default 3)\n"
             "  -w, --warmup N             boots per configuration before, not measured (0)\n"
             "  -j, --jobs N               guests at once (default 1)\n"
+            "      --hold together|staggered  keep groups of --jobs guests of a configuration\n"
+            "                             up until all have booted (and been measured);\n"
+            "                             staggered: each starts once the one before is up\n"
             "      --accel auto|kvm|tcg   QEMU accelerator (default auto: KVM if a probe\n"
             "                             guest prints in time, else TCG)\n"
             "      --kvm-probe-timeout S  (default 10)\n"
@@ -103,6 +110,9 @@ enum {
     OPT_MKINITRAMFS,
     OPT_KEEP,
     OPT_PROGRESS,
+    OPT_BASE_DEVICE,
+    OPT_MEASURE,
+    OPT_HOLD,
 };
 
 /* options that are configuration keys */
@@ -115,6 +125,7 @@ static const struct {
     {'i', "initrd", NULL},
     {OPT_MKARGS, "mkinitramfs-args", NULL},
     {'b', "base", NULL},
+    {OPT_BASE_DEVICE, "base-device", NULL},
     {OPT_ROOT, "root", NULL},
     {OPT_INSTANCE, "instance", NULL},
     {OPT_DISK, "disk", NULL},
@@ -130,6 +141,7 @@ static const struct {
     {OPT_QEMU_ARGS, "qemu-args", NULL},
     {OPT_QEMU_ARG, "qemu-arg", NULL},
     {'t', "timeout", NULL},
+    {OPT_MEASURE, "measure", NULL},
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -176,6 +188,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct bt_config
         {"initrd", required_argument, NULL, 'i'},
         {"mkinitramfs-args", required_argument, NULL, OPT_MKARGS},
         {"base", required_argument, NULL, 'b'},
+        {"base-device", required_argument, NULL, OPT_BASE_DEVICE},
         {"root", required_argument, NULL, OPT_ROOT},
         {"instance", required_argument, NULL, OPT_INSTANCE},
         {"disk", required_argument, NULL, OPT_DISK},
@@ -191,10 +204,12 @@ static int parse_args(int argc, char **argv, struct options *o, struct bt_config
         {"qemu-args", required_argument, NULL, OPT_QEMU_ARGS},
         {"qemu-arg", required_argument, NULL, OPT_QEMU_ARG},
         {"timeout", required_argument, NULL, 't'},
+        {"measure", required_argument, NULL, OPT_MEASURE},
         {"name", required_argument, NULL, OPT_NAME},
         {"reps", required_argument, NULL, 'r'},
         {"warmup", required_argument, NULL, 'w'},
         {"jobs", required_argument, NULL, 'j'},
+        {"hold", required_argument, NULL, OPT_HOLD},
         {"accel", required_argument, NULL, OPT_ACCEL},
         {"kvm-probe-timeout", required_argument, NULL, OPT_KVM_PROBE_TIMEOUT},
         {"output", required_argument, NULL, 'o'},
@@ -242,6 +257,14 @@ static int parse_args(int argc, char **argv, struct options *o, struct bt_config
         case 'j':
             if (parse_number_opt("jobs", optarg, 1, 64, &o->jobs) < 0)
                 return EXIT_USAGE;
+            break;
+        case OPT_HOLD:
+            if (strcmp(optarg, "together") == 0)
+                o->hold = HOLD_TOGETHER;
+            else if (strcmp(optarg, "staggered") == 0)
+                o->hold = HOLD_STAGGERED;
+            else
+                return usage_error("--hold %s: use together or staggered", optarg);
             break;
         case OPT_ACCEL:
             if (strcmp(optarg, "auto") == 0)
@@ -356,6 +379,28 @@ static int load_configs(struct run *run, struct bt_config *cli)
     return 0;
 }
 
+/* --hold keeps a group's guests up together: a disk FILE kept across boots cannot be in
+ * several of them (a guest waits for the file's other user, which waits for its group). */
+static int check_hold(const struct run *run)
+{
+    if (run->opt.hold == HOLD_NONE || run->opt.jobs < 2)
+        return 0;
+    for (size_t i = 0; i < run->n_configs; i++) {
+        const struct bt_config *c = &run->configs[i].cfg;
+        const char *file = c->instance.kind == DISK_FILE ? c->instance.path : NULL;
+        for (size_t k = 0; !file && k < c->n_disks; k++)
+            if (c->disks[k].kind == DISK_FILE)
+                file = c->disks[k].path;
+        if (file) {
+            return log_error_errno(EINVAL,
+                                   "--hold with --jobs %u: [%s] would write %s from %u guests at "
+                                   "once; use fresh or copy:%s (try --help)",
+                                   run->opt.jobs, c->name, file, run->opt.jobs, file);
+        }
+    }
+    return 0;
+}
+
 static void run_free(struct run *run)
 {
     for (size_t i = 0; i < run->n_configs; i++) {
@@ -419,6 +464,7 @@ int main(int argc, char **argv)
     }
     r = load_configs(&run, &cli);
     config_free(&cli);
+    r = r ?: check_hold(&run);
     if (r < 0) {
         run_free(&run);
         return EXIT_USAGE;

@@ -111,8 +111,10 @@ static void json_config(FILE *f, const struct config_run *cr, const char *accel)
         fputs(i ? "," : "", f);
         json_disk(f, &c->disks[i]);
     }
-    fprintf(f, "],\"memory_mb\":%u,\"cpus\":%u,\"timeout_s\":%u,\"cmdline\":", c->memory_mb,
-            c->cpus, c->timeout_s);
+    fprintf(f, "],\"base_device\":\"%s\"",
+            c->base_device == BASE_DEVICE_PMEM ? "virtio-pmem" : "virtio-blk");
+    fprintf(f, ",\"memory_mb\":%u,\"cpus\":%u,\"timeout_s\":%u,\"cmdline\":", c->memory_mb, c->cpus,
+            c->timeout_s);
     json_string_or_null(f, cmdline);
     fputs(",\"qemu_args\":", f);
     json_string_or_null(f, c->qemu_args);
@@ -129,6 +131,8 @@ static void json_config(FILE *f, const struct config_run *cr, const char *accel)
     fputs(",\"time\":", f);
     json_string_or_null(f, c->time.text);
     json_patterns(f, "fail", c->fail, c->n_fail);
+    fputs(",\"measure\":", f);
+    json_string_or_null(f, c->measure);
     fprintf(f, ",\"boots_ok\":%u,\"boots_failed\":%u,\"headline\":\"%s\",\"metrics\":{", cr->ok,
             cr->failed, cr->headline);
     for (size_t i = 0; i < cr->n_stats; i++) {
@@ -140,6 +144,18 @@ static void json_config(FILE *f, const struct config_run *cr, const char *accel)
     free(cmdline);
 }
 
+/* ,"NAME_status":N,"NAME_signal":null (exited), null and the signal (killed), or two nulls
+ * (status -1: not known, or never ran) */
+static void json_wait_status(FILE *f, const char *name, int status)
+{
+    if (status >= 0 && WIFEXITED(status))
+        fprintf(f, ",\"%s_status\":%d,\"%s_signal\":null", name, WEXITSTATUS(status), name);
+    else if (status >= 0 && WIFSIGNALED(status))
+        fprintf(f, ",\"%s_status\":null,\"%s_signal\":%d", name, name, WTERMSIG(status));
+    else
+        fprintf(f, ",\"%s_status\":null,\"%s_signal\":null", name, name);
+}
+
 static void json_boot(FILE *f, const struct run *run, const struct boot *b)
 {
     const char *tail[TAIL_LINES];
@@ -147,17 +163,14 @@ static void json_boot(FILE *f, const struct run *run, const struct boot *b)
 
     fputs("{\"config\":", f);
     json_string(f, config_name(run, b));
-    fprintf(f, ",\"rep\":%u,\"warmup\":%s,\"result\":\"%s\",\"ok\":%s,\"reason\":", b->rep,
-            b->warmup ? "true" : "false", boot_result_name(b->result),
+    fprintf(f,
+            ",\"rep\":%u,\"warmup\":%s,\"group\":%u,\"guest\":%u,\"result\":\"%s\",\"ok\":%s,"
+            "\"reason\":",
+            b->rep, b->warmup ? "true" : "false", b->group, b->guest, boot_result_name(b->result),
             b->result == BOOT_OK ? "true" : "false");
     json_string_or_null(f, b->reason[0] ? b->reason : NULL);
-    fprintf(f, ",\"pid\":%d,\"qemu_status\":", (int)b->pid);
-    if (b->exit_status >= 0 && WIFEXITED(b->exit_status))
-        fprintf(f, "%d,\"qemu_signal\":null", WEXITSTATUS(b->exit_status));
-    else if (b->exit_status >= 0 && WIFSIGNALED(b->exit_status))
-        fprintf(f, "null,\"qemu_signal\":%d", WTERMSIG(b->exit_status));
-    else
-        fputs("null,\"qemu_signal\":null", f);
+    fprintf(f, ",\"pid\":%d", (int)b->pid);
+    json_wait_status(f, "qemu", b->exit_status);
     fputs(",\"log\":", f);
     json_string_or_null(f, b->log_rel[0] ? b->log_rel : NULL);
     fputs(",\"mode\":", f);
@@ -175,7 +188,21 @@ static void json_boot(FILE *f, const struct run *run, const struct boot *b)
         json_key(f, b->metrics[i].name);
         json_num(f, b->metrics[i].ms);
     }
-    fputs("},\"tail\":[", f);
+    fputc('}', f);
+    json_wait_status(f, "measure", b->measure_status);
+    fprintf(f, ",\"measure_timed_out\":%s,\"measured\":", b->measure_timed_out ? "true" : "false");
+    if (b->measured) {
+        fputc('{', f);
+        for (size_t i = 0; i < b->measured->n; i++) {
+            fputs(i ? "," : "", f);
+            json_key(f, b->measured->v[i].key);
+            json_string(f, b->measured->v[i].value);
+        }
+        fprintf(f, "},\"measure_ignored_lines\":%u", b->measured->ignored);
+    } else {
+        fputs("null,\"measure_ignored_lines\":0", f);
+    }
+    fputs(",\"tail\":[", f);
     for (size_t i = 0; i < nt; i++) {
         fputs(i ? "," : "", f);
         json_string(f, tail[i]);
@@ -205,8 +232,9 @@ void report_json(FILE *f, const struct run *run)
     json_string(f, run->accel_note);
     fputs(",\"qemu\":", f);
     json_string(f, run->qemu_version);
-    fprintf(f, ",\"reps\":%u,\"warmup\":%u,\"jobs\":%u,\"threshold\":", run->opt.reps,
-            run->opt.warmup, run->opt.jobs);
+    fprintf(f,
+            ",\"reps\":%u,\"warmup\":%u,\"jobs\":%u,\"hold\":\"%s\",\"threshold\":", run->opt.reps,
+            run->opt.warmup, run->opt.jobs, hold_name(run->opt.hold));
     json_num(f, run->opt.threshold);
     fputs(",\"min_delta_ms\":", f);
     json_num(f, run->opt.min_delta_ms);
@@ -499,6 +527,33 @@ static void md_baseline(FILE *f, const struct run *run)
         fputc('\n', f);
 }
 
+/* What the measure commands printed: one row per boot, its KEY=VALUE pairs. */
+static void md_measured(FILE *f, const struct run *run)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < run->n_boots; i++) {
+        const struct boot *b = &run->boots[i];
+        if (!b->measured || b->measured->n == 0)
+            continue;
+        if (!any)
+            fputs("\n## Measured (the measure command's KEY=VALUE lines)\n\n"
+                  "| configuration | boot | group/guest | values |\n|---|---|---|---|\n",
+                  f);
+        any = true;
+        fputs("| ", f);
+        md_cell(f, config_name(run, b));
+        fprintf(f, " | %s%u | %u/%u | ", b->warmup ? "warm-up " : "#", b->rep, b->group, b->guest);
+        for (size_t k = 0; k < b->measured->n; k++) {
+            fputs(k ? ", " : "", f);
+            md_cell(f, b->measured->v[k].key);
+            fputc('=', f);
+            md_cell(f, b->measured->v[k].value);
+        }
+        fputs(" |\n", f);
+    }
+}
+
 static void md_failures(FILE *f, const struct run *run)
 {
     bool any = false;
@@ -557,8 +612,10 @@ void report_markdown(FILE *f, const struct run *run)
         fprintf(f, "; **interrupted** (%s)", strsignal(run->interrupted));
     fprintf(f,
             "\n- %u repetitions per configuration (after %u warm-up), interleaved, %u at "
-            "once\n",
-            run->opt.reps, run->opt.warmup, run->opt.jobs);
+            "once%s%s\n",
+            run->opt.reps, run->opt.warmup, run->opt.jobs,
+            run->opt.hold != HOLD_NONE ? ", held in groups: " : "",
+            run->opt.hold != HOLD_NONE ? hold_name(run->opt.hold) : "");
     fputs("- accelerator: **", f);
     md_cell(f, run->accel_used ? run->accel_used : "none");
     fputs("** (", f);
@@ -588,6 +645,7 @@ void report_markdown(FILE *f, const struct run *run)
           "time from starting QEMU to success.\n",
           f);
     md_stage_table(f, run);
+    md_measured(f, run);
     md_baseline(f, run);
     md_failures(f, run);
 }

@@ -101,7 +101,8 @@ enum key_type {
     K_REGEX,      /* one */
     K_REGEX_LIST, /* repeatable */
     K_BOOL,
-    K_ARG_LIST, /* repeatable, one QEMU argument each */
+    K_ARG_LIST,    /* repeatable, one QEMU argument each */
+    K_BASE_DEVICE, /* virtio-blk | virtio-pmem */
 };
 
 struct key {
@@ -116,6 +117,7 @@ static const struct key keys[] = {
     {"initrd", K_INITRD, F(initrd)},
     {"mkinitramfs-args", K_TEXT, F(mkinitramfs_args)},
     {"base", K_PATH, F(base)},
+    {"base-device", K_BASE_DEVICE, F(base_device)},
     {"root", K_PATH, F(root)},
     {"instance", K_INSTANCE, F(instance)},
     {"disk", K_DISK, F(disks)},
@@ -131,6 +133,7 @@ static const struct key keys[] = {
     {"qemu-args", K_TEXT, F(qemu_args)},
     {"qemu-arg", K_ARG_LIST, F(qemu_arg)},
     {"timeout", K_TIMEOUT, F(timeout_s)},
+    {"measure", K_PATH, F(measure)},
 };
 #undef F
 
@@ -256,9 +259,10 @@ int config_set(struct bt_config *c, const char *key, const char *value, bool rep
 
     if (!k)
         return errmsg(err, errsz,
-                      "unknown key '%s' (keys: kernel, initrd, mkinitramfs-args, base, root, "
-                      "instance, disk, memory, cpus, append, expect, time, fail, handoff, "
-                      "default-fail, qemu-args, qemu-arg, timeout)",
+                      "unknown key '%s' (keys: kernel, initrd, mkinitramfs-args, base, "
+                      "base-device, root, instance, disk, memory, cpus, append, expect, time, "
+                      "fail, handoff, default-fail, wait-exit, qemu-args, qemu-arg, timeout, "
+                      "measure)",
                       key);
     if (!value_clean(value))
         return errmsg(err, errsz, "%s: the value holds control characters", key);
@@ -368,6 +372,16 @@ int config_set(struct bt_config *c, const char *key, const char *value, bool rep
             return -ENOMEM;
         c->n_qemu_arg++;
         return 0;
+    case K_BASE_DEVICE:
+        if (c->base_device != BASE_DEVICE_UNSET && !replace)
+            return errmsg(err, errsz, "%s is set twice", key);
+        if (strcmp(value, "virtio-blk") == 0)
+            c->base_device = BASE_DEVICE_BLK;
+        else if (strcmp(value, "virtio-pmem") == 0)
+            c->base_device = BASE_DEVICE_PMEM;
+        else
+            return errmsg(err, errsz, "%s: '%s' is not virtio-blk or virtio-pmem", key, value);
+        return 0;
     case K_BOOL: {
         int *f = (int *)(base + k->off);
         if (*f >= 0 && !replace)
@@ -429,8 +443,11 @@ int config_inherit(struct bt_config *c, const struct bt_config *d, char *err, si
     r = r ?: dup_if_unset(&c->root, d->root);
     r = r ?: dup_if_unset(&c->append, d->append);
     r = r ?: dup_if_unset(&c->qemu_args, d->qemu_args);
+    r = r ?: dup_if_unset(&c->measure, d->measure);
     if (r < 0)
         return r;
+    if (c->base_device == BASE_DEVICE_UNSET)
+        c->base_device = d->base_device;
     if (!c->instance_set && d->instance_set) {
         r = disk_copy(&c->instance, &d->instance);
         if (r < 0)
@@ -525,6 +542,10 @@ int config_finish(struct bt_config *c, char *err, size_t errsz)
         return errmsg(err, errsz, "mkinitramfs-args is set but initrd is not 'build'");
     if (c->instance.kind != DISK_NONE && !c->base && c->handoff)
         return errmsg(err, errsz, "an instance disk without a base: set base = FILE");
+    if (c->base_device == BASE_DEVICE_PMEM && !c->base)
+        return errmsg(err, errsz, "base-device = virtio-pmem without a base: set base = FILE");
+    if (c->base_device == BASE_DEVICE_UNSET)
+        c->base_device = BASE_DEVICE_BLK;
     return 0;
 }
 
@@ -546,6 +567,7 @@ void config_free(struct bt_config *c)
     for (size_t i = 0; i < c->n_fail; i++)
         pattern_free(&c->fail[i]);
     free(c->qemu_args);
+    free(c->measure);
     for (size_t i = 0; i < c->n_qemu_arg; i++)
         free(c->qemu_arg[i]);
     config_init(c);
@@ -555,6 +577,7 @@ void config_init(struct bt_config *c)
 {
     memset(c, 0, sizeof *c);
     c->handoff = c->default_fail = c->wait_exit = -1;
+    c->base_device = BASE_DEVICE_UNSET;
 }
 
 void runfile_free(struct bt_runfile *rf)

@@ -51,6 +51,16 @@ struct pattern {
     regex_t re;
 };
 
+/* How the base is attached (base-device =). */
+enum base_device {
+    BASE_DEVICE_UNSET = -1,
+    BASE_DEVICE_BLK,  /* virtio-blk, read-only: /dev/vda */
+    BASE_DEVICE_PMEM, /* virtio-pmem mapped from the file, private and read-only: /dev/pmem0 */
+};
+
+/* A virtio-pmem device is mapped in 2 MiB sections: the base file must be a multiple. */
+#define PMEM_ALIGN (2ull << 20)
+
 struct bt_config {
     char *name;
     char *kernel;
@@ -58,7 +68,8 @@ struct bt_config {
     bool build_initrd; /* initrd = build: made with sharedroot-mkinitramfs */
     char *mkinitramfs_args;
     char *base;
-    char *root; /* root= (default /dev/vda when there is a base) */
+    int base_device; /* enum base_device */
+    char *root;      /* root= (default /dev/vda, /dev/pmem0 on virtio-pmem, with a base) */
     struct disk_spec instance;
     struct disk_spec disks[RUNFILE_MAX_LIST];
     size_t n_disks;
@@ -77,6 +88,7 @@ struct bt_config {
     char *qemu_arg[RUNFILE_MAX_LIST]; /* one argument each, blanks and all */
     size_t n_qemu_arg;
     unsigned timeout_s;
+    char *measure;     /* a shell command run against the guest once it succeeded */
     bool instance_set; /* "instance" was given (none counts) */
 };
 

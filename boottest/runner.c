@@ -193,9 +193,24 @@ void line_missing(const struct line_state *ls, char *buf, size_t size)
 
 /* ---- planning */
 
+static void plan_boot(struct boot *b, size_t config, bool warmup, unsigned rep, unsigned group,
+                      unsigned guest)
+{
+    b->config = config;
+    b->warmup = warmup;
+    b->rep = rep;
+    b->group = group;
+    b->guest = guest;
+    b->exit_status = -1;
+    b->host_load = -1;
+    b->measure_status = -1;
+    b->result = BOOT_PENDING;
+}
+
 int run_plan(struct run *run)
 {
-    size_t rounds = run->opt.warmup + run->opt.reps;
+    size_t rounds = run->opt.warmup + run->opt.reps, i = 0;
+    unsigned group = 0, jobs = run->opt.jobs ? run->opt.jobs : 1;
 
     for (size_t c = 0; c < run->n_configs; c++)
         run->configs[c].headline = config_headline(&run->configs[c]);
@@ -203,16 +218,28 @@ int run_plan(struct run *run)
     run->boots = calloc(run->n_boots ? run->n_boots : 1, sizeof *run->boots);
     if (!run->boots)
         return -ENOMEM;
-    for (size_t r = 0, i = 0; r < rounds; r++)
-        for (size_t c = 0; c < run->n_configs; c++, i++) {
-            struct boot *b = &run->boots[i];
-            b->config = c;
-            b->warmup = r < run->opt.warmup;
-            b->rep = (unsigned)(b->warmup ? r + 1 : r - run->opt.warmup + 1);
-            b->exit_status = -1;
-            b->host_load = -1;
-            b->result = BOOT_PENDING;
+    if (run->opt.hold == HOLD_NONE) {
+        for (size_t r = 0; r < rounds; r++)
+            for (size_t c = 0; c < run->n_configs; c++, i++) {
+                bool warm = r < run->opt.warmup;
+                plan_boot(&run->boots[i], c, warm,
+                          (unsigned)(warm ? r + 1 : r - run->opt.warmup + 1), (unsigned)i + 1, 1);
+            }
+        return 0;
+    }
+    /* groups of up to --jobs boots of one configuration, the configurations interleaved group
+     * by group: A A B B A A B B; the warm-up boots first */
+    for (int phase = 0; phase < 2; phase++) {
+        unsigned total = phase == 0 ? run->opt.warmup : run->opt.reps;
+        for (unsigned done = 0; done < total; done += jobs) {
+            unsigned k = total - done < jobs ? total - done : jobs;
+            for (size_t c = 0; c < run->n_configs; c++) {
+                group++;
+                for (unsigned j = 0; j < k; j++, i++)
+                    plan_boot(&run->boots[i], c, phase == 0, done + j + 1, group, j + 1);
+            }
         }
+    }
     return 0;
 }
 
@@ -229,8 +256,16 @@ struct guest {
     uint64_t log_bytes;
     uint64_t t_start, deadline, grace_until, kill_at;
     bool stopping, reaped, decided;
+    bool released; /* may be stopped: failed, or booted and measured (and its group too) */
     int status;
     char err_path[PATH_MAX];
+
+    /* the measure command */
+    pid_t mpid;
+    bool m_started, m_done, m_stopping;
+    uint64_t m_deadline, m_kill_at;
+    int m_status;
+    char m_out[PATH_MAX], m_err[PATH_MAX];
 };
 
 struct runner {
@@ -457,7 +492,19 @@ static void guest_stop(struct guest *g, uint64_t now)
     g->kill_at = now + KILL_GRACE_MS;
 }
 
-static void decide(struct guest *g, enum boot_result r, uint64_t now)
+static bool has_measure(const struct guest *g)
+{
+    return !g->ls.probe && g->cr->cfg.measure;
+}
+
+/* Whether a guest that booted stays up after its success: to be measured, or held with its
+ * group. */
+static bool holds(const struct runner *rn, const struct guest *g)
+{
+    return !g->ls.probe && (rn->run->opt.hold != HOLD_NONE || g->cr->cfg.measure);
+}
+
+static void decide(struct runner *rn, struct guest *g, enum boot_result r, uint64_t now)
 {
     if (g->decided)
         return;
@@ -465,11 +512,19 @@ static void decide(struct guest *g, enum boot_result r, uint64_t now)
     g->boot->result = r;
     if (r == BOOT_OK)
         boot_set_metric(g->boot, "wall", (double)(now - g->t_start));
+    if (r != BOOT_OK || !holds(rn, g))
+        g->released = true;
 }
+
+struct line_ctx {
+    struct runner *rn;
+    struct guest *g;
+};
 
 static void on_line(const char *line, size_t len, void *user)
 {
-    struct guest *g = user;
+    struct line_ctx *lc = user;
+    struct guest *g = lc->g;
     bool was_failure = g->ls.failure;
 
     line_feed(&g->ls, line, len);
@@ -477,8 +532,8 @@ static void on_line(const char *line, size_t len, void *user)
         return;
     if (g->ls.success) {
         uint64_t now = now_ms();
-        decide(g, BOOT_OK, now);
-        if (!g->cr->cfg.wait_exit)
+        decide(lc->rn, g, BOOT_OK, now);
+        if (g->released && !g->cr->cfg.wait_exit)
             guest_stop(g, now);
     } else if (g->ls.failure && !was_failure) {
         g->grace_until = now_ms() + FAIL_GRACE_MS;
@@ -486,9 +541,10 @@ static void on_line(const char *line, size_t len, void *user)
 }
 
 /* Read what the console has; false at EOF. */
-static bool guest_read(struct guest *g)
+static bool guest_read(struct runner *rn, struct guest *g)
 {
     char buf[65536];
+    struct line_ctx lc = {rn, g};
 
     for (int rounds = 0; rounds < 16; rounds++) {
         ssize_t n = read(g->console_fd, buf, sizeof buf);
@@ -497,7 +553,7 @@ static bool guest_read(struct guest *g)
         if (n < 0)
             return errno == EAGAIN;
         if (n == 0) {
-            console_flush(&g->scan, on_line, g);
+            console_flush(&g->scan, on_line, &lc);
             return false;
         }
         if (g->log_fd >= 0 && g->log_bytes < CONSOLE_LOG_MAX) {
@@ -507,7 +563,7 @@ static bool guest_read(struct guest *g)
             if (write_all(g->log_fd, buf, w) == 0)
                 g->log_bytes += w;
         }
-        console_feed(&g->scan, buf, (size_t)n, on_line, g);
+        console_feed(&g->scan, buf, (size_t)n, on_line, &lc);
     }
     return true;
 }
@@ -526,6 +582,9 @@ static double host_load(void)
     return l;
 }
 
+static void measure_fail(struct guest *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void guest_finish(struct runner *rn, struct guest *g)
 {
     struct boot *b = g->boot;
@@ -534,7 +593,7 @@ static void guest_finish(struct runner *rn, struct guest *g)
     /* what the pipe still holds */
     if (g->console_fd >= 0) {
         /* bounded: a grandchild of QEMU could keep the pipe open */
-        for (int i = 0; i < 64 && guest_read(g); i++)
+        for (int i = 0; i < 64 && guest_read(rn, g); i++)
             ;
         close(g->console_fd);
         g->console_fd = -1;
@@ -546,9 +605,9 @@ static void guest_finish(struct runner *rn, struct guest *g)
     b->host_load = host_load();
     if (!g->decided) {
         if (g->ls.success) {
-            decide(g, BOOT_OK, now_ms());
+            decide(rn, g, BOOT_OK, now_ms());
         } else if (g->ls.failure) {
-            decide(g, BOOT_FAILED, now_ms());
+            decide(rn, g, BOOT_FAILED, now_ms());
         } else {
             line_missing(&g->ls, missing, sizeof missing);
             read_qemu_err(g->err_path, qerr, sizeof qerr);
@@ -559,9 +618,11 @@ static void guest_finish(struct runner *rn, struct guest *g)
                 snprintf(why, sizeof why, "QEMU was killed by signal %d while waiting for %s",
                          WTERMSIG(g->status), missing);
             strfmt(b->reason, sizeof b->reason, "%s", why);
-            decide(g, BOOT_FAILED, now_ms());
+            decide(rn, g, BOOT_FAILED, now_ms());
         }
     }
+    if (b->result == BOOT_OK && has_measure(g) && !g->m_started && !rn->run->interrupted)
+        measure_fail(g, "the guest ended (QEMU exited) before its measure command ran");
     if (!rn->run->opt.keep)
         boot_disks_remove(&g->disks);
     if (b->result == BOOT_OK && !g->ls.probe)
@@ -570,6 +631,137 @@ static void guest_finish(struct runner *rn, struct guest *g)
             b->tail[i] = NULL;
         }
     g->boot = NULL;
+}
+
+/* ---- the measure command (sharedroot-boottest(1), MEASURE) */
+
+static bool measure_running(const struct guest *g)
+{
+    return g->m_started && !g->m_done;
+}
+
+/* Boots of the group that are up: succeeded and not stopped, in guest order. */
+static size_t group_up(const struct runner *rn, unsigned group, pid_t *pids, size_t max)
+{
+    size_t n = 0;
+
+    for (unsigned guest = 1; guest <= rn->slots; guest++)
+        for (size_t i = 0; i < rn->slots && n < max; i++) {
+            const struct guest *o = &rn->g[i];
+            if (o->boot && !o->ls.probe && o->boot->group == group && o->boot->guest == guest &&
+                o->decided && o->boot->result == BOOT_OK && !o->reaped && !o->stopping)
+                pids[n++] = o->pid;
+        }
+    return n;
+}
+
+static void measure_fail(struct guest *g, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(g->boot->reason, sizeof g->boot->reason, fmt, ap);
+    va_end(ap);
+    g->boot->result = BOOT_FAILED;
+}
+
+static void measure_start(struct runner *rn, struct guest *g, uint64_t now)
+{
+    struct boot *b = g->boot;
+    const struct bt_config *c = &g->cr->cfg;
+    char *env[MEASURE_ENV_MAX + 1] = {NULL}, log[PATH_MAX + 16];
+    pid_t up[64];
+    int out = -1, err = -1, r;
+
+    g->m_started = true;
+    strfmt(log, sizeof log, "%s/%s", rn->out, b->log_rel);
+    struct measure_env e = {
+        .config = c->name,
+        .rep = b->rep,
+        .warmup = b->warmup,
+        .group = b->group,
+        .guest = b->guest,
+        .qemu_pid = g->pid,
+        .up_pids = up,
+        .n_up = group_up(rn, b->group, up, sizeof up / sizeof up[0]),
+        .log = log,
+        .output = rn->out,
+        .accel = rn->run->accel_used,
+        .memory_mb = c->memory_mb,
+        .base = c->base,
+        .base_device = c->base_device == BASE_DEVICE_PMEM ? "virtio-pmem" : "virtio-blk",
+    };
+    /* logs/NAME/N.log: the command's output beside it, N.measure and N.measure.err */
+    size_t stem = strlen(log) > 4 ? strlen(log) - 4 : strlen(log);
+    if (!strfmt(g->m_out, sizeof g->m_out, "%.*s.measure", (int)stem, log) ||
+        !strfmt(g->m_err, sizeof g->m_err, "%.*s.measure.err", (int)stem, log)) {
+        measure_fail(g, "the measure command's output file name is too long");
+        g->m_done = true;
+        return;
+    }
+    r = measure_env_build(&e, env);
+    out = open(g->m_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    err = open(g->m_err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (r < 0 || out < 0 || err < 0) {
+        measure_fail(g, "the measure command could not be started: %s: %s", g->m_out,
+                     strerror(r < 0 ? -r : errno));
+        g->m_done = true;
+    } else {
+        g->mpid = spawn_command(c->measure, env, out, err);
+        if (g->mpid < 0) {
+            measure_fail(g, "the measure command could not be started: %s", strerror(-g->mpid));
+            g->m_done = true;
+        }
+        g->m_deadline = now + c->timeout_s * 1000ull;
+    }
+    if (out >= 0)
+        close(out);
+    if (err >= 0)
+        close(err);
+    if (r == 0)
+        measure_env_free(env);
+}
+
+static void measure_end(struct runner *rn, struct guest *g)
+{
+    struct boot *b = g->boot;
+    char *text = malloc(MEASURE_OUTPUT_MAX);
+    char said[QEMU_ERR_SHOWN + 1];
+    ssize_t n = 0;
+    int fd;
+
+    g->m_done = true;
+    b->measure_status = g->m_status;
+    b->measured = calloc(1, sizeof *b->measured);
+    fd = open(g->m_out, O_RDONLY | O_CLOEXEC);
+    /* at most MEASURE_OUTPUT_MAX bytes: the rest is not read */
+    while (text && fd >= 0 && n < MEASURE_OUTPUT_MAX) {
+        ssize_t k = read(fd, text + n, (size_t)(MEASURE_OUTPUT_MAX - n));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        n += k;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (b->measured && text && n >= 0 && measure_parse(text, (size_t)n, b->measured) < 0) {
+        free(b->measured);
+        b->measured = NULL;
+    }
+    free(text);
+    if (rn->run->interrupted || b->result != BOOT_OK)
+        return;
+    read_qemu_err(g->m_err, said, sizeof said);
+    if (b->measure_timed_out)
+        measure_fail(g, "the measure command did not end within %u s (the timeout)",
+                     g->cr->cfg.timeout_s);
+    else if (WIFSIGNALED(g->m_status))
+        measure_fail(g, "the measure command was killed by signal %d%s%s", WTERMSIG(g->m_status),
+                     said[0] ? "; it said: " : "", said);
+    else if (WEXITSTATUS(g->m_status) != 0)
+        measure_fail(g, "the measure command exited with status %d%s%s", WEXITSTATUS(g->m_status),
+                     said[0] ? "; it said: " : "", said);
 }
 
 /* ---- progress */
@@ -649,6 +841,8 @@ static void handle_signals(struct runner *rn)
         struct guest *g = &rn->g[i];
         if (g->boot && !g->reaped && waitpid(g->pid, &g->status, WNOHANG) == g->pid)
             g->reaped = true;
+        if (g->boot && measure_running(g) && waitpid(g->mpid, &g->m_status, WNOHANG) == g->mpid)
+            measure_end(rn, g);
     }
 }
 
@@ -667,17 +861,30 @@ static void tick(struct runner *rn, struct guest *g, uint64_t now)
                  strsignal(rn->run->interrupted));
         g->decided = true;
     }
+    if (rn->run->interrupted)
+        g->released = true;
+    /* the measure command: bounded by the timeout, ended with the run */
+    if (measure_running(g) && !g->m_stopping && (now >= g->m_deadline || rn->run->interrupted)) {
+        g->boot->measure_timed_out = now >= g->m_deadline;
+        kill(-g->mpid, SIGTERM);
+        g->m_stopping = true;
+        g->m_kill_at = now + KILL_GRACE_MS;
+    }
+    if (measure_running(g) && g->m_stopping && now >= g->m_kill_at) {
+        kill(-g->mpid, SIGKILL);
+        g->m_kill_at = now + KILL_GRACE_MS;
+    }
     if (!g->decided && g->ls.failure && now >= g->grace_until)
-        decide(g, BOOT_FAILED, now);
+        decide(rn, g, BOOT_FAILED, now);
     if (!g->decided && now >= g->deadline) {
         unsigned t = g->ls.probe ? rn->run->opt.kvm_probe_timeout_s : g->cr->cfg.timeout_s;
         line_missing(&g->ls, missing, sizeof missing);
         strfmt(g->boot->reason, sizeof g->boot->reason, "timed out after %u s waiting for %s", t,
                missing);
-        decide(g, BOOT_TIMEOUT, now);
+        decide(rn, g, BOOT_TIMEOUT, now);
     }
     /* wait-exit: a successful guest may go on until it ends by itself, or its timeout */
-    if (g->decided && !g->reaped &&
+    if (g->decided && g->released && !g->reaped &&
         (!waits_for_exit(g) || now >= g->deadline || rn->run->interrupted))
         guest_stop(g, now);
     if (g->stopping && !g->reaped && now >= g->kill_at) {
@@ -696,12 +903,104 @@ struct batch {
     bool probe;
 };
 
-static struct boot *next_boot(struct runner *rn, const struct batch *bt)
+/* Nothing left to do for its boot but stopping it: decided, and measured if it booted. */
+static bool guest_settled(const struct guest *g)
+{
+    return g->decided && (g->boot->result != BOOT_OK || !has_measure(g) || g->m_done);
+}
+
+static bool group_pending(const struct batch *bt, unsigned group)
 {
     for (size_t i = 0; i < bt->n; i++)
-        if (bt->queue[i].result == BOOT_PENDING && can_start(rn, &bt->queue[i]))
-            return &bt->queue[i];
+        if (bt->queue[i].group == group && bt->queue[i].result == BOOT_PENDING)
+            return true;
+    return false;
+}
+
+/* --hold: b may start when the guests up are of its group (the group before it is gone) and,
+ * staggered, each of them booted and was measured. */
+static bool hold_may_start(const struct runner *rn, const struct boot *b)
+{
+    for (size_t i = 0; i < rn->slots; i++) {
+        const struct guest *o = &rn->g[i];
+        if (!o->boot)
+            continue;
+        if (o->boot->group != b->group)
+            return false;
+        if (rn->run->opt.hold == HOLD_STAGGERED && !guest_settled(o))
+            return false;
+    }
+    return true;
+}
+
+static struct boot *next_boot(struct runner *rn, const struct batch *bt)
+{
+    bool hold = !bt->probe && rn->run->opt.hold != HOLD_NONE;
+
+    for (size_t i = 0; i < bt->n; i++) {
+        struct boot *b = &bt->queue[i];
+        if (b->result != BOOT_PENDING)
+            continue;
+        /* held groups start in their order */
+        if (hold)
+            return hold_may_start(rn, b) && can_start(rn, b) ? b : NULL;
+        if (can_start(rn, b))
+            return b;
+    }
     return NULL;
+}
+
+/* --hold: g may be measured once every guest of its group that started has ended its boot,
+ * after the guests before it, one at a time. */
+static bool may_measure(const struct runner *rn, const struct guest *g)
+{
+    for (size_t i = 0; i < rn->slots; i++) {
+        const struct guest *o = &rn->g[i];
+        if (!o->boot || o == g || o->boot->group != g->boot->group)
+            continue;
+        if (!o->decided || measure_running(o))
+            return false;
+        if (o->boot->guest < g->boot->guest && !guest_settled(o))
+            return false;
+    }
+    return true;
+}
+
+/* After success: the measure command, then the guest's release (stopped), at once or, with
+ * --hold, with its whole group. */
+static void advance(struct runner *rn, const struct batch *bt, uint64_t now)
+{
+    bool hold = !bt->probe && rn->run->opt.hold != HOLD_NONE, complete = hold;
+    unsigned group = 0;
+
+    for (size_t i = 0; i < rn->slots; i++) {
+        struct guest *g = &rn->g[i];
+        if (!g->boot || g->ls.probe)
+            continue;
+        group = g->boot->group;
+        if (g->released)
+            continue;
+        if (g->decided && g->boot->result == BOOT_OK && has_measure(g) && !g->m_started &&
+            !rn->run->interrupted) {
+            if (g->reaped || g->stopping) {
+                measure_fail(g, "the guest ended (QEMU exited) before its measure command ran");
+                g->m_started = g->m_done = true;
+            } else if (!hold || may_measure(rn, g)) {
+                measure_start(rn, g, now);
+            }
+        }
+        if (!guest_settled(g)) {
+            complete = false;
+            continue;
+        }
+        if (!hold || g->boot->result != BOOT_OK)
+            g->released = true;
+    }
+    if (!complete || group == 0 || group_pending(bt, group))
+        return;
+    for (size_t i = 0; i < rn->slots; i++)
+        if (rn->g[i].boot)
+            rn->g[i].released = true;
 }
 
 static void count_finished(struct runner *rn, const struct batch *bt, struct boot *done)
@@ -744,12 +1043,13 @@ static size_t service_guests(struct runner *rn, const struct batch *bt, uint64_t
     size_t running = 0;
 
     *np = 0;
+    advance(rn, bt, now);
     for (size_t i = 0; i < rn->slots; i++) {
         struct guest *g = &rn->g[i];
         if (!g->boot)
             continue;
         tick(rn, g, now);
-        if (g->reaped) {
+        if (g->reaped && !measure_running(g)) {
             struct boot *done = g->boot;
             guest_finish(rn, g);
             count_finished(rn, bt, done);
@@ -762,6 +1062,8 @@ static size_t service_guests(struct runner *rn, const struct batch *bt, uint64_t
             *wake = g->deadline;
         if (g->stopping && g->kill_at < *wake)
             *wake = g->kill_at;
+        if (measure_running(g) && (g->m_stopping ? g->m_kill_at : g->m_deadline) < *wake)
+            *wake = g->m_stopping ? g->m_kill_at : g->m_deadline;
         if (g->console_fd >= 0) {
             pfd[*np].fd = g->console_fd;
             pfd[*np].events = POLLIN;
@@ -794,7 +1096,7 @@ static int loop(struct runner *rn, const struct batch *bt)
             return -errno;
         for (size_t k = 0; r > 0 && k < np; k++) {
             struct guest *g = &rn->g[map[k]];
-            if ((pfd[1 + k].revents & (POLLIN | POLLHUP | POLLERR)) && !guest_read(g)) {
+            if ((pfd[1 + k].revents & (POLLIN | POLLHUP | POLLERR)) && !guest_read(rn, g)) {
                 close(g->console_fd);
                 g->console_fd = -1;
             }
@@ -833,6 +1135,29 @@ static int check_readable(const char *what, const char *path, const char *config
     return 0;
 }
 
+/* A virtio-pmem base is a file mapped into the guest in 2 MiB sections. */
+static int check_pmem(const struct bt_config *c)
+{
+    struct stat st;
+
+    if (!c->base || c->base_device != BASE_DEVICE_PMEM)
+        return 0;
+    if (stat(c->base, &st) < 0)
+        return log_error_errno(errno, "[%s] base %s: %m", c->name, c->base);
+    if (!S_ISREG(st.st_mode))
+        return log_error_errno(EINVAL,
+                               "[%s] base %s: base-device = virtio-pmem maps a file, not a "
+                               "device",
+                               c->name, c->base);
+    if (st.st_size == 0 || (uint64_t)st.st_size % PMEM_ALIGN != 0)
+        return log_error_errno(EINVAL,
+                               "[%s] base %s: base-device = virtio-pmem needs a size that is a "
+                               "multiple of 2 MiB (it has %lld bytes); pad a copy with "
+                               "'truncate -s %%2M' (sharedroot-mkbase pads its images)",
+                               c->name, c->base, (long long)st.st_size);
+    return 0;
+}
+
 static int check_inputs(struct run *run)
 {
     int r = 0;
@@ -843,6 +1168,7 @@ static int check_inputs(struct run *run)
         e = e ?: check_readable("kernel", c->kernel, c->name);
         e = e ?: check_readable("initrd", c->initrd, c->name);
         e = e ?: check_readable("base", c->base, c->name);
+        e = e ?: check_pmem(c);
         if (c->instance.kind == DISK_FILE || c->instance.kind == DISK_COPY)
             e = e ?: check_readable("instance", c->instance.path, c->name);
         for (size_t k = 0; k < c->n_disks; k++)

@@ -34,10 +34,28 @@ void boot_free(struct boot *b)
 {
     free(b->handoff_line);
     b->handoff_line = NULL;
+    if (b->measured) {
+        measure_values_free(b->measured);
+        free(b->measured);
+        b->measured = NULL;
+    }
     for (size_t i = 0; i < TAIL_LINES; i++) {
         free(b->tail[i]);
         b->tail[i] = NULL;
     }
+}
+
+const char *hold_name(enum hold h)
+{
+    switch (h) {
+    case HOLD_TOGETHER:
+        return "together";
+    case HOLD_STAGGERED:
+        return "staggered";
+    case HOLD_NONE:
+        break;
+    }
+    return "none";
 }
 
 const char *boot_result_name(enum boot_result r)

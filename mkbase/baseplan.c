@@ -219,6 +219,10 @@ int plan_mkfs_argv(const struct plan *p, const char **argv, size_t n, const char
         env[1] = NULL;
         v[k++] = "mkfs.erofs";
         v[k++] = "--quiet";
+        /* every regular file in whole blocks of its own: erofs maps with dax only such
+         * "flat plain" files, not those whose tail is packed inline with the inode (the
+         * default), which a guest then reads into its own page cache */
+        v[k++] = "-Enoinline_data";
         v[k++] = "-U";
         v[k++] = p->uuid;
         /* mkfs.erofs 1.5 has no -L: the label is written into the superblock afterwards,

@@ -15,7 +15,7 @@ scenario() {
     tree=$(walk_tree) || tree=''
     [ -x "${tree:-/nonexistent}/lib/systemd/systemd" ] ||
         skip "no debootstrapped systemd tree (debootstrap ${WALK_DB[*]} from $WALK_MIRROR failed or is not installed)"
-    if [ ! -f "$img" ] || [ "$tree" -nt "$img" ]; then
+    if [ ! -f "$img" ] || [ "$tree" -nt "$img" ] || [ "$BUILD/mkbase/sharedroot-mkbase" -nt "$img" ]; then
         rm -rf "$SCW/$SC-tree" "$img" "$img.sha256"
         mkdir -p "$SCW"
         cp -a "$tree" "$SCW/$SC-tree" || fail "copying $tree"

@@ -52,6 +52,18 @@ panic)
     echo "[    1.9] CPU: 0 PID: 1 Comm: swapper/0 Not tainted"
     sleep 30 ;;
 hang) sleep 30 ;;
+quit-first)
+    # the first of two guests boots and ends at once; the second boots once the first is gone
+    handoff="sharedroot-handoff: v=1 uptime_ms=2100 init_ms=600 mode=volatile"
+    if mkdir "$SHIM_DIR/first" 2>/dev/null; then
+        echo $$ >"$SHIM_DIR/first/pid.new" && mv "$SHIM_DIR/first/pid.new" "$SHIM_DIR/first/pid"
+        echo "$handoff"; exit 0
+    fi
+    n=0
+    while [ ! -s "$SHIM_DIR/first/pid" ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+    p=$(cat "$SHIM_DIR/first/pid")
+    while [ -d "/proc/$p" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+    echo "$handoff"; sleep 30 ;;
 exit) echo "qemu-shim: could not open disk image: Permission denied" >&2; exit 1 ;;
 hostile)
     printf 'nul\0byte \033[31mred\033[0m \033]0;title\007 bad\xff\xfe utf8 <xml> & "q" \\ `tick`\n'
@@ -210,6 +222,57 @@ check boottest_sigterm_exits_143 [ "$RC" = 143 ]
 check boottest_sigterm_leaves_no_guest pids_gone term
 check boottest_sigterm_reports json term \
     'r["interrupted"] == "Terminated" and [b["result"] for b in r["boots"]].count("interrupted") == 2 and [b["result"] for b in r["boots"]].count("skipped") == 2'
+
+# --measure and --hold against shim guests that stay up after "login:" (30 s); the commands
+# are for the shell that runs them
+# shellcheck disable=SC2016
+M='echo "measuring guest $BOOTTEST_GUEST"; echo up=$BOOTTEST_UP; echo started=$(wc -l <"$BOOTTEST_OUTPUT/qemu.pids"); n=0; for p in $BOOTTEST_UP_PIDS; do kill -0 $p && n=$((n + 1)); done; echo alive=$n; echo pid=$BOOTTEST_QEMU_PID'
+run stagger --reps 3 --jobs 3 --hold staggered --append shim=good --expect login: --measure "$M"
+check boottest_measure_staggered_exits_0 [ "$RC" = 0 ]
+check boottest_measure_staggered_one_after_another json stagger \
+    '[(b["guest"], b["measured"]["up"], b["measured"]["started"], b["measured"]["alive"]) for b in r["boots"]] == [(1, "1", "1", "1"), (2, "2", "2", "2"), (3, "3", "3", "3")] and all(b["measured"]["pid"] == str(b["pid"]) for b in r["boots"]) and r["boots"][0]["measure_ignored_lines"] == 1'
+check boottest_measure_stops_the_guests pids_gone stagger
+check boottest_measure_in_summary grep -q '^## Measured' "$T/stagger/summary.md"
+run together --reps 2 --jobs 2 --hold together --append shim=good --expect login: --measure "$M"
+check boottest_measure_together_all_up_first json together \
+    '[(b["measured"]["up"], b["measured"]["started"]) for b in r["boots"]] == [("2", "2"), ("2", "2")]'
+# without --hold: each guest measured alone, then stopped (a second job may run meanwhile)
+# shellcheck disable=SC2016
+run alone --reps 2 --append shim=good --measure 'echo up=$BOOTTEST_UP; echo group=$BOOTTEST_GROUP'
+check boottest_measure_alone json alone \
+    '[(b["measured"]["up"], b["measured"]["group"], b["group"]) for b in r["boots"]] == [("1", "1", 1), ("1", "2", 2)]'
+# a command that fails, or outlasts the timeout, fails its boot; neither it nor the guest is left
+run mfail --reps 1 --append shim=good --measure 'echo kept=1; echo oops >&2; exit 3'
+check boottest_measure_status_fails_the_boot json mfail \
+    'r["boots"][0]["result"] == "failed" and r["boots"][0]["measure_status"] == 3 and r["boots"][0]["reason"] == "the measure command exited with status 3; it said: oops" and r["boots"][0]["measured"] == {"kept": "1"}'
+check boottest_measure_status_exits_1 [ "$RC" = 1 ]
+run mslow --reps 1 --timeout 2 --append shim=good --measure 'echo early=1; exec sleep 60.123'
+check boottest_measure_timeout_fails_the_boot json mslow \
+    'r["boots"][0]["result"] == "failed" and r["boots"][0]["measure_timed_out"] and r["boots"][0]["measure_signal"] == 15 and "did not end within 2 s" in r["boots"][0]["reason"] and r["boots"][0]["measured"] == {"early": "1"}'
+check boottest_measure_timeout_guest_gone pids_gone mslow
+check boottest_measure_timeout_command_gone bash -c "! pgrep -f 'sleep 60[.]123' >/dev/null"
+# a guest that ends by itself before its command can run (held until the other guest of its
+# group booted, which waits until the first one is gone) fails
+SHIM_DIR=$T run mexit --reps 2 --jobs 2 --hold together --append shim=quit-first --measure 'echo x=1'
+check boottest_measure_guest_gone_first json mexit \
+    'sorted(b["result"] for b in r["boots"]) == ["failed", "ok"] and all(("ended (QEMU exited) before its measure command ran" in b["reason"]) if b["result"] == "failed" else b["measured"] == {"x": "1"} for b in r["boots"])'
+# --hold with a disk FILE kept across boots and two at once: refused before booting
+run holdfile --append shim=good --jobs 2 --hold together --base "$T/base.img" --instance "$T/base.img"
+check boottest_hold_refuses_a_shared_instance_file bash -c "[ $RC = 2 ] && grep -q 'would write $T/base.img from 2 guests at once' '$T/holdfile.out'"
+run badhold --append shim=good --hold sometimes
+check boottest_hold_bad_mode_exits_2 bash -c "[ $RC = 2 ] && grep -q 'use together or staggered' '$T/badhold.out'"
+
+# base-device = virtio-pmem: the file mapped, sized in 2 MiB steps; another size refused
+truncate -s 4M "$T/pmem.img"
+run pmem --reps 1 --append shim=good --base "$T/pmem.img" --base-device virtio-pmem
+check boottest_pmem_boots [ "$RC" = 0 ]
+check boottest_pmem_qemu_args grep -q "memory-backend-file,id=srbase,share=off,readonly=on,mem-path=$T/pmem.img,size=4194304 -device virtio-pmem-pci,memdev=srbase,id=srbase-pmem" "$T/pmem/logs/boot/1.cmd"
+check boottest_pmem_memory_map grep -q -- "-m 512,slots=2,maxmem=516M" "$T/pmem/logs/boot/1.cmd"
+check boottest_pmem_root_and_instance json pmem \
+    '"root=/dev/pmem0" in r["configs"][0]["cmdline"] and r["configs"][0]["base_device"] == "virtio-pmem"'
+truncate -s 3M "$T/pmem3.img"
+run pmem3 --reps 1 --append shim=good --base "$T/pmem3.img" --base-device virtio-pmem
+check boottest_pmem_refuses_a_size_off_2mib bash -c "[ $RC = 2 ] && grep -q 'needs a size that is a multiple of 2 MiB (it has 3145728 bytes)' '$T/pmem3.out'"
 
 # valgrind over a whole run with a failure and a baseline (the plain build: no sanitizer)
 VGBT=$(cd "$B/.." && pwd)/plain/boottest/sharedroot-boottest

@@ -77,6 +77,14 @@ if dumpe2fs -h "$T/ext4-a.img" 2>/dev/null | grep -q 'has_journal\|inline_data';
 else pass ext4_no_journal_no_inline_data; fi
 check ext4_fsck_clean e2fsck -fn "$T/ext4-a.img" >/dev/null 2>&1
 
+# erofs: every regular file flat, without its tail packed inline (dax maps only those): the
+# blob of 300000 bytes (not whole blocks) has layout 0 (EROFS_INODE_FLAT_PLAIN), not 2
+if command -v dump.erofs >/dev/null; then
+    check erofs_files_without_inline_data grep -q 'Layout: 0 ' <(dump.erofs --path=/usr/lib/blob "$T/erofs-a.img" 2>&1)
+else
+    skip erofs_files_without_inline_data "no dump.erofs (erofs-utils)"
+fi
+
 # The UUID: derived from the tree (another tree, another UUID), or as given
 u1=$(blkid -p -s UUID -o value "$T/ext4-a.img")
 echo changed >"$tree/etc/motd"

@@ -236,6 +236,8 @@ TEST(erofs_command_line)
     CHECK_STR(argv[0], "mkfs.erofs");
     CHECK(argv_has(argv, "-Enosbcrc") < 0); /* no label: the checksum stays */
     CHECK(argv_has(argv, "-T") < 0);        /* -T would give every file one mtime */
+    /* no tail packing: erofs maps only files without inline data with dax */
+    CHECK(argv_has(argv, "-Enoinline_data") > 0);
     int o = argv_has(argv, "/o/x");
     CHECK(o > 0 && strcmp(argv[o + 1], "/t") == 0 && argv[o + 2] == NULL);
     CHECK_STR(env[0], "SOURCE_DATE_EPOCH=1700000000");
