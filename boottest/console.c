@@ -96,6 +96,14 @@ void console_flush(struct console_scan *s, console_line_fn fn, void *user)
     s->esc = ESC_NONE;
 }
 
+const char *console_pending(struct console_scan *s)
+{
+    if (s->len == 0)
+        return NULL;
+    s->line[s->len] = '\0';
+    return s->line;
+}
+
 bool console_printk_ms(const char *line, double *ms)
 {
     const char *p = line;

@@ -33,6 +33,10 @@ void console_feed(struct console_scan *s, const char *buf, size_t n, console_lin
                   void *user);
 /* A partial last line (no newline before EOF) is delivered too. */
 void console_flush(struct console_scan *s, console_line_fn fn, void *user);
+/* The line read so far and not ended yet, cleaned as console_feed() cleans lines (a prompt
+ * such as "login: " waits for input and never ends its line); NULL when there is none.
+ * Valid until the next console_feed() or console_flush(). */
+const char *console_pending(struct console_scan *s);
 
 /* The kernel's timestamp "[    1.234567] ..." at the start of line, in ms. */
 bool console_printk_ms(const char *line, double *ms);

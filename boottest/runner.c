@@ -163,6 +163,17 @@ void line_feed(struct line_state *ls, const char *line, size_t len)
     ls->success = all_seen(ls);
 }
 
+bool line_peek(struct line_state *ls, const char *partial)
+{
+    if (ls->success || ls->failure || ls->probe || !partial)
+        return ls->success;
+    for (size_t i = 0; i < ls->cfg->n_expect; i++)
+        if (!ls->expect_seen[i] && regexec(&ls->cfg->expect[i].re, partial, 0, NULL, 0) == 0)
+            ls->expect_seen[i] = true;
+    ls->success = all_seen(ls);
+    return ls->success;
+}
+
 void line_missing(const struct line_state *ls, char *buf, size_t size)
 {
     FILE *f = fmemopen(buf, size, "w");
@@ -521,6 +532,15 @@ struct line_ctx {
     struct guest *g;
 };
 
+static void on_success(struct runner *rn, struct guest *g)
+{
+    uint64_t now = now_ms();
+
+    decide(rn, g, BOOT_OK, now);
+    if (g->released && !g->cr->cfg.wait_exit)
+        guest_stop(g, now);
+}
+
 static void on_line(const char *line, size_t len, void *user)
 {
     struct line_ctx *lc = user;
@@ -531,10 +551,7 @@ static void on_line(const char *line, size_t len, void *user)
     if (g->decided)
         return;
     if (g->ls.success) {
-        uint64_t now = now_ms();
-        decide(lc->rn, g, BOOT_OK, now);
-        if (g->released && !g->cr->cfg.wait_exit)
-            guest_stop(g, now);
+        on_success(lc->rn, g);
     } else if (g->ls.failure && !was_failure) {
         g->grace_until = now_ms() + FAIL_GRACE_MS;
     }
@@ -550,8 +567,14 @@ static bool guest_read(struct runner *rn, struct guest *g)
         ssize_t n = read(g->console_fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == EAGAIN) {
+            /* nothing more for now: a prompt that waits for input may be what is expected */
+            if (!g->decided && line_peek(&g->ls, console_pending(&g->scan)))
+                on_success(rn, g);
+            return true;
+        }
         if (n < 0)
-            return errno == EAGAIN;
+            return false;
         if (n == 0) {
             console_flush(&g->scan, on_line, &lc);
             return false;

@@ -34,5 +34,10 @@ struct line_state {
 };
 void line_state_init(struct line_state *ls, const struct bt_config *cfg, struct boot *boot);
 void line_feed(struct line_state *ls, const char *line, size_t len);
+/* The console's line not ended yet (console_pending(), when no more bytes are there for now):
+ * the expect patterns are matched against it too, for a prompt such as "login: " that waits
+ * for input without a newline; it counts as a line only when it ends. Whether that made the
+ * boot a success. */
+bool line_peek(struct line_state *ls, const char *partial);
 /* What is still missing, for a timeout's or an early exit's reason ("the handoff line"). */
 void line_missing(const struct line_state *ls, char *buf, size_t size);

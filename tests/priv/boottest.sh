@@ -52,6 +52,11 @@ panic)
     echo "[    1.9] CPU: 0 PID: 1 Comm: swapper/0 Not tainted"
     sleep 30 ;;
 hang) sleep 30 ;;
+prompt)
+    # a getty's prompt: it waits for input and never ends its line
+    echo "sharedroot-handoff: v=1 uptime_ms=2100 init_ms=600 mode=volatile"
+    printf '\r\nDebian GNU/Linux 12 localhost ttyS0\r\n\r\nlocalhost login: '
+    sleep 30 ;;
 quit-first)
     # the first of two guests boots and ends at once; the second boots once the first is gone
     handoff="sharedroot-handoff: v=1 uptime_ms=2100 init_ms=600 mode=volatile"
@@ -122,6 +127,11 @@ check boottest_probe_falls_back_to_tcg json tcg \
     'r["accel"] == "tcg" and "timed out after 1 s waiting for the end of the kernel" in r["accel_note"] and r["boots"][0]["ok"]'
 check boottest_probe_guest_gone pids_gone tcg
 check boottest_probe_said_on_stderr grep -q 'accelerator TCG: the KVM probe failed' "$T/tcg.out"
+
+# expect matches a prompt that ends no line (getty's "login: "), not after the timeout
+run prompt --reps 1 --timeout 20 --append shim=prompt --expect 'login: $'
+check boottest_expect_matches_a_prompt json prompt \
+    'r["boots"][0]["ok"] and r["boots"][0]["result"] == "ok"'
 
 # a time pattern and expect for a foreign initramfs
 run foreign --no-handoff --time 'BENCH uptime=([0-9.]+)' --expect 'login:' --append shim=good

@@ -333,6 +333,51 @@ TEST(expect_and_time_for_a_foreign_initramfs)
     config_free(&c);
 }
 
+static void ignore_line(const char *line, size_t len, void *user)
+{
+    (void)line;
+    (void)len;
+    (void)user;
+}
+
+TEST(expect_matches_a_prompt_that_ends_no_line)
+{
+    static const char *const kv[] = {"expect", "login: ", NULL};
+    struct bt_config c;
+    struct boot b = {0};
+    struct line_state ls;
+    struct console_scan s = {0};
+    const char getty[] = "\r\nDebian GNU/Linux 12 localhost ttyS0\r\n\r\n\033[1mlocalhost login: ";
+
+    config_with(&c, kv);
+    line_state_init(&ls, &c, &b);
+    feed1(&ls, "sharedroot-handoff: v=1 uptime_ms=2100 init_ms=600 mode=volatile");
+    CHECK(!ls.success);
+    /* the prompt: no newline after it, ever (getty waits for input) */
+    console_feed(&s, getty, sizeof getty - 1, ignore_line, NULL);
+    CHECK_STR(console_pending(&s), "localhost login: ");
+    CHECK(line_peek(&ls, console_pending(&s)));
+    CHECK(ls.success);
+    boot_free(&b);
+    config_free(&c);
+
+    /* a partial line that does not match yet, then does once more of it came */
+    struct console_scan t = {0};
+    config_with(&c, kv);
+    line_state_init(&ls, &c, &b);
+    feed1(&ls, "sharedroot-handoff: v=1 uptime_ms=2100 init_ms=600 mode=volatile");
+    console_feed(&t, "localhost log", 13, ignore_line, NULL);
+    CHECK(!line_peek(&ls, console_pending(&t)));
+    console_feed(&t, "in: ", 4, ignore_line, NULL);
+    CHECK(line_peek(&ls, console_pending(&t)));
+    /* nothing pending: no line */
+    struct console_scan e = {0};
+    CHECK(console_pending(&e) == NULL);
+    CHECK(line_peek(&ls, NULL));
+    boot_free(&b);
+    config_free(&c);
+}
+
 TEST(time_without_a_group_takes_the_kernel_timestamp)
 {
     static const char *const kv[] = {"handoff", "no", "time", "Reached target", NULL};
