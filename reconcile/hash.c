@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util.h"
+
 /* SHA-256 from mbedTLS: libgit2 (the merge) already depends on libmbedcrypto, so the
  * initramfs carries it anyway; OpenSSL's libcrypto would add 4.6 MB to every initramfs. */
 int rc_sha_init(struct rc_sha *s)
@@ -34,6 +36,20 @@ int rc_sha_final(struct rc_sha *s, unsigned char out[32])
     int r = mbedtls_sha256_finish_ret(s->ctx, out);
     rc_sha_done(s);
     return r == 0 ? 0 : -EIO;
+}
+
+int rc_sha_final_hex(struct rc_sha *s, int r, char out[65])
+{
+    unsigned char bin[32];
+
+    if (r < 0) {
+        rc_sha_done(s);
+        return r;
+    }
+    r = rc_sha_final(s, bin);
+    if (r >= 0)
+        rc_hex(bin, sizeof bin, out);
+    return r;
 }
 
 void rc_sha_done(struct rc_sha *s)

@@ -20,6 +20,9 @@ int rc_sha_update(struct rc_sha *s, const void *p, size_t n);
 /* Writes 32 bytes and frees the context. */
 int rc_sha_final(struct rc_sha *s, unsigned char out[32]);
 void rc_sha_done(struct rc_sha *s);
+/* End a walk's digest: when r (the walk's result) is negative, only free s and return r;
+ * else finish s into out, 64 lower-case hex digits and a NUL. */
+int rc_sha_final_hex(struct rc_sha *s, int r, char out[65]);
 /* Add a path (with its NUL) and its stat fields (mode, owner, size, inode, mtime, ctime,
  * rdev, as 64-bit words) to s: the record of one entry in the stat-walk fingerprints (the
  * base's in store.c, the upper's in settled.c). The byte layout is part of recorded

@@ -120,7 +120,6 @@ static int upper_visit(void *ud, struct rc_walk_entry *e)
 int rc_settled_upper_fp(int upperfd, char out[RC_HASH_HEX])
 {
     struct upper_fp w;
-    unsigned char bin[32];
     struct stat st;
     int r;
 
@@ -138,14 +137,7 @@ int rc_settled_upper_fp(int upperfd, char out[RC_HASH_HEX])
                                       .max_depth = WALK_MAX_DEPTH,
                                       .fn = upper_visit,
                                       .ud = &w});
-    if (r < 0) {
-        rc_sha_done(&w.sha);
-        return r;
-    }
-    r = rc_sha_final(&w.sha, bin);
-    if (r >= 0)
-        rc_hex(bin, 32, out);
-    return r;
+    return rc_sha_final_hex(&w.sha, r, out);
 }
 
 int rc_settled_options(enum rc_policy policy, const struct rc_options *opts, char out[RC_HASH_HEX])

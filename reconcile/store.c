@@ -745,7 +745,6 @@ int rc_fingerprint_fd(int lowerfd, unsigned max_depth, struct rc_fp_info *info,
     struct fp_walk w = {.collecting = true};
     struct rc_fp_info none;
     struct statfs sfs;
-    unsigned char bin[32];
     if (!info)
         info = &none;
     *info = (struct rc_fp_info){0};
@@ -792,14 +791,7 @@ int rc_fingerprint_fd(int lowerfd, unsigned max_depth, struct rc_fp_info *info,
         r = rc_walk(&wk);
     }
     rc_buf_done(&w.content);
-    if (r < 0) {
-        rc_sha_done(&w.sha);
-        return r;
-    }
-    r = rc_sha_final(&w.sha, bin);
-    if (r >= 0)
-        rc_hex(bin, 32, out);
-    return r;
+    return rc_sha_final_hex(&w.sha, r, out);
 }
 
 static bool snapshot_exists(struct rc_store *s, const char *fp)
