@@ -457,6 +457,12 @@ SYSTEMD_TIMEOUT=${SHAREDROOT_SYSTEMD_TIMEOUT:-600}
 # The network root taken over by the booted system's own network configuration
 # (netroot-networkd, netroot-ifupdown): the systemd base above over NBD, with a check unit
 
+# doc_block HEADING: the ```-block that follows the line "### HEADING" of docs/network-root.md
+doc_block() {
+    awk -v h="### $1" '$0 == h { f = 1; next } f && /^```/ { if (b) exit; b = 1; next } b { print }' \
+        "$QT_DIR/../docs/network-root.md"
+}
+
 # netcheck_head: the start of the check script (its steps follow): each `step NAME` prints
 # eth0's IPv4 address, its routes and the sum of a file read from the root, cache dropped
 netcheck_head() {

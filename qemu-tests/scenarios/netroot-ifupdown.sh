@@ -14,7 +14,7 @@ DOC=$QT_DIR/../docs/network-root.md
 
 # the ```-block that follows the "### ifupdown" heading of the doc
 doc_interfaces() {
-    awk '/^### ifupdown/ { h = 1; next } h && /^```/ { if (b) exit; b = 1; next } b { print }' "$DOC"
+    doc_block ifupdown
 }
 
 ifupdown_steps() {

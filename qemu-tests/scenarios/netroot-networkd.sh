@@ -17,7 +17,7 @@ DOC=$QT_DIR/../docs/network-root.md
 
 # the ```-block that follows the "### systemd-networkd" heading of the doc
 doc_networkd() {
-    awk '/^### systemd-networkd/ { h = 1; next } h && /^```/ { if (b) exit; b = 1; next } b { print }' "$DOC"
+    doc_block systemd-networkd
 }
 
 # the check's steps: networkd configured eth0, then again after a restart of networkd
