@@ -151,6 +151,13 @@ int rc_sources_open(struct rc_sources *s, const struct rc_overlay *ov,
             close(sfd);
         else
             r = rc_store_open_fd(sfd, create_store, &s->store);
+        /* A store sharedroot-instance create prepared, never recorded into: the boot's first
+         * recording will be the merge base of every path create wrote (rc_store_record), and
+         * that recording is the lower given here; take it as the merge base directly, so that
+         * a report before the first boot says what that boot will find. */
+        if (r >= 0 && s->lowerfd >= 0 && rc_store_prepared_unrecorded(s->store) &&
+            (s->mbfd = fcntl(s->lowerfd, F_DUPFD_CLOEXEC, 3)) < 0)
+            r = -errno;
     }
     if (r < 0)
         rc_sources_close(s);

@@ -837,6 +837,15 @@ static int write_snapshot(struct rc_store *s, int lowerfd, unsigned max_depth,
     return r;
 }
 
+bool rc_store_prepared_unrecorded(struct rc_store *s)
+{
+    struct stat st;
+    if (!s->hist && load_history(s) < 0)
+        return false; /* the classification reads it again and reports the error */
+    return s->nhist == 0 && rc_stat_beneath(s->dfd, RC_STORE_PREPARED, &st) == 0 &&
+           S_ISREG(st.st_mode);
+}
+
 int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
                     struct rc_record_result *res, char **too_deep)
 {
@@ -856,9 +865,7 @@ int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
     }
     /* A store prepared by sharedroot-instance create: its first recording covers the paths
      * create wrote before it (their ctimes are older), as if made at the dawn of time. */
-    struct stat st;
-    if (s->nhist == 0 && rc_stat_beneath(s->dfd, RC_STORE_PREPARED, &st) == 0 &&
-        S_ISREG(st.st_mode))
+    if (rc_store_prepared_unrecorded(s))
         now = (struct timespec){0, 0};
     if (snapshot_exists(s, res->fingerprint))
         res->reused = true;

@@ -52,6 +52,10 @@ struct rc_store {
 int rc_store_open_fd(int dfd, bool create, struct rc_store **out);
 void rc_store_free(struct rc_store *s);
 
+/* The store was prepared by sharedroot-instance create (RC_STORE_PREPARED) and nothing has
+ * been recorded into it yet (its history read when not yet loaded). */
+bool rc_store_prepared_unrecorded(struct rc_store *s);
+
 /* The snapshot recorded last at or before the time (sec, nsec); *out = NULL when there is
  * none. The manifest stays owned by the store. */
 int rc_store_snapshot_at(struct rc_store *s, int64_t sec, long nsec,

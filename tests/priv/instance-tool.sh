@@ -456,6 +456,16 @@ check reset_all_empties_the_upper_dirs bash -c \
     "[ -z \"\$(debugfs -R 'ls -p /overlay/etc/upper' '$T/d.img' 2>/dev/null | grep -v -e '/\.\{1,2\}/' -e '^$')\" ] &&
      [ -z \"\$(debugfs -R 'ls -p /overlay/var/upper' '$T/d.img' 2>/dev/null | grep -v -e '/\.\{1,2\}/' -e '^$')\" ]"
 
+# === status --base before the first boot ===
+# create's files were written for the base the first boot will record (the store is
+# "prepared"): a report before that boot takes the given base as that recording
+"$SI" create "$T/p.img" --size 32M --file "$T/app.conf:/etc/base-file" >/dev/null 2>"$T/err"
+before=$(sha "$T/p.img")
+"$SI" status "$T/p.img" --base "$T/tree" >"$T/st" 2>"$T/err"
+check status_before_the_first_boot_takes_the_base_as_merge_base bash -c "[ $? = 0 ] &&
+    grep -Eq '^  copy +file .*/etc/base-file  unchanged$' '$T/st' && ! grep -q unknown-base '$T/st'"
+check status_before_the_first_boot_writes_nothing [ "$before" = "$(sha "$T/p.img")" ]
+
 # === reset --next-boot (in the running guest) ===
 "$SI" create "$T/n.img" --size 32M --file "$T/app.conf:/etc/app.conf" >/dev/null 2>"$T/err"
 attach "$T/n.img"; NDEV=$DEV

@@ -323,6 +323,32 @@ TEST(prepared_store_takes_its_first_record_as_the_merge_base_of_older_copies)
     fx_done(&f);
 }
 
+TEST(prepared_store_before_its_first_record_takes_the_lower_as_merge_base)
+{
+    /* A report before the first boot (sharedroot-instance status --base): nothing recorded
+     * yet, so the base given is what that boot will record, and the merge base of create's
+     * files. Without the prepared file the same store leaves them unknown. */
+    struct fx f;
+    fx_init(&f);
+    fx_write(f.lower, "hostname", "debian\n");
+    fx_write(f.lower, "motd", "base\n");
+    fx_write(f.upper, "hostname", "web-1\n");
+    fx_write(f.upper, "motd", "base\n");
+    fx_write(f.upper, "own", "x\n");
+    CHECK_INT(mkdir(f.store, 0700), 0);
+    struct rc_report *r = classify_store(&f);
+    CHECK_STR(fx_outcome(r, "hostname"), "unknown-base");
+    rc_report_free(r);
+    fx_write(f.store, RC_STORE_PREPARED, RC_STORE_PREPARED_TEXT);
+    r = classify_store(&f);
+    CHECK_STR(fx_outcome(r, "hostname"), "unchanged");
+    CHECK_STR(fx_outcome(r, "motd"), "redundant");
+    CHECK_STR(fx_outcome(r, "own"), "host-only");
+    rc_report_free(r);
+    CHECK(!fx_exists(f.store, "history"));
+    fx_done(&f);
+}
+
 TEST(apply_merge_policy_applies_and_backs_up)
 {
     struct fx f;
