@@ -37,6 +37,7 @@ struct options {
     unsigned reps, warmup, jobs;
     enum hold hold;
     enum accel accel;
+    int thp_advice; /* enum thp_advice (thp.h): --thp-advice */
     unsigned kvm_probe_timeout_s;
     const char *output;
     const char *baseline;

@@ -15,6 +15,7 @@
 
 #include "array.h"
 #include "cleanup.h"
+#include "thp.h"
 
 int kernel_version_from_image(const unsigned char *buf, size_t len, char *out, size_t outsz)
 {
@@ -148,9 +149,10 @@ char *find_program(const char *name, const char *beside_rel)
 }
 
 static int exec_child(char **argv, char **env, int in_fd, int out_fd, int err_fd, bool own_group,
-                      pid_t parent)
+                      pid_t parent, const struct sock_fprog *filter)
 {
     sigset_t all;
+    int r;
 
     if (own_group)
         setpgid(0, 0);
@@ -169,12 +171,19 @@ static int exec_child(char **argv, char **env, int in_fd, int out_fd, int err_fd
     for (size_t i = 0; env && env[i]; i++)
         if (putenv(env[i]) != 0)
             _exit(127);
+    r = thp_filter_apply(filter);
+    if (r < 0) {
+        dprintf(2, "%s: cannot install the seccomp filter of --thp-advice before running %s: %s\n",
+                PROGRAM, argv[0], strerror(-r));
+        _exit(127);
+    }
     execvp(argv[0], argv);
     dprintf(2, "%s: cannot run %s: %s\n", PROGRAM, argv[0], strerror(errno));
     _exit(127);
 }
 
-static pid_t spawn(char **argv, char **env, int out_fd, int err_fd, bool own_group)
+static pid_t spawn(char **argv, char **env, int out_fd, int err_fd, bool own_group,
+                   const struct sock_fprog *filter)
 {
     pid_t parent = getpid(), pid;
     int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -189,7 +198,7 @@ static pid_t spawn(char **argv, char **env, int out_fd, int err_fd, bool own_gro
     }
     if (pid == 0)
         exec_child(argv, env, null_fd, out_fd < 0 ? null_fd : out_fd, err_fd < 0 ? null_fd : err_fd,
-                   own_group, parent);
+                   own_group, parent, filter);
     /* also here: a signal to the group must not race the child's own setpgid */
     if (own_group)
         setpgid(pid, pid);
@@ -197,22 +206,22 @@ static pid_t spawn(char **argv, char **env, int out_fd, int err_fd, bool own_gro
     return pid;
 }
 
-pid_t spawn_guest(char **argv, int console_w, int err_fd)
+pid_t spawn_guest(char **argv, int console_w, int err_fd, const struct sock_fprog *filter)
 {
-    return spawn(argv, NULL, console_w, err_fd, true);
+    return spawn(argv, NULL, console_w, err_fd, true, filter);
 }
 
 pid_t spawn_command(const char *command, char **env, int out_fd, int err_fd)
 {
     char *argv[] = {"/bin/sh", "-c", (char *)command, NULL};
 
-    return spawn(argv, env, out_fd, err_fd, true);
+    return spawn(argv, env, out_fd, err_fd, true, NULL);
 }
 
 int run_helper(char **argv, int out_fd)
 {
     int status;
-    pid_t pid = spawn(argv, NULL, out_fd, out_fd, false);
+    pid_t pid = spawn(argv, NULL, out_fd, out_fd, false, NULL);
 
     if (pid < 0)
         return (int)pid;

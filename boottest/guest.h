@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <linux/filter.h>
+
 #include "boottest.h"
 
 /* The kernel version inside a bzImage (the header's kernel_version string, its first word).
@@ -53,8 +55,9 @@ void argv_free(char **argv);
 
 /* Start argv[0] (looked up in PATH) with stdin /dev/null, stdout console_w, stderr err_fd,
  * in a new process group, killed by the kernel when this process dies
- * (PR_SET_PDEATHSIG). Returns the pid or -errno. */
-pid_t spawn_guest(char **argv, int console_w, int err_fd);
+ * (PR_SET_PDEATHSIG), under filter (thp.h; NULL or empty for none). Returns the pid or
+ * -errno. */
+pid_t spawn_guest(char **argv, int console_w, int err_fd, const struct sock_fprog *filter);
 
 /* Start /bin/sh -c command as spawn_guest() starts a guest (own process group, killed with
  * this process), with env's NAME=VALUE strings added to the environment (they must live

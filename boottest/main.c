@@ -19,6 +19,7 @@
 #include "report.h"
 #include "runfile.h"
 #include "runner.h"
+#include "thp.h"
 #include "time-util.h"
 
 /* Exit status (sharedroot-boottest(1), EXIT STATUS) */
@@ -77,6 +78,8 @@ static void usage(FILE *f)
             "      --threshold PERCENT    slower than this beyond the noise is a regression (10)\n"
             "      --min-delta MS         ... and never less than this (default 5)\n"
             "      --qemu PATH            (default qemu-system-x86_64)\n"
+            "      --thp-advice ram|all|none  which of QEMU's MADV_HUGEPAGE calls to let through\n"
+            "                             (default ram: not the one on a virtio-pmem base)\n"
             "      --mkinitramfs PATH     sharedroot-mkinitramfs for initrd = build\n"
             "      --keep                 keep per-boot disks in DIR/work\n"
             "      --progress MODE        auto, line (one per boot) or none\n"
@@ -113,6 +116,7 @@ enum {
     OPT_BASE_DEVICE,
     OPT_MEASURE,
     OPT_HOLD,
+    OPT_THP_ADVICE,
 };
 
 /* options that are configuration keys */
@@ -210,6 +214,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct bt_config
         {"warmup", required_argument, NULL, 'w'},
         {"jobs", required_argument, NULL, 'j'},
         {"hold", required_argument, NULL, OPT_HOLD},
+        {"thp-advice", required_argument, NULL, OPT_THP_ADVICE},
         {"accel", required_argument, NULL, OPT_ACCEL},
         {"kvm-probe-timeout", required_argument, NULL, OPT_KVM_PROBE_TIMEOUT},
         {"output", required_argument, NULL, 'o'},
@@ -266,6 +271,13 @@ static int parse_args(int argc, char **argv, struct options *o, struct bt_config
             else
                 return usage_error("--hold %s: use together or staggered", optarg);
             break;
+        case OPT_THP_ADVICE: {
+            enum thp_advice a;
+            if (thp_advice_parse(optarg, &a) < 0)
+                return usage_error("--thp-advice %s: use ram, all or none", optarg);
+            o->thp_advice = a;
+            break;
+        }
         case OPT_ACCEL:
             if (strcmp(optarg, "auto") == 0)
                 o->accel = ACCEL_AUTO;
@@ -448,6 +460,7 @@ int main(int argc, char **argv)
         .reps = 3,
         .jobs = 1,
         .accel = ACCEL_AUTO,
+        .thp_advice = THP_ADVICE_RAM,
         .kvm_probe_timeout_s = 10,
         .output = "boottest-out",
         .threshold = 0.10,

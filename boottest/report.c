@@ -12,6 +12,7 @@
 #include "guest.h"
 #include "json.h"
 #include "log.h"
+#include "thp.h"
 
 /* ---- shared */
 
@@ -233,8 +234,10 @@ void report_json(FILE *f, const struct run *run)
     fputs(",\"qemu\":", f);
     json_string(f, run->qemu_version);
     fprintf(f,
-            ",\"reps\":%u,\"warmup\":%u,\"jobs\":%u,\"hold\":\"%s\",\"threshold\":", run->opt.reps,
-            run->opt.warmup, run->opt.jobs, hold_name(run->opt.hold));
+            ",\"reps\":%u,\"warmup\":%u,\"jobs\":%u,\"hold\":\"%s\",\"thp_advice\":\"%s\","
+            "\"threshold\":",
+            run->opt.reps, run->opt.warmup, run->opt.jobs, hold_name(run->opt.hold),
+            thp_advice_name(run->opt.thp_advice));
     json_num(f, run->opt.threshold);
     fputs(",\"min_delta_ms\":", f);
     json_num(f, run->opt.min_delta_ms);

@@ -19,6 +19,7 @@
 #include "guest.h"
 #include "io-util.h"
 #include "log.h"
+#include "thp.h"
 #include "time-util.h"
 
 #define CONSOLE_LOG_MAX (32u << 20) /* bytes of console kept per boot */
@@ -400,6 +401,7 @@ static int guest_start(struct runner *rn, struct guest *g, struct boot *b, struc
     struct run *run = rn->run;
     char tag[RUNFILE_NAME_MAX + 32], path[PATH_MAX + 64], err[600];
     char **argv = NULL;
+    struct sock_fprog filter;
     int p[2] = {-1, -1}, errfd = -1, r;
 
     memset(g, 0, sizeof *g);
@@ -454,8 +456,14 @@ static int guest_start(struct runner *rn, struct guest *g, struct boot *b, struc
         set_reason(b, "the console log could not be opened", err);
         goto fail;
     }
+    r = thp_filter_make(run->opt.thp_advice, probe ? 0 : g->disks.base_size, &filter);
+    if (r < 0) {
+        set_reason(b, "the seccomp filter of --thp-advice could not be made", strerror(-r));
+        goto fail;
+    }
     g->t_start = now_ms();
-    g->pid = spawn_guest(argv, p[1], errfd);
+    g->pid = spawn_guest(argv, p[1], errfd, &filter);
+    thp_filter_free(&filter);
     close(p[1]);
     p[1] = -1;
     close(errfd);

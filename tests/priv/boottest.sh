@@ -21,11 +21,12 @@ T=$(mktemp -d /tmp/sharedroot-boottest.XXXXXX)
 # the shim: what a guest with that command line would print on its console
 cat >"$T/qemu" <<'EOF'
 #!/bin/bash
-append= kvm=0
+append= kvm=0 pmem_size=0
 while [ $# -gt 0 ]; do
     case $1 in
     --version) echo "QEMU shim 1.0"; exit 0 ;;
     -append) append=$2; shift ;;
+    memory-backend-file,*) pmem_size=${1##*,size=} ;;
     pc,accel=kvm) kvm=1 ;;
     'one arg, with blanks') echo "QARG whole" ;;
     esac
@@ -40,6 +41,24 @@ mode=good
 for w in $append; do case $w in shim=*) mode=${w#shim=} ;; esac; done
 echo "[    0.000000] Linux version 6.1.0-shim"
 case $mode in
+thp)
+    # advise a mapping of the pmem backend's size and one of another size as QEMU does, and
+    # tell which kept the kernel's hg flag (VM_HUGEPAGE) under sharedroot-boottest's filter
+    python3 - "$pmem_size" <<'PYEOF'
+import ctypes, mmap, sys
+def advised(size):
+    m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    m.madvise(mmap.MADV_HUGEPAGE)
+    start = "%x-" % ctypes.addressof(ctypes.c_char.from_buffer(m))
+    found = False
+    for line in open("/proc/self/smaps"):
+        found = found or line.startswith(start)
+        if found and line.startswith("VmFlags:"):
+            return "hg" if " hg" in line else "no"
+    return "?"
+print("THP base=%s other=%s" % (advised(int(sys.argv[1]) or 4 << 20), advised(6 << 20)))
+PYEOF
+    ;&
 good)
     echo "[    1.500000] Run /init as init process"
     printf 'sharedroot: stage early done in 5 ms\r\n'
@@ -283,6 +302,25 @@ check boottest_pmem_root_and_instance json pmem \
 truncate -s 3M "$T/pmem3.img"
 run pmem3 --reps 1 --append shim=good --base "$T/pmem3.img" --base-device virtio-pmem
 check boottest_pmem_refuses_a_size_off_2mib bash -c "[ $RC = 2 ] && grep -q 'needs a size that is a multiple of 2 MiB (it has 3145728 bytes)' '$T/pmem3.out'"
+
+# --thp-advice: QEMU's MADV_HUGEPAGE on the pmem base's mapping made a no-op (ram, the
+# default), every one let through (all), or none (guest RAM too); a virtio-blk guest unfiltered
+thp() { # NAME WANT ARGS...: the shim's THP line in its console log
+    local name=$1 want=$2; shift 2
+    run "$name" --reps 1 --append shim=thp "$@"
+    [ "$RC" = 0 ] && grep -q "^THP $want" "$T/$name/logs/boot/1.log"
+}
+check boottest_thp_advice_ram_spares_the_pmem_base thp thp-ram 'base=no other=hg' \
+    --base "$T/pmem.img" --base-device virtio-pmem
+check boottest_thp_advice_all_lets_qemu_advise thp thp-all 'base=hg other=hg' \
+    --base "$T/pmem.img" --base-device virtio-pmem --thp-advice all
+check boottest_thp_advice_none_advises_nothing thp thp-none 'base=no other=no' \
+    --base "$T/pmem.img" --base-device virtio-pmem --thp-advice none
+check boottest_thp_advice_ram_leaves_virtio_blk thp thp-blk 'base=hg other=hg' \
+    --base "$T/pmem.img"
+check boottest_thp_advice_in_report json thp-none 'r["thp_advice"] == "none"'
+run thp-bad --thp-advice never
+check boottest_thp_advice_refuses_a_bad_word bash -c "[ $RC = 2 ] && grep -q 'use ram, all or none' '$T/thp-bad.out'"
 
 # valgrind over a whole run with a failure and a baseline (the plain build: no sanitizer)
 VGBT=$(cd "$B/.." && pwd)/plain/boottest/sharedroot-boottest
