@@ -46,6 +46,16 @@ if [ -x /sbin/e2fsck ] || [ -x /usr/sbin/e2fsck ]; then
 else
     skip e2fsck_is_added_by_default "no e2fsck on this host"
 fi
+# e2fsck-static's e2fsck.static is preferred (no dynamic loading at boot); --binary
+# /sbin/e2fsck puts the dynamically linked one there instead, with its libraries
+if [ -x /sbin/e2fsck.static ] && [ -x /sbin/e2fsck ]; then
+    check e2fsck_static_is_preferred bash -c "grep -q '^binary /sbin/e2fsck (.*statically linked' '$T/out' && ! grep -q 'libext2fs.*needed by /sbin/e2fsck' '$T/out' && ! grep -q '^left-out /sbin/e2fsck.static' '$T/out'"
+    mk --list --binary /sbin/e2fsck
+    check binary_option_replaces_default_e2fsck bash -c "grep -q '^binary /sbin/e2fsck (--binary)' '$T/out' && grep -q '^lib .*libext2fs.* (needed by /sbin/e2fsck)' '$T/out' && grep -q '^link /sbin/fsck.ext4 -> e2fsck' '$T/out' && [ \$(grep -c '^binary /sbin/e2fsck ' '$T/out') = 1 ]"
+else
+    skip e2fsck_static_is_preferred "no /sbin/e2fsck.static (e2fsck-static) on this host"
+    skip binary_option_replaces_default_e2fsck "no /sbin/e2fsck.static (e2fsck-static) on this host"
+fi
 if [ -x /sbin/mkswap ] || [ -x /usr/sbin/mkswap ]; then
     check mkswap_is_added_by_default has "^binary /sbin/mkswap"
 else
