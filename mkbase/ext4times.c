@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "reconcile.h"
+
 /* How far into the large inode a field reaches, counted from the end of the 128-byte one. */
 #define EXTRA_END(field)                                                                           \
     (offsetof(struct ext2_inode_large, field) + sizeof(((struct ext2_inode_large *)0)->field) -    \
@@ -84,4 +86,32 @@ out:
         r = -EIO;
     }
     return r;
+}
+
+int ext4_seal_write_state(const char *path, const char **what)
+{
+    ext2_filsys fs = NULL;
+    errcode_t e = ext2fs_open(path, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0, unix_io_manager, &fs);
+    if (e) {
+        *what = "opening the image with libext2fs";
+        return -EIO;
+    }
+    struct rc_write_seal w = rc_base_write_seal(fs->super->s_uuid);
+    fs->super->s_mnt_count = 0;
+    fs->super->s_mtime = 0;
+    fs->super->s_mtime_hi = 0;
+    fs->super->s_wtime_hi = 0;
+    fs->super->s_state = EXT2_VALID_FS;
+    fs->super->s_error_count = 0;
+    /* nothing was written through this handle, so ext2fs_close adds nothing to it */
+    fs->super->s_kbytes_written = w.kbytes;
+    /* ext2fs_flush stamps s_wtime with fs->now (else the clock) */
+    fs->now = (time_t)w.wtime;
+    fs->flags |= EXT2_FLAG_SUPER_ONLY;
+    ext2fs_mark_super_dirty(fs);
+    if (ext2fs_close_free(&fs)) {
+        *what = "writing the superblock";
+        return -EIO;
+    }
+    return 0;
 }

@@ -13,3 +13,10 @@
 /* Rewrite the times of every inode in use in the ext4 image at path. 0, or a negative errno
  * with *what naming the step that failed. */
 int ext4_settle_times(const char *path, int64_t timestamp, const char **what);
+
+/* Seal the write state of the ext4 image at path (sharedroot-mkbase's UUID, sealed by its hash
+ * seed): mount count, mount time, state, error count, write time and kilobytes written set to
+ * what rc_base_write_seal (reconcile.h) derives from the UUID, so that the reconcile engine
+ * can tell it was never written since (rc_ext_sb_untouched). Superblocks only. 0, or a
+ * negative errno with *what naming the step that failed. */
+int ext4_seal_write_state(const char *path, const char **what);

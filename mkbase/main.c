@@ -326,6 +326,10 @@ static int finish_image(const struct plan *p, int fd, uint64_t *size)
         int r = ext4_settle_times(p->output, p->timestamp, &what);
         if (r < 0)
             return err(r, "Cannot settle the inode times of %s (%s): %m", p->output, what);
+        /* last write: the superblock's write state, sealed with the UUID it seals */
+        r = p->uuid_derived ? ext4_seal_write_state(p->output, &what) : 0;
+        if (r < 0)
+            return err(r, "Cannot seal the write state of %s (%s): %m", p->output, what);
     }
     if (p->type == BASE_EROFS && p->label) {
         char name[MKBASE_LABEL_MAX] = {0};

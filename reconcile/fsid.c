@@ -12,18 +12,53 @@
 
 #include "store.h"
 
+/* The primary ext2/3/4 superblock of dev (RC_EXT_SB_SIZE bytes), or false. */
+static bool read_ext_sb(const char *dev, uint8_t sb[RC_EXT_SB_SIZE])
+{
+    int fd = open(dev, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return false;
+    bool ok = pread(fd, sb, RC_EXT_SB_SIZE, RC_EXT_SB_OFFSET) == (ssize_t)RC_EXT_SB_SIZE;
+    close(fd);
+    return ok;
+}
+
 /* Whether the ext2/3/4 filesystem on dev carries sharedroot-mkbase's seal (rc_base_seal,
  * reconcile.h). */
 static bool ext_sealed(const char *dev)
 {
     uint8_t sb[RC_EXT_SB_SIZE];
-    int fd = open(dev, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return false;
-    bool sealed =
-        pread(fd, sb, sizeof sb, RC_EXT_SB_OFFSET) == (ssize_t)sizeof sb && rc_ext_sb_sealed(sb);
-    close(fd);
-    return sealed;
+    return read_ext_sb(dev, sb) && rc_ext_sb_sealed(sb);
+}
+
+/* The block device holding fd's filesystem (malloc'd), or NULL: none for an anonymous device
+ * (major 0: tmpfs, overlayfs, a FUSE or network filesystem). */
+static char *devname_of(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0 || major(st.st_dev) == 0)
+        return NULL;
+    return blkid_devno_to_devname(st.st_dev);
+}
+
+int rc_fs_untouched_seal(int fd, char *out, size_t n)
+{
+    struct statfs sfs;
+    uint8_t sb[RC_EXT_SB_SIZE];
+    out[0] = 0;
+    /* only an ext2/3/4 filesystem carries the seal: no device is opened for any other */
+    if (fstatfs(fd, &sfs) < 0 || ((unsigned long)sfs.f_type & 0xffffffffu) != 0xEF53u)
+        return 0;
+    char *dev = devname_of(fd);
+    bool untouched = dev && read_ext_sb(dev, sb) && rc_ext_sb_untouched(sb);
+    free(dev);
+    if (!untouched)
+        return 0;
+    const uint8_t *u = sb + 0x68;
+    snprintf(out, n, "sealed %02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+             u[14], u[15]);
+    return 1;
 }
 
 /* libblkid's names of the filesystem type statfs reports, so that only that type is probed
@@ -58,17 +93,11 @@ static const char *const *probe_names(long f_type)
 
 int rc_fs_identity(int fd, char *out, size_t n, bool *sealed)
 {
-    struct stat st;
     struct statfs sfs;
     out[0] = 0;
     if (sealed)
         *sealed = false;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    /* major 0: an anonymous device (tmpfs, overlayfs, a FUSE or network filesystem) */
-    if (major(st.st_dev) == 0)
-        return -ENODEV;
-    char *dev = blkid_devno_to_devname(st.st_dev);
+    char *dev = devname_of(fd);
     if (!dev)
         return -ENODEV;
     blkid_probe pr = blkid_new_probe_from_filename(dev);

@@ -132,7 +132,11 @@ enum rc_fp_evidence {
                              stat walk and the filesystem's identity (its UUID) only */
     RC_FP_SEALED,         /* a stat walk and the UUID of an ext image sharedroot-mkbase derived
                              from the image's content (rc_base_seal, reconcile.h): a rebuild with other
-                             content         has another UUID, a change in place shows in the stat walk */
+                             content has another UUID, a change in place shows in the stat walk */
+    RC_FP_SEALED_UNTOUCHED, /* a sealed image whose superblock still holds the write state
+                               sharedroot-mkbase sealed (rc_ext_sb_untouched): never written since
+                               it was built, so the UUID (and the dir's inode) is the fingerprint;
+                               no walk */
 };
 
 /* Files of a base dir whose stat evidence cannot be trusted are hashed at every record up to
@@ -179,6 +183,65 @@ static inline bool rc_ext_sb_sealed(const uint8_t sb[RC_EXT_SB_SIZE])
         return false;
     rc_base_seal(sb + 0x68, seed);           /* s_uuid */
     return memcmp(sb + 0xEC, seed, 16) == 0; /* s_hash_seed */
+}
+
+/*
+ * The sealed write state: what sharedroot-mkbase leaves in the superblock of an image it sealed
+ * (after settling its times), derived from the UUID. A read-write mount by the kernel raises
+ * the mount count and sets the mount and write times; a libext2fs tool that writes (debugfs -w,
+ * tune2fs, e2fsck fixing, resize2fs) sets the write time to its clock (or E2FSPROGS_FAKE_TIME),
+ * and the kernel and a libext2fs tool flushing data add to the kilobytes written. So an image
+ * whose superblock still holds all of these was not written since mkbase sealed it
+ * (overlay-reconcile(8), FINGERPRINT, says what this cannot see). The write time is in
+ * January 1970 (1 to 2^20 s after the epoch): no write with a clock that is set gives it, and
+ * mkbase's own E2FSPROGS_FAKE_TIME (the tree's time) does not either.
+ */
+struct rc_write_seal {
+    uint32_t wtime;  /* s_wtime (s_wtime_hi 0) */
+    uint64_t kbytes; /* s_kbytes_written, 1 to 2^20 */
+};
+
+static inline uint64_t rc_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static inline struct rc_write_seal rc_base_write_seal(const uint8_t uuid[16])
+{
+    static const uint8_t pattern[16] = "sharedroot-wst1";
+    uint8_t v[16];
+    for (int i = 0; i < 16; i++)
+        v[i] = uuid[i] ^ pattern[i];
+    /* every bit of the UUID moves both (MurmurHash3's 64-bit finalizer) */
+    uint64_t h = rc_le(v, 8) ^ rc_le(v + 8, 8);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return (struct rc_write_seal){.wtime = 1 + (uint32_t)(h & 0xFFFFF),
+                                  .kbytes = 1 + ((h >> 32) & 0xFFFFF)};
+}
+
+/* Whether a sealed superblock (rc_ext_sb_sealed) still holds the sealed write state: clean
+ * (s_state exactly EXT2_VALID_FS), never mounted read-write (mount count 0, mount time 0), no
+ * error recorded, the write time and kilobytes written of rc_base_write_seal(s_uuid). Pure. */
+static inline bool rc_ext_sb_untouched(const uint8_t sb[RC_EXT_SB_SIZE])
+{
+    if (!rc_ext_sb_sealed(sb))
+        return false;
+    struct rc_write_seal w = rc_base_write_seal(sb + 0x68);
+    return rc_le(sb + 0x3A, 2) == 1 &&         /* s_state: valid, no error */
+           rc_le(sb + 0x34, 2) == 0 &&         /* s_mnt_count */
+           rc_le(sb + 0x2C, 4) == 0 &&         /* s_mtime */
+           sb[0x275] == 0 &&                   /* s_mtime_hi */
+           rc_le(sb + 0x30, 4) == w.wtime &&   /* s_wtime */
+           sb[0x274] == 0 &&                   /* s_wtime_hi */
+           rc_le(sb + 0x178, 8) == w.kbytes && /* s_kbytes_written */
+           rc_le(sb + 0x194, 4) == 0;          /* s_error_count */
 }
 
 struct rc_record_result {

@@ -30,6 +30,9 @@ void rc_fp_evidence_text(const struct rc_fp_info *fp, char *buf, size_t n)
         snprintf(buf, n, "stat walk only");
     else if (fp->evidence == RC_FP_SEALED)
         snprintf(buf, n, "stat walk and the UUID sharedroot-mkbase derived from the content");
+    else if (fp->evidence == RC_FP_SEALED_UNTOUCHED)
+        snprintf(buf, n,
+                 "the UUID of an image sharedroot-mkbase sealed, not written since: no walk");
     else if (fp->evidence == RC_FP_CONTENT)
         snprintf(buf, n, "stat walk and the content of %zu files, %.0f KiB: %s", fp->files, kib,
                  why);

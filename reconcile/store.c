@@ -739,6 +739,28 @@ enum rc_fp_evidence rc_fp_evidence_for(bool image_fs, bool times_kept, uint64_t 
     return file_bytes <= RC_FP_CONTENT_MAX ? RC_FP_CONTENT : RC_FP_STAT_TOO_LARGE;
 }
 
+/* The fingerprint of a dir of an untouched sealed image: its filesystem's UUID and the dir's
+ * own stat record (its inode number tells /etc from /var; a tag no stat-walk fingerprint
+ * starts with). */
+static int fingerprint_untouched(int lowerfd, struct rc_fp_info *info, char out[RC_HASH_HEX])
+{
+    struct rc_sha sha;
+    struct stat st;
+    if (fstat(lowerfd, &st) < 0)
+        return -errno;
+    info->evidence = RC_FP_SEALED_UNTOUCHED;
+    info->sealed = true;
+    int r = rc_sha_init(&sha);
+    if (r < 0)
+        return r;
+    r = rc_sha_update(&sha, "sharedroot-fp-sealed-1", 23);
+    if (r >= 0)
+        r = rc_sha_update(&sha, info->fs_id, strlen(info->fs_id) + 1);
+    if (r >= 0)
+        r = rc_sha_stat(&sha, "", &st);
+    return rc_sha_final_hex(&sha, r, out);
+}
+
 int rc_fingerprint_fd(int lowerfd, unsigned max_depth, struct rc_fp_info *info,
                       char out[RC_HASH_HEX], char **too_deep)
 {
@@ -751,6 +773,10 @@ int rc_fingerprint_fd(int lowerfd, unsigned max_depth, struct rc_fp_info *info,
     if (fstatfs(lowerfd, &sfs) < 0)
         return -errno;
     w.image_fs = rc_fp_image_fs((long)sfs.f_type);
+    /* A sealed image never written since sharedroot-mkbase built it holds the tree its UUID
+     * was derived from: the UUID and which dir of it this is make the fingerprint, no walk. */
+    if (rc_fs_untouched_seal(lowerfd, info->fs_id, sizeof info->fs_id) == 1)
+        return fingerprint_untouched(lowerfd, info, out);
     /* The filesystem's identity (type and UUID) counts: a rebuilt image usually gets a new UUID
      * (sharedroot-mkbase derives it from the tree's content), which a stat walk of a tree
      * too large to hash cannot see. */

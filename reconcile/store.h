@@ -102,6 +102,10 @@ enum rc_fp_evidence rc_fp_evidence_for(bool image_fs, bool times_kept, uint64_t 
  * NULL): an ext2/3/4 filesystem whose UUID sharedroot-mkbase derived from its content
  * (rc_base_seal, reconcile.h). */
 int rc_fs_identity(int fd, char *out, size_t n, bool *sealed);
+/* 1 when the filesystem holding fd is an ext2/3/4 image sealed by sharedroot-mkbase whose
+ * superblock still holds the sealed write state (rc_ext_sb_untouched, reconcile.h): out is then
+ * "sealed UUID"; else 0 (out ""). Reads the superblock only (1 KiB); no libblkid probe. */
+int rc_fs_untouched_seal(int fd, char *out, size_t n);
 
 /* A manifest of a live tree (below sub of rootfd), hashing every file; with store non-NULL
  * also copying contents into it (counting new objects in *added). */

@@ -106,6 +106,14 @@ built ext4_given_uuid ext4 "$T/u.img" -U 5A7E0000-0000-4000-8000-00000000E404 --
 check uuid_as_given test "$(blkid -p -s UUID -o value "$T/u.img")" = 5a7e0000-0000-4000-8000-00000000e404
 check given_uuid_not_sealed test "$(seed "$T/u.img")" = 5a7e0000-0000-4000-8000-00000000e404
 check size_as_given test "$(stat -c %s "$T/u.img")" = $((24 << 20))
+# the write state is sealed with a derived UUID (overlay-reconcile(8) FINGERPRINT: never
+# mounted read-write, a write time in January 1970, kilobytes written from the UUID, e2fsck
+# finds it clean above); a UUID given by hand leaves mke2fs's (written at the tree's time)
+sb() { TZ=UTC dumpe2fs -h "$1" 2>/dev/null | sed -n "s/^$2: *//p"; }
+check derived_uuid_write_state_sealed test "$(sb "$T/ext4-a.img" 'Mount count')" = 0 -a \
+    "$(sb "$T/ext4-a.img" 'Last mount time')" = n/a -a "$(sb "$T/ext4-a.img" 'Filesystem state')" = clean -a \
+    "$(TZ=UTC date -d "$(sb "$T/ext4-a.img" 'Last write time')" +%Y%m)" = 197001
+check given_uuid_write_state_not_sealed test "$(TZ=UTC date -d "$(sb "$T/u.img" 'Last write time')" +%Y)" != 1970
 
 # Refusals: status, a message naming the problem, nothing left behind
 refused() { # NAME STATUS REGEX ARGS...: mkbase exits STATUS, stderr matches, no image made

@@ -10,6 +10,8 @@
 #     --report said the host's later edit of the file was a merge against v1);
 #   - two builds given one UUID by hand (-U) are not sealed: /etc's content tells them apart;
 #   - a sealed ext4 base changed in place (same size, mtime put back) is recorded again;
+#   - a sealed ext4 base never written since mkbase is fingerprinted by its UUID (no walk); one
+#     written by the kernel (a read-write mount), debugfs or tune2fs is walked again;
 #   - the host's edit made on v2 is "unchanged" by the next report (the merge base is v2);
 #   - /var (over the hash budget: the stat walk and the filesystem's UUID) tells the two
 #     apart by the UUID mkbase derives from the tree's content; with one UUID given to both
@@ -23,7 +25,7 @@ O=$B/reconcile/overlay-reconcile
 M=$B/mkbase/sharedroot-mkbase
 # shellcheck source=tests/priv/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-need reconcile_images mkfs.ext4 mkfs.erofs unshare jq
+need reconcile_images mkfs.ext4 mkfs.erofs unshare jq debugfs tune2fs
 [ -x "$O" ] && [ -x "$M" ] || { fail reconcile_images "$O or $M not built"; exit 1; }
 T=$(mktemp -d /tmp/sharedroot-rcimg.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -59,6 +61,8 @@ record() {
         "$@"' - "$t" "$img" "$T/mnt" "$O" "$dir" "$store" "$@"
 }
 mkdir -p "$T/mnt"
+UNTOUCHED="the UUID of an image sharedroot-mkbase sealed, not written since: no walk"
+WALKED="stat walk and the UUID sharedroot-mkbase derived from the content"
 
 for t in ext4 erofs; do
     for v in v1 v2; do
@@ -69,10 +73,10 @@ for t in ext4 erofs; do
     out=$(record "$T/$t-v1.img" "$t" etc "$S/etc" 2>&1)
     echo "$out" | grep -q ': recorded ' && pass "${t}_etc_v1_recorded" || fail "${t}_etc_v1_recorded" "$out"
     out=$(record "$T/$t-v1.img" "$t" etc "$S/etc" 2>&1)
-    # erofs: the content is hashed; ext4 by mkbase (UUID derived from the content, sealed):
-    # the stat walk and that UUID, no content read
+    # erofs: the content is hashed; ext4 by mkbase (UUID derived from the content, sealed,
+    # never written since): the UUID, no walk
     if [ "$t" = erofs ]; then want="stat walk and the content of 2 files, 0 KiB: a read-only image"
-    else want="stat walk and the UUID sharedroot-mkbase derived from the content"; fi
+    else want="$UNTOUCHED"; fi
     echo "$out" | grep -q "base unchanged (.*$want)" &&
         pass "${t}_etc_v1_again_unchanged_without_reading_twice" || fail "${t}_etc_v1_again_unchanged_without_reading_twice" "$out"
     # the host edits app.conf on v1 (its last line)
@@ -101,7 +105,7 @@ for t in ext4 erofs; do
     # /var: 9 MiB of files, over the budget: the filesystem UUID tells v1 and v2 apart
     out=$(record "$T/$t-v1.img" "$t" var "$S/var" 2>&1 && record "$T/$t-v1.img" "$t" var "$S/var" 2>&1)
     if [ "$t" = erofs ]; then want="stat walk and the filesystem's UUID: .*too many to hash at boot"
-    else want="stat walk and the UUID sharedroot-mkbase derived from the content"; fi
+    else want="$UNTOUCHED"; fi
     echo "$out" | grep -q "base unchanged (.*$want" &&
         pass "${t}_var_over_budget_stat_and_uuid" || fail "${t}_var_over_budget_stat_and_uuid" "$out"
     out=$(record "$T/$t-v2.img" "$t" var "$S/var" 2>&1)
@@ -133,6 +137,31 @@ unshare -m --propagation private bash -c '
 out=$(record "$T/ext4-ip.img" ext4 etc "$T/ip-store" 2>&1)
 echo "$out" | grep -q ': recorded ' && pass ext4_sealed_base_changed_in_place_recorded ||
     fail ext4_sealed_base_changed_in_place_recorded "taken for the unchanged base: $out"
+
+# A sealed ext4 base written after mkbase, its files' content untouched: the kernel's
+# read-write mount (nothing changed), debugfs writing a file with its clock set to the tree's
+# time (E2FSPROGS_FAKE_TIME, as mkbase builds), tune2fs changing the label: each moves the
+# sealed write state, so the base is walked again (recorded once more, then unchanged by
+# the stat walk), never taken for the untouched image by its UUID
+written() { # NAME COMMAND...: COMMAND writes $T/wr.img, a copy of the sealed v1 recorded once
+    local n=$1
+    shift
+    rm -rf "$T/wr-store"
+    cp "$T/ext4-v1.img" "$T/wr.img"
+    out=$(record "$T/wr.img" ext4 etc "$T/wr-store" 2>&1 && record "$T/wr.img" ext4 etc "$T/wr-store" 2>&1)
+    echo "$out" | grep -q "base unchanged (.*$UNTOUCHED" || { fail "$n" "not untouched before: $out"; return; }
+    "$@" >"$T/wr.out" 2>&1 || { fail "$n" "$* failed: $(cat "$T/wr.out")"; return; }
+    out=$(record "$T/wr.img" ext4 etc "$T/wr-store" 2>&1)
+    echo "$out" | grep -q ': recorded ' || { fail "$n" "taken for the untouched image: $out"; return; }
+    out=$(record "$T/wr.img" ext4 etc "$T/wr-store" 2>&1)
+    echo "$out" | grep -q "base unchanged (.*$WALKED" && pass "$n" || fail "$n" "not walked: $out"
+}
+written ext4_sealed_rw_mounted_walked_again unshare -m --propagation private bash -c \
+    'mount -o loop "$1" "$2" && umount "$2"' - "$T/wr.img" "$T/mnt"
+printf 'new\n' >"$T/new-file"
+written ext4_sealed_debugfs_write_walked_again env E2FSPROGS_FAKE_TIME=1700000000 \
+    debugfs -w -R "write $T/new-file etc/new" "$T/wr.img"
+written ext4_sealed_tune2fs_walked_again tune2fs -L other "$T/wr.img"
 
 # An old state: the history names a fingerprint of the previous rule. The next record is a new
 # fingerprint with the same content, said so, and the host's classification does not change.

@@ -223,6 +223,93 @@ TEST(hash_seed_seals_a_derived_uuid_only)
     CHECK(argv_has(argv, want) > 0);
 }
 
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+/* A superblock as sharedroot-mkbase leaves a sealed image: the seal and the sealed write
+ * state of its UUID. */
+static void sealed_sb(uint8_t sb[RC_EXT_SB_SIZE], const uint8_t uuid[16])
+{
+    memset(sb, 0, RC_EXT_SB_SIZE);
+    sb[0x38] = 0x53;
+    sb[0x39] = 0xEF;
+    memcpy(sb + 0x68, uuid, 16);
+    rc_base_seal(uuid, sb + 0xEC);
+    struct rc_write_seal w = rc_base_write_seal(uuid);
+    put_le(sb + 0x3A, 1, 2); /* s_state: valid */
+    put_le(sb + 0x30, w.wtime, 4);
+    put_le(sb + 0x178, w.kbytes, 8);
+    put_le(sb + 0x108, 1700000000, 4); /* s_mkfs_time: not part of it */
+}
+
+/* The sealed write state: in range (a write time in January 1970, at least 1 KiB written so
+ * that libext2fs keeps counting), derived from the UUID, and every field a write moves is
+ * checked; a superblock that carries the seal but not the state (an old mkbase image, or
+ * one written since) is not untouched. */
+TEST(write_state_seal)
+{
+    const uint8_t u1[16] = {0x5a, 0x7e, 0, 0, 0, 0, 0x40, 0, 0x80, 0, 0, 0, 0, 0, 0xe4, 0x04};
+    uint8_t u2[16], sb[RC_EXT_SB_SIZE];
+    memcpy(u2, u1, 16);
+    u2[15] ^= 0x80;
+    struct rc_write_seal a = rc_base_write_seal(u1), b = rc_base_write_seal(u2);
+    CHECK(a.wtime >= 1 && a.wtime <= (1u << 20));
+    CHECK(a.kbytes >= 1 && a.kbytes <= (1u << 20) + 1);
+    CHECK(a.kbytes != b.kbytes); /* another UUID, another state */
+    uint8_t ones[16], zeros[16] = {0};
+    memset(ones, 0xff, sizeof ones);
+    CHECK(rc_base_write_seal(ones).wtime >= 1 && rc_base_write_seal(zeros).kbytes >= 1);
+
+    sealed_sb(sb, u1);
+    CHECK(rc_ext_sb_sealed(sb));
+    CHECK(rc_ext_sb_untouched(sb));
+    /* what a write moves, one at a time */
+    static const struct {
+        unsigned off, n;
+        uint64_t v;
+    } moved[] = {
+        {0x34, 2, 1},          /* a read-write mount: the mount count */
+        {0x2C, 4, 1800000000}, /* and the mount time */
+        {0x275, 1, 1},         /* its high byte */
+        {0x30, 4, 1700000000}, /* a libext2fs write at the tree's time (FAKE_TIME) */
+        {0x274, 1, 1},         /* the write time's high byte */
+        {0x178, 8, 0},         /* kilobytes written: none */
+        {0x3A, 2, 0},          /* mounted, not cleanly unmounted */
+        {0x3A, 2, 3},          /* errors */
+        {0x194, 4, 1},         /* an error recorded */
+    };
+    for (size_t i = 0; i < sizeof moved / sizeof *moved; i++) {
+        sealed_sb(sb, u1);
+        put_le(sb + moved[i].off, moved[i].v, (int)moved[i].n);
+        CHECK(rc_ext_sb_sealed(sb));
+        CHECK(!rc_ext_sb_untouched(sb));
+    }
+    /* the kernel adds to the kilobytes written */
+    sealed_sb(sb, u1);
+    put_le(sb + 0x178, a.kbytes + 4, 8);
+    CHECK(!rc_ext_sb_untouched(sb));
+    /* another UUID's state (a superblock's fields copied from another sealed image) */
+    sealed_sb(sb, u1);
+    put_le(sb + 0x178, b.kbytes, 8);
+    put_le(sb + 0x30, b.wtime, 4);
+    CHECK(!rc_ext_sb_untouched(sb));
+    /* the write state without the seal: a UUID given by hand never counts */
+    sealed_sb(sb, u1);
+    memcpy(sb + 0xEC, u1, 16);
+    CHECK(!rc_ext_sb_untouched(sb));
+    /* not ext; all zero; all ones */
+    sealed_sb(sb, u1);
+    sb[0x39] = 0;
+    CHECK(!rc_ext_sb_untouched(sb));
+    memset(sb, 0, sizeof sb);
+    CHECK(!rc_ext_sb_untouched(sb));
+    memset(sb, 0xff, sizeof sb);
+    CHECK(!rc_ext_sb_untouched(sb));
+}
+
 TEST(erofs_command_line)
 {
     struct plan p = {.type = BASE_EROFS,

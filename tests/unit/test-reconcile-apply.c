@@ -98,6 +98,9 @@ TEST(fingerprint_evidence_rule)
     fp = (struct rc_fp_info){.evidence = RC_FP_SEALED, .sealed = true, .files = 95};
     rc_fp_evidence_text(&fp, t, sizeof t);
     CHECK_STR(t, "stat walk and the UUID sharedroot-mkbase derived from the content");
+    fp = (struct rc_fp_info){.evidence = RC_FP_SEALED_UNTOUCHED, .sealed = true};
+    rc_fp_evidence_text(&fp, t, sizeof t);
+    CHECK_STR(t, "the UUID of an image sharedroot-mkbase sealed, not written since: no walk");
     fp = (struct rc_fp_info){.evidence = RC_FP_STAT_TOO_LARGE, .file_bytes = 85u << 20};
     rc_fp_evidence_text(&fp, t, sizeof t);
     CHECK_STR(t, "stat walk and the filesystem's UUID (none found): settled file times, 85 MiB "
