@@ -339,7 +339,8 @@ bool rc_merge_available(void);
  * walk (paths, types, modes, owners, sizes, mtimes, ctimes, inode numbers, symlink targets);
  * and over every file's content and xattrs when the stat evidence cannot be trusted (a
  * read-only image format, or settled times) and the files hold at most RC_FP_CONTENT_MAX
- * bytes. */
+ * bytes. A dir of a sealed image never written since it was built (rc_ext_sb_untouched): the
+ * UUID and the dir's own stat record only, no walk. */
 int rc_fingerprint(const char *lower, char out[RC_HASH_HEX]);
 /* What a fingerprint rests on, for a message: "stat walk only", "stat walk and the content of
  * 95 files, 604 KiB: a read-only image", ... */
