@@ -74,21 +74,35 @@ static const struct {
     {"/sys", 0755},  {"/sysroot", 0755}, {"/tmp", 01777},
 };
 
+/* Built by tools/build-deps (util-linux's mkswap without SELinux, whose libselinux and
+ * libpcre2 the host's mkswap would bring): preferred when present (-Dstatic_deps). */
+#ifndef BUILT_MKSWAP
+#define BUILT_MKSWAP NULL
+#endif
+
 /* Programs the init runs when they are there (instance stage: e2fsck -p, mkswap), added
- * with their ELF closure when the build host has them: the statically linked build first
+ * with their ELF closure when the build host has them: a build's own first ("built": util-linux's
+ * mkswap from tools/build-deps, without SELinux), then the statically linked build
  * (Debian's e2fsck-static: under TCG the dynamic e2fsck spends several times as long in the
  * loader as in checking a clean instance filesystem, docs/performance.md), else the first
  * source found. A --binary at the same path replaces the default. */
 static const struct {
-    const char *dest, *static_source, *sources[2], *links[3], *package, *static_package;
+    const char *dest, *built, *static_source, *sources[2], *links[3], *package, *static_package;
 } default_binaries[] = {
     {"/sbin/e2fsck",
+     NULL,
      "/sbin/e2fsck.static",
      {"/sbin/e2fsck", "/usr/sbin/e2fsck"},
      {"fsck.ext4", "fsck.ext3", "fsck.ext2"},
      "e2fsprogs",
      "e2fsck-static"},
-    {"/sbin/mkswap", NULL, {"/sbin/mkswap", "/usr/sbin/mkswap"}, {NULL}, "util-linux", NULL},
+    {"/sbin/mkswap",
+     BUILT_MKSWAP,
+     NULL,
+     {"/sbin/mkswap", "/usr/sbin/mkswap"},
+     {NULL},
+     "util-linux",
+     NULL},
 };
 
 struct options {
@@ -513,9 +527,12 @@ static int add_binaries(struct ctx *c)
 
     for (size_t i = 0; i < sizeof(default_binaries) / sizeof(default_binaries[0]); i++) {
         const char *src = NULL, *stat = default_binaries[i].static_source;
+        const char *built = default_binaries[i].built;
         bool given = strv_contains(&c->o.binaries, default_binaries[i].dest);
 
-        if (!given && stat && access(stat, X_OK) == 0)
+        if (!given && built && access(built, X_OK) == 0)
+            src = built;
+        if (!given && !src && stat && access(stat, X_OK) == 0)
             src = stat;
         for (size_t j = 0; j < 2 && !src && !given; j++)
             if (default_binaries[i].sources[j] && access(default_binaries[i].sources[j], X_OK) == 0)
@@ -533,7 +550,11 @@ static int add_binaries(struct ctx *c)
             continue;
         }
         r = 0; /* given: the --binary file is added below */
-        if (src)
+        if (src && src == built)
+            r = elfdeps_add_binary(&c->plan, &c->ldso, src, default_binaries[i].dest, "binary",
+                                   "run by sharedroot-init when present; built without SELinux "
+                                   "by tools/build-deps");
+        else if (src)
             r = elfdeps_add_binary(&c->plan, &c->ldso, src, default_binaries[i].dest, "binary",
                                    src == stat ? "run by sharedroot-init when present; "
                                                  "statically linked: no dynamic loading"

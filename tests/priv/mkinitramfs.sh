@@ -166,6 +166,32 @@ check chroot_modprobe_follows_softdep grep -q 'crc32c' <<<"$out"
 check chroot_modprobe_knows_builtin chroot "$T/kroot" /modprobe -S "$KVER" -n ext4
 check no_shell_leaves_out_sh bash -c '! zstd -dc <"$0" | cpio -it --quiet 2>/dev/null | grep -qx "bin/sh"' "$T/kmod.img"
 
+# --- the plain build with tools/build-deps (-Dstatic_deps): libmount linked into the init and
+# util-linux's mkswap built without SELinux, so that nothing in the image links libselinux ---
+P=$(cd "$B/.." && pwd)/plain
+SD=$(cat "$P/.static_deps" 2>/dev/null)
+if [ -n "$SD" ] && [ -x "$P/initramfs/sharedroot-mkinitramfs" ] && [ -x "$SD/sbin/mkswap" ]; then
+    for a in "-o $T/static.img" --list; do
+        # shellcheck disable=SC2086 # "-o FILE" is two words
+        "$P/initramfs/sharedroot-mkinitramfs" -q $a --kver "$KVER" --init "$P/init/sharedroot-init"
+    done >"$T/static.list"
+    check static_deps_image_builds [ -s "$T/static.img" ]
+    unpack "$T/static.img" "$T/sroot"
+    check static_deps_init_links_no_libmount bash -c '! readelf -d "$0/init" | grep -qE "libmount|libselinux"' "$T/sroot"
+    check static_deps_mkswap_from_build_deps grep -q "^binary /sbin/mkswap (.*built without SELinux by tools/build-deps" "$T/static.list"
+    check static_deps_image_has_no_selinux bash -c '[ -z "$(find "$0" -name "libselinux*" -o -name "libpcre2*" -o -name "libmount*")" ]' "$T/sroot"
+    check static_deps_list_explains_every_lib bash -c 'for f in "$0"/lib/*/*.so*; do grep -q "^lib /lib/[^/]*/${f##*/} " "$1" || exit 1; done' "$T/sroot" "$T/static.list"
+    out=$(in_chroot "$T/sroot" /init --version 2>&1)
+    check static_deps_chroot_init_runs grep -q '^sharedroot-init ' <<<"$out"
+    out=$(in_chroot "$T/sroot" /sbin/mkswap --version 2>&1)
+    check static_deps_chroot_mkswap_runs grep -q '^mkswap from util-linux' <<<"$out"
+    truncate -s 1M "$T/sroot/swapfile"
+    in_chroot "$T/sroot" /sbin/mkswap -L t /swapfile >/dev/null 2>&1
+    check static_deps_chroot_mkswap_writes_a_signature bash -c '[ "$(blkid -o value -s TYPE "$0")" = swap ] && [ -n "$(blkid -o value -s UUID "$0")" ]' "$T/sroot/swapfile"
+else
+    skip static_deps_image "$P not set up with -Dstatic_deps (SHAREDROOT_SYSTEM_LIBS=1 tools/build, or not built)"
+fi
+
 # --- compression ---
 "$MK" -q -o "$T/g.img" --kver "$KVER" "${INIT_ARGS[@]}" --compress gzip
 check gzip_compression_works bash -c 'gzip -dc <"$0" | cpio -it --quiet 2>/dev/null | grep -qx init' "$T/g.img"
