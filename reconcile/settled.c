@@ -148,11 +148,16 @@ int rc_settled_options(enum rc_policy policy, const struct rc_options *opts, cha
 
     if (!opts)
         opts = &none;
+    /* The default list named (the init passes it; "default" stands for it) is the default:
+     * an admin's overlay-reconcile run without --ignore must find the boot's mark valid. */
+    const char *ignore = opts->ignore;
+    if (ignore && (strcmp(ignore, RC_IGNORE_DEFAULT) == 0 || strcmp(ignore, "default") == 0))
+        ignore = NULL;
     if (asprintf(&text,
                  "policy=%s userxattr=%d inside=%d depth=%u merge=%llu hash=%llu ignore=%s%s",
                  rc_policy_name(policy), opts->userxattr, opts->list_inside, opts->max_depth,
                  (unsigned long long)opts->max_merge_size, (unsigned long long)opts->max_hash_size,
-                 opts->ignore ? "=" : "(default)", opts->ignore ? opts->ignore : "") < 0)
+                 ignore ? "=" : "(default)", ignore ? ignore : "") < 0)
         return -ENOMEM;
     int r = rc_hash_buf(text, strlen(text), bin);
     free(text);

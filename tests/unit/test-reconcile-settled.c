@@ -99,6 +99,31 @@ TEST(any_change_of_upper_base_or_options_classifies_again)
     fx_done(&f);
 }
 
+TEST(the_default_ignore_list_named_or_not_is_one_option)
+{
+    /* the init passes RC_IGNORE_DEFAULT; an admin's overlay-reconcile runs without --ignore
+     * (NULL) or with --ignore default: all three are the same options and share a mark */
+    struct fx f;
+    fx_init(&f);
+    settled_scenario(&f);
+    struct rc_options boot = {.ignore = RC_IGNORE_DEFAULT}, word = {.ignore = "default"};
+    rc_report_free(run(&f, RC_POLICY_SAFE, &boot));
+    struct rc_report *r = run(&f, RC_POLICY_SAFE, NULL);
+    CHECK(r && r->outcomes_reused);
+    rc_report_free(r);
+    r = run(&f, RC_POLICY_SAFE, &word);
+    CHECK(r && r->outcomes_reused);
+    rc_report_free(r);
+    r = run(&f, RC_POLICY_SAFE, &boot);
+    CHECK(r && r->outcomes_reused);
+    rc_report_free(r);
+    char a[RC_HASH_HEX], b[RC_HASH_HEX];
+    struct rc_options other = {.ignore = RC_IGNORE_DEFAULT ",/etc/mine"};
+    CHECK(rc_settled_options(RC_POLICY_SAFE, &boot, a) >= 0 &&
+          rc_settled_options(RC_POLICY_SAFE, &other, b) >= 0 && strcmp(a, b) != 0);
+    fx_done(&f);
+}
+
 TEST(a_boot_with_something_to_apply_leaves_no_mark)
 {
     struct fx f;
