@@ -11,6 +11,7 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum thp_advice {
@@ -27,6 +28,18 @@ const char *thp_advice_name(enum thp_advice a);
  * out->len is 0 (and out->filter NULL) when nothing is to be filtered; else out->filter is
  * allocated (thp_filter_free). Negative errno on failure. Made before fork(). */
 int thp_filter_make(enum thp_advice a, uint64_t pmem_size, struct sock_fprog *out);
+/* The same for n sizes (several virtio-pmem bases; n = 0: none). At most THP_MAX_SIZES. */
+#define THP_MAX_SIZES 16
+int thp_filter_make_sizes(enum thp_advice a, const uint64_t *sizes, size_t n,
+                          struct sock_fprog *out);
+
+/* The sizes of the memory-backend-file objects on a QEMU command line (-object or --object,
+ * QEMU's KEY=VALUE syntax or libvirt's JSON), each rounded up to the host page size as QEMU
+ * maps it: what sharedroot-qemu(1) keeps the huge-page advice off. *n may be 0. -EINVAL with
+ * why set (naming the argument) when such an object's size cannot be read, -E2BIG beyond
+ * max. */
+int thp_backend_sizes(int argc, char *const *argv, uint64_t *sizes, size_t max, size_t *n,
+                      char *why, size_t why_len);
 void thp_filter_free(struct sock_fprog *p);
 
 /* In the child, just before exec: no_new_privs, then the filter (nothing for an empty one).

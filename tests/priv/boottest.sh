@@ -322,6 +322,57 @@ check boottest_thp_advice_in_report json thp-none 'r["thp_advice"] == "none"'
 run thp-bad --thp-advice never
 check boottest_thp_advice_refuses_a_bad_word bash -c "[ $RC = 2 ] && grep -q 'use ram, all or none' '$T/thp-bad.out'"
 
+# sharedroot-qemu: the same filter in front of any QEMU (libvirt's <emulator>), the sizes read
+# from QEMU's own command line; the shim prints what a mapping of the backend's size kept
+SQ=$B/boottest/sharedroot-qemu
+cat >"$T/qemu-thp" <<'EOF2'
+#!/bin/bash
+echo "ARGS $*"
+python3 - "${SHIM_SIZE:-4194304}" <<'PYEOF'
+import ctypes, mmap, sys
+def advised(size):
+    m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    m.madvise(mmap.MADV_HUGEPAGE)
+    start = "%x-" % ctypes.addressof(ctypes.c_char.from_buffer(m))
+    found = False
+    for line in open("/proc/self/smaps"):
+        found = found or line.startswith(start)
+        if found and line.startswith("VmFlags:"):
+            return "hg" if " hg" in line else "no"
+    return "?"
+print("THP base=%s other=%s" % (advised(int(sys.argv[1])), advised(6 << 20)))
+PYEOF
+EOF2
+chmod 0755 "$T/qemu-thp"
+sq() { # NAME ARGS...: sharedroot-qemu with the shim as QEMU; RC and $T/NAME.out
+    local name=$1; shift
+    SHAREDROOT_QEMU_BINARY=${SQB:-$T/qemu-thp} "$SQ" "$@" >"$T/$name.out" 2>&1
+    RC=$?
+}
+KV=memory-backend-file,id=base,share=off,readonly=on,mem-path=/srv/base.img,size=4M
+JS='{"qom-type":"memory-backend-file","id":"memvirtiopmem0","mem-path":"/srv/base.img","share":false,"size":4194304}'
+sq sq-kv -m 512 -object "$KV" -device virtio-pmem-pci,memdev=base
+check qemu_wrap_spares_a_keyval_backend bash -c "[ $RC = 0 ] && grep -qx 'THP base=no other=hg' '$T/sq-kv.out'"
+check qemu_wrap_passes_the_arguments_unchanged grep -qxF "ARGS -m 512 -object $KV -device virtio-pmem-pci,memdev=base" "$T/sq-kv.out"
+sq sq-json -object "$JS"
+check qemu_wrap_spares_a_libvirt_json_backend bash -c "[ $RC = 0 ] && grep -qx 'THP base=no other=hg' '$T/sq-json.out'"
+sq sq-none -m 512
+check qemu_wrap_without_a_backend_leaves_qemu_alone bash -c "[ $RC = 0 ] && grep -qx 'THP base=hg other=hg' '$T/sq-none.out'"
+SHAREDROOT_THP_ADVICE=all sq sq-all -object "$KV"
+check qemu_wrap_advice_all bash -c "[ $RC = 0 ] && grep -qx 'THP base=hg other=hg' '$T/sq-all.out'"
+SHAREDROOT_THP_ADVICE=none sq sq-nothing -m 512
+check qemu_wrap_advice_none bash -c "[ $RC = 0 ] && grep -qx 'THP base=no other=no' '$T/sq-nothing.out'"
+SHAREDROOT_THP_ADVICE=never sq sq-bad -object "$KV"
+check qemu_wrap_refuses_a_bad_advice bash -c "[ $RC = 2 ] && grep -q 'SHAREDROOT_THP_ADVICE=never: use ram, all or none' '$T/sq-bad.out' && ! grep -q ARGS '$T/sq-bad.out'"
+sq sq-size -object memory-backend-file,id=b,mem-path=/x,size=1.5G
+check qemu_wrap_refuses_an_unreadable_size bash -c "[ $RC = 2 ] && grep -q 'size of a memory-backend-file cannot be read' '$T/sq-size.out' && ! grep -q ARGS '$T/sq-size.out'"
+SQB=$SQ sq sq-self -m 512
+check qemu_wrap_refuses_to_run_itself bash -c "[ $RC = 2 ] && grep -q 'is sharedroot-qemu itself' '$T/sq-self.out'"
+SQB=relative/qemu sq sq-rel -m 512
+check qemu_wrap_needs_an_absolute_qemu bash -c "[ $RC = 2 ] && grep -q 'absolute path' '$T/sq-rel.out'"
+SQB=$T/missing-qemu sq sq-missing -m 512
+check qemu_wrap_says_when_qemu_is_missing bash -c "[ $RC = 1 ] && grep -q 'cannot execute $T/missing-qemu' '$T/sq-missing.out'"
+
 # valgrind over a whole run with a failure and a baseline (the plain build: no sanitizer)
 VGBT=$(cd "$B/.." && pwd)/plain/boottest/sharedroot-boottest
 if command -v valgrind >/dev/null && [ -x "$VGBT" ]; then

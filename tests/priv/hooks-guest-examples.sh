@@ -22,6 +22,8 @@ fi
 # the pmem example maps the base privately (nothing reaches the file) and boots from pmem0
 check libvirt_pmem_base_is_private grep -q "<memory model='virtio-pmem' access='private'>" "$D/sharedroot-guest-pmem.xml"
 check libvirt_pmem_root_is_pmem0 grep -q 'root=/dev/pmem0 ' "$D/sharedroot-guest-pmem.xml"
+# its QEMU keeps the huge-page advice off the base (sharedroot-qemu, installed by meson)
+check libvirt_pmem_emulator_is_sharedroot_qemu grep -q '<emulator>/usr/local/bin/sharedroot-qemu</emulator>' "$D/sharedroot-guest-pmem.xml"
 # the base disk (vda) is readonly and shareable, the instance disk (vdb) is neither
 disk_block() { awk -v dev="$1" '/<disk /{b=""} {b=b $0 "\n"} /<\/disk>/{ if (b ~ "dev=." dev ".") printf "%s", b }' "$D/sharedroot-guest.xml"; }
 check libvirt_base_disk_is_readonly_and_shareable \

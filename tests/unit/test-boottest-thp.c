@@ -129,6 +129,117 @@ TEST(thp_filter_keeps_the_advice_off_the_base_only)
     CHECK_INT(advise_in_child(THP_ADVICE_NONE, 6 * mib, 4 * mib), 0);
 }
 
+/* sharedroot-qemu's reading of QEMU's command line */
+static int sizes_of(int argc, char **argv, uint64_t *sizes, size_t *n, char *why)
+{
+    return thp_backend_sizes(argc, argv, sizes, 4, n, why, 512);
+}
+
+TEST(backend_sizes_from_qemu_and_libvirt_syntax)
+{
+    uint64_t s[4] = {0};
+    size_t n = 9;
+    char why[512];
+    char *a[] = {
+        "qemu",
+        "-m",
+        "512,slots=2,maxmem=4G",
+        "-object",
+        "memory-backend-file,id=base,share=off,readonly=on,mem-path=/srv/b.img,size=432013312",
+        "-device",
+        "virtio-pmem-pci,memdev=base",
+        "--object",
+        "qom-type=memory-backend-file,id=b2,size=2G,mem-path=/a,,b.img",
+        "-object",
+        "{\"qom-type\":\"memory-backend-file\",\"id\":\"memvirtiopmem0\",\"mem-path\":"
+        "\"/srv/base.img\",\"share\":false,\"size\":4194304}",
+        "-object",
+        "rng-random,id=rng0,filename=/dev/urandom",
+        "-object",
+        "{\"qom-type\":\"secret\",\"id\":\"s\",\"data\":\"x\"}",
+        "-object",
+        "memory-backend-file,size=3k,mem-path=/x"};
+    CHECK_INT(sizes_of(sizeof a / sizeof a[0], a, s, &n, why), 0);
+    CHECK_INT(n, 4);
+    CHECK(s[0] == 432013312);
+    CHECK(s[1] == 2ull << 30);
+    CHECK(s[2] == 4194304);
+    CHECK(s[3] == 4096); /* rounded up to the page, as QEMU maps it */
+    char *none[] = {"qemu",
+                    "-m",
+                    "512",
+                    "-object",
+                    "memory-backend-ram,id=m,size=512M",
+                    "-drive",
+                    "file=memory-backend-file,size=1",
+                    "-object"};
+    CHECK_INT(sizes_of(sizeof none / sizeof none[0], none, s, &n, why), 0);
+    CHECK_INT(n, 0);
+    CHECK_INT(sizes_of(1, none, s, &n, why), 0);
+    CHECK_INT(n, 0);
+}
+
+TEST(backend_sizes_refuse_what_cannot_be_read)
+{
+    uint64_t s[4];
+    size_t n;
+    char why[512];
+    static char *bad[] = {
+        "memory-backend-file,id=b,mem-path=/x",             /* no size */
+        "memory-backend-file,size=,mem-path=/x",            /* empty */
+        "memory-backend-file,size=1.5G",                    /* fraction */
+        "memory-backend-file,size=12Q",                     /* unknown unit */
+        "memory-backend-file,size=-4096",                   /* negative */
+        "memory-backend-file,size=0",                       /* zero */
+        "memory-backend-file,size=99999999999999999999999", /* overflow */
+        "memory-backend-file,size=16777216T",               /* overflow by the unit */
+        "memory-backend-file,size=4KK",                     /* two units */
+        "{\"qom-type\":\"memory-backend-file\",\"size\":-1}",
+        "{\"qom-type\":\"memory-backend-file\",\"size\":\"x\"}",
+        "{\"qom-type\":\"memory-backend-file\"}",
+        "{\"qom-type\":\"memory-backend-file\",\"size\":", /* truncated JSON */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *a[] = {"qemu", "-object", bad[i]};
+        CHECK_INT(sizes_of(3, a, s, &n, why), -EINVAL);
+        CHECK(strstr(why, "cannot be read") && strstr(why, "-object "));
+    }
+    /* an overlong argument is quoted cut short */
+    char big[4096];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    memcpy(big, "memory-backend-file,id=", 23);
+    char *a[] = {"qemu", "-object", big};
+    CHECK_INT(sizes_of(3, a, s, &n, why), -EINVAL);
+    CHECK(strlen(why) < 400 && strstr(why, "...:"));
+    /* more objects than room */
+    char *many[] = {"q",
+                    "-object",
+                    "memory-backend-file,size=1M",
+                    "-object",
+                    "memory-backend-file,size=1M",
+                    "-object",
+                    "memory-backend-file,size=1M",
+                    "-object",
+                    "memory-backend-file,size=1M",
+                    "-object",
+                    "memory-backend-file,size=1M"};
+    CHECK_INT(sizes_of(sizeof many / sizeof many[0], many, s, &n, why), -E2BIG);
+}
+
+TEST(filter_of_several_sizes)
+{
+    struct sock_fprog p;
+    uint64_t sizes[THP_MAX_SIZES + 1] = {4096, 8192};
+
+    CHECK_INT(thp_filter_make_sizes(THP_ADVICE_RAM, sizes, 2, &p), 0);
+    CHECK(p.len > 0);
+    thp_filter_free(&p);
+    CHECK_INT(thp_filter_make_sizes(THP_ADVICE_RAM, sizes, 0, &p), 0);
+    CHECK_INT(p.len, 0);
+    CHECK_INT(thp_filter_make_sizes(THP_ADVICE_RAM, sizes, THP_MAX_SIZES + 1, &p), -E2BIG);
+}
+
 int main(void)
 {
     return test_main();
