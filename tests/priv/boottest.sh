@@ -18,6 +18,24 @@ command -v python3 >/dev/null || { skip boottest "python3 is not installed"; exi
 T=$(mktemp -d /tmp/sharedroot-boottest.XXXXXX)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
 
+# what the QEMU shims print for --thp-advice: a mapping of the pmem backend's size (argument 1;
+# 0: 4 MiB) and one of another size, advised MADV_HUGEPAGE as QEMU does: which kept the
+# kernel's hg flag (VM_HUGEPAGE) under the seccomp filter they run under
+cat >"$T/thp-advised.py" <<'PYEOF'
+import ctypes, mmap, sys
+def advised(size):
+    m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    m.madvise(mmap.MADV_HUGEPAGE)
+    start = "%x-" % ctypes.addressof(ctypes.c_char.from_buffer(m))
+    found = False
+    for line in open("/proc/self/smaps"):
+        found = found or line.startswith(start)
+        if found and line.startswith("VmFlags:"):
+            return "hg" if " hg" in line else "no"
+    return "?"
+print("THP base=%s other=%s" % (advised(int(sys.argv[1]) or 4 << 20), advised(6 << 20)))
+PYEOF
+
 # the shim: what a guest with that command line would print on its console
 cat >"$T/qemu" <<'EOF'
 #!/bin/bash
@@ -44,20 +62,7 @@ case $mode in
 thp)
     # advise a mapping of the pmem backend's size and one of another size as QEMU does, and
     # tell which kept the kernel's hg flag (VM_HUGEPAGE) under sharedroot-boottest's filter
-    python3 - "$pmem_size" <<'PYEOF'
-import ctypes, mmap, sys
-def advised(size):
-    m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-    m.madvise(mmap.MADV_HUGEPAGE)
-    start = "%x-" % ctypes.addressof(ctypes.c_char.from_buffer(m))
-    found = False
-    for line in open("/proc/self/smaps"):
-        found = found or line.startswith(start)
-        if found and line.startswith("VmFlags:"):
-            return "hg" if " hg" in line else "no"
-    return "?"
-print("THP base=%s other=%s" % (advised(int(sys.argv[1]) or 4 << 20), advised(6 << 20)))
-PYEOF
+    python3 "$(dirname "$0")/thp-advised.py" "$pmem_size"
     ;&
 good)
     echo "[    1.500000] Run /init as init process"
@@ -328,20 +333,7 @@ SQ=$B/boottest/sharedroot-qemu
 cat >"$T/qemu-thp" <<'EOF2'
 #!/bin/bash
 echo "ARGS $*"
-python3 - "${SHIM_SIZE:-4194304}" <<'PYEOF'
-import ctypes, mmap, sys
-def advised(size):
-    m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-    m.madvise(mmap.MADV_HUGEPAGE)
-    start = "%x-" % ctypes.addressof(ctypes.c_char.from_buffer(m))
-    found = False
-    for line in open("/proc/self/smaps"):
-        found = found or line.startswith(start)
-        if found and line.startswith("VmFlags:"):
-            return "hg" if " hg" in line else "no"
-    return "?"
-print("THP base=%s other=%s" % (advised(int(sys.argv[1])), advised(6 << 20)))
-PYEOF
+python3 "$(dirname "$0")/thp-advised.py" 4194304
 EOF2
 chmod 0755 "$T/qemu-thp"
 sq() { # NAME ARGS...: sharedroot-qemu with the shim as QEMU; RC and $T/NAME.out
