@@ -413,6 +413,23 @@ boottest_pid_is_qemu() {
 }
 
 # boottest_no_qemu_left DIR: every PID of DIR/qemu.pids is gone (else end it and fail)
+# boottest_report_check DIR LABEL [ARG...]: runs the Python read from stdin with out = DIR,
+# r = DIR/report.json loaded and need(cond, what); a need that is false fails the scenario with
+# "LABELreport.json: what" (the ARGs are sys.argv[2:])
+boottest_report_check() {
+    local out=$1 label=$2 pre
+    shift 2
+    pre='import json, sys
+out = sys.argv[1]
+r = json.load(open(out + "/report.json"))
+def need(cond, what):
+    if not cond:
+        open(out + "/check.txt", "w").write(what)
+        sys.exit(1)'
+    python3 -c "$pre
+$(cat)" "$out" "$@" || fail "${label}report.json: $(cat "$out/check.txt")"
+}
+
 boottest_no_qemu_left() {
     local p left=
     [ -f "$1/qemu.pids" ] || fail "no $1/qemu.pids"

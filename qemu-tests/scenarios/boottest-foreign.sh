@@ -27,14 +27,7 @@ EOF2
     rc=$?
     [ $rc = 1 ] || fail "exit status $rc, expected 1"
     boottest_no_qemu_left "$out"
-    python3 - "$out" <<'EOF2' || fail "report.json: $(cat "$out/check.txt")"
-import json, sys
-out = sys.argv[1]
-r = json.load(open(out + "/report.json"))
-def need(cond, what):
-    if not cond:
-        open(out + "/check.txt", "w").write(what)
-        sys.exit(1)
+    boottest_report_check "$out" "" <<'EOF2'
 boots = {b["config"]: b for b in r["boots"]}
 f, w = boots["foreign"], boots["waits-for-handoff"]
 need(f["result"] == "ok", "foreign: %s %s" % (f["result"], f["reason"]))

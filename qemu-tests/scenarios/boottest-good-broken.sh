@@ -34,14 +34,7 @@ EOF2
     [ $rc = 1 ] || fail "exit status $rc, expected 1 (a boot failed, a time regressed)"
     boottest_no_qemu_left "$out"
     showlog "$out/logs/broken/1.log"
-    python3 - "$out" <<'EOF2' || fail "report.json: $(cat "$out/check.txt")"
-import json, sys
-out = sys.argv[1]
-r = json.load(open(out + "/report.json"))
-def need(cond, what):
-    if not cond:
-        open(out + "/check.txt", "w").write(what)
-        sys.exit(1)
+    boottest_report_check "$out" "" <<'EOF2'
 boots = {b["config"]: b for b in r["boots"]}
 g, b = boots["good"], boots["broken"]
 need(r["verdict"] == "fail", "verdict %s" % r["verdict"])

@@ -70,14 +70,8 @@ EOF2
     [ $rc = 0 ] || fail "staggered: exit status $rc, expected 0: $(tail -n 5 "$LOGS/$SC.out")"
     boottest_no_qemu_left "$out"
     showlog "$out/logs/pmem/1.log"
-    python3 - "$out" staggered <<'EOF2' || fail "report.json: $(cat "$out/check.txt")"
-import json, sys
-out, mode = sys.argv[1], sys.argv[2]
-r = json.load(open(out + "/report.json"))
-def need(cond, what):
-    if not cond:
-        open(out + "/check.txt", "w").write(what)
-        sys.exit(1)
+    boottest_report_check "$out" "" staggered <<'EOF2'
+mode = sys.argv[2]
 need(r["verdict"] == "pass" and r["hold"] == mode, "verdict %s hold %s" % (r["verdict"], r["hold"]))
 cfg = {c["name"]: c for c in r["configs"]}
 need(cfg["pmem"]["base_device"] == "virtio-pmem" and cfg["blk"]["base_device"] == "virtio-blk",
@@ -122,14 +116,7 @@ EOF2
     rc=$?
     [ $rc = 1 ] || fail "together: exit status $rc, expected 1 (a measure command failed)"
     boottest_no_qemu_left "$out-together"
-    python3 - "$out-together" <<'EOF2' || fail "together: report.json: $(cat "$out-together/check.txt")"
-import json, sys
-out = sys.argv[1]
-r = json.load(open(out + "/report.json"))
-def need(cond, what):
-    if not cond:
-        open(out + "/check.txt", "w").write(what)
-        sys.exit(1)
+    boottest_report_check "$out-together" "together: " <<'EOF2'
 b1, b2 = r["boots"]
 need(r["hold"] == "together", "hold %s" % r["hold"])
 need(b1["ok"] and b1["measured"]["up"] == "2" and b1["measured"]["started"] == "2" and
