@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "fsio.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "io-util.h"
@@ -137,31 +138,83 @@ int rc_mkdirs(int rootfd, const char *reldir, mode_t mode)
     return rc_walk_dirs(rootfd, reldir, true, mode, false);
 }
 
-int rc_dir_within(int a, int b)
+/* Each level is one fstatat of "..", "../..", ... relative to a dir fd: the kernel takes ".."
+ * across mount points and stops at this process's root, exactly as opening ".." level by level
+ * would, at a quarter of the system calls (no open, close or second stat per level). The fd is
+ * moved up every RC_ANC_HOP levels so that the relative path stays short. */
+#define RC_ANC_HOP 128u
+
+int rc_dir_ancestry(int fd, struct rc_dir_id **out, size_t *n)
 {
-    struct stat sb, cur, up;
-    if (fstat(b, &sb) < 0)
+    char up[RC_ANC_HOP * 3 + 1];
+    struct rc_dir_id *ids = NULL;
+    size_t cap = 0, k = 0;
+    struct stat st;
+    int r = 0;
+    *out = NULL;
+    *n = 0;
+    _cleanup_close_ int base = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (base < 0)
         return -errno;
-    _cleanup_close_ int fd = fcntl(a, F_DUPFD_CLOEXEC, 3);
-    if (fd < 0)
+    if (fstat(base, &st) < 0)
         return -errno;
     /* PATH_MAX / 2 levels is as deep as any path can name a dir. */
-    for (unsigned i = 0; i < PATH_MAX / 2; i++) {
-        if (fstat(fd, &cur) < 0)
-            return -errno;
-        if (cur.st_dev == sb.st_dev && cur.st_ino == sb.st_ino)
-            return 1;
-        int nfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (nfd < 0)
-            return -errno;
-        close(fd);
-        fd = nfd;
-        if (fstat(fd, &up) < 0)
-            return -errno;
-        if (up.st_dev == cur.st_dev && up.st_ino == cur.st_ino)
-            return 0; /* the root: its ".." is itself */
+    for (unsigned level = 0, hop = 0;; level++, hop++) {
+        if (level >= PATH_MAX / 2) {
+            r = -ELOOP;
+            break;
+        }
+        if ((r = array_grow(&ids, k, 1, &cap, sizeof *ids)) < 0)
+            break;
+        ids[k++] = (struct rc_dir_id){st.st_dev, st.st_ino};
+        if (hop == RC_ANC_HOP) { /* up[] holds RC_ANC_HOP ".."s: move the fd there */
+            int nfd = openat(base, up, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (nfd < 0) {
+                r = -errno;
+                break;
+            }
+            close(base);
+            base = nfd;
+            hop = 0;
+        }
+        memcpy(up + (hop ? hop * 3 - 1 : 0), hop ? "/.." : "..", hop ? 4 : 3);
+        if (fstatat(base, up, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            r = -errno;
+            break;
+        }
+        if (st.st_dev == ids[k - 1].dev && st.st_ino == ids[k - 1].ino)
+            break; /* the root: its ".." is itself */
     }
-    return -ELOOP;
+    if (r < 0) {
+        free(ids);
+        return r;
+    }
+    *out = ids;
+    *n = k;
+    return 0;
+}
+
+bool rc_dir_id_in(const struct rc_dir_id *ids, size_t n, const struct rc_dir_id *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i].dev == id->dev && ids[i].ino == id->ino)
+            return true;
+    return false;
+}
+
+int rc_dir_within(int a, int b)
+{
+    struct stat sb;
+    struct rc_dir_id *ids;
+    size_t n;
+    if (fstat(b, &sb) < 0)
+        return -errno;
+    int r = rc_dir_ancestry(a, &ids, &n);
+    if (r < 0)
+        return r;
+    r = rc_dir_id_in(ids, n, &(struct rc_dir_id){sb.st_dev, sb.st_ino});
+    free(ids);
+    return r;
 }
 
 int rc_read_all(int fd, size_t max, struct rc_buf *out)
@@ -247,35 +300,49 @@ void rc_names_free(char **names, size_t n)
     free(names);
 }
 
+/* getdents64's record (the kernel's struct linux_dirent64) */
+struct dirent64_rec {
+    uint64_t ino;
+    int64_t off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[];
+};
+
 int rc_list_dir(int dirfd, char ***names, size_t *n)
 {
-    int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-    if (fd < 0)
-        return -errno;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return -errno;
-    }
-    rewinddir(d);
+    /* getdents64 on the fd itself: fdopendir's dup, fstat, fcntls and close cost five system
+     * calls per dir of every walk */
+    char buf[32768] __attribute__((aligned(8)));
     char **v = NULL;
     size_t cnt = 0, cap = 0;
     int r = 0;
-    struct dirent *de;
-    while ((errno = 0, de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+    if (lseek(dirfd, 0, SEEK_SET) < 0)
+        return -errno;
+    for (;;) {
+        long got = syscall(SYS_getdents64, dirfd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR)
             continue;
-        if ((r = array_grow(&v, cnt, 1, &cap, sizeof *v)) < 0)
-            break;
-        if (!(v[cnt] = strdup(de->d_name))) {
-            r = -ENOMEM;
+        if (got <= 0) {
+            r = got < 0 ? -errno : 0;
             break;
         }
-        cnt++;
+        for (long off = 0; r >= 0 && off < got;) {
+            const struct dirent64_rec *de = (const struct dirent64_rec *)(buf + off);
+            off += de->reclen;
+            if (strcmp(de->name, ".") == 0 || strcmp(de->name, "..") == 0)
+                continue;
+            if ((r = array_grow(&v, cnt, 1, &cap, sizeof *v)) < 0)
+                break;
+            if (!(v[cnt] = strdup(de->name))) {
+                r = -ENOMEM;
+                break;
+            }
+            cnt++;
+        }
+        if (r < 0)
+            break;
     }
-    if (r == 0 && errno)
-        r = -errno;
-    closedir(d);
     if (r < 0) {
         rc_names_free(v, cnt);
         return r;

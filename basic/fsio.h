@@ -40,6 +40,15 @@ int rc_open_child_dir(int dirfd, const char *name);
 /* Whether the dir a is the dir b or below it (walking up from a by ".."); negative errno when
  * that cannot be told. */
 int rc_dir_within(int a, int b);
+/* A dir and its ancestors up to this process's root, by device and inode: what rc_dir_within
+ * walks, taken once, so that several dirs can be kept apart without walking each pair again
+ * (*out: fd's dir first, the root last; free it). */
+struct rc_dir_id {
+    dev_t dev;
+    ino_t ino;
+};
+int rc_dir_ancestry(int fd, struct rc_dir_id **out, size_t *n);
+bool rc_dir_id_in(const struct rc_dir_id *ids, size_t n, const struct rc_dir_id *id);
 
 /* Read all of fd; -EFBIG when it holds more than max bytes. */
 int rc_read_all(int fd, size_t max, struct rc_buf *out);

@@ -6,6 +6,7 @@
  * hashed. */
 #include <sys/inotify.h>
 
+#include "fsio.h"
 #include "test-reconcile-fixture.h"
 #include "testlib.h"
 
@@ -333,6 +334,60 @@ TEST(a_missing_upper_is_named)
     CHECK(r && r->error == -ENOENT);
     CHECK(r && r->error_text && strstr(r->error_text, missing));
     rc_report_free(r);
+    fx_done(&f);
+}
+
+/* rc_dir_ancestry / rc_dir_within: how upper, lower and store are kept apart. */
+TEST(dir_within_sees_the_same_dir_a_parent_and_not_a_sibling)
+{
+    struct fx f;
+    char a[160], b[160];
+    fx_init(&f);
+    fx_mkdir(f.lower, "x/y/z");
+    snprintf(a, sizeof a, "%s/x/y/z", f.lower);
+    snprintf(b, sizeof b, "%s/x", f.lower);
+    int za = open(a, O_RDONLY | O_DIRECTORY), xb = open(b, O_RDONLY | O_DIRECTORY);
+    int up = open(f.upper, O_RDONLY | O_DIRECTORY), root = open("/", O_RDONLY | O_DIRECTORY);
+    CHECK_INT(rc_dir_within(za, xb), 1);
+    CHECK_INT(rc_dir_within(xb, za), 0);
+    CHECK_INT(rc_dir_within(za, za), 1);
+    CHECK_INT(rc_dir_within(za, up), 0);
+    CHECK_INT(rc_dir_within(up, za), 0);
+    CHECK_INT(rc_dir_within(za, root), 1);
+    close(za);
+    close(xb);
+    close(up);
+    close(root);
+    fx_done(&f);
+}
+
+TEST(dir_ancestry_of_a_deep_dir_reaches_the_root)
+{
+    /* deeper than one hop of the fstatat walk (RC_ANC_HOP, 128 levels) */
+    struct fx f;
+    fx_init(&f);
+    int fd = open(f.lower, O_RDONLY | O_DIRECTORY);
+    int top = dup(fd);
+    for (int i = 0; i < 300 && fd >= 0; i++) {
+        mkdirat(fd, "d", 0755);
+        int nfd = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+        close(fd);
+        fd = nfd;
+    }
+    CHECK(fd >= 0);
+    struct rc_dir_id *ids = NULL;
+    size_t n = 0;
+    CHECK_INT(rc_dir_ancestry(fd, &ids, &n), 0);
+    struct stat lo, rs;
+    CHECK(fstat(top, &lo) == 0 && stat("/", &rs) == 0);
+    CHECK(n > 300 && ids && ids[n - 1].dev == rs.st_dev && ids[n - 1].ino == rs.st_ino);
+    CHECK(n > 300 && ids && ids[300].dev == lo.st_dev && ids[300].ino == lo.st_ino);
+    CHECK(rc_dir_id_in(ids, n, &(struct rc_dir_id){lo.st_dev, lo.st_ino}));
+    CHECK_INT(rc_dir_within(fd, top), 1);
+    CHECK_INT(rc_dir_within(top, fd), 0);
+    free(ids);
+    close(fd);
+    close(top);
     fx_done(&f);
 }
 
