@@ -656,22 +656,60 @@ int rc_apply(struct rc_report *rep, enum rc_policy policy, const struct rc_optio
     return r;
 }
 
+/* The unchanged-base fast path, with upper, lower and store opened once below their roots and
+ * kept apart (rc_sources_open) and those fds used by every step: the journal check, the record,
+ * the settled mark. 1 and *out when the mark holds. 0 when the full path must run: with
+ * *recorded (and *rec_r, *rec) when the base was recorded here, so that it is not recorded
+ * twice; without, when something is not as a settled boot left it (no store yet, a journal
+ * to finish, a dir that cannot be opened: the full path says what). */
+static int reconcile_quick(const struct rc_overlay *ov, enum rc_policy policy,
+                           const struct rc_options *opts, struct rc_record_result *rec, int *rec_r,
+                           bool *recorded, struct rc_report **out)
+{
+    struct rc_sources src;
+    int r = 0;
+    *recorded = false;
+    if (!ov->lower || rc_sources_open(&src, ov, opts, false, NULL) < 0)
+        return 0;
+    /* mbfd: a store sharedroot-instance create prepared, never recorded into */
+    if (src.store && src.mbfd < 0 && rc_journal_pending(src.store->dfd) == 0) {
+        *rec_r = rc_record_into(src.store, src.lowerfd, ov, rec);
+        *recorded = true;
+        if (*rec_r >= 0)
+            r = rc_settled_try_at(src.store->dfd, src.upperfd, ov, policy, opts, rec, out);
+    }
+    rc_sources_close(&src);
+    return r;
+}
+
 int rc_reconcile(const struct rc_overlay *ov, enum rc_policy policy, const struct rc_options *opts,
                  struct rc_report **out)
 {
-    int resumed = 0, r;
+    int resumed = 0, rec_r = 0, r;
     struct rc_record_result rec = {0};
+    bool recorded = false;
     *out = NULL;
     bool apply = policy != RC_POLICY_REPORT && ov->store && !ov->merge_base_dir;
+    if (apply && (r = reconcile_quick(ov, policy, opts, &rec, &rec_r, &recorded, out)) != 0) {
+        if (r < 0)
+            return r;
+        (*out)->record = rec;
+        (*out)->recorded = true;
+        return 0;
+    }
     /* An interrupted apply is finished first, against the base it was planned for: what it
-     * writes must not look newer than the record of the base below. */
-    if (apply && (resumed = rc_resume(ov, opts)) < 0) {
+     * writes must not look newer than the record of the base below. (Recorded above: there
+     * was no journal.) */
+    if (apply && !recorded && (resumed = rc_resume(ov, opts)) < 0) {
         r = rc_classify(ov, opts, out);
         return *out ? rc_report_fail(*out, resumed, "finishing an interrupted apply") : r;
     }
-    int rec_r = apply ? rc_record(ov, &rec) : 0;
-    /* The fast path: base and upper as a boot that had nothing to apply left them */
-    if (apply && rec_r >= 0 && resumed == 0 && (r = rc_settled_try(ov, policy, opts, &rec, out))) {
+    if (apply && !recorded)
+        rec_r = rc_record(ov, &rec);
+    /* The fast path: base and upper as a boot that had nothing to apply left them (tried
+     * above when recorded there) */
+    if (apply && !recorded && rec_r >= 0 && resumed == 0 &&
+        (r = rc_settled_try(ov, policy, opts, &rec, out))) {
         if (r < 0)
             return r;
         (*out)->record = rec;

@@ -67,11 +67,18 @@ int rc_record(const struct rc_overlay *ov, struct rc_record_result *res)
     struct rc_store *s = NULL;
     if ((r = rc_store_open_fd(sfd, true, &s)) < 0)
         return why(res, r, "the store %s: %s", ov->store, strerror(-r));
+    r = rc_record_into(s, fd, ov, res);
+    rc_store_free(s);
+    return r;
+}
+
+int rc_record_into(struct rc_store *s, int lowerfd, const struct rc_overlay *ov,
+                   struct rc_record_result *res)
+{
     _cleanup_free_ char *deep = NULL;
-    r = rc_store_record(s, fd, RECORD_MAX_DEPTH, res, &deep);
+    int r = rc_store_record(s, lowerfd, RECORD_MAX_DEPTH, res, &deep);
     _cleanup_free_ char *t = r == -ENAMETOOLONG && deep ? rc_too_deep_text(deep, RECORD_MAX_DEPTH)
                                                         : rc_store_bad_object_text(s);
-    rc_store_free(s);
     return r < 0
                ? why(res, r, "recording %s into %s: %s", ov->lower, ov->store, t ? t : strerror(-r))
                : 0;

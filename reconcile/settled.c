@@ -206,36 +206,46 @@ static int read_mark(int storefd, struct rc_settled *m)
     return rc_settled_parse(buf, len, m);
 }
 
+int rc_settled_try_at(int storefd, int upperfd, const struct rc_overlay *ov, enum rc_policy policy,
+                      const struct rc_options *opts, const struct rc_record_result *rec,
+                      struct rc_report **out)
+{
+    struct rc_settled m;
+    char upper[RC_HASH_HEX], options[RC_HASH_HEX];
+    int r;
+
+    *out = NULL;
+    if (policy == RC_POLICY_REPORT || !ov->store || ov->merge_base_dir || !rec->skipped)
+        return 0;
+    r = storefd >= 0 && upperfd >= 0 ? read_mark(storefd, &m) : -ENOENT;
+    if (r < 0 || strcmp(m.base, rec->fingerprint) != 0 ||
+        rc_settled_options(policy, opts, options) < 0 || strcmp(m.options, options) != 0 ||
+        rc_settled_upper_fp(upperfd, upper) < 0 || strcmp(m.upper, upper) != 0)
+        return 0;
+    r = rc_report_new(ov, out);
+    if (r < 0) {
+        rc_report_free(*out);
+        *out = NULL;
+        return r;
+    }
+    (*out)->policy = policy;
+    (*out)->outcomes_reused = true;
+    memcpy((*out)->counts, m.counts, sizeof m.counts);
+    (*out)->n_ignored = m.ignored;
+    return 1;
+}
+
 int rc_settled_try(const struct rc_overlay *ov, enum rc_policy policy,
                    const struct rc_options *opts, const struct rc_record_result *rec,
                    struct rc_report **out)
 {
-    struct rc_settled m;
-    char upper[RC_HASH_HEX], options[RC_HASH_HEX];
     int storefd, upperfd, r;
 
     *out = NULL;
     if (policy == RC_POLICY_REPORT || !ov->store || ov->merge_base_dir || !rec->skipped)
         return 0;
     open_dirs(ov, &storefd, &upperfd);
-    r = storefd >= 0 && upperfd >= 0 ? read_mark(storefd, &m) : -ENOENT;
-    if (r >= 0 && strcmp(m.base, rec->fingerprint) == 0 &&
-        rc_settled_options(policy, opts, options) >= 0 && strcmp(m.options, options) == 0 &&
-        rc_settled_upper_fp(upperfd, upper) >= 0 && strcmp(m.upper, upper) == 0) {
-        r = rc_report_new(ov, out);
-        if (r < 0) {
-            rc_report_free(*out);
-            *out = NULL;
-        } else {
-            (*out)->policy = policy;
-            (*out)->outcomes_reused = true;
-            memcpy((*out)->counts, m.counts, sizeof m.counts);
-            (*out)->n_ignored = m.ignored;
-            r = 1;
-        }
-    } else {
-        r = 0;
-    }
+    r = rc_settled_try_at(storefd, upperfd, ov, policy, opts, rec, out);
     if (storefd >= 0)
         close(storefd);
     if (upperfd >= 0)

@@ -56,6 +56,12 @@ int rc_settled_try(const struct rc_overlay *ov, enum rc_policy policy,
                    const struct rc_options *opts, const struct rc_record_result *rec,
                    struct rc_report **out);
 
+/* The same with the store and upper dirs already opened below the trusted root and kept apart
+ * (rc_sources_open); -1 for either: 0. */
+int rc_settled_try_at(int storefd, int upperfd, const struct rc_overlay *ov, enum rc_policy policy,
+                      const struct rc_options *opts, const struct rc_record_result *rec,
+                      struct rc_report **out);
+
 /* After a classification (and apply) of an apply policy: write the mark when the report is
  * settled (no error, nothing that the policy acts on), else remove a mark that is there. */
 void rc_settled_update(const struct rc_overlay *ov, enum rc_policy policy,

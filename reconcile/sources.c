@@ -99,12 +99,27 @@ static int open_guest_dir(const char *what, const char *path, const char *root, 
     return fd >= 0 ? fd : fail(msg, fd, what, path, m ? m : strerror(-fd));
 }
 
-/* Refuse two of the dirs that are one, or one inside the other. */
-static int check_apart(int a, const char *wa, int b, const char *wb, char **msg)
+/* A dir and its ancestors, taken once: each of upper, lower and store is kept apart from both
+ * others, and walking ".." for every pair was most of an unchanged boot's system calls. */
+struct lineage {
+    struct rc_dir_id *ids; /* ids[0]: the dir itself */
+    size_t n;
+};
+
+static int lineage_take(int fd, struct lineage *l)
 {
-    int r = rc_dir_within(a, b);
-    if (r == 0)
-        r = rc_dir_within(b, a);
+    return l->ids ? 0 : rc_dir_ancestry(fd, &l->ids, &l->n);
+}
+
+/* Refuse two of the dirs that are one, or one inside the other. */
+static int check_apart(int a, struct lineage *la, const char *wa, int b, struct lineage *lb,
+                       const char *wb, char **msg)
+{
+    int r = lineage_take(a, la);
+    if (r >= 0)
+        r = lineage_take(b, lb);
+    if (r >= 0)
+        r = rc_dir_id_in(la->ids, la->n, &lb->ids[0]) || rc_dir_id_in(lb->ids, lb->n, &la->ids[0]);
     if (r == 0)
         return 0;
     if (msg && asprintf(msg, "the %s and the %s %s", wa, wb,
@@ -123,13 +138,14 @@ int rc_sources_open(struct rc_sources *s, const struct rc_overlay *ov,
     s->max_merge = opts && opts->max_merge_size ? opts->max_merge_size : DEFAULT_MAX_MERGE;
     s->max_depth = opts && opts->max_depth ? opts->max_depth : DEFAULT_MAX_DEPTH;
     s->max_hash = opts && opts->max_hash_size ? opts->max_hash_size : DEFAULT_MAX_HASH;
+    struct lineage lu = {0}, ll = {0}, ls = {0};
     int r = 0, sfd = -1;
     if ((s->upperfd = open_guest_dir("upper dir", ov->upper, ov->root, false, msg)) < 0)
         r = s->upperfd;
     else if (ov->lower && (s->lowerfd = open_admin_dir("lower dir", ov->lower, msg)) < 0)
         r = s->lowerfd;
     else if (ov->lower &&
-             (r = check_apart(s->upperfd, "upper dir", s->lowerfd, "lower dir", msg)) < 0)
+             (r = check_apart(s->upperfd, &lu, "upper dir", s->lowerfd, &ll, "lower dir", msg)) < 0)
         ;
     else if (ov->merge_base_dir &&
              (s->mbfd = open_admin_dir("merge base dir", ov->merge_base_dir, msg)) < 0)
@@ -141,13 +157,13 @@ int rc_sources_open(struct rc_sources *s, const struct rc_overlay *ov,
                 free(*msg);
                 *msg = NULL;
             }
-            return 0; /* never recorded: every merge base unknown */
+            goto out; /* never recorded: every merge base unknown */
         }
         if (sfd < 0)
             r = sfd;
-        else if ((r = check_apart(sfd, "store", s->upperfd, "upper dir", msg)) < 0 ||
+        else if ((r = check_apart(sfd, &ls, "store", s->upperfd, &lu, "upper dir", msg)) < 0 ||
                  (s->lowerfd >= 0 &&
-                  (r = check_apart(sfd, "store", s->lowerfd, "lower dir", msg)) < 0))
+                  (r = check_apart(sfd, &ls, "store", s->lowerfd, &ll, "lower dir", msg)) < 0))
             close(sfd);
         else
             r = rc_store_open_fd(sfd, create_store, &s->store);
@@ -161,6 +177,10 @@ int rc_sources_open(struct rc_sources *s, const struct rc_overlay *ov,
     }
     if (r < 0)
         rc_sources_close(s);
+out:
+    free(lu.ids);
+    free(ll.ids);
+    free(ls.ids);
     return r;
 }
 

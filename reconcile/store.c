@@ -25,13 +25,21 @@ static const char kind_chars[RC_KIND_COUNT] = {
     [RC_BLOCKDEV] = 'b', [RC_SOCKET] = 's', [RC_WHITEOUT] = 'w',
 };
 
+static int make_layout(int fd)
+{
+    static const char *const subdirs[] = {"objects", "snapshots", "backups", "tmp"};
+    for (size_t i = 0; i < sizeof subdirs / sizeof *subdirs; i++)
+        if (mkdirat(fd, subdirs[i], 0700) < 0 && errno != EEXIST)
+            return -errno;
+    return 0;
+}
+
 int rc_store_open_fd(int dfd, bool create, struct rc_store **out)
 {
     _cleanup_close_ int fd = dfd;
-    static const char *const subdirs[] = {"objects", "snapshots", "backups", "tmp"};
-    for (size_t i = 0; create && i < sizeof subdirs / sizeof *subdirs; i++)
-        if (mkdirat(fd, subdirs[i], 0700) < 0 && errno != EEXIST)
-            return -errno;
+    int r = create ? make_layout(fd) : 0;
+    if (r < 0)
+        return r;
     struct rc_store *s = calloc(1, sizeof *s);
     if (!s)
         return -ENOMEM;
@@ -881,7 +889,7 @@ int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
     clock_gettime(CLOCK_REALTIME_COARSE, &now);
     *res = (struct rc_record_result){0};
     int r = rc_fingerprint_fd(lowerfd, max_depth, &res->fp, res->fingerprint, too_deep);
-    if (r >= 0)
+    if (r >= 0 && !s->hist) /* read when this store was opened (rc_store_prepared_unrecorded) */
         r = load_history(s);
     if (r < 0)
         return r;
@@ -893,6 +901,9 @@ int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
      * create wrote before it (their ctimes are older), as if made at the dawn of time. */
     if (rc_store_prepared_unrecorded(s))
         now = (struct timespec){0, 0};
+    /* a store opened without create (the unchanged-base fast path) may lack it */
+    if ((r = make_layout(s->dfd)) < 0)
+        return r;
     if (snapshot_exists(s, res->fingerprint))
         res->reused = true;
     else if ((r = write_snapshot(s, lowerfd, max_depth, res, too_deep)) < 0)

@@ -77,6 +77,11 @@ int rc_store_copy_object(struct rc_store *s, const unsigned char hash[32], int o
  * or NULL when nothing in the store was refused. */
 char *rc_store_bad_object_text(const struct rc_store *s);
 
+/* rc_record into an open store from an open lower dir, both already checked (opened below
+ * their roots, kept apart: rc_sources_open); res->why names ov's paths. The store's layout
+ * (objects/, ...) is made when something is to be written. */
+int rc_record_into(struct rc_store *s, int lowerfd, const struct rc_overlay *ov,
+                   struct rc_record_result *res);
 /* Record the base dir lowerfd (see rc_record); *too_deep as for rc_walk. */
 int rc_store_record(struct rc_store *s, int lowerfd, unsigned max_depth,
                     struct rc_record_result *res, char **too_deep);

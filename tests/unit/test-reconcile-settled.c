@@ -334,6 +334,89 @@ TEST(mark_parser_refuses_anything_but_the_format)
     CHECK_INT(rc_settled_parse(bad, sizeof bad, &m), -EBADMSG);
 }
 
+/* A settled overlay is one boot away from the fast path; it opens and checks its dirs once
+ * and shares them between the steps (reconcile_quick in apply.c): each check must still
+ * hold there, before the mark is looked at. */
+static void settle(struct fx *f)
+{
+    settled_scenario(f);
+    rc_report_free(run(f, RC_POLICY_SAFE, NULL));
+    struct rc_report *r = run(f, RC_POLICY_SAFE, NULL);
+    CHECK(r && r->outcomes_reused && !r->error);
+    rc_report_free(r);
+}
+
+/* Replace dir by a symlink to where it moved (dir-real). */
+static void symlink_away(const char *dir)
+{
+    char real[160];
+    snprintf(real, sizeof real, "%s-real", dir);
+    CHECK_INT(rename(dir, real), 0);
+    CHECK_INT(symlink(real, dir), 0);
+}
+
+TEST(a_settled_overlay_refuses_a_store_replaced_by_a_symlink)
+{
+    struct fx f;
+    fx_init(&f);
+    settle(&f);
+    symlink_away(f.store);
+    struct rc_report *r = run(&f, RC_POLICY_SAFE, NULL);
+    CHECK(r && r->error && !r->outcomes_reused);
+    CHECK(r && r->error_text && strstr(r->error_text, "symlink"));
+    rc_report_free(r);
+    fx_done(&f);
+}
+
+TEST(a_settled_overlay_refuses_an_upper_replaced_by_a_symlink)
+{
+    struct fx f;
+    fx_init(&f);
+    settle(&f);
+    symlink_away(f.upper);
+    struct rc_report *r = run(&f, RC_POLICY_SAFE, NULL);
+    CHECK(r && r->error && !r->outcomes_reused);
+    rc_report_free(r);
+    fx_done(&f);
+}
+
+TEST(a_settled_store_moved_into_the_upper_or_the_lower_is_refused)
+{
+    for (int into_lower = 0; into_lower < 2; into_lower++) {
+        struct fx f;
+        char moved[160];
+        fx_init(&f);
+        settle(&f);
+        snprintf(moved, sizeof moved, "%s/.store", into_lower ? f.lower : f.upper);
+        CHECK_INT(rename(f.store, moved), 0);
+        struct rc_overlay ov = {.name = "/etc", .lower = f.lower, .upper = f.upper, .store = moved};
+        struct rc_report *r = NULL;
+        rc_reconcile(&ov, RC_POLICY_SAFE, NULL, &r);
+        CHECK(r && r->error && !r->outcomes_reused);
+        CHECK(r && r->error_text && strstr(r->error_text, "inside the other"));
+        CHECK(fx_exists(moved, RC_SETTLED_FILE) || !into_lower);
+        rc_report_free(r);
+        fx_done(&f);
+    }
+}
+
+TEST(an_empty_store_dir_is_laid_out_and_recorded_into)
+{
+    /* the init makes the store dir before anything is recorded: the first boot finds it
+     * empty, takes the fast path's way in and must still record the base */
+    struct fx f;
+    fx_init(&f);
+    fx_write(f.lower, "hostname", "base\n");
+    CHECK_INT(mkdir(f.store, 0700), 0);
+    struct rc_report *r = run(&f, RC_POLICY_SAFE, NULL);
+    CHECK(r && !r->error && r->recorded && !r->record.skipped && !r->outcomes_reused);
+    CHECK(fx_exists(f.store, "history") && fx_exists(f.store, "objects") &&
+          fx_exists(f.store, "snapshots") && fx_exists(f.store, "backups") &&
+          fx_exists(f.store, "tmp"));
+    rc_report_free(r);
+    fx_done(&f);
+}
+
 int main(void)
 {
     return test_main();
