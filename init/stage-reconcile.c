@@ -48,8 +48,10 @@ int reconcile_store_path(const struct layout *l, const struct layout_entry *e, c
 }
 
 /* The store lives next to the upper, on the same instance partition (and the state file
- * names it for overlay-reconcile --report). */
-static int store_for(struct boot_ctx *ctx, const struct layout_entry *e, char *store, size_t n)
+ * names it for overlay-reconcile --report). Made once per overlay (*made: 0 not yet, 1 made,
+ * negative errno), shared by the reset step and the reconcile step. */
+static int store_for(struct boot_ctx *ctx, const struct layout_entry *e, char *store, size_t n,
+                     int *made)
 {
     char rel[PATH_MAX];
     const char *part_dir;
@@ -60,7 +62,19 @@ static int store_for(struct boot_ctx *ctx, const struct layout_entry *e, char *s
     r = reconcile_store_path(&ctx->layout, e, store, n, rel, sizeof rel, &part_dir);
     if (r < 0)
         return r;
-    return instance_mkdirs(part_dir, rel, 0700);
+    if (*made == 0)
+        *made = (r = instance_mkdirs(part_dir, rel, 0700)) < 0 ? r : 1;
+    return *made < 0 ? *made : 0;
+}
+
+/* mkdir -p of the upper (a first boot has none yet), from the partition's mount point when
+ * the upper is below it (that dir and those above it are this init's own) */
+static int make_upper(const char *part_dir, const char *upper)
+{
+    size_t n = strlen(part_dir);
+    if (part_dir[0] == '/' && part_dir[1] && strncmp(upper, part_dir, n) == 0 && upper[n] == '/')
+        return instance_mkdirs(part_dir, upper + n + 1, 0755);
+    return instance_mkdirs("/", upper + 1, 0755);
 }
 
 /* Keep what the policy changed in overlay dir, said once, plainly, in the state file. */
@@ -128,7 +142,7 @@ static void log_record(const char *dir, const struct rc_record_result *rec, int 
 /* What the guest asked for with sharedroot-instance reset --next-boot: its versions of those
  * paths go to the store's backups, before anything else looks at the upper. Done whatever
  * the policy (an admin's explicit request), said on the console. */
-static void reset_requested(struct boot_ctx *ctx, const struct layout_entry *e)
+static void reset_requested(struct boot_ctx *ctx, const struct layout_entry *e, int *made)
 {
     const struct layout_entry *part = layout_part_for(&ctx->layout, e->upper);
     /* the base is known here: a path inside an opaque dir shows the base's version, and the
@@ -142,7 +156,7 @@ static void reset_requested(struct boot_ctx *ctx, const struct layout_entry *e)
     size_t len = 0;
     struct stat st;
 
-    if (store_for(ctx, e, store, sizeof store) < 0)
+    if (store_for(ctx, e, store, sizeof store, made) < 0)
         return;
     ov.store = store;
     if (stat(e->lower, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -167,7 +181,7 @@ static void reset_requested(struct boot_ctx *ctx, const struct layout_entry *e)
 }
 
 static struct rc_report *reconcile_one(struct boot_ctx *ctx, const struct layout_entry *e,
-                                       enum rc_policy policy)
+                                       enum rc_policy policy, int *made)
 {
     struct rc_options opts = {.ignore = reconcile_ignore_list(ctx)};
     struct rc_record_result rec = {0};
@@ -182,14 +196,14 @@ static struct rc_report *reconcile_one(struct boot_ctx *ctx, const struct layout
     char store[PATH_MAX], line[512];
     int r;
 
-    r = store_for(ctx, e, store, sizeof store);
+    r = store_for(ctx, e, store, sizeof store, made);
     if (r < 0) {
         log_warning_errno(r, "reconcile %s: cannot create the record store: %m; skipped",
                           e->target);
         return NULL;
     }
     ov.store = store;
-    r = instance_mkdirs("/", e->upper + 1, 0755); /* a first boot has no upper yet */
+    r = make_upper(ov.root, e->upper);
     if (r < 0)
         log_debug("reconcile %s: upper %s: %s", e->target, e->upper, strerror(-r));
     /* The base is recorded at every boot (a stat walk when unchanged): the merge base of a
@@ -221,6 +235,7 @@ static struct rc_report *reconcile_one(struct boot_ctx *ctx, const struct layout
 int stage_reconcile(struct boot_ctx *ctx)
 {
     struct rc_report *reps[LAYOUT_MAX_ENTRIES];
+    int made[LAYOUT_MAX_ENTRIES] = {0}; /* each overlay's store (store_for) */
     size_t n = 0;
     enum rc_policy policy = RC_POLICY_SAFE;
     bool off;
@@ -230,7 +245,7 @@ int stage_reconcile(struct boot_ctx *ctx)
         return 0; /* nothing persists, nothing to reconcile */
     for (size_t i = 0; i < ctx->layout.n; i++)
         if (ctx->layout.entries[i].kind == LAYOUT_OVERLAY)
-            reset_requested(ctx, &ctx->layout.entries[i]);
+            reset_requested(ctx, &ctx->layout.entries[i], &made[i]);
     policy_of(ctx, &policy, &off);
     if (off) {
         log_info("sharedroot.reconcile=off: base updates are not checked against this host's "
@@ -240,7 +255,7 @@ int stage_reconcile(struct boot_ctx *ctx)
     for (size_t i = 0; i < ctx->layout.n; i++) {
         if (ctx->layout.entries[i].kind != LAYOUT_OVERLAY)
             continue;
-        struct rc_report *rep = reconcile_one(ctx, &ctx->layout.entries[i], policy);
+        struct rc_report *rep = reconcile_one(ctx, &ctx->layout.entries[i], policy, &made[i]);
         if (rep)
             reps[n++] = rep;
     }
