@@ -12,6 +12,7 @@
 #include "layout.h"
 
 struct devices;
+struct instcheck;
 struct netroot;
 
 enum stage {
@@ -55,6 +56,9 @@ struct boot_ctx {
         MODE_LAYOUT,   /* a layout file: partitions */
     } mode;
     bool in_root; /* init= on the shared root itself: no initramfs, no switch */
+    /* the check of the instance disk the root stage started (stage-instance.h), until the
+     * instance stage takes it; NULL when none runs */
+    struct instcheck *early_check;
     struct layout layout;
     char layout_path[PATH_MAX];   /* where the layout came from, "" if none */
     bool dev_is_tmpfs;            /* /dev is our tmpfs: create nodes for new devices */

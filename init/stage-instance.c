@@ -11,13 +11,16 @@
 #include <unistd.h>
 
 #include "blockdev.h"
+#include "cleanup.h"
 #include "devices.h"
 #include "fsck.h"
 #include "instance.h"
 #include "log.h"
+#include "nbd-spec.h"
 #include "netroot.h"
 #include "rootfs.h"
 #include "stage-devices.h"
+#include "stage.h"
 
 #define FSCK_TIMEOUT_S 600
 
@@ -121,72 +124,97 @@ static int split_options(const char *options, unsigned long *flags, char **data)
     return r < 0 ? -EINVAL : 0;
 }
 
-static int check_fs(const char *what, const char *dev, const char *fstype, int passno)
+/* Report what a finished check found (r: instcheck_finish's), as the instance stage always
+ * has: a refusal or an fsck that failed stops here, before anything is mounted read-write. */
+static int report_check(const char *what, const struct instcheck *c, int r)
 {
-    char why[1024];
-    int r;
-
-    if (passno <= 0)
+    if (r < 0)
+        return log_error_errno(r, "%s: %s is not mounted read-write: %s", what, c->dev, c->why);
+    switch (c->look) {
+    case LOOK_NOT_TRIED: /* only a check without a type stops there: not ours */
+        return log_error_errno(EIO, "%s: %s was not checked", what, c->dev);
+    case LOOK_NO_TARGET:
+        return log_error_errno(c->look_err, "Failed to create %s: %m", c->target);
+    case LOOK_REFUSED:
+        return log_error_errno(c->look_err, "%s (%s): %s; nothing was written to %s", what, c->dev,
+                               c->why, c->dev);
+    case LOOK_UNMOUNTABLE:
+        log_full_errno(LOG_INFO, c->look_err,
+                       "%s: %s (%s) cannot be mounted read-only for a first "
+                       "look (%m); fsck decides",
+                       what, c->dev, c->type);
+        break;
+    case LOOK_SKIPPED:
+    case LOOK_FINE:
+        break;
+    }
+    if (c->fsck == INSTCHECK_FSCK_NOT_RUN)
         return 0;
-    r = fsck_run(dev, fstype, FSCK_TIMEOUT_S, why, sizeof why);
-    if (r == -ENOENT) {
-        log_info("%s: no fsck for %s in the initramfs; mounting %s without a check", what, fstype,
-                 dev);
+    if (c->fsck == -ENOENT) {
+        log_info("%s: no fsck for %s in the initramfs; mounting %s without a check", what, c->type,
+                 c->dev);
         return 0;
     }
-    if (r < 0)
-        return log_error_errno(r, "%s: %s is not mounted read-write: %s", what, dev,
-                               r == -EUCLEAN ? why : strerror(-r));
-    log_info("%s: fsck of %s (%s) clean", what, dev, fstype);
+    if (c->fsck < 0)
+        return log_error_errno(c->fsck, "%s: %s is not mounted read-write: %s", what, c->dev,
+                               c->fsck == -EUCLEAN ? c->why : strerror(-c->fsck));
+    log_info("%s: fsck of %s (%s) clean", what, c->dev, c->type);
     return 0;
 }
 
-/* Before fsck or a read-write mount writes anything (a read-write mount alone updates an
- * ext4 superblock, sets the vfat dirty bit, writes an xfs log record), look at the filesystem
- * through a read-only mount (ext4 noload, xfs norecovery: no journal replay) and refuse a
- * foreign or unfit one untouched. When it cannot be mounted read-only (damaged), fsck and the
- * read-write mount decide as before, and the claim after the mount still checks. */
-static int inspect_readonly(const char *what, const char *dev, const char *type, const char *target,
-                            enum instance_inspect inspect)
+/* The check of dev, run now (in a child, waited for). */
+static int check_now(const char *what, const char *dev, const char *type, const char *target,
+                     int passno, enum instance_inspect inspect)
 {
-    unsigned long flags = MS_RDONLY;
-    char data[256] = "", why[1024];
-    int r = 0;
+    _cleanup_free_ struct instcheck *c = malloc(sizeof *c);
+    int r;
 
-    if (inspect == INSPECT_NONE)
-        return 0;
-    if (rootfs_options(type, NULL, false, false, &flags, data, sizeof data, NULL, 0) < 0) {
-        flags = MS_RDONLY;
-        data[0] = 0;
-    }
-    if (mkdir(target, 0700) < 0 && errno != EEXIST)
-        return log_error_errno(errno, "Failed to create %s: %m", target);
-    if (mount(dev, target, type, flags | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              data[0] ? data : NULL) < 0) {
-        log_full_errno(LOG_INFO, errno,
-                       "%s: %s (%s) cannot be mounted read-only for a first "
-                       "look (%m); fsck decides",
-                       what, dev, type);
-        return 0;
-    }
-    if (inspect == INSPECT_UPPER)
-        r = instance_check_upper_fs(target, why, sizeof why);
-    if (r == 0)
-        r = instance_inspect(target, why, sizeof why);
-    umount2(target, MNT_DETACH);
+    if (!c)
+        return log_error_errno(ENOMEM, "%s: cannot check %s: %m", what, dev);
+    instcheck_init(c, dev, type, target, passno, inspect);
+    r = instcheck_start(c);
     if (r < 0)
-        return log_error_errno(r, "%s (%s): %s; nothing was written to %s", what, dev, why, dev);
-    return 0;
+        return log_error_errno(r, "%s: cannot start the check of %s: %m", what, dev);
+    return report_check(what, c, instcheck_finish(c, FSCK_TIMEOUT_S));
+}
+
+/* The early check (instance_check_start_early) when it is the check of this filesystem (the
+ * same device, mount point, fsck pass and look, its type probed), finished (*r: how), and taken
+ * from ctx; else NULL, and an early check of something else, or one that stopped before its
+ * look (no type, no driver yet), is ended: the caller checks now. */
+static struct instcheck *take_early_check(struct boot_ctx *ctx, const char *dev, const char *fstype,
+                                          const char *target, int passno,
+                                          enum instance_inspect inspect, int *r)
+{
+    struct instcheck *c = ctx->early_check;
+
+    if (!c)
+        return NULL;
+    if (strcmp(c->dev, dev) != 0 || strcmp(c->target, target) != 0 || c->passno != passno ||
+        c->inspect != inspect || (fstype && *fstype && strcmp(fstype, "auto") != 0)) {
+        instance_check_early_end(ctx);
+        return NULL;
+    }
+    ctx->early_check = NULL;
+    *r = instcheck_finish(c, FSCK_TIMEOUT_S);
+    if (*r == 0 && c->look == LOOK_NOT_TRIED) {
+        log_debug("instance: the early check of %s stopped before its look (%s)", dev,
+                  strerror(c->look_err));
+        free(c);
+        return NULL;
+    }
+    return c;
 }
 
 int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *spec,
                           const char *fstype, const char *options, int passno, const char *target,
                           char *dev, size_t dev_size, enum instance_inspect inspect)
 {
+    _cleanup_free_ struct instcheck *early = NULL;
     char type[64];
     unsigned long flags;
     char *data = NULL;
-    int r;
+    int r, early_r = 0;
 
     r = devices_wait_for_spec(ctx, what, spec, dev, dev_size);
     if (r < 0)
@@ -198,7 +226,10 @@ int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *sp
     if ((!options || !*options) && netroot_spec_options(ctx, spec) &&
         *netroot_spec_options(ctx, spec))
         options = netroot_spec_options(ctx, spec);
-    if (fstype && *fstype && strcmp(fstype, "auto") != 0) {
+    early = take_early_check(ctx, dev, fstype, target, passno, inspect, &early_r);
+    if (early) {
+        snprintf(type, sizeof type, "%s", early->type); /* probed by the check */
+    } else if (fstype && *fstype && strcmp(fstype, "auto") != 0) {
         snprintf(type, sizeof type, "%s", fstype);
     } else {
         r = blockdev_probe_fstype(dev, type, sizeof type);
@@ -211,11 +242,12 @@ int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *sp
         if (r < 0)
             return log_error_errno(r, "%s=%s: cannot probe %s: %m", what, spec, dev);
     }
-    devices_load_fs(ctx, type);
-    r = inspect_readonly(what, dev, type, target, inspect);
-    if (r < 0)
-        return r;
-    r = check_fs(what, dev, type, passno);
+    if (early) {
+        r = report_check(what, early, early_r);
+    } else {
+        devices_load_fs(ctx, type);
+        r = check_now(what, dev, type, target, passno, inspect);
+    }
     if (r < 0)
         return r;
     if (split_options(options, &flags, &data) < 0)
@@ -321,6 +353,95 @@ static void adopt_legacy_names(struct boot_ctx *ctx)
     }
 }
 
+/* sharedroot.instance= names the one device from the command line (no layout file, which may
+ * come from the base), a local disk whose node the kernel makes (devtmpfs), and nothing runs
+ * between the root stage and the instance stage that could touch the disk while it is
+ * checked, or after (a break point or hooks after the root stage; a failure's shell ends the
+ * check first, see stage.c). */
+bool instance_check_may_start_early(const struct boot_ctx *ctx)
+{
+    return !ctx->early_check && !ctx->cmd.off && ctx->cmd.instance && !ctx->cmd.layout &&
+           !ctx->in_root && !ctx->dev_is_tmpfs && !nbd_spec_is(ctx->cmd.instance) &&
+           !stage_break_wanted(ctx->cmd.breaks, STAGE_ROOT) && !stage_has_hooks(ctx, STAGE_ROOT);
+}
+
+/* The instance filesystem as the instance stage will take it (layout_from_instance): its
+ * device, if it exists already (the type is probed by the check itself, in its child). 0, or
+ * -errno when it cannot be told now (the instance stage then says why, or waits for the
+ * device). */
+static int early_check_target(struct boot_ctx *ctx, struct instcheck *c)
+{
+    struct layout l;
+    struct blockdev_spec spec;
+    char err[1024], dev[256];
+    const struct layout_entry *part = NULL;
+    bool uppers = false;
+    int r;
+
+    r = layout_from_instance(ctx->cmd.instance, ctx->cmd.overlays, &l, err, sizeof err);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < l.n; i++) {
+        if (l.entries[i].kind == LAYOUT_PART && !part)
+            part = &l.entries[i];
+        else if (l.entries[i].kind == LAYOUT_OVERLAY)
+            uppers = true;
+    }
+    r = -EINVAL;
+    if (part && (!part->fstype || strcmp(part->fstype, "auto") == 0) &&
+        blockdev_spec_parse(part->source, &spec, err, sizeof err) == 0 &&
+        blockdev_resolve_full(&spec, dev, sizeof dev, NULL, 0) == 0) {
+        instcheck_init(c, dev, NULL, part->target, part->passno,
+                       uppers ? INSPECT_UPPER : INSPECT_CLAIM);
+        r = 0;
+    }
+    layout_free(&l);
+    return r;
+}
+
+void instance_check_start_early(struct boot_ctx *ctx)
+{
+    _cleanup_free_ struct instcheck *c = NULL;
+    int r;
+
+    if (!instance_check_may_start_early(ctx))
+        return;
+    c = malloc(sizeof *c);
+    if (!c || early_check_target(ctx, c) < 0)
+        return;
+    if (mkdir(SHAREDROOT_RUN, 0755) < 0 && errno != EEXIST)
+        return;
+    r = instcheck_start(c);
+    if (r < 0) {
+        log_debug("instance: the check of %s cannot start early (%s); it runs in the instance "
+                  "stage",
+                  c->dev, strerror(-r));
+        return;
+    }
+    log_info("instance: checking %s while the base is mounted", c->dev);
+    ctx->early_check = TAKE_PTR(c);
+}
+
+void instance_check_early_end(struct boot_ctx *ctx)
+{
+    _cleanup_free_ struct instcheck *c = TAKE_PTR(ctx->early_check);
+
+    if (c && instcheck_running(c)) {
+        log_debug("instance: waiting for the early check of %s; the instance stage checks "
+                  "it again",
+                  c->dev);
+        instcheck_finish(c, FSCK_TIMEOUT_S);
+    }
+}
+
+static bool layout_has_overlays(const struct layout *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->entries[i].kind == LAYOUT_OVERLAY)
+            return true;
+    return false;
+}
+
 int stage_instance(struct boot_ctx *ctx)
 {
     int r;
@@ -336,6 +457,11 @@ int stage_instance(struct boot_ctx *ctx)
     r = publish_base(ctx);
     if (r < 0)
         return r;
+    /* overlayfs is a module in distribution kernels: loaded here, where it overlaps the check
+     * of the instance disk when that runs (instance_check_start_early), not at the overlay
+     * stage, where nothing else waits */
+    if (layout_has_overlays(&ctx->layout))
+        devices_load_fs(ctx, "overlay");
     for (size_t i = 0; i < ctx->layout.n; i++) {
         if (ctx->layout.entries[i].kind != LAYOUT_PART)
             continue;

@@ -8,19 +8,27 @@
 #pragma once
 
 #include "context.h"
+#include "instcheck.h"
 
 int stage_instance(struct boot_ctx *ctx);
-
-/* How much mount_instance_device looks at a filesystem, READ-ONLY, before fsck and the
- * read-write mount (either of which may write): */
-enum instance_inspect {
-    INSPECT_NONE,  /* a /tmp partition */
-    INSPECT_CLAIM, /* instance storage: ours or empty, else refused untouched */
-    INSPECT_UPPER, /* the same, and it must be able to hold overlay upper dirs */
-};
 
 /* Mount a device named by a spec read-write at target after fsck; used for instance
  * partitions and a /tmp partition. what names the option or layout line in messages. */
 int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *spec,
                           const char *fstype, const char *options, int passno, const char *target,
                           char *dev, size_t dev_size, enum instance_inspect inspect);
+
+/* Start the check of sharedroot.instance= (the read-only look and fsck, mounts/instcheck.h) in
+ * a child process when its device already exists and nothing can come between now and the
+ * instance stage that would make the verdict stale (a layout file, a break point or hooks
+ * after the root stage, a network device); else the instance stage checks as before. Called
+ * by the root stage before it mounts the base. */
+void instance_check_start_early(struct boot_ctx *ctx);
+
+/* The command-line part of that decision (no device is looked at). Pure but for the hook
+ * directory it reads. */
+bool instance_check_may_start_early(const struct boot_ctx *ctx);
+
+/* Wait for the early check, if one runs, and forget its verdict: before a shell or hooks,
+ * which may touch the disk (the instance stage then checks again), and when the boot ends. */
+void instance_check_early_end(struct boot_ctx *ctx);

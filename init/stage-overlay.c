@@ -105,9 +105,6 @@ int stage_overlay(struct boot_ctx *ctx)
     for (size_t i = 0; i < ctx->layout.n; i++) {
         if (ctx->layout.entries[i].kind != LAYOUT_OVERLAY)
             continue;
-        /* overlayfs is a module in distribution kernels: loaded where it is first needed. */
-        if (n == 0)
-            devices_load_fs(ctx, "overlay");
         r = mount_one(ctx, &ctx->layout.entries[i]);
         if (r < 0)
             return r;

@@ -16,6 +16,7 @@
 #include "netroot.h"
 #include "rootfs.h"
 #include "stage-devices.h"
+#include "stage-instance.h"
 #include "why.h"
 
 /* rootfstype= and rootflags=, else what an nbd: root spec carries (nbd:SERVER:EXPORT:FSTYPE:
@@ -185,6 +186,8 @@ int stage_root(struct boot_ctx *ctx)
 
     if (ctx->in_root)
         return check_kernel_root(ctx);
+    /* the instance disk's check runs while the base is mounted */
+    instance_check_start_early(ctx);
     r = root_fstype(ctx);
     if (r < 0)
         return r;

@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "stage.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "devices.h"
 #include "emergency.h"
 #include "hooks.h"
 #include "log.h"
 #include "netroot.h"
+#include "stage-instance.h"
 #include "time-util.h"
 
 static const char *const stage_names[_STAGE_MAX] = {
@@ -24,6 +28,7 @@ static const char *const stage_names[_STAGE_MAX] = {
 
 void boot_ctx_free(struct boot_ctx *ctx)
 {
+    instance_check_early_end(ctx);
     ctx->devices = devices_free(ctx->devices);
     netroot_free(ctx);
     cmdline_free(&ctx->cmd);
@@ -67,13 +72,35 @@ static const char *mode_name(const struct boot_ctx *ctx)
     return "";
 }
 
-/* The hooks of stage s (docs/sharedroot-hooks.7). A test run takes its hook directory from
- * $SHAREDROOT_HOOKS_DIR; PID 1 only ever runs the initramfs's own. */
-static int stage_hooks(struct boot_ctx *ctx, enum stage s)
+/* The hook directory: a test run takes it from $SHAREDROOT_HOOKS_DIR; PID 1 only ever runs
+ * the initramfs's own. */
+static const char *hooks_base(const struct boot_ctx *ctx)
 {
     const char *base = ctx->pid1 ? NULL : getenv("SHAREDROOT_HOOKS_DIR");
+    return base && *base ? base : HOOKS_DIR;
+}
+
+bool stage_has_hooks(const struct boot_ctx *ctx, enum stage s)
+{
+    char dir[PATH_MAX];
+    _cleanup_closedir_ DIR *d = NULL;
+    struct dirent *e;
+
+    snprintf(dir, sizeof dir, "%s/%s.d", hooks_base(ctx), stage_name(s));
+    d = opendir(dir);
+    if (!d)
+        return errno != ENOENT; /* unreadable: say yes, the hook runner will tell */
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            return true;
+    return false;
+}
+
+/* The hooks of stage s (docs/sharedroot-hooks.7). */
+static int stage_hooks(struct boot_ctx *ctx, enum stage s)
+{
     struct hooks_config cfg = {
-        .base = base && *base ? base : HOOKS_DIR,
+        .base = hooks_base(ctx),
         .owner = geteuid(),
         .timeout_s = (unsigned)ctx->cmd.hook_timeout,
         .console_fd = -1,
@@ -94,6 +121,9 @@ static int stage_hooks(struct boot_ctx *ctx, enum stage s)
 
     if (cfg.timeout_s == 0)
         cfg.timeout_s = 1; /* an unbounded wait is never an option in PID 1 */
+    /* a hook may touch the instance disk: not while it is checked, nor after the verdict */
+    if (ctx->early_check && stage_has_hooks(ctx, s))
+        instance_check_early_end(ctx);
     /* the logger sends info lines to kmsg only; hook output belongs on the console too */
     if (ctx->pid1)
         cfg.console_fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
@@ -126,6 +156,9 @@ static void run_until_done(struct boot_ctx *ctx, enum stage s, stage_fn fn, bool
                          (unsigned long long)ctx->stage_ms[s]);
             return;
         }
+        /* nothing runs behind the shell's back, and what the user does there may change the
+         * instance disk: the early check ends first, and its verdict is not used */
+        instance_check_early_end(ctx);
         emergency(ctx, s, r);
     }
 }
@@ -174,8 +207,10 @@ void stage_run(struct boot_ctx *ctx, enum stage s, stage_fn fn)
         if (s == STAGE_EARLY)
             check_break_names(ctx);
         run_until_done(ctx, s, NULL, true);
-        if (stage_break_wanted(ctx->cmd.breaks, s))
+        if (stage_break_wanted(ctx->cmd.breaks, s)) {
+            instance_check_early_end(ctx); /* as before an emergency shell */
             emergency_break(ctx, s);
+        }
     }
     if (ctx->has_until && ctx->until == s) {
         log_info("stopping after stage %s as asked (--until)", stage_name(s));

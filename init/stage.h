@@ -23,3 +23,7 @@ void stage_run(struct boot_ctx *ctx, enum stage s, stage_fn fn);
 
 /* Whether the comma list breaks (sharedroot.break=, may be NULL) names stage s. Pure. */
 bool stage_break_wanted(const char *breaks, enum stage s);
+
+/* Whether stage s has hooks to run: its hook directory holds anything (an unreadable one
+ * counts). */
+bool stage_has_hooks(const struct boot_ctx *ctx, enum stage s);

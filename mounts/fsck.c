@@ -2,26 +2,28 @@
 #include "fsck.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-#include "child.h"
 
 int fsck_find(const char *fstype, char *path, size_t n)
 {
-    char dirs[] = FSCK_SEARCH_DIRS;
+    return fsck_find_in(FSCK_SEARCH_DIRS, fstype, path, n);
+}
+
+int fsck_find_in(const char *search, const char *fstype, char *path, size_t n)
+{
+    char dirs[1024];
     char *save = NULL;
     bool ext =
         strcmp(fstype, "ext2") == 0 || strcmp(fstype, "ext3") == 0 || strcmp(fstype, "ext4") == 0;
 
     if (strchr(fstype, '/') || !*fstype)
         return -EINVAL;
+    if ((size_t)snprintf(dirs, sizeof dirs, "%s", search) >= sizeof dirs)
+        return -ENAMETOOLONG;
     for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
         snprintf(path, n, "%s/fsck.%s", d, fstype);
         if (access(path, X_OK) == 0)
@@ -35,31 +37,8 @@ int fsck_find(const char *fstype, char *path, size_t n)
     return -ENOENT;
 }
 
-int fsck_run(const char *dev, const char *fstype, int timeout_s, char *why, size_t n)
+int fsck_verdict(int status, const char *prog, const char *dev, char *why, size_t n)
 {
-    char prog[256];
-    int status, r = fsck_find(fstype, prog, sizeof prog);
-    pid_t pid;
-
-    if (r < 0)
-        return r;
-    pid = fork();
-    if (pid < 0)
-        return -errno;
-    if (pid == 0) {
-        execl(prog, prog, "-p", dev, (char *)NULL);
-        _exit(127);
-    }
-    r = child_wait_bounded(pid, timeout_s * 1000, &status);
-    if (r == -ETIMEDOUT) {
-        snprintf(why, n,
-                 "%s -p %s did not finish within %d s and was stopped; check the "
-                 "filesystem by hand: %s -f %s",
-                 prog, dev, timeout_s, prog, dev);
-        return -EUCLEAN;
-    }
-    if (r < 0)
-        return r;
     if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
         snprintf(why, n, "%s could not run on %s", prog, dev);
         return -EIO;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fsck of instance filesystems before they are mounted read-write. */
+/* fsck of instance filesystems before they are mounted read-write: which checker, and what its
+ * exit status means. */
 #pragma once
 
 #include <stddef.h>
@@ -10,8 +11,11 @@
 /* Find the checker for fstype ("fsck.ext4", or e2fsck for ext2/3/4) in FSCK_SEARCH_DIRS.
  * -ENOENT when there is none. */
 int fsck_find(const char *fstype, char *path, size_t n);
+/* The same in the colon-separated directories search. */
+int fsck_find_in(const char *search, const char *fstype, char *path, size_t n);
 
-/* Run "fsck -p dev" (preen: repairs what is safe without questions), bounded by timeout_s.
- * 0: clean or repaired; -ENOENT: no checker for the type; -EUCLEAN: errors left that need a
- * human (why says how); other negative errno when it could not run. */
-int fsck_run(const char *dev, const char *fstype, int timeout_s, char *why, size_t n);
+/* What the wait status of "PROG -p DEV" means (fsck(8): 0 clean, 1 errors corrected, 2
+ * corrected and a reboot wanted, 4 and up left uncorrected or failed; 127 or a signal: it did
+ * not run to its end): 0 clean or repaired; -EUCLEAN errors left that need a human, -EIO it
+ * could not run, with why saying what to do. (mounts/instcheck.h runs it.) */
+int fsck_verdict(int status, const char *prog, const char *dev, char *why, size_t n);

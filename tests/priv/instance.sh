@@ -112,6 +112,8 @@ run "root=LABEL=$BL sharedroot.instance=LABEL=$IL" "
     cat $T/sysroot/etc/base-file"
 check instance_first_use_boots [ "$RC" = 0 ]
 check instance_first_use_is_announced has "empty filesystem at $INST is now sharedroot instance storage"
+# the device exists when the root stage starts: its check runs while the base is mounted
+check instance_check_starts_in_the_root_stage has "instance: checking $INSTDEV while the base is mounted"
 check instance_first_use_creates_the_marker after_has ' .sharedroot-instance$'
 check instance_first_use_creates_upper_and_work \
     bash -c "grep -c -E ' (upper|work)\$' '$T/after' | grep -qx 4"
@@ -137,6 +139,23 @@ check instance_reuse_boots [ "$RC" = 0 ]
 check instance_reuse_is_not_a_first_use bash -c "! grep -q 'is now sharedroot instance storage' '$T/out'"
 check instance_reuse_sees_the_etc_file after_has '^through the overlay$'
 check instance_reuse_sees_the_var_file after_has '^var data$'
+
+# --- the early check is not started where something could come between it and its use, and
+# a failure before the instance stage waits for it and leaves nothing mounted
+run "root=LABEL=$BL sharedroot.instance=LABEL=$IL sharedroot.break=root" ""
+check early_check_not_with_a_break_after_root bash -c "! grep -q 'instance: checking' '$T/out'"
+mkdir -p "$T/hooks/root.d"; printf '#!/bin/sh\nexit 0\n' >"$T/hooks/root.d/10-true"
+chmod 0755 "$T/hooks/root.d/10-true"
+SHAREDROOT_HOOKS_DIR=$T/hooks run "root=LABEL=$BL sharedroot.instance=LABEL=$IL" "true"
+check early_check_not_with_root_hooks bash -c "[ '$RC' = 0 ] && ! grep -q 'instance: checking' '$T/out' && grep -q 'fsck of $INSTDEV (ext4) clean' '$T/out'"
+rm -rf "$T/hooks"
+# (e2fsck -p of a clean filesystem writes its superblock's write time and counters, as it does
+# in the instance stage; the look before it approved the disk, and nothing else is written)
+run "root=LABEL=$BL rootflags=sharedroot-bogus sharedroot.instance=LABEL=$IL" "grep ' $INST ' /proc/mounts; pgrep -x e2fsck"
+check early_check_then_a_failed_root_stage_fails [ "$RC" = 1 ]
+check early_check_ran_before_the_failure has "instance: checking $INSTDEV while the base is mounted"
+check early_check_ended_with_the_failed_boot bash -c "! [ -s '$T/after' ]"
+check early_check_left_the_disk_clean bash -c "e2fsck -n '$T/inst.img' >/dev/null 2>&1 && debugfs -R 'cat /overlay/etc/upper/persist-me' '$T/inst.img' 2>/dev/null | grep -q 'through the overlay'"
 
 # --- refusals: nothing may be written (sha256 of the whole image)
 refused() { # name image cmdline-instance-spec expected-message
