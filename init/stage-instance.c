@@ -406,6 +406,11 @@ void instance_check_start_early(struct boot_ctx *ctx)
 
     if (!instance_check_may_start_early(ctx))
         return;
+    /* On one CPU the check cannot run beside the root stage, only take turns with it: under
+     * TCG it made the boot slower (docs/performance.md, "The instance check off the critical
+     * path"): the forked PID 1's pages are copied on write while both run. */
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return;
     c = malloc(sizeof *c);
     if (!c || early_check_target(ctx, c) < 0)
         return;

@@ -19,7 +19,8 @@ int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *sp
                           char *dev, size_t dev_size, enum instance_inspect inspect);
 
 /* Start the check of sharedroot.instance= (the read-only look and fsck, mounts/instcheck.h) in
- * a child process when its device already exists and nothing can come between now and the
+ * a child process when the guest has more than one CPU online, its device already exists and
+ * nothing can come between now and the
  * instance stage that would make the verdict stale (a layout file, a break point or hooks
  * after the root stage, a network device); else the instance stage checks as before. Called
  * by the root stage before it mounts the base. */
