@@ -229,14 +229,15 @@ qt_accel() { # prints tcg or kvm; caches the probe in $QT_WORK/accel
 
 qt_track() { [ -n "$QT_PIDFILE" ] && echo "$1" >>"$QT_PIDFILE"; return 0; }
 
-# qt_qemu_args INITRD APPEND: the common QEMU command line (kernel on ttyS0, no devices).
+# qt_qemu_args INITRD APPEND: the common QEMU command line (kernel on ttyS0, no devices; one
+# vCPU, or $QT_SMP).
 # no_timer_check: on a loaded host a TCG guest can miss the kernel's early IO-APIC timer test
 # ("IO-APIC + timer doesn't work!") and panic before /init; the test says nothing about us.
 qt_qemu_args() {
     local accel=${QT_ACCEL:-tcg} extra=
     case " $2 " in *" panic="*) ;; *) extra="panic=-1 " ;; esac
     QT_ARGS=("$QT_QEMU" -nodefaults -no-user-config -display none -machine "pc,accel=$accel"
-        -m 512 -smp 1 -net none -no-reboot
+        -m 512 -smp "${QT_SMP:-1}" -net none -no-reboot
         -kernel "$QT_KERNEL" -append "console=ttyS0 no_timer_check $extra$2")
     # INITRD "-": no initramfs (in-root mode: the kernel mounts the root itself)
     [ "$1" = - ] || QT_ARGS+=(-initrd "$1")
