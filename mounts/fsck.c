@@ -8,11 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int fsck_find(const char *fstype, char *path, size_t n)
-{
-    return fsck_find_in(FSCK_SEARCH_DIRS, fstype, path, n);
-}
-
 int fsck_find_in(const char *search, const char *fstype, char *path, size_t n)
 {
     char dirs[1024];

@@ -8,10 +8,8 @@
 /* Where the fsck programs are looked up (the initramfs puts them in /sbin). */
 #define FSCK_SEARCH_DIRS "/sbin:/usr/sbin:/bin:/usr/bin"
 
-/* Find the checker for fstype ("fsck.ext4", or e2fsck for ext2/3/4) in FSCK_SEARCH_DIRS.
- * -ENOENT when there is none. */
-int fsck_find(const char *fstype, char *path, size_t n);
-/* The same in the colon-separated directories search. */
+/* Find the checker for fstype ("fsck.ext4", or e2fsck for ext2/3/4) in the colon-separated
+ * directories search (the init's: FSCK_SEARCH_DIRS). -ENOENT when there is none. */
 int fsck_find_in(const char *search, const char *fstype, char *path, size_t n);
 
 /* What the wait status of "PROG -p DEV" means (fsck(8): 0 clean, 1 errors corrected, 2

@@ -48,7 +48,7 @@ struct instcheck {
     char fsck_dirs[256]; /* where the checker is looked for: FSCK_SEARCH_DIRS (tests: theirs) */
 
     /* the outcome, set by instcheck_finish */
-    char prog[256]; /* the checker for the type (fsck_find), "" when none (find_err) */
+    char prog[256]; /* the checker for the type (fsck_find_in), "" when none (find_err) */
     int find_err;
     enum instcheck_look look;
     int look_err; /* positive errno of LOOK_UNMOUNTABLE, LOOK_REFUSED, LOOK_NO_TARGET */
