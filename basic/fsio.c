@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "fsio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,15 +300,6 @@ void rc_names_free(char **names, size_t n)
     free(names);
 }
 
-/* getdents64's record (the kernel's struct linux_dirent64) */
-struct dirent64_rec {
-    uint64_t ino;
-    int64_t off;
-    unsigned short reclen;
-    unsigned char type;
-    char name[];
-};
-
 int rc_list_dir(int dirfd, char ***names, size_t *n)
 {
     /* getdents64 on the fd itself: fdopendir's dup, fstat, fcntls and close cost five system
@@ -320,21 +311,21 @@ int rc_list_dir(int dirfd, char ***names, size_t *n)
     if (lseek(dirfd, 0, SEEK_SET) < 0)
         return -errno;
     for (;;) {
-        long got = syscall(SYS_getdents64, dirfd, buf, sizeof buf);
+        ssize_t got = getdents64(dirfd, buf, sizeof buf);
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0) {
             r = got < 0 ? -errno : 0;
             break;
         }
-        for (long off = 0; r >= 0 && off < got;) {
-            const struct dirent64_rec *de = (const struct dirent64_rec *)(buf + off);
-            off += de->reclen;
-            if (strcmp(de->name, ".") == 0 || strcmp(de->name, "..") == 0)
+        for (ssize_t off = 0; r >= 0 && off < got;) {
+            const struct dirent64 *de = (const struct dirent64 *)(buf + off);
+            off += de->d_reclen;
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                 continue;
             if ((r = array_grow(&v, cnt, 1, &cap, sizeof *v)) < 0)
                 break;
-            if (!(v[cnt] = strdup(de->name))) {
+            if (!(v[cnt] = strdup(de->d_name))) {
                 r = -ENOMEM;
                 break;
             }
