@@ -16,6 +16,7 @@
 
 #include "array.h"
 #include "cleanup.h"
+#include "imgformat.h"
 #include "io-util.h"
 #include "json.h"
 #include "log.h"
@@ -276,6 +277,83 @@ TEST(why_fail_fills_the_buffer_and_returns_the_error)
 {
     CHECK_STR(stderr_of(log_a_why), "/dev/vdb is read-only");
     CHECK_INT(log_ret, -EIO); /* a NULL buffer is allowed */
+}
+
+/* A temporary file holding n bytes of buf (and zeros up to size); its fd. */
+static int image_with(const void *buf, size_t n, off_t size)
+{
+    char path[] = "/tmp/test-imgformat.XXXXXX";
+    int fd = mkstemp(path);
+
+    CHECK(fd >= 0);
+    unlink(path);
+    CHECK(ftruncate(fd, size) == 0);
+    CHECK(pwrite(fd, buf, n, 0) == (ssize_t)n);
+    return fd;
+}
+
+static enum img_format detect(const void *buf, size_t n, off_t size)
+{
+    enum img_format fmt = IMG_FORMAT_COUNT;
+    _cleanup_close_ int fd = image_with(buf, n, size);
+
+    CHECK_INT(img_format_detect(fd, &fmt), 0);
+    CHECK_INT(lseek(fd, 0, SEEK_CUR), 0); /* pread only: the position is not moved */
+    return fmt;
+}
+
+TEST(img_format_detect_names_each_container_by_its_header)
+{
+    unsigned char vdi[0x44] = "<<< Oracle VM VirtualBox Disk Image >>>\n";
+
+    CHECK_INT(detect("QFI\xfb\0\0\0\3", 8, 4096), IMG_FORMAT_QCOW2);
+    CHECK_INT(detect("QFI\xfb\0\0\0\2", 8, 4096), IMG_FORMAT_QCOW2);
+    CHECK_INT(detect("QFI\xfb\0\0\0\1", 8, 4096), IMG_FORMAT_QCOW);
+    CHECK_INT(detect("QED\0", 4, 4096), IMG_FORMAT_QED);
+    CHECK_INT(detect("KDMV", 4, 4096), IMG_FORMAT_VMDK);
+    CHECK_INT(detect("COWD", 4, 4096), IMG_FORMAT_VMDK);
+    CHECK_INT(detect("# Disk DescriptorFile\nversion=1\n", 32, 4096), IMG_FORMAT_VMDK);
+    vdi[0x40] = 0x7f, vdi[0x41] = 0x10, vdi[0x42] = 0xda, vdi[0x43] = 0xbe;
+    CHECK_INT(detect(vdi, sizeof vdi, 4096), IMG_FORMAT_VDI);
+    CHECK_INT(detect("vhdxfile", 8, 4096), IMG_FORMAT_VHDX);
+    CHECK_INT(detect("conectix", 8, 4096), IMG_FORMAT_VPC);
+    CHECK_STR(img_format_name(IMG_FORMAT_QCOW2), "qcow2");
+    CHECK_STR(img_format_name(IMG_FORMAT_VPC), "vpc");
+    CHECK_STR(img_format_name(IMG_FORMAT_RAW), "raw");
+    CHECK_STR(img_format_name(IMG_FORMAT_COUNT), "unknown");
+}
+
+TEST(img_format_detect_finds_a_fixed_vhd_by_its_footer)
+{
+    _cleanup_close_ int fd = image_with("\xeb\x63\x90", 3, 8192);
+    enum img_format fmt = IMG_FORMAT_COUNT;
+
+    CHECK_INT(img_format_detect(fd, &fmt), 0);
+    CHECK_INT(fmt, IMG_FORMAT_RAW);
+    CHECK(pwrite(fd, "conectix", 8, 8192 - 512) == 8);
+    CHECK_INT(img_format_detect(fd, &fmt), 0);
+    CHECK_INT(fmt, IMG_FORMAT_VPC);
+}
+
+TEST(img_format_detect_says_raw_for_filesystems_short_files_and_unknown_versions)
+{
+    unsigned char ext4[2048] = {0};
+    enum img_format fmt = IMG_FORMAT_COUNT;
+
+    ext4[1080] = 0x53, ext4[1081] = 0xef; /* the ext superblock magic */
+    CHECK_INT(detect(ext4, sizeof ext4, 1 << 20), IMG_FORMAT_RAW);
+    CHECK_INT(detect("", 0, 0), IMG_FORMAT_RAW);                     /* empty */
+    CHECK_INT(detect("QFI", 3, 3), IMG_FORMAT_RAW);                  /* shorter than the magic */
+    CHECK_INT(detect("QFI\xfb", 4, 4), IMG_FORMAT_RAW);              /* no version */
+    CHECK_INT(detect("QFI\xfb\0\0\0\x09", 8, 4096), IMG_FORMAT_RAW); /* unknown version */
+    CHECK_INT(detect("conecti", 7, 7), IMG_FORMAT_RAW);
+    /* a pipe cannot be read at an offset: the error, not a guess */
+    int p[2];
+    CHECK(pipe(p) == 0);
+    CHECK(img_format_detect(p[0], &fmt) == -ESPIPE);
+    close(p[0]);
+    close(p[1]);
+    CHECK(img_format_detect(-1, &fmt) == -EBADF);
 }
 
 int main(void)
