@@ -57,6 +57,57 @@ note_stages() {
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
+# ---------------------------------------------------------------------------------------
+# The network-root examples of docs/guest-examples.md, run as written (netroot-nbd-server,
+# netroot-qemu-nbd, netroot-nbdkit-dir)
+
+GUEST_EXAMPLES=$QT_DIR/../docs/guest-examples.md
+
+# example_block START-REGEX: the first ```-block after the first line of docs/guest-examples.md
+# matching START-REGEX, continuation lines (ending in \) joined
+example_block() {
+    awk -v re="$1" '$0 ~ re { h = 1; next } h && /^```/ { if (b) exit; b = 1; next } b { print }' \
+        "$GUEST_EXAMPLES" | sed -e ':a' -e '/\\$/N; s/\\\n *//; ta'
+}
+
+# free_ports N: N distinct free TCP ports on 127.0.0.1 (all held until all are known)
+free_ports() {
+    python3 -c 'import socket, sys
+s = [socket.socket() for _ in range(int(sys.argv[1]))]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*(x.getsockname()[1] for x in s))' "$1"
+}
+
+# listening_on_loopback PORT NAME: wait up to 10 s until something listens on 127.0.0.1:PORT,
+# and on nothing else
+listening_on_loopback() {
+    for _ in $(seq 1 100); do ss -Hltn "sport = :$1" | grep -q . && break; sleep 0.1; done
+    ss -Hltn "sport = :$1" | grep -q '127.0.0.1' || fail "$2 does not listen on 127.0.0.1:$1"
+    [ "$(ss -Hltn "sport = :$1" | grep -vc '127.0.0.1')" = 0 ] || fail "$2 listens on another address"
+}
+
+# doc_netroot_boot LOG PORT_10809 PORT_10810: boot the -append line of the doc's network-root
+# QEMU example (10.0.0.5 replaced by the guestfwd address 10.0.2.100, panic= by the suite's),
+# the doc's guestfwd to socat forwarding 10.0.2.100:10809 and :10810 to those host ports; the
+# base on /dev/nbd0 (ext4) and the web1 export claimed read-write
+doc_netroot_boot() {
+    local log=$1 p1=$2 p2=$3 fwd fwd1 fwd2 append v
+    fwd=$(grep -o 'guestfwd=tcp:10.0.2.100:10809-cmd:socat -lf /dev/null - TCP:127.0.0.1:10809' "$GUEST_EXAMPLES" | head -n 1)
+    [ -n "$fwd" ] || fail "no guestfwd to socat ... TCP:127.0.0.1:10809 in $GUEST_EXAMPLES"
+    fwd1="${fwd%:10809}:$p1"
+    fwd2=$(sed -e "s/10\.0\.2\.100:10809/10.0.2.100:10810/; s/:10809\$/:$p2/" <<<"$fwd")
+    append=$(example_block '^reaches the server: a bridge' | sed -n 's/.*-append "\([^"]*\)".*/\1/p')
+    grep -q 'root=nbd:10.0.0.5:base ' <<<"$append" || fail "the doc's QEMU example has no root=nbd: ($append)"
+    append=$(sed -e 's/10\.0\.0\.5/10.0.2.100/g; s/console=ttyS0 //; s/ panic=[0-9]*//' <<<"$append")
+    note "guest: $append"
+    qt_boot "$log" "$INITRD_NET" "$append" \
+        -netdev "user,id=n0,restrict=on,$fwd1,$fwd2" -device "virtio-net-pci,netdev=n0"
+    check_nbd_report "$log" ext4
+    [ "$(state "$log" MODE)" = instance ] || fail "state MODE=$(state "$log" MODE)"
+    v=$(state "$log" NBD_1_EXPORT); [ "$v" = web1 ] || fail "state NBD_1_EXPORT=$v"
+    v=$(state "$log" NBD_1_READONLY); [ "$v" = 0 ] || fail "the web1 export is read-only ($v)"
+}
+
 # pmem_dev IMG: QEMU arguments attaching IMG as a virtio-pmem device mapped from the file,
 # private and read-only (the base shared in host memory); room for it in the memory map
 pmem_dev() {

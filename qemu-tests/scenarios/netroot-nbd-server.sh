@@ -6,16 +6,7 @@
 # the base export read-only and claims the web1 export as its instance disk
 # qt-prepare: netroot
 
-DOC=$QT_DIR/../docs/guest-examples.md
-
-# doc_block START-REGEX: the first ```-block after the first line matching START-REGEX
-doc_block() {
-    awk -v re="$1" '$0 ~ re { h = 1; next } h && /^```/ { if (b) exit; b = 1; next } b { print }' "$DOC"
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+DOC=$GUEST_EXAMPLES
 
 scenario() {
     local d log=$LOGS/$SC.log cfg cmd fwd port pid before v nic
@@ -30,11 +21,12 @@ scenario() {
     new_inst "$d/instances/web1.img"
     chown -R nbd:nbd "$d/base.img" "$d/instances"
     before=$(sha "$d/base.img")
-    port=$(free_port) || fail "no free port on 127.0.0.1"
+    port=$(free_ports 1)
+    [ -n "$port" ] || fail "no free port on 127.0.0.1"
 
-    cfg=$(doc_block '^With \*\*nbd-server\*\*')
+    cfg=$(example_block '^With \*\*nbd-server\*\*')
     grep -q '^\[base\]' <<<"$cfg" || fail "no nbd-server configuration with a [base] export in $DOC"
-    cmd=$(doc_block '^and start it' | grep '^nbd-server ')
+    cmd=$(example_block '^and start it' | grep '^nbd-server ')
     [ -n "$cmd" ] || fail "no nbd-server command line in $DOC"
     fwd=$(grep -o 'guestfwd=tcp:10.0.2.100:10809-cmd:socat -lf /dev/null - TCP:127.0.0.1:10809' "$DOC" | head -n 1)
     [ -n "$fwd" ] || fail "no guestfwd to socat ... TCP:127.0.0.1:10809 in $DOC"
