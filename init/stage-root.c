@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <libmount.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -225,9 +226,15 @@ int stage_root(struct boot_ctx *ctx)
     if (ctx->cmd.off)
         log_notice("sharedroot=off: %s mounted %s at %s for maintenance, no overlays",
                    ctx->root_device, rw ? "READ-WRITE" : "read-only", ctx->sysroot);
-    else
-        log_info("root: %s (%s) mounted read-only at %s with '%s'%s", ctx->root_device,
+    else {
+        char disk[PATH_MAX];
+        bool part = rootfs_partition_disk(ctx->root_device, disk, sizeof disk) == 1;
+
+        log_info("root: %s (%s) mounted read-only at %s with '%s'%s%s%s%s", ctx->root_device,
                  ctx->root_fstype, ctx->sysroot, data,
-                 ctx->root_dax ? ", dax: shared in host memory" : "");
+                 ctx->root_dax ? ", dax: shared in host memory" : "", part ? "; its disk " : "",
+                 part ? disk : "",
+                 part ? " is read-only too (every partition of the shared disk)" : "");
+    }
     return 0;
 }

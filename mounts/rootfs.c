@@ -8,13 +8,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -192,7 +195,51 @@ int rootfs_options(const char *fstype, const char *user_flags, bool rw, bool mai
     return 0;
 }
 
-int rootfs_set_readonly(const char *dev)
+int rootfs_partition_disk(const char *dev, char *disk, size_t n)
+{
+    char sys[128], real[PATH_MAX], num[32];
+    unsigned maj, min;
+    struct stat st, dst;
+    const char *name;
+    ssize_t len;
+
+    if (n)
+        disk[0] = 0;
+    if (stat(dev, &st) < 0)
+        return -errno;
+    if (!S_ISBLK(st.st_mode))
+        return 0;
+    snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u/partition", major(st.st_rdev),
+             minor(st.st_rdev));
+    if (access(sys, F_OK) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    /* the partition's sysfs dir is below its disk's: .../block/vda/vda1 */
+    snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u/..", major(st.st_rdev), minor(st.st_rdev));
+    if (!realpath(sys, real))
+        return -errno;
+    name = strrchr(real, '/');
+    name = name ? name + 1 : real;
+    {
+        _cleanup_close_ int dir = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = dir < 0 ? -1 : openat(dir, "dev", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return -errno;
+        len = read(fd, num, sizeof num - 1);
+        if (len < 0)
+            return -errno;
+        num[len] = 0;
+    }
+    if (sscanf(num, "%u:%u", &maj, &min) != 2 || !name[0] || strchr(name, '/'))
+        return -ENODEV;
+    if ((size_t)snprintf(disk, n, "/dev/%s", name) >= n)
+        return -ENAMETOOLONG;
+    if (stat(disk, &dst) < 0 || !S_ISBLK(dst.st_mode) || major(dst.st_rdev) != maj ||
+        minor(dst.st_rdev) != min)
+        return -ENODEV;
+    return 1;
+}
+
+static int set_readonly_one(const char *dev)
 {
     _cleanup_close_ int fd = open(dev, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -202,6 +249,19 @@ int rootfs_set_readonly(const char *dev)
     if (ioctl(fd, BLKROSET, &one) < 0 || ioctl(fd, BLKROGET, &ro) < 0)
         return -errno;
     return ro == 1 ? 0 : -EIO;
+}
+
+int rootfs_set_readonly(const char *dev)
+{
+    char disk[PATH_MAX];
+    int r = set_readonly_one(dev);
+
+    if (r < 0)
+        return r;
+    r = rootfs_partition_disk(dev, disk, sizeof disk);
+    if (r <= 0)
+        return r;
+    return set_readonly_one(disk);
 }
 
 /* Why mount(2) refused the root, for the user: the cause the errno points at, and what to
@@ -257,9 +317,9 @@ int rootfs_mount(const char *dev, const char *fstype, const char *user_flags, bo
         r = rootfs_set_readonly(dev);
         if (r < 0)
             return why_fail(why, n, r,
-                            "could not set %s read-only (BLKROSET), and the shared base is only "
-                            "mounted on a device the kernel keeps read-only; check that root= "
-                            "names a disk or partition",
+                            "could not set %s read-only (BLKROSET; for a partition, its whole "
+                            "disk too), and the shared base is only mounted on a device the "
+                            "kernel keeps read-only; check that root= names a disk or partition",
                             dev);
     }
 

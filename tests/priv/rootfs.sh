@@ -71,6 +71,38 @@ if echo "$out" | grep -qE "norecovery|noload"; then pass mount_ext4_has_noload; 
 if [ "$(blockdev --getro "$BASE")" = 1 ]; then pass mount_sets_device_readonly; else
     fail mount_sets_device_readonly "blockdev --getro $BASE = $(blockdev --getro "$BASE")"; fi
 
+# --- a base on a partition of a disk (a distribution's disk image): the whole disk is made
+# read-only too, so the other partitions of the shared disk (an ESP, /boot) cannot be written
+truncate -s 48M "$T/disk.img"
+printf 'label: gpt\nstart=2048, size=24M, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709\nsize=8M, type=U\n' |
+    sfdisk -q "$T/disk.img" >/dev/null 2>&1
+truncate -s 24M "$T/part1.img"
+mkfs.ext4 -q -F -d "$T/tree" "$T/part1.img" && dd if="$T/part1.img" of="$T/disk.img" bs=1M seek=1 conv=notrunc status=none
+attach "$T/disk.img"
+DISK=$LOOP
+partx -a "$DISK" 2>/dev/null
+for _ in $(seq 1 50); do [ -b "${DISK}p2" ] && break; sleep 0.1; done
+if [ ! -b "${DISK}p1" ] || [ ! -b "${DISK}p2" ]; then
+    skip partition_base_sets_disk_readonly "no partition devices for $DISK (partx -a)"
+else
+    esp_before=$(sha256sum <"${DISK}p2")
+    if in_ns "'$P' mount '${DISK}p1' ext4 '$T/mnt' && cat '$T/mnt/etc/issue' >/dev/null" 2>"$T/err"; then
+        pass partition_base_mounts
+    else fail partition_base_mounts "$(cat "$T/err")"; fi
+    if [ "$(blockdev --getro "$DISK")" = 1 ] && [ "$(blockdev --getro "${DISK}p1")" = 1 ]; then
+        pass partition_base_sets_disk_readonly
+    else
+        fail partition_base_sets_disk_readonly "blockdev --getro: disk $(blockdev --getro "$DISK"), partition $(blockdev --getro "${DISK}p1")"
+    fi
+    # the other partition: a write is refused by the kernel
+    if dd if=/dev/zero of="${DISK}p2" bs=4096 count=1 oflag=direct status=none 2>/dev/null; then
+        fail partition_base_other_partition_unwritable "a write to ${DISK}p2 succeeded"
+    else pass partition_base_other_partition_unwritable; fi
+    [ "$(sha256sum <"${DISK}p2")" = "$esp_before" ] || fail partition_base_other_partition_unchanged "${DISK}p2 changed"
+    blockdev --setrw "${DISK}p1" "${DISK}p2" 2>/dev/null
+    partx -d "$DISK" 2>/dev/null
+fi
+
 # rootflags: rw refused, harmless options passed through.
 if in_ns "'$P' mount '$BASE' ext4 '$T/mnt' rw" 2>"$T/err"; then
     fail mount_refuses_rootflags_rw "mounted"
