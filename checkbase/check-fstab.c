@@ -57,8 +57,10 @@ static int fstab_parse_text(struct check_ctx *ctx, const char *path, const char 
     return r;
 }
 
-/* A predicate on one fstab entry: true when it is a finding. */
-typedef bool (*fstab_match)(struct libmnt_fs *fs);
+/* A predicate on one fstab entry: true when it is a finding; it may say more in note (n bytes,
+ * "" when nothing), which the detail carries after the line. */
+typedef bool (*fstab_match)(const struct check_ctx *ctx, struct libmnt_fs *fs, char *note,
+                            size_t n);
 
 /* Report every entry of tb matching pred, naming the entry in the detail. */
 static int fstab_scan_table(struct check_ctx *ctx, const struct check *c, struct libmnt_table *tb,
@@ -68,13 +70,14 @@ static int fstab_scan_table(struct check_ctx *ctx, const struct check *c, struct
     struct libmnt_fs *fs;
     int r = it ? 0 : -ENOMEM;
     while (r >= 0 && mnt_table_next_fs(tb, it, &fs) == 0) {
-        if (!pred(fs))
+        char note[600] = "";
+        if (!pred(ctx, fs, note, sizeof note))
             continue;
         const char *src = mnt_fs_get_source(fs), *opts = mnt_fs_get_options(fs);
-        r = findings_add(ctx->out, c, FSTAB, "%s %s %s %s", src ? src : "none",
+        r = findings_add(ctx->out, c, FSTAB, "%s %s %s %s%s", src ? src : "none",
                          mnt_fs_get_target(fs) ? mnt_fs_get_target(fs) : "none",
                          mnt_fs_get_fstype(fs) ? mnt_fs_get_fstype(fs) : "auto",
-                         opts ? opts : "defaults");
+                         opts ? opts : "defaults", note);
     }
     mnt_free_iter(it);
     return r;
@@ -99,23 +102,23 @@ static int fstab_scan(struct check_ctx *ctx, const struct check *c, fstab_match 
     return r;
 }
 
-static bool is_root(struct libmnt_fs *fs)
+static bool is_root(const struct check_ctx *ctx, struct libmnt_fs *fs)
 {
     return !mnt_fs_is_swaparea(fs) && mnt_fs_streq_target(fs, "/");
 }
 
-static bool root_rw(struct libmnt_fs *fs)
+static bool root_rw(const struct check_ctx *ctx, struct libmnt_fs *fs, char *note, size_t n)
 {
     /* No "ro" means rw: systemd-remount-fs and "mount -a" apply it to the shared root. */
-    return is_root(fs) && mnt_fs_match_options(fs, "ro") != 1;
+    return is_root(ctx, fs) && mnt_fs_match_options(fs, "ro") != 1;
 }
 
-static bool remounts(struct libmnt_fs *fs)
+static bool remounts(const struct check_ctx *ctx, struct libmnt_fs *fs, char *note, size_t n)
 {
     return mnt_fs_match_options(fs, "remount") == 1;
 }
 
-static bool swap(struct libmnt_fs *fs)
+static bool swap(const struct check_ctx *ctx, struct libmnt_fs *fs, char *note, size_t n)
 {
     return mnt_fs_is_swaparea(fs);
 }
@@ -125,7 +128,7 @@ static const char *const guest_dependent_names[] = {
     "/dev/sd", "/dev/vd", "/dev/xvd", "/dev/hd", "/dev/nvme", "/dev/mmcblk",
 };
 
-static bool by_device_name(struct libmnt_fs *fs)
+static bool by_device_name(const struct check_ctx *ctx, struct libmnt_fs *fs, char *note, size_t n)
 {
     const char *src = mnt_fs_get_srcpath(fs);
     if (!src)
@@ -134,6 +137,62 @@ static bool by_device_name(struct libmnt_fs *fs)
         if (strncmp(src, guest_dependent_names[i], strlen(guest_dependent_names[i])) == 0)
             return true;
     return false;
+}
+
+/* The udev links that name a partition or a filesystem, and the fstab tag each stands for. */
+static const struct {
+    const char *dir, *tag;
+} by_links[] = {
+    {"/dev/disk/by-partuuid/", "PARTUUID"},
+    {"/dev/disk/by-partlabel/", "PARTLABEL"},
+    {"/dev/disk/by-uuid/", "UUID"},
+    {"/dev/disk/by-label/", "LABEL"},
+};
+
+int fstab_names_partition(const struct disk *d, const char *source)
+{
+    if (!d || !source)
+        return -1;
+    const char *eq = strchr(source, '=');
+    if (eq && eq > source && (size_t)(eq - source) < 16 && source[0] != '/') {
+        char tag[16];
+        snprintf(tag, sizeof tag, "%.*s", (int)(eq - source), source);
+        /* libmount keeps quotes in the source of a line like LABEL="EFI" */
+        char value[512];
+        const char *v = eq + 1;
+        size_t len = strlen(v);
+        if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0])
+            snprintf(value, sizeof value, "%.*s", (int)(len - 2), v + 1);
+        else
+            snprintf(value, sizeof value, "%s", v);
+        return disk_find(d, tag, value);
+    }
+    for (size_t i = 0; i < sizeof(by_links) / sizeof(*by_links); i++)
+        if (strncmp(source, by_links[i].dir, strlen(by_links[i].dir)) == 0)
+            return disk_find(d, by_links[i].tag, source + strlen(by_links[i].dir));
+    return -1;
+}
+
+/* A filesystem of the shared disk itself mounted read-write: every guest would write to it. */
+static bool mounts_base_rw(const struct check_ctx *ctx, struct libmnt_fs *fs, char *note, size_t n)
+{
+    if (!ctx->disk || mnt_fs_is_swaparea(fs) || is_root(ctx, fs))
+        return false;
+    /* "+": literally noauto; a plain "noauto" pattern means "auto is absent" to libmount */
+    if (mnt_fs_match_options(fs, "ro") == 1 || mnt_fs_match_options(fs, "+noauto") == 1)
+        return false;
+    int k = fstab_names_partition(ctx->disk, mnt_fs_get_source(fs));
+    if (k < 0)
+        return false;
+    const struct part *p = &ctx->disk->v[k];
+    snprintf(note, n, " (partition %d of the image, %s)", p->number,
+             p->fstype[0] ? p->fstype : "no filesystem found");
+    return true;
+}
+
+int check_fstab_base_rw(struct check_ctx *ctx, const struct check *c)
+{
+    return fstab_scan(ctx, c, mounts_base_rw);
 }
 
 int check_fstab_root_rw(struct check_ctx *ctx, const struct check *c)
@@ -158,7 +217,7 @@ int check_fstab_device_name(struct check_ctx *ctx, const struct check *c)
 
 int check_fstab_text(struct check_ctx *ctx, const struct check *c, const char *text, size_t len)
 {
-    static const fstab_match preds[] = {root_rw, remounts, swap, by_device_name};
+    static const fstab_match preds[] = {root_rw, remounts, swap, by_device_name, mounts_base_rw};
     struct libmnt_table *tb = NULL;
     unsigned bad = 0;
     int r = fstab_parse_text(ctx, FSTAB, text, len, &tb, &bad);

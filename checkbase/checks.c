@@ -100,6 +100,13 @@ static const struct check checks[] = {
      "kernel disk names (sdX, vdX, xvdX, nvmeX) depend on the hypervisor and the order of "
      "disks: the same line names different disks in different guests",
      "name the filesystem by UUID= or LABEL=", check_fstab_device_name, NULL},
+    {"fstab-base-rw", E, SCOPE_ROOT,
+     "/etc/fstab mounts a partition of the shared disk itself read-write (a cloud image's "
+     "/boot/efi): every guest mounts the same filesystem read-write at once and corrupts it; "
+     "on a disk attached read-only the mount fails and the boot is degraded",
+     "add ro (or noauto) to the line's options, or remove the line; a filesystem a guest "
+     "writes belongs on its instance disk (see sharedroot-layout(5))",
+     check_fstab_base_rw, NULL},
     /* services */
     {"service-path", W, SCOPE_ROOT,
      "a service needs this path at boot; where the base provides it read-only (no overlay on "

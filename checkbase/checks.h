@@ -12,6 +12,7 @@
 
 #include "extsb.h"
 #include "finding.h"
+#include "partition.h"
 
 enum severity {
     SEVERITY_WARNING, /* likely wrong */
@@ -25,6 +26,7 @@ struct check_ctx {
     const struct ext_sb *extsb; /* the image's ext superblock, or NULL */
     int xfs_log_dirty;          /* xfs image: 1 the log needs replay, 0 clean, -1 not known */
     const char *image;          /* the image path, or NULL for a directory */
+    const struct disk *disk;    /* the partitions of a partitioned disk image, or NULL */
     const char *target;         /* the image or directory, for messages */
     struct findings *out;
 };

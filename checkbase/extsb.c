@@ -85,12 +85,12 @@ int ext_sb_parse(const uint8_t *buf, struct ext_sb *sb)
     return 0;
 }
 
-int ext_sb_read(int fd, struct ext_sb *sb)
+int ext_sb_read(int fd, uint64_t base, struct ext_sb *sb)
 {
     uint8_t buf[EXT_SB_SIZE];
     size_t got = 0;
     while (got < sizeof(buf)) {
-        ssize_t k = pread(fd, buf + got, sizeof(buf) - got, EXT_SB_OFFSET + (off_t)got);
+        ssize_t k = pread(fd, buf + got, sizeof(buf) - got, (off_t)(base + EXT_SB_OFFSET + got));
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)

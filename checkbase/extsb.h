@@ -27,9 +27,10 @@ struct ext_sb {
  * is not 0xEF53, -EUCLEAN when the block size is impossible (a corrupt superblock). Pure. */
 int ext_sb_parse(const uint8_t *buf, struct ext_sb *sb);
 
-/* Read and parse the superblock of the image or device open at fd. -EINVAL for no ext
- * magic, -EIO for a short read (a truncated image). */
-int ext_sb_read(int fd, struct ext_sb *sb);
+/* Read and parse the superblock of the filesystem that starts base bytes into the image or
+ * device open at fd (a partition's start, or 0). -EINVAL for no ext magic, -EIO for a short
+ * read (a truncated image). */
+int ext_sb_read(int fd, uint64_t base, struct ext_sb *sb);
 
 /* Incompat and ro_compat bits Linux 6.1 (Debian 12's kernel) does not know. An unknown
  * incompat bit stops any mount; an unknown ro_compat bit stops a read-write mount only. */

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <linux/loop.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #include "blockdev.h"
 #include "cleanup.h"
+#include "imgformat.h"
 #include "log.h"
 #include "loopmount.h"
 #include "rootfs.h"
@@ -38,28 +40,25 @@ static int image_size(int fd, unsigned long long *size)
     return -ENOTBLK;
 }
 
-/* The ext superblock, and whether the image holds all of the filesystem. */
-static int probe_ext(struct image *img)
+/* The ext superblock, and whether the image (or the partition) holds all of the filesystem. */
+static int probe_ext(struct image *img, int fd)
 {
-    _cleanup_close_ int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return log_error_errno(errno, "Cannot open %s: %m", img->path);
-    unsigned long long size = 0;
-    int r = image_size(fd, &size);
-    if (r >= 0)
-        r = ext_sb_read(fd, &img->extsb);
+    const char *what = img->part >= 0 ? "partition" : "image";
+    int r =
+        img->size < EXT_SB_OFFSET + EXT_SB_SIZE ? -EIO : ext_sb_read(fd, img->offset, &img->extsb);
     if (r == -EIO || r == -EINVAL || r == -EUCLEAN)
         return log_error_errno(r,
                                "%s: the %s superblock is unreadable or corrupt; the image "
                                "is damaged: check a copy with e2fsck -n",
-                               img->path, img->fstype);
+                               img->name, img->fstype);
     if (r < 0)
-        return log_error_errno(r, "Cannot read the superblock of %s: %m", img->path);
-    if (img->extsb.size > size)
+        return log_error_errno(r, "Cannot read the superblock of %s: %m", img->name);
+    if (img->extsb.size > img->size)
         return log_error_errno(EIO,
                                "%s is truncated: its %s filesystem spans %llu bytes, the "
-                               "image has %llu; copy it again from the original",
-                               img->path, img->fstype, (unsigned long long)img->extsb.size, size);
+                               "%s has %llu; copy it again from the original",
+                               img->name, img->fstype, (unsigned long long)img->extsb.size, what,
+                               (unsigned long long)img->size);
     img->has_extsb = true;
     return 0;
 }
@@ -81,6 +80,11 @@ static int probe_xfs(struct image *img, struct notes *notes)
     if (!prog)
         return notes_add(notes, "xfs: whether the log is dirty is not checked (no xfs_logprint: "
                                 "install xfsprogs); run xfs_repair -n on a copy before sharing");
+    /* xfs_logprint reads a whole device or file; it has no offset for a partition. */
+    if (img->part >= 0)
+        return notes_add(notes, "xfs in a partition: whether the log is dirty is not checked "
+                                "(xfs_logprint reads whole devices only); run xfs_repair -n on the "
+                                "partition of a copy (losetup -P) before sharing");
     if (pipe2(p, O_CLOEXEC) < 0)
         return log_error_errno(errno, "Cannot create a pipe: %m");
     _cleanup_close_ int rfd = p[0], wfd = p[1];
@@ -111,24 +115,116 @@ static int probe_xfs(struct image *img, struct notes *notes)
     return 0;
 }
 
-int image_probe(struct image *img, const char *path, struct notes *notes)
+const struct part *image_partition(const struct image *img)
 {
-    *img = (struct image){.path = path, .xfs_log_dirty = -1};
-    int r = blockdev_probe_fstype(path, img->fstype, sizeof(img->fstype));
+    return img->part >= 0 ? &img->disk.v[img->part] : NULL;
+}
+
+/* The filesystem of the whole image, as before partitioned images were known. */
+static int probe_whole(struct image *img, int fd, int want_part, struct notes *notes)
+{
+    if (want_part > 0)
+        return log_error_errno(EINVAL,
+                               "%s holds a filesystem (%s), not a partition table: "
+                               "--partition is for partitioned disk images; check it without",
+                               img->path, img->fstype);
+    if (strncmp(img->fstype, "ext", 3) == 0)
+        return probe_ext(img, fd);
+    if (strcmp(img->fstype, "xfs") == 0)
+        return probe_xfs(img, notes);
+    return 0;
+}
+
+/* A partitioned disk image: choose the root partition (or the one asked for) and make it the
+ * filesystem checked. */
+static int probe_disk(struct image *img, int fd, int want_part, struct notes *notes)
+{
+    char why[WHY_MAX] = "";
+    int r = disk_probe(fd, img->size, &img->disk, why, sizeof why);
+    if (r < 0)
+        return log_error_errno(r, "%s: %s", img->path, why);
+    if (r == 0)
+        return log_error_errno(ENOENT,
+                               "%s: no filesystem found and no partition table: not a "
+                               "filesystem or disk image, or a corrupt or truncated one",
+                               img->path);
+    if (img->disk.n == 0)
+        return log_error_errno(ENOENT, "%s: the %s partition table has no partitions", img->path,
+                               img->disk.pttype);
+    int k = disk_choose(&img->disk, want_part, why, sizeof why);
+    if (k < 0) {
+        log_error_errno(k,
+                        "%s: %s partition table: %s; choose the root with --partition N. "
+                        "Its partitions:",
+                        img->path, img->disk.pttype, why);
+        disk_list(&img->disk, stderr);
+        return k;
+    }
+    const struct part *p = &img->disk.v[k];
+    img->part = k;
+    img->offset = p->start;
+    img->size = p->size;
+    snprintf(img->name, sizeof img->name, "%s partition %d", img->path, p->number);
+    if (p->fs_ambiguous)
+        return log_error_errno(ENOTUNIQ, "%s: more than one filesystem signature; see wipefs(8)",
+                               img->name);
+    if (!p->fstype[0])
+        return log_error_errno(ENOENT,
+                               "%s: no filesystem found: not a filesystem, or a corrupt or "
+                               "truncated one",
+                               img->name);
+    snprintf(img->fstype, sizeof img->fstype, "%s", p->fstype);
+    for (size_t i = 0; i < img->disk.n; i++)
+        if (img->disk.v[i].problem)
+            notes_add(notes, "%s: partition %d %s; not probed", img->path, img->disk.v[i].number,
+                      img->disk.v[i].problem);
+    if (strncmp(img->fstype, "ext", 3) == 0)
+        return probe_ext(img, fd);
+    if (strcmp(img->fstype, "xfs") == 0)
+        return probe_xfs(img, notes);
+    return 0;
+}
+
+/* A QEMU container (qcow2 and the like) holds the disk in its own layout: libblkid and the
+ * kernel would see neither a filesystem nor a partition table, only a wrong diagnosis. */
+static int refuse_container(const struct image *img, int fd)
+{
+    enum img_format fmt;
+    int r = img_format_detect(fd, &fmt);
+    if (r < 0)
+        return log_error_errno(r, "Cannot read %s: %m", img->path);
+    if (fmt == IMG_FORMAT_RAW)
+        return 0;
+    return log_error_errno(EMEDIUMTYPE,
+                           "%s is a %s image (a QEMU container format), not a raw disk or "
+                           "filesystem image: convert it with qemu-img convert -O raw %s "
+                           "%s.raw and check %s.raw, or check a mounted copy as a directory",
+                           img->path, img_format_name(fmt), img->path, img->path, img->path);
+}
+
+int image_probe(struct image *img, const char *path, int want_part, struct notes *notes)
+{
+    *img = (struct image){.path = path, .xfs_log_dirty = -1, .part = -1};
+    snprintf(img->name, sizeof img->name, "%s", path);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return log_error_errno(errno, "Cannot open %s: %m", path);
+    unsigned long long size = 0;
+    int r = image_size(fd, &size);
+    if (r < 0)
+        return log_error_errno(r, "Cannot get the size of %s: %m", path);
+    img->size = size;
+    r = refuse_container(img, fd);
+    if (r < 0)
+        return r;
+    r = blockdev_probe_fstype(path, img->fstype, sizeof(img->fstype));
     if (r == -ENOENT)
-        return log_error_errno(r,
-                               "%s: no filesystem found: not a filesystem image, or a "
-                               "corrupt or truncated one",
-                               path);
+        return probe_disk(img, fd, want_part, notes);
     if (r == -ENOTUNIQ)
         return log_error_errno(r, "%s: more than one filesystem signature; see wipefs(8)", path);
     if (r < 0)
         return log_error_errno(r, "Cannot probe %s: %m", path);
-    if (strncmp(img->fstype, "ext", 3) == 0)
-        return probe_ext(img);
-    if (strcmp(img->fstype, "xfs") == 0)
-        return probe_xfs(img, notes);
-    return 0;
+    return probe_whole(img, fd, want_part, notes);
 }
 
 /* Our mounts must not propagate to the host's namespace, nor theirs to ours. */
@@ -156,19 +252,23 @@ static int mount_options(struct image *img, char *opts, size_t n)
         return log_error_errno(r,
                                "%s: %s cannot be mounted without the kernel writing to it "
                                "(journal replay); not checked",
-                               img->path, img->fstype);
+                               img->name, img->fstype);
     if (r < 0)
-        return log_error_errno(r, "%s: no safe mount options for %s: %s", img->path, img->fstype,
+        return log_error_errno(r, "%s: no safe mount options for %s: %s", img->name, img->fstype,
                                why[0] ? why : "unknown reason");
     /* rootfs_options always sets MS_RDONLY for a base; say "ro" so libmount makes the loop
-     * device read-only as well. */
-    snprintf(opts, n, "ro,loop%s%s", *data ? "," : "", data);
+     * device read-only as well. A partition: the loop device covers its range only. */
+    char range[64] = "";
+    if (img->part >= 0)
+        snprintf(range, sizeof range, ",offset=%llu,sizelimit=%llu",
+                 (unsigned long long)img->offset, (unsigned long long)img->size);
+    snprintf(opts, n, "ro,loop%s%s%s", range, *data ? "," : "", data);
     return (mflags & MS_RDONLY) ? 0 : -EINVAL;
 }
 
-/* The loop device libmount set up must be read-only: defence in depth under the ro mount. */
-/* Both the mount and the loop device under it must be read-only. */
-static int verify_readonly(const char *dev, const char *target)
+/* Both the mount and the loop device under it must be read-only (defence in depth under the
+ * ro mount), and the loop device must cover the partition and nothing else. */
+static int verify_loop(const struct image *img, const char *dev, const char *target)
 {
     struct statvfs sv;
     if (statvfs(target, &sv) < 0 || !(sv.f_flag & ST_RDONLY))
@@ -177,7 +277,13 @@ static int verify_readonly(const char *dev, const char *target)
     int ro = 0;
     if (fd >= 0 && ioctl(fd, BLKROGET, &ro) < 0)
         ro = 0;
-    return ro ? 0 : -EROFS;
+    if (!ro)
+        return -EROFS;
+    struct loop_info64 info = {0};
+    if (img->part >= 0 && (ioctl(fd, LOOP_GET_STATUS64, &info) < 0 ||
+                           info.lo_offset != img->offset || info.lo_sizelimit != img->size))
+        return -ERANGE;
+    return 0;
 }
 
 static int mount_loop(struct image *img, const char *opts)
@@ -189,21 +295,34 @@ static int mount_loop(struct image *img, const char *opts)
         return log_error_errno(r,
                                "Cannot mount %s (%s, %s): %s; a corrupt or truncated "
                                "image? check a copy with fsck -n",
-                               img->path, img->fstype, opts, why);
-    r = verify_readonly(dev, img->mountpoint);
+                               img->name, img->fstype, opts, why);
+    r = verify_loop(img, dev, img->mountpoint);
     if (r < 0) {
         umount2(img->mountpoint, MNT_DETACH);
         return log_error_errno(r,
-                               "%s: the mount or its loop device is not read-only; "
-                               "refusing to go on",
-                               img->path);
+                               r == -ERANGE ? "%s: the loop device does not cover exactly the "
+                                              "partition; refusing to go on"
+                                            : "%s: the mount or its loop device is not "
+                                              "read-only; refusing to go on",
+                               img->name);
     }
     return 0;
 }
 
+static void image_unmount(struct image *img)
+{
+    if (!img->mountpoint)
+        return;
+    /* Detach even if busy: nothing of ours is left open but the loop must go. */
+    umount2(img->mountpoint, MNT_DETACH);
+    rmdir(img->mountpoint);
+    free(img->mountpoint);
+    img->mountpoint = NULL;
+}
+
 int image_mount(struct image *img)
 {
-    char opts[320];
+    char opts[400];
     int r = mount_options(img, opts, sizeof(opts));
     if (r >= 0)
         r = enter_private_namespace(img->path);
@@ -219,24 +338,19 @@ int image_mount(struct image *img)
     }
     r = mount_loop(img, opts);
     if (r < 0) {
-        image_done(img);
+        image_unmount(img);
         return r;
     }
     int fd = open(img->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-        r = log_error_errno(errno, "Cannot open the mounted %s: %m", img->path);
-        image_done(img);
+        r = log_error_errno(errno, "Cannot open the mounted %s: %m", img->name);
+        image_unmount(img);
     }
     return fd < 0 ? r : fd;
 }
 
 void image_done(struct image *img)
 {
-    if (!img->mountpoint)
-        return;
-    /* Detach even if busy: nothing of ours is left open but the loop must go. */
-    umount2(img->mountpoint, MNT_DETACH);
-    rmdir(img->mountpoint);
-    free(img->mountpoint);
-    img->mountpoint = NULL;
+    image_unmount(img);
+    disk_done(&img->disk);
 }

@@ -1,19 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * An image (filesystem image file or block device) to check: probed with libblkid, its ext
+ * An image (filesystem image file, partitioned disk image, or block device) to check: probed
+ * with libblkid (a partitioned disk: the root partition chosen, see partition.h), its ext
  * superblock read directly, then mounted read-only with journal replay disabled (the options
- * of mounts/rootfs.h) on a read-only loop device (libmount's "loop"), in a private mount
- * namespace of this process. Nothing is ever written to the image.
+ * of mounts/rootfs.h) on a read-only loop device (libmount's "loop", limited to the partition
+ * by "offset=" and "sizelimit="), in a private mount namespace of this process. Nothing is
+ * ever written to the image.
  */
 #pragma once
 
 #include <stdbool.h>
 
+#include <stdint.h>
+
 #include "extsb.h"
 #include "finding.h"
+#include "partition.h"
 
 struct image {
     const char *path;
+    char name[4200];       /* for messages: the path, or "PATH partition N" */
+    uint64_t offset, size; /* the filesystem's range in the image (size: of the image when whole) */
+    struct disk disk;      /* the partition table, when the image is a partitioned disk */
+    int part;              /* the index in disk of the partition checked; -1: the whole image */
     char fstype[32];
     bool has_extsb;
     struct ext_sb extsb;
@@ -21,14 +30,19 @@ struct image {
     char *mountpoint;  /* while mounted */
 };
 
-/* Probe path's filesystem and read what the superblock says. Prints why on failure: no
- * filesystem, a truncated image, a corrupt superblock. What is not checked for this type
- * goes to notes. */
-int image_probe(struct image *img, const char *path, struct notes *notes);
+/* Probe path's filesystem and read what the superblock says; on a partitioned disk, the
+ * partition numbered want_part (> 0) or the one disk_choose picks. Prints why on failure: a
+ * QEMU container format, no filesystem, no root partition to choose, a truncated image, a
+ * corrupt superblock. What is not checked for this type goes to notes. */
+int image_probe(struct image *img, const char *path, int want_part, struct notes *notes);
+
+/* The partition checked, NULL when the image is a filesystem image. */
+const struct part *image_partition(const struct image *img);
 
 /* Enter a private mount namespace and mount the image read-only under a new temporary
  * directory; returns an O_PATH fd of its root. Prints why on failure. */
 int image_mount(struct image *img);
 
-/* Unmount (the loop device detaches itself) and remove the temporary directory. */
+/* Unmount (the loop device detaches itself), remove the temporary directory, free the
+ * partition table. */
 void image_done(struct image *img);

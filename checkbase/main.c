@@ -28,6 +28,7 @@
 struct options {
     const char *target;
     const char *init;
+    int partition; /* --partition N; 0: chosen */
     bool json, fix;
 };
 
@@ -48,27 +49,44 @@ static void help(void)
            "Check that an operating-system image is safe to share between many guests as a\n"
            "sharedroot base: no machine identity left from its build, a clean filesystem, no\n"
            "fstab lines or services that break on a read-only base.\n\n"
-           "IMAGE is a filesystem image or block device: mounted read-only with journal replay\n"
-           "disabled, in a private mount namespace, never written. DIR is an unpacked root.\n\n"
+           "IMAGE is a filesystem image, a partitioned disk image (GPT or MBR: its root\n"
+           "partition) or a block device: mounted read-only with journal replay disabled, in a\n"
+           "private mount namespace, never written. DIR is an unpacked root.\n\n"
            "  -j, --json         print the report as JSON\n"
            "  -f, --fix          apply the safe fixes (DIR only) and report what remains\n"
            "  -i, --init PATH    the init= program to check (default " DEFAULT_INIT ")\n"
+           "  -p, --partition N  check partition N of a disk image (default: the root one)\n"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n\n"
            "Exit status: 0 no findings, 1 findings, 2 error (the report may be incomplete).\n"
            "See sharedroot-check-base(8).\n");
 }
 
+static int parse_partition(const char *s, int *ret)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 1 || v > 65535)
+        return -EINVAL;
+    *ret = (int)v;
+    return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},       {"fix", no_argument, NULL, 'f'},
-        {"init", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
+        {"json", no_argument, NULL, 'j'},
+        {"fix", no_argument, NULL, 'f'},
+        {"init", required_argument, NULL, 'i'},
+        {"partition", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
     *o = (struct options){.init = DEFAULT_INIT};
     int c;
-    while ((c = getopt_long(argc, argv, "jfi:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "jfi:p:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'j':
             o->json = true;
@@ -78,6 +96,11 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 'i':
             o->init = optarg;
+            break;
+        case 'p':
+            if (parse_partition(optarg, &o->partition) < 0)
+                return log_error_errno(
+                    EINVAL, "--partition %s: expected a partition number, 1 to 65535", optarg);
             break;
         case 'h':
             help();
@@ -104,6 +127,8 @@ static int open_target(struct run *run)
     struct stat st;
     if (stat(t, &st) < 0)
         return log_error_errno(errno, "Cannot check %s: %m", t);
+    if (S_ISDIR(st.st_mode) && run->o.partition)
+        return log_error_errno(EINVAL, "--partition is for disk images, and %s is a directory", t);
     if (S_ISDIR(st.st_mode)) {
         run->rootfd = open(t, O_PATH | O_DIRECTORY | O_CLOEXEC);
         return run->rootfd < 0 ? log_error_errno(errno, "Cannot open %s: %m", t) : 0;
@@ -123,7 +148,7 @@ static int open_target(struct run *run)
             " --fix /mnt, unmount it and check the copy",
             t);
     run->is_image = true;
-    int r = image_probe(&run->img, t, &run->notes);
+    int r = image_probe(&run->img, t, run->o.partition, &run->notes);
     if (r < 0)
         return r;
     r = image_mount(&run->img);
@@ -139,6 +164,7 @@ static int check_all(struct run *run)
         .extsb = run->img.has_extsb ? &run->img.extsb : NULL,
         .xfs_log_dirty = run->img.xfs_log_dirty,
         .image = run->is_image ? run->o.target : NULL,
+        .disk = run->img.part >= 0 ? &run->img.disk : NULL,
         .target = run->o.target,
         .out = &run->findings,
     };
@@ -168,6 +194,8 @@ static void print_report(const struct run *run)
         .target = run->o.target,
         .kind = run->is_image ? "image" : "directory",
         .fstype = run->is_image ? run->img.fstype : NULL,
+        .pttype = run->img.part >= 0 ? run->img.disk.pttype : NULL,
+        .partition = image_partition(&run->img),
         .findings = &run->findings,
         .actions = &run->actions,
         .notes = &run->notes,
@@ -198,7 +226,7 @@ static bool any_fix_failed(const struct actions *a)
 
 int main(int argc, char **argv)
 {
-    struct run run = {.rootfd = -1};
+    struct run run = {.rootfd = -1, .img.part = -1};
     log_set_program(PROGRAM_NAME);
     int r = parse_options(argc, argv, &run.o);
     if (r != 0)

@@ -44,6 +44,13 @@ static void text_action(FILE *out, const struct action *a)
 
 void report_text(FILE *out, const struct report *r)
 {
+    if (r->partition) {
+        char line[512];
+        part_describe(r->partition, line, sizeof line);
+        fprintf(out, "checked: %s partition ", r->pttype ? r->pttype : "");
+        put_text(out, line);
+        fputs("\n\n", out);
+    }
     for (size_t i = 0; i < r->actions->n; i++)
         text_action(out, &r->actions->v[i]);
     if (r->actions->n)
@@ -93,6 +100,28 @@ static void json_action(FILE *out, const struct action *a)
     fputc('}', out);
 }
 
+static void json_partition(FILE *out, const char *pttype, const struct part *p)
+{
+    if (!p) {
+        fputs("null", out);
+        return;
+    }
+    fputs("{\"table\":", out);
+    json_string(out, pttype ? pttype : "");
+    fprintf(out, ",\"number\":%d,\"start\":%llu,\"size\":%llu,\"type\":", p->number,
+            (unsigned long long)p->start, (unsigned long long)p->size);
+    json_string(out, p->type);
+    fputs(",\"type_name\":", out);
+    json_string_or_null(out, part_type_name(p->type));
+    const char *const fields[][2] = {
+        {"name", p->name}, {"partuuid", p->partuuid}, {"uuid", p->uuid}, {"label", p->label}};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
+        fprintf(out, ",\"%s\":", fields[i][0]);
+        json_string_or_null(out, fields[i][1][0] ? fields[i][1] : NULL);
+    }
+    fputc('}', out);
+}
+
 void report_json(FILE *out, const struct report *r)
 {
     fputs("{\"target\":", out);
@@ -101,6 +130,8 @@ void report_json(FILE *out, const struct report *r)
     json_string(out, r->kind);
     fputs(",\"fstype\":", out);
     json_string_or_null(out, r->fstype);
+    fputs(",\"partition\":", out);
+    json_partition(out, r->pttype, r->partition);
     fputs(",\"findings\":[", out);
     for (size_t i = 0; i < r->findings->n; i++) {
         fputs(i ? ",\n" : "\n", out);

@@ -4,6 +4,9 @@
  *
  * JSON schema (one object):
  *   {"target": STRING, "kind": "directory"|"image", "fstype": STRING|null,
+ *    "partition": null | {"table": "gpt"|"dos", "number": N, "start": BYTES, "size": BYTES,
+ *                         "type": STRING, "type_name": STRING|null, "name": STRING|null,
+ *                         "partuuid": STRING|null, "uuid": STRING|null, "label": STRING|null},
  *    "findings": [{"id": STRING, "severity": "error"|"warning", "path": STRING,
  *                  "detail": STRING|null, "problem": STRING, "fix": STRING,
  *                  "autofix": BOOL}],
@@ -16,6 +19,7 @@
 #include <stdio.h>
 
 #include "finding.h"
+#include "partition.h"
 
 struct report {
     const char *target;
@@ -24,6 +28,8 @@ struct report {
     const struct findings *findings;
     const struct actions *actions;
     const struct notes *notes;
+    const char *pttype;           /* the partition table of a disk image, or NULL */
+    const struct part *partition; /* the partition checked, or NULL */
 };
 
 void report_text(FILE *out, const struct report *r);

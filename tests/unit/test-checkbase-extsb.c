@@ -122,12 +122,12 @@ TEST(extsb_read_of_truncated_file_is_eio)
     unlink(path);
     CHECK_INT(write(fd, "x", 1), 1);
     struct ext_sb sb;
-    CHECK_INT(ext_sb_read(fd, &sb), -EIO);
+    CHECK_INT(ext_sb_read(fd, 0, &sb), -EIO);
     uint8_t b[EXT_SB_OFFSET + EXT_SB_SIZE];
     memset(b, 0, sizeof(b));
     clean_sb(b + EXT_SB_OFFSET);
     CHECK_INT(pwrite(fd, b, sizeof(b), 0), (long long)sizeof(b));
-    CHECK_INT(ext_sb_read(fd, &sb), 0);
+    CHECK_INT(ext_sb_read(fd, 0, &sb), 0);
     close(fd);
 }
 

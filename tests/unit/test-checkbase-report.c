@@ -10,7 +10,7 @@ static char *report_of(const struct findings *f, int json)
     struct actions a = {0};
     struct notes n = {0};
     notes_add(&n, "a note");
-    struct report r = {"img\x01", "image", NULL, f, &a, &n};
+    struct report r = {"img\x01", "image", NULL, f, &a, &n, NULL, NULL};
     char *buf = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
