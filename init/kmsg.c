@@ -15,17 +15,48 @@
 static struct {
     int kmsg_fd;
     int console_fd;
+    /* The kernel prints a kmsg record on its consoles when its level is below this (the console
+     * log level, the first field of /proc/sys/kernel/printk: 7 by default, 4 with "quiet"; 16
+     * with ignore_loglevel); 0 when unknown. Such a line is not written to the console again. */
+    int echo_below;
+    /* kmsg takes every line (printk_devkmsg is "on"): only then is the kernel's echo relied on */
+    bool kmsg_unlimited;
     char ring[LOG_RING_LINES][256];
     unsigned ring_next;
 } logger = {.kmsg_fd = -1, .console_fd = 2};
 
 static void kmsg_sink(int prio, const char *msg);
 
+/* The first line of a /proc or /sys file, "" when it cannot be read. */
+static void read_line(const char *path, char *buf, size_t n)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t r = fd < 0 ? -1 : read(fd, buf, n - 1);
+
+    buf[r > 0 ? r : 0] = 0;
+    buf[strcspn(buf, "\n")] = 0;
+    if (fd >= 0)
+        close(fd);
+}
+
+static int kernel_console_level(void)
+{
+    char buf[64];
+
+    read_line("/sys/module/printk/parameters/ignore_loglevel", buf, sizeof buf);
+    if (buf[0] == 'Y')
+        return 16;
+    read_line("/proc/sys/kernel/printk", buf, sizeof buf);
+    return buf[0] >= '0' && buf[0] <= '9' ? atoi(buf) : 0;
+}
+
 void log_open(const char *kmsg_path, const char *console_path)
 {
     log_set_sink(kmsg_sink);
-    if (kmsg_path)
+    if (kmsg_path) {
         logger.kmsg_fd = open(kmsg_path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        logger.echo_below = logger.kmsg_fd >= 0 ? kernel_console_level() : 0;
+    }
     if (console_path) {
         int fd = open(console_path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
         if (fd >= 0)
@@ -45,17 +76,26 @@ void log_set_console_fd(int fd)
     logger.console_fd = fd;
 }
 
+void log_set_kernel_echo(int echo_below, bool kmsg_unlimited)
+{
+    logger.echo_below = echo_below;
+    logger.kmsg_unlimited = kmsg_unlimited;
+}
+
 void log_kmsg_ratelimit(bool on)
 {
     int fd = open("/proc/sys/kernel/printk_devkmsg", O_WRONLY | O_CLOEXEC);
     const char *v = on ? "ratelimit\n" : "on\n";
 
-    if (fd < 0)
-        return;
-    if (write(fd, v, strlen(v)) < 0) {
+    char now[32];
+
+    if (fd >= 0 && write(fd, v, strlen(v)) < 0) {
         /* locked by printk.devkmsg= on the command line: the user's choice */
     }
-    close(fd);
+    if (fd >= 0)
+        close(fd);
+    read_line("/proc/sys/kernel/printk_devkmsg", now, sizeof now);
+    logger.kmsg_unlimited = strcmp(now, "on") == 0;
 }
 
 void log_close(void)
@@ -92,17 +132,22 @@ static void kmsg_sink(int prio, const char *msg)
     }
     logger.ring_next = (logger.ring_next + 1) % LOG_RING_LINES;
 
+    const char *lvl = prio <= LOG_ERR ? "ERROR: " : prio == LOG_WARNING ? "WARNING: " : "";
+    bool echoed = false;
+
     /* a record is at most 1023 bytes of message, so that the line still ends in a newline */
     if (logger.kmsg_fd >= 0) {
         char line[1100];
-        int n = snprintf(line, sizeof line, "<%d>sharedroot: %.1023s\n", prio, msg);
-        if (n > 0)
-            (void)write_all(logger.kmsg_fd, line,
-                            (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        int n = snprintf(line, sizeof line, "<%d>sharedroot: %s%.1023s\n", prio, lvl, msg);
+        if (n > 0 &&
+            write_all(logger.kmsg_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) >=
+                0)
+            /* the kernel prints it on its consoles (all of them, not only /dev/console's) */
+            echoed = logger.kmsg_unlimited && prio < logger.echo_below;
     }
-    if (logger.console_fd >= 0 && (prio <= LOG_WARNING || to_console || logger.kmsg_fd < 0)) {
+    if (logger.console_fd >= 0 && !echoed &&
+        (prio <= LOG_WARNING || to_console || logger.kmsg_fd < 0)) {
         char line[1100];
-        const char *lvl = prio <= LOG_ERR ? "ERROR: " : prio == LOG_WARNING ? "WARNING: " : "";
         int n = snprintf(line, sizeof line, "sharedroot: %s%.1023s\n", lvl, msg);
         if (n > 0)
             (void)write_all(logger.console_fd, line,

@@ -41,10 +41,10 @@ scenario() {
         fail "rc-clean.conf does not hold both changes after the Dom0 merge"
     rc_expect "$l2" rcjson rc-conflict.conf conflict
     [ "$(qt_report "$l2" etc.rc_conflict)" = "$conf" ] || fail "rc-conflict.conf changed"
-    s=$(lgrep "$l2" -m1 -E '^sharedroot: (WARNING: )?reconcile /etc: [0-9]') || fail "no console summary for /etc"
+    s=$(lgrep "$l2" -m1 -E '^(\[ *[0-9.]+\] )?sharedroot: (WARNING: )?reconcile /etc: [0-9]') || fail "no console summary for /etc"
     [[ $s == *" 1 conflict"* && $s != *merged* && $s != *"base-updated"* ]] ||
         fail "boot 2 has more to do than the one real conflict: $s"
-    note "boot 2: ${s#sharedroot: }"
+    note "boot 2: ${s#*sharedroot: }"
     rm -f "$inst"
     pass
 }

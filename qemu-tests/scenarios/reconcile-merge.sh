@@ -23,10 +23,10 @@ scenario() {
     [ "$(qt_report "$l2" etc.rc_mode | cut -d' ' -f2)" = 600 ] || fail "rc-mode.conf lost the host's mode: $(qt_report "$l2" etc.rc_mode)"
     [ "$(qt_report "$l2" etc.rc_touched.base_v2)" = 1 ] || fail "rc-touched.conf did not take the base update"
     # the console summary
-    s=$(lgrep "$l2" -m1 -E '^sharedroot: (WARNING: )?reconcile /etc: [0-9]') || fail "no console summary for /etc"
+    s=$(lgrep "$l2" -m1 -E '^(\[ *[0-9.]+\] )?sharedroot: (WARNING: )?reconcile /etc: [0-9]') || fail "no console summary for /etc"
     [[ $s == *" 1 merged"* && $s == *" 1 conflict"* && $s == *"merge: applied"* ]] ||
         fail "the summary does not say 1 merged, 1 conflict, applied: $s"
-    note "boot 2: ${s#sharedroot: }"
+    note "boot 2: ${s#*sharedroot: }"
     # /run/sharedroot/reconcile.json, by path
     rc_expect "$l2" rcjson rc-clean.conf merged '"applied":true'
     rc_expect "$l2" rcjson rc-conflict.conf conflict '"applied":false' '"conflict_object":'

@@ -19,9 +19,9 @@ scenario() {
     rc_expect "$l2" rcjson rc-touched.conf base-updated '"applied":true'
     [ "$(qt_report "$l2" etc.rc_mode.base_v2)" = 1 ] || fail "rc-mode.conf did not take the base update"
     [ "$(qt_report "$l2" etc.rc_touched.base_v2)" = 1 ] || fail "rc-touched.conf did not take the base update"
-    s=$(lgrep "$l2" -m1 -E '^sharedroot: (WARNING: )?reconcile /etc: [0-9]') || fail "no console summary for /etc"
+    s=$(lgrep "$l2" -m1 -E '^(\[ *[0-9.]+\] )?sharedroot: (WARNING: )?reconcile /etc: [0-9]') || fail "no console summary for /etc"
     [[ $s == *" 2 conflict"* && $s == *"safe: applied 2"* ]] || fail "the summary does not say 2 conflict, safe: applied 2: $s"
-    note "boot 2: ${s#sharedroot: }"
+    note "boot 2: ${s#*sharedroot: }"
     rm -f "$inst"
     pass
 }

@@ -380,7 +380,7 @@ TEST(failing_optional_hook_logs_and_goes_on)
     CHECK_INT(hooks_run_stage(&c, &env, failed, sizeof failed), 0);
     CHECK_STR(failed, "");
     CHECK(access(marker, F_OK) == 0);
-    CHECK(strstr(logged(), "<4>sharedroot: hook") != NULL);
+    CHECK(strstr(logged(), "<4>sharedroot: WARNING: hook") != NULL);
     teardown();
 }
 

@@ -30,6 +30,7 @@ static void teardown(void)
 {
     log_set_kmsg_fd(-1);
     log_set_console_fd(2);
+    log_set_kernel_echo(0, false);
     close(kmsg[0]);
     close(kmsg[1]);
     close(console[0]);
@@ -56,8 +57,59 @@ TEST(errors_go_to_kmsg_and_console_with_errno_text)
     CHECK_INT(r, -ENOENT);
     drain(kmsg[0], k, sizeof k);
     drain(console[0], c, sizeof c);
-    CHECK_STR(k, "<3>sharedroot: Failed to open /dev/vda: No such file or directory\n");
+    CHECK_STR(k, "<3>sharedroot: ERROR: Failed to open /dev/vda: No such file or directory\n");
     CHECK_STR(c, "sharedroot: ERROR: Failed to open /dev/vda: No such file or directory\n");
+    teardown();
+}
+
+/* The kernel prints kmsg records below the console log level on its consoles: such a line is
+ * not written to /dev/console a second time. */
+TEST(a_line_the_kernel_prints_is_not_written_to_the_console_again)
+{
+    char k[512], c[512];
+    setup();
+    log_set_kernel_echo(7, true); /* the default console log level */
+    log_warning("disk %s is slow", "/dev/vdb");
+    drain(kmsg[0], k, sizeof k);
+    drain(console[0], c, sizeof c);
+    CHECK_STR(k, "<4>sharedroot: WARNING: disk /dev/vdb is slow\n");
+    CHECK_STR(c, "");
+    log_console("reconcile %s: ok", "/etc");
+    drain(console[0], c, sizeof c);
+    CHECK_STR(c, "");
+    teardown();
+}
+
+TEST(with_quiet_warnings_are_written_to_the_console_and_errors_printed_by_the_kernel)
+{
+    char k[512], c[512];
+    setup();
+    log_set_kernel_echo(4, true); /* "quiet" */
+    log_warning("disk %s is slow", "/dev/vdb");
+    drain(kmsg[0], k, sizeof k);
+    drain(console[0], c, sizeof c);
+    CHECK_STR(k, "<4>sharedroot: WARNING: disk /dev/vdb is slow\n");
+    CHECK_STR(c, "sharedroot: WARNING: disk /dev/vdb is slow\n");
+    log_console("reconcile %s: ok", "/etc");
+    drain(kmsg[0], k, sizeof k);
+    drain(console[0], c, sizeof c);
+    CHECK_STR(c, "sharedroot: reconcile /etc: ok\n");
+    (void)log_error_errno(-EIO, "broken");
+    drain(kmsg[0], k, sizeof k);
+    drain(console[0], c, sizeof c);
+    CHECK_STR(k, "<3>sharedroot: ERROR: broken\n");
+    CHECK_STR(c, "");
+    teardown();
+}
+
+TEST(a_rate_limited_kmsg_is_not_relied_on_for_the_console)
+{
+    char c[512];
+    setup();
+    log_set_kernel_echo(7, false); /* printk_devkmsg is not "on": lines may be dropped */
+    log_warning("disk %s is slow", "/dev/vdb");
+    drain(console[0], c, sizeof c);
+    CHECK_STR(c, "sharedroot: WARNING: disk /dev/vdb is slow\n");
     teardown();
 }
 
