@@ -139,9 +139,8 @@ static void kmsg_sink(int prio, const char *msg)
     if (logger.kmsg_fd >= 0) {
         char line[1100];
         int n = snprintf(line, sizeof line, "<%d>sharedroot: %s%.1023s\n", prio, lvl, msg);
-        if (n > 0 &&
-            write_all(logger.kmsg_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) >=
-                0)
+        if (n > 0 && write_all(logger.kmsg_fd, line,
+                               (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) >= 0)
             /* the kernel prints it on its consoles (all of them, not only /dev/console's) */
             echoed = logger.kmsg_unlimited && prio < logger.echo_below;
     }

@@ -4,8 +4,9 @@
  * /dev/kmsg with a "sharedroot:" prefix and a syslog priority ("ERROR: " or "WARNING: " after the
  * prefix for those); errors and warnings also reach the console, where a person at a serial
  * console reads them: printed by the kernel when the console log level lets it through, else
- * written to /dev/console, once either way. The last lines are kept for the emergency shell. Without a kmsg fd (tests, before log_open) lines go to the console.
- * Each of the functions below makes this the sink of basic/log.h.
+ * written to /dev/console, once either way. The last lines are kept for the emergency shell.
+ * Without a kmsg fd (tests, before log_open) lines go to the console. Each of the functions below
+ * makes this the sink of basic/log.h.
  */
 #pragma once
 
