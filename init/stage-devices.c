@@ -3,10 +3,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "blockdev.h"
+#include "cleanup.h"
 #include "dax.h"
 #include "devfs.h"
 #include "devices.h"
@@ -184,4 +187,48 @@ void devices_load_fs(struct boot_ctx *ctx, const char *fstype)
         devices_load(ctx->devices, "nls_ascii");
         devices_load(ctx->devices, "nls_utf8");
     }
+}
+
+int devices_explain_partitioned(struct boot_ctx *ctx, const char *what, const char *spec,
+                                const char *dev, const char *is_for)
+{
+    _cleanup_free_ struct blockdev_ptable *pt = malloc(sizeof *pt);
+    const struct blockdev_part *pick;
+    bool is_key = !strchr(what, ' ');
+    char named[PATH_MAX + 300], fix[512], desc[400];
+
+    if (!pt)
+        return 0;
+    /* without devtmpfs the partitions' nodes are ours to make */
+    if (ctx->dev_is_tmpfs)
+        devfs_sync("/dev", "/sys");
+    if (blockdev_probe_ptable(dev, pt) < 0)
+        return 0;
+    snprintf(named, sizeof named, "%s (%s%s%s)", dev, what, is_key ? "=" : ": ", spec);
+    if (pt->n == 0)
+        return log_error_errno(ENOENT,
+                               "%s holds a %s partition table, not a filesystem, and the kernel "
+                               "found no partitions in it (an empty table, or one this kernel "
+                               "cannot read); name the disk or partition that holds %s",
+                               named, pt->type, is_for);
+    log_error("%s holds a %s partition table, not a filesystem; the kernel found %zu "
+              "partition%s on it:",
+              named, pt->type, pt->n + pt->n_more, pt->n + pt->n_more == 1 ? "" : "s");
+    for (size_t i = 0; i < pt->n; i++) {
+        blockdev_part_describe(&pt->parts[i], desc, sizeof desc);
+        log_error("  %s: %s", pt->parts[i].node, desc);
+    }
+    if (pt->n_more)
+        log_error("  (and %zu more)", pt->n_more);
+    pick = blockdev_ptable_pick(pt);
+    if (!pick)
+        return log_error_errno(ENOENT,
+                               "%s: none of its partitions holds a filesystem; name the "
+                               "partition that holds %s",
+                               named, is_for);
+    blockdev_part_specs(pick, is_key ? what : NULL, fix, sizeof fix);
+    return log_error_errno(ENOENT,
+                           "%s holds a %s partition table: name the partition that holds "
+                           "%s, e.g. %s (%s)",
+                           named, pt->type, is_for, fix, pick->fstype);
 }

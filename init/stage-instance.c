@@ -233,6 +233,10 @@ int mount_instance_device(struct boot_ctx *ctx, const char *what, const char *sp
         snprintf(type, sizeof type, "%s", fstype);
     } else {
         r = blockdev_probe_fstype(dev, type, sizeof type);
+        /* a partitioned disk is no blank disk: never suggest mkfs on it */
+        if (r == -ENOENT &&
+            devices_explain_partitioned(ctx, what, spec, dev, "the instance filesystem") < 0)
+            return r; /* said */
         if (r == -ENOENT)
             return log_error_errno(r,
                                    "%s=%s: %s holds no filesystem. sharedroot never creates "

@@ -39,6 +39,9 @@ static int root_fstype(struct boot_ctx *ctx)
         return 0;
     }
     r = blockdev_probe_fstype(ctx->root_device, ctx->root_fstype, sizeof ctx->root_fstype);
+    if (r == -ENOENT &&
+        devices_explain_partitioned(ctx, "root", ctx->cmd.root, ctx->root_device, "the base") < 0)
+        return r; /* said */
     if (r == -ENOENT)
         return log_error_errno(r,
                                "no filesystem found on %s (root=%s); is it the right disk? "

@@ -398,3 +398,176 @@ int blockdev_probe_fstype(const char *dev, char *type, size_t n)
     blkid_free_probe(pr);
     return r;
 }
+
+/* Look up each of keys[] in one libblkid probe of node (superblocks, or partition entry
+ * details), into vals[] (each PART_VAL_MAX bytes; "" when absent). */
+#define PART_VAL_MAX 64
+static void probe_values(const char *node, bool partition, const char *const *keys, char **vals,
+                         size_t n)
+{
+    blkid_probe pr = blkid_new_probe_from_filename(node);
+
+    for (size_t i = 0; i < n; i++)
+        vals[i][0] = '\0';
+    if (!pr)
+        return;
+    blkid_probe_enable_superblocks(pr, !partition);
+    blkid_probe_enable_partitions(pr, partition);
+    if (partition)
+        blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+    else
+        blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID |
+                                                  BLKID_SUBLKS_TYPE);
+    if (blkid_do_safeprobe(pr) == 0)
+        for (size_t i = 0; i < n; i++) {
+            const char *v = NULL;
+            if (blkid_probe_lookup_value(pr, keys[i], &v, NULL) == 0 && v)
+                snprintf(vals[i], PART_VAL_MAX, "%s", v);
+        }
+    blkid_free_probe(pr);
+}
+
+static void probe_part(struct blockdev_part *p)
+{
+    static const char *const fs_keys[] = {"TYPE", "LABEL", "UUID"};
+    static const char *const pt_keys[] = {"PART_ENTRY_UUID", "PART_ENTRY_NAME"};
+    char type[PART_VAL_MAX];
+    char *fs_vals[] = {type, p->label, p->uuid};
+    char *pt_vals[] = {p->partuuid, p->partlabel};
+
+    _Static_assert(sizeof p->label == PART_VAL_MAX && sizeof p->uuid == PART_VAL_MAX &&
+                       sizeof p->partuuid == PART_VAL_MAX && sizeof p->partlabel == PART_VAL_MAX,
+                   "probe_values writes PART_VAL_MAX bytes");
+    probe_values(p->node, false, fs_keys, fs_vals, 3);
+    snprintf(p->fstype, sizeof p->fstype, "%.31s", type);
+    probe_values(p->node, true, pt_keys, pt_vals, 2);
+}
+
+/* The partitions of the disk at sysfs dir: entries with a "partition" file (its number). */
+struct part_entry {
+    unsigned nr;
+    char name[NAME_MAX + 1];
+};
+
+static int part_entry_cmp(const void *a, const void *b)
+{
+    const struct part_entry *x = a, *y = b;
+    return x->nr < y->nr ? -1 : x->nr > y->nr;
+}
+
+static int list_parts(const char *sysdir, struct blockdev_ptable *pt)
+{
+    struct part_entry found[BLOCKDEV_PARTS_MAX * 4];
+    size_t n = 0;
+    struct dirent *de;
+    DIR *d = opendir(sysdir);
+
+    if (!d)
+        return -errno;
+    while ((de = readdir(d))) {
+        char path[PATH_MAX], buf[32];
+        int fd;
+        ssize_t got;
+
+        if (de->d_name[0] == '.' || strlen(de->d_name) > NAME_MAX)
+            continue;
+        snprintf(path, sizeof path, "%s/%s/partition", sysdir, de->d_name);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        got = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (got <= 0)
+            continue;
+        buf[got] = '\0';
+        if (n == sizeof found / sizeof found[0]) {
+            pt->n_more++;
+            continue;
+        }
+        found[n].nr = (unsigned)strtoul(buf, NULL, 10);
+        snprintf(found[n].name, sizeof found[n].name, "%s", de->d_name);
+        n++;
+    }
+    closedir(d);
+    qsort(found, n, sizeof found[0], part_entry_cmp);
+    for (size_t i = 0; i < n; i++) {
+        struct blockdev_part *p = &pt->parts[pt->n];
+        if (pt->n == BLOCKDEV_PARTS_MAX) {
+            pt->n_more++;
+            continue;
+        }
+        memset(p, 0, sizeof *p);
+        if (devnode_of(found[i].name, p->node, sizeof p->node) < 0)
+            snprintf(p->node, sizeof p->node, "/dev/%.58s", found[i].name);
+        probe_part(p);
+        pt->n++;
+    }
+    return 0;
+}
+
+int blockdev_probe_ptable(const char *dev, struct blockdev_ptable *pt)
+{
+    static const char *const keys[] = {"PTTYPE"};
+    char type[PART_VAL_MAX], *vals[] = {type};
+    char sysdir[64];
+    struct stat st;
+
+    memset(pt, 0, sizeof *pt);
+    if (stat(dev, &st) < 0)
+        return -errno;
+    if (!S_ISBLK(st.st_mode))
+        return -ENOTBLK;
+    probe_values(dev, true, keys, vals, 1);
+    if (!type[0])
+        return -ENOENT;
+    snprintf(pt->type, sizeof pt->type, "%.15s", type);
+    snprintf(sysdir, sizeof sysdir, "/sys/dev/block/%u:%u", major(st.st_rdev), minor(st.st_rdev));
+    /* no partitions to list is still a partition table: the message says so */
+    (void)list_parts(sysdir, pt);
+    return 0;
+}
+
+void blockdev_part_describe(const struct blockdev_part *p, char *buf, size_t n)
+{
+    int o = snprintf(buf, n, "%s", p->fstype[0] ? p->fstype : "no filesystem found");
+
+#define ADD(fmt, v)                                                                                \
+    do {                                                                                           \
+        if ((v)[0] && o >= 0 && (size_t)o < n)                                                     \
+            o += snprintf(buf + o, n - (size_t)o, fmt, (v));                                       \
+    } while (0)
+    ADD(", LABEL=%s", p->label);
+    ADD(", UUID=%s", p->uuid);
+    ADD(", PARTUUID=%s", p->partuuid);
+    ADD(", PARTLABEL=%s", p->partlabel);
+#undef ADD
+}
+
+/* Filesystems a root or an instance filesystem is not on: an EFI system partition, swap. */
+static bool part_mountable(const struct blockdev_part *p)
+{
+    return p->fstype[0] && strcmp(p->fstype, "vfat") != 0 && strcmp(p->fstype, "swap") != 0;
+}
+
+const struct blockdev_part *blockdev_ptable_pick(const struct blockdev_ptable *pt)
+{
+    for (size_t i = 0; i < pt->n; i++)
+        if (part_mountable(&pt->parts[i]))
+            return &pt->parts[i];
+    for (size_t i = 0; i < pt->n; i++)
+        if (pt->parts[i].fstype[0])
+            return &pt->parts[i];
+    return NULL;
+}
+
+void blockdev_part_specs(const struct blockdev_part *p, const char *key, char *buf, size_t n)
+{
+    const char *k = key ? key : "", *eq = key ? "=" : "";
+    const char *sep = p->label[0] ? ", " : " or ";
+    int o = snprintf(buf, n, "%s%s%s", k, eq, p->node);
+
+    if (p->partuuid[0] && o >= 0 && (size_t)o < n)
+        o += snprintf(buf + o, n - (size_t)o, "%s%s%sPARTUUID=%s", sep, k, eq, p->partuuid);
+    if (p->label[0] && o >= 0 && (size_t)o < n)
+        snprintf(buf + o, n - (size_t)o, " or %s%sLABEL=%s", k, eq, p->label);
+}

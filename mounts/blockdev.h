@@ -53,3 +53,45 @@ int blockdev_resolve_full(const struct blockdev_spec *spec, char *dev, size_t n,
  * no filesystem signature is found (or dev is missing); -ENOTUNIQ when two signatures
  * conflict (see wipefs(8)); -EIO or other errno when probing failed. */
 int blockdev_probe_fstype(const char *dev, char *type, size_t n);
+
+/* A disk named where a filesystem was expected that holds a partition table instead (a
+ * distribution's cloud image is a GPT disk with the root on a partition): the table's type
+ * and the partitions the kernel found on the disk, for a message that names the one to use. */
+#define BLOCKDEV_PARTS_MAX 16
+
+struct blockdev_part {
+    char node[64];      /* /dev/vda1 */
+    char fstype[32];    /* "ext4", "" when no filesystem was found */
+    char label[64];     /* LABEL= of the filesystem, "" none */
+    char uuid[64];      /* UUID= of the filesystem */
+    char partuuid[64];  /* PARTUUID= of the partition table entry */
+    char partlabel[64]; /* PARTLABEL= */
+};
+
+struct blockdev_ptable {
+    char type[16]; /* libblkid's PTTYPE: "gpt", "dos", ... */
+    size_t n;      /* partitions in parts[], in the kernel's order */
+    size_t n_more; /* partitions beyond BLOCKDEV_PARTS_MAX, not in parts[] */
+    struct blockdev_part parts[BLOCKDEV_PARTS_MAX];
+};
+
+/* Probe dev (a whole disk) for a partition table with libblkid and list the partitions the
+ * kernel made of it (/sys/class/block/DISK/DISKn: their device nodes), each probed for its
+ * filesystem type, LABEL, UUID, PARTUUID and PARTLABEL. 0 when dev holds a partition table
+ * (n may be 0: a table the kernel did not read, or an empty one); -ENOENT when it holds none;
+ * other negative errno when it cannot be probed. */
+int blockdev_probe_ptable(const char *dev, struct blockdev_ptable *pt);
+
+/* One partition for a message: "ext4, LABEL=root, UUID=..., PARTUUID=..." (the parts that
+ * are known), or "no filesystem found". Pure. */
+void blockdev_part_describe(const struct blockdev_part *p, char *buf, size_t n);
+
+/* The partition to suggest instead of the whole disk: the first whose filesystem can be
+ * mounted as a root or an instance filesystem (not vfat: an EFI system partition; not swap);
+ * else the first with any filesystem; NULL when none has one. Pure. */
+const struct blockdev_part *blockdev_ptable_pick(const struct blockdev_ptable *pt);
+
+/* The specs that name p, for the fix a message suggests: "root=/dev/vda1, root=PARTUUID=...
+ * or root=LABEL=..." (those p has) with key "root"; without a key (NULL: a layout file's
+ * source column) "/dev/vda1, PARTUUID=... or LABEL=...". Pure. */
+void blockdev_part_specs(const struct blockdev_part *p, const char *key, char *buf, size_t n);

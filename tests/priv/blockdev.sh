@@ -142,6 +142,20 @@ if command -v sfdisk >/dev/null; then
         check resolve_partlabel 0 "${GPT}p1" -- "$P" resolve "PARTLABEL=$PL"
         check resolve_partlabel_quoted 0 "${GPT}p1" -- "$P" resolve "PARTLABEL=\"$PL\""
         check resolve_absent_partlabel_enoent $ENOENT "" -- "$P" resolve "PARTLABEL=${PL}x"
+        # a partitioned disk where a filesystem was expected (root=/dev/vda on a cloud
+        # image): its table, each partition with what it holds, the partition to name
+        check fstype_of_partitioned_disk_enoent $ENOENT "" -- "$P" fstype "$GPT"
+        if mkfs.ext4 -q -F -L "p$L1" "${GPT}p2" 2>/dev/null; then
+            PU2=$(blkid -p -s PART_ENTRY_UUID -o value "${GPT}p2")
+            FU2=$(blkid -p -s UUID -o value "${GPT}p2")
+            check ptable_lists_partitions_and_picks_the_filesystem 0 "gpt
+${GPT}p1: no filesystem found, PARTUUID=$PU, PARTLABEL=$PL
+${GPT}p2: ext4, LABEL=p$L1, UUID=$FU2, PARTUUID=$PU2
+pick: root=${GPT}p2, root=PARTUUID=$PU2 or root=LABEL=p$L1" -- "$P" ptable "$GPT"
+        else
+            fail ptable_lists_partitions_and_picks_the_filesystem "mkfs.ext4 ${GPT}p2"
+        fi
+        check ptable_of_a_filesystem_enoent $ENOENT "" -- "$P" ptable "$EXT4"
     else
         skip resolve_partuuid "no partition node ${GPT}p1 appeared"
     fi

@@ -4,6 +4,8 @@
  *
  *   probe-mounts resolve SPEC                 print the device node
  *   probe-mounts fstype DEV                   print the filesystem type
+ *   probe-mounts ptable DEV                   the partition table: its type, "NODE: what"
+ *                                             per partition, "pick: root=..." (the fix)
  *   probe-mounts mount DEV FSTYPE TARGET [ROOTFLAGS] [--rw] [--maintenance]
  *   probe-mounts load NAME [--moddir DIR] [--dry-run]   print the modules loaded
  *   probe-mounts coldplug [--moddir DIR] [--dry-run]    print the modules loaded
@@ -60,6 +62,28 @@ static int cmd_fstype(const char *dev)
     if (r < 0)
         return report(r, dev, NULL);
     printf("%s\n", type);
+    return 0;
+}
+
+static int cmd_ptable(const char *dev)
+{
+    struct blockdev_ptable pt;
+    const struct blockdev_part *pick;
+    char buf[512];
+    int r = blockdev_probe_ptable(dev, &pt);
+
+    if (r < 0)
+        return report(r, dev, NULL);
+    printf("%s\n", pt.type);
+    for (size_t i = 0; i < pt.n; i++) {
+        blockdev_part_describe(&pt.parts[i], buf, sizeof buf);
+        printf("%s: %s\n", pt.parts[i].node, buf);
+    }
+    pick = blockdev_ptable_pick(&pt);
+    if (pick) {
+        blockdev_part_specs(pick, "root", buf, sizeof buf);
+        printf("pick: %s\n", buf);
+    }
     return 0;
 }
 
@@ -161,6 +185,8 @@ int main(int argc, char **argv)
         return cmd_resolve(argv[2]);
     if (argc >= 3 && strcmp(argv[1], "fstype") == 0)
         return cmd_fstype(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "ptable") == 0)
+        return cmd_ptable(argv[2]);
     if (argc >= 3 && strcmp(argv[1], "dax") == 0)
         return cmd_dax(argv[2]);
     if (argc >= 2 && strcmp(argv[1], "mount") == 0)
@@ -171,6 +197,6 @@ int main(int argc, char **argv)
         return cmd_modules(true, argc - 2, argv + 2);
     if (argc >= 4 && strcmp(argv[1], "wait") == 0)
         return cmd_wait(argv[2], argv[3]);
-    fprintf(stderr, "usage: probe-mounts resolve|fstype|dax|mount|load|coldplug|wait ...\n");
+    fprintf(stderr, "usage: probe-mounts resolve|fstype|ptable|dax|mount|load|coldplug|wait ...\n");
     return 255;
 }

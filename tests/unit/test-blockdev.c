@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "why.h"
@@ -271,6 +272,94 @@ TEST(bad_nbd_specs_say_why)
     memset(big + strlen(big), 'o', 100);
     CHECK_INT(parse(big, &s, why), -EINVAL); /* a valid NBD spec, too long for a device spec */
     CHECK(strstr(why, "255"));
+}
+
+/* A cloud image's disk: an ESP first, the root second (the order Debian's images have). */
+static void cloud_disk(struct blockdev_ptable *pt)
+{
+    memset(pt, 0, sizeof *pt);
+    strcpy(pt->type, "gpt");
+    pt->n = 3;
+    strcpy(pt->parts[0].node, "/dev/vda1");
+    strcpy(pt->parts[0].fstype, "vfat");
+    strcpy(pt->parts[0].uuid, "AB12-CD34");
+    strcpy(pt->parts[0].partuuid, "11111111-2222-3333-4444-555555555555");
+    strcpy(pt->parts[1].node, "/dev/vda2");
+    strcpy(pt->parts[2].node, "/dev/vda3");
+    strcpy(pt->parts[2].fstype, "ext4");
+    strcpy(pt->parts[2].label, "root");
+    strcpy(pt->parts[2].uuid, "0a1b2c3d-0000-4000-8000-000000000001");
+    strcpy(pt->parts[2].partuuid, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+    strcpy(pt->parts[2].partlabel, "linux root");
+}
+
+TEST(partition_is_described_with_what_it_has)
+{
+    struct blockdev_ptable pt;
+    char buf[400];
+
+    cloud_disk(&pt);
+    blockdev_part_describe(&pt.parts[2], buf, sizeof buf);
+    CHECK_STR(buf, "ext4, LABEL=root, UUID=0a1b2c3d-0000-4000-8000-000000000001, "
+                   "PARTUUID=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee, PARTLABEL=linux root");
+    blockdev_part_describe(&pt.parts[1], buf, sizeof buf);
+    CHECK_STR(buf, "no filesystem found");
+    /* a short buffer is cut, never overrun */
+    blockdev_part_describe(&pt.parts[2], buf, 12);
+    CHECK_STR(buf, "ext4, LABEL");
+}
+
+TEST(partition_pick_skips_esp_and_empty)
+{
+    struct blockdev_ptable pt;
+
+    cloud_disk(&pt);
+    CHECK(blockdev_ptable_pick(&pt) == &pt.parts[2]);
+    /* only an ESP: it is still better than nothing to name */
+    pt.n = 2;
+    CHECK(blockdev_ptable_pick(&pt) == &pt.parts[0]);
+    strcpy(pt.parts[0].fstype, "swap");
+    CHECK(blockdev_ptable_pick(&pt) == &pt.parts[0]);
+    pt.parts[0].fstype[0] = '\0';
+    CHECK(blockdev_ptable_pick(&pt) == NULL);
+    pt.n = 0;
+    CHECK(blockdev_ptable_pick(&pt) == NULL);
+}
+
+TEST(partition_specs_name_the_fix)
+{
+    struct blockdev_ptable pt;
+    char buf[400];
+
+    cloud_disk(&pt);
+    blockdev_part_specs(&pt.parts[2], "root", buf, sizeof buf);
+    CHECK_STR(buf, "root=/dev/vda3, root=PARTUUID=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee or "
+                   "root=LABEL=root");
+    blockdev_part_specs(&pt.parts[0], "sharedroot.instance", buf, sizeof buf);
+    CHECK_STR(buf, "sharedroot.instance=/dev/vda1 or "
+                   "sharedroot.instance=PARTUUID=11111111-2222-3333-4444-555555555555");
+    blockdev_part_specs(&pt.parts[1], "root", buf, sizeof buf);
+    CHECK_STR(buf, "root=/dev/vda2");
+    /* a layout file's source column: no key */
+    blockdev_part_specs(&pt.parts[2], NULL, buf, sizeof buf);
+    CHECK_STR(buf, "/dev/vda3, PARTUUID=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee or LABEL=root");
+    blockdev_part_specs(&pt.parts[2], "root", buf, 20);
+    CHECK_STR(buf, "root=/dev/vda3, roo");
+}
+
+TEST(probe_ptable_needs_a_block_device)
+{
+    struct blockdev_ptable pt;
+    char tmpl[] = "/tmp/test-blockdev-XXXXXX";
+    int fd = mkstemp(tmpl);
+
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    close(fd);
+    CHECK_INT(blockdev_probe_ptable(tmpl, &pt), -ENOTBLK);
+    CHECK_INT(blockdev_probe_ptable("/dev/does-not-exist-sharedroot", &pt), -ENOENT);
+    unlink(tmpl);
 }
 
 int main(void)
