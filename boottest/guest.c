@@ -290,13 +290,15 @@ static void pushf(struct argv_builder *b, const char *fmt, ...)
     push(b, s);
 }
 
-static void push_drive(struct argv_builder *b, const char *file, bool ro)
+/* format: "raw", or "qcow2" for a base; instance and extra disks are raw, always: a guest
+ * writes them and could write any header into them */
+static void push_drive(struct argv_builder *b, const char *file, const char *format, bool ro)
 {
     char *e = qemu_escape(file);
 
     push(b, strdup("-drive"));
     if (e)
-        pushf(b, "file=%s,format=raw,if=virtio%s", e, ro ? ",readonly=on" : "");
+        pushf(b, "file=%s,format=%s,if=virtio%s", e, format, ro ? ",readonly=on" : "");
     else
         b->failed = true;
     free(e);
@@ -318,6 +320,51 @@ static void push_pmem(struct argv_builder *b, const char *file, uint64_t size)
     free(e);
     push(b, strdup("-device"));
     push(b, strdup("virtio-pmem-pci,memdev=" PMEM_ID ",id=" PMEM_ID "-pmem"));
+}
+
+int base_format_decide(const struct bt_config *c, enum img_format detected, enum img_format *use,
+                       bool *warn, char *msg, size_t n)
+{
+    const char *name = img_format_name(detected);
+    bool pmem = c->base_device == BASE_DEVICE_PMEM;
+
+    *use = IMG_FORMAT_RAW;
+    *warn = false;
+    msg[0] = '\0';
+    if (c->base_format == BASE_FORMAT_RAW) {
+        if (detected != IMG_FORMAT_RAW) {
+            *warn = true;
+            snprintf(msg, n,
+                     "base-format = raw, but its header says %s: the guest sees the %s file's "
+                     "own bytes, not the disk inside it (base-format = auto attaches a qcow2 "
+                     "image as qcow2)",
+                     name, name);
+        }
+        return 0;
+    }
+    if (c->base_format == BASE_FORMAT_QCOW2 && detected == IMG_FORMAT_RAW)
+        return snprintf(msg, n,
+                        "base-format = qcow2, but the file has no qcow2 header (it reads as "
+                        "raw); use base-format = auto or raw"),
+               -EINVAL;
+    if (detected == IMG_FORMAT_RAW)
+        return 0;
+    if (pmem)
+        return snprintf(msg, n,
+                        "it is a %s image, and base-device = virtio-pmem maps the file into the "
+                        "guest as it is: only a raw base, a multiple of 2 MiB, can be mapped; "
+                        "convert it with 'qemu-img convert -O raw %s BASE.raw' and pad it with "
+                        "'truncate -s %%2M BASE.raw' (sharedroot-mkbase pads its images)",
+                        name, c->base),
+               -EINVAL;
+    if (detected != IMG_FORMAT_QCOW2)
+        return snprintf(msg, n,
+                        "it is a %s image; QEMU attaches a raw or qcow2 base here: convert it "
+                        "with 'qemu-img convert -O qcow2 %s BASE.qcow2' (or -O raw)",
+                        name, c->base),
+               -EINVAL;
+    *use = IMG_FORMAT_QCOW2;
+    return 0;
 }
 
 void argv_free(char **argv)
@@ -364,11 +411,11 @@ char **guest_argv(const char *qemu, const struct bt_config *c, const char *initr
         if (c->base && c->base_device == BASE_DEVICE_PMEM)
             push_pmem(&b, c->base, d->base_size);
         else if (c->base)
-            push_drive(&b, c->base, true);
+            push_drive(&b, c->base, img_format_name(c->base_img), true);
         if (d->instance[0])
-            push_drive(&b, d->instance, false);
+            push_drive(&b, d->instance, "raw", false);
         for (size_t i = 0; i < c->n_disks; i++)
-            push_drive(&b, d->disks[i], c->disks[i].kind == DISK_RO);
+            push_drive(&b, d->disks[i], "raw", c->disks[i].kind == DISK_RO);
     }
     push(&b, strdup("-serial"));
     push(&b, strdup("stdio"));

@@ -15,6 +15,7 @@
 #include <linux/filter.h>
 
 #include "boottest.h"
+#include "imgformat.h"
 
 /* The kernel version inside a bzImage (the header's kernel_version string, its first word).
  * -EINVAL when buf is not a bzImage with a version string. Pure. */
@@ -30,6 +31,16 @@ char *guest_cmdline(const struct bt_config *c, bool tcg);
 
 /* Whether the blank-separated words of line hold one starting with prefix ("root="). Pure. */
 bool cmdline_has(const char *line, const char *prefix);
+
+/* How the base is attached, from c's base-format and base-device and what the file's header
+ * says (detected, basic/imgformat.h): 0 and *use, IMG_FORMAT_RAW or IMG_FORMAT_QCOW2 (a qcow2
+ * base is attached read-only: QEMU reads it, a guest never writes it), with *warn set when
+ * base-format = raw is used on a file whose header names a container (the user's choice; the
+ * caller says so once, msg holds the sentence). -EINVAL, the reason and the fix in msg, for a
+ * base that cannot be booted as asked: a container other than qcow2, base-format = qcow2 on
+ * a file that is not qcow2, a container on virtio-pmem. Pure. */
+int base_format_decide(const struct bt_config *c, enum img_format detected, enum img_format *use,
+                       bool *warn, char *msg, size_t n);
 
 /* Disks made for one boot (fresh or copied), removed after it. */
 #define PMEM_ID "srbase" /* the QEMU ids of the base's virtio-pmem memory backend and device */

@@ -43,6 +43,8 @@ static void usage(FILE *f)
             "  -b, --base FILE            the shared base image (/dev/vda, read-only)\n"
             "      --base-device DEV      virtio-blk (default) or virtio-pmem (/dev/pmem0,\n"
             "                             mapped from the file: dax)\n"
+            "      --base-format FMT      auto (default: qcow2 or raw by the file's header),\n"
+            "                             raw or qcow2\n"
             "      --root SPEC            root= (default /dev/vda with a base)\n"
             "      --instance SPEC        FILE, fresh[:SIZE], copy:FILE or none (/dev/vdb)\n"
             "      --disk SPEC            one more disk: FILE, ro:FILE, fresh[:SIZE], copy:FILE\n"
@@ -117,6 +119,7 @@ enum {
     OPT_MEASURE,
     OPT_HOLD,
     OPT_THP_ADVICE,
+    OPT_BASE_FORMAT,
 };
 
 /* options that are configuration keys */
@@ -130,6 +133,7 @@ static const struct {
     {OPT_MKARGS, "mkinitramfs-args", NULL},
     {'b', "base", NULL},
     {OPT_BASE_DEVICE, "base-device", NULL},
+    {OPT_BASE_FORMAT, "base-format", NULL},
     {OPT_ROOT, "root", NULL},
     {OPT_INSTANCE, "instance", NULL},
     {OPT_DISK, "disk", NULL},
@@ -193,6 +197,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct bt_config
         {"mkinitramfs-args", required_argument, NULL, OPT_MKARGS},
         {"base", required_argument, NULL, 'b'},
         {"base-device", required_argument, NULL, OPT_BASE_DEVICE},
+        {"base-format", required_argument, NULL, OPT_BASE_FORMAT},
         {"root", required_argument, NULL, OPT_ROOT},
         {"instance", required_argument, NULL, OPT_INSTANCE},
         {"disk", required_argument, NULL, OPT_DISK},

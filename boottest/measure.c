@@ -126,6 +126,7 @@ int measure_env_build(const struct measure_env *e, char **out)
     ADD("BOOTTEST_MEMORY_MB=%u", e->memory_mb);
     ADD("BOOTTEST_BASE=%s", e->base ? e->base : "");
     ADD("BOOTTEST_BASE_DEVICE=%s", e->base ? e->base_device : "");
+    ADD("BOOTTEST_BASE_FORMAT=%s", e->base && e->base_format ? e->base_format : "");
 #undef ADD
     free(pids);
     out[n] = NULL;

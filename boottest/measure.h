@@ -50,6 +50,7 @@ struct measure_env {
     unsigned memory_mb;
     const char *base;        /* NULL: none */
     const char *base_device; /* "virtio-blk", "virtio-pmem" */
+    const char *base_format; /* "raw", "qcow2": as QEMU reads the base */
 };
 
 #define MEASURE_ENV_MAX 16

@@ -114,6 +114,11 @@ static void json_config(FILE *f, const struct config_run *cr, const char *accel)
     }
     fprintf(f, "],\"base_device\":\"%s\"",
             c->base_device == BASE_DEVICE_PMEM ? "virtio-pmem" : "virtio-blk");
+    /* as QEMU read the base, and what its header says (they differ with base-format = raw) */
+    fputs(",\"base_format\":", f);
+    json_string_or_null(f, c->base ? img_format_name(c->base_img) : NULL);
+    fputs(",\"base_format_detected\":", f);
+    json_string_or_null(f, c->base ? img_format_name(c->base_detected) : NULL);
     fprintf(f, ",\"memory_mb\":%u,\"cpus\":%u,\"timeout_s\":%u,\"cmdline\":", c->memory_mb, c->cpus,
             c->timeout_s);
     json_string_or_null(f, cmdline);

@@ -103,6 +103,7 @@ enum key_type {
     K_BOOL,
     K_ARG_LIST,    /* repeatable, one QEMU argument each */
     K_BASE_DEVICE, /* virtio-blk | virtio-pmem */
+    K_BASE_FORMAT, /* auto | raw | qcow2 */
 };
 
 struct key {
@@ -118,6 +119,7 @@ static const struct key keys[] = {
     {"mkinitramfs-args", K_TEXT, F(mkinitramfs_args)},
     {"base", K_PATH, F(base)},
     {"base-device", K_BASE_DEVICE, F(base_device)},
+    {"base-format", K_BASE_FORMAT, F(base_format)},
     {"root", K_PATH, F(root)},
     {"instance", K_INSTANCE, F(instance)},
     {"disk", K_DISK, F(disks)},
@@ -258,12 +260,13 @@ int config_set(struct bt_config *c, const char *key, const char *value, bool rep
     int r = 0;
 
     if (!k)
-        return errmsg(err, errsz,
-                      "unknown key '%s' (keys: kernel, initrd, mkinitramfs-args, base, "
-                      "base-device, root, instance, disk, memory, cpus, append, expect, time, "
-                      "fail, handoff, default-fail, wait-exit, qemu-args, qemu-arg, timeout, "
-                      "measure)",
-                      key);
+        return errmsg(
+            err, errsz,
+            "unknown key '%s' (keys: kernel, initrd, mkinitramfs-args, base, "
+            "base-device, base-format, root, instance, disk, memory, cpus, append, expect, time, "
+            "fail, handoff, default-fail, wait-exit, qemu-args, qemu-arg, timeout, "
+            "measure)",
+            key);
     if (!value_clean(value))
         return errmsg(err, errsz, "%s: the value holds control characters", key);
     if (strlen(value) > RUNFILE_MAX_LINE)
@@ -382,6 +385,18 @@ int config_set(struct bt_config *c, const char *key, const char *value, bool rep
         else
             return errmsg(err, errsz, "%s: '%s' is not virtio-blk or virtio-pmem", key, value);
         return 0;
+    case K_BASE_FORMAT: {
+        static const char *const names[] = {"auto", "raw", "qcow2"};
+        if (c->base_format != BASE_FORMAT_UNSET && !replace)
+            return errmsg(err, errsz, "%s is set twice", key);
+        for (int i = 0; i < 3; i++)
+            if (strcmp(value, names[i]) == 0)
+                return c->base_format = i, 0;
+        return errmsg(err, errsz,
+                      "%s: '%s' is not auto, raw or qcow2 (convert other images with "
+                      "'qemu-img convert -O qcow2')",
+                      key, value);
+    }
     case K_BOOL: {
         int *f = (int *)(base + k->off);
         if (*f >= 0 && !replace)
@@ -448,6 +463,8 @@ int config_inherit(struct bt_config *c, const struct bt_config *d, char *err, si
         return r;
     if (c->base_device == BASE_DEVICE_UNSET)
         c->base_device = d->base_device;
+    if (c->base_format == BASE_FORMAT_UNSET)
+        c->base_format = d->base_format;
     if (!c->instance_set && d->instance_set) {
         r = disk_copy(&c->instance, &d->instance);
         if (r < 0)
@@ -546,6 +563,11 @@ int config_finish(struct bt_config *c, char *err, size_t errsz)
         return errmsg(err, errsz, "base-device = virtio-pmem without a base: set base = FILE");
     if (c->base_device == BASE_DEVICE_UNSET)
         c->base_device = BASE_DEVICE_BLK;
+    if (c->base_format > BASE_FORMAT_AUTO && !c->base)
+        return errmsg(err, errsz, "base-format = %s without a base: set base = FILE",
+                      c->base_format == BASE_FORMAT_RAW ? "raw" : "qcow2");
+    if (c->base_format == BASE_FORMAT_UNSET)
+        c->base_format = BASE_FORMAT_AUTO;
     return 0;
 }
 
@@ -578,6 +600,7 @@ void config_init(struct bt_config *c)
     memset(c, 0, sizeof *c);
     c->handoff = c->default_fail = c->wait_exit = -1;
     c->base_device = BASE_DEVICE_UNSET;
+    c->base_format = BASE_FORMAT_UNSET;
 }
 
 void runfile_free(struct bt_runfile *rf)

@@ -58,6 +58,14 @@ enum base_device {
     BASE_DEVICE_PMEM, /* virtio-pmem mapped from the file, private and read-only: /dev/pmem0 */
 };
 
+/* How QEMU reads the base file (base-format =). */
+enum base_format {
+    BASE_FORMAT_UNSET = -1,
+    BASE_FORMAT_AUTO,  /* by the file's header (basic/imgformat.h): raw or qcow2 */
+    BASE_FORMAT_RAW,   /* raw, whatever the header says (a warning when it names a container) */
+    BASE_FORMAT_QCOW2, /* qcow2: the file must have a qcow2 header */
+};
+
 /* A virtio-pmem device is mapped in 2 MiB sections: the base file must be a multiple. */
 #define PMEM_ALIGN (2ull << 20)
 
@@ -68,8 +76,12 @@ struct bt_config {
     bool build_initrd; /* initrd = build: made with sharedroot-mkinitramfs */
     char *mkinitramfs_args;
     char *base;
-    int base_device; /* enum base_device */
-    char *root;      /* root= (default /dev/vda, /dev/pmem0 on virtio-pmem, with a base) */
+    int base_device;   /* enum base_device */
+    int base_format;   /* enum base_format: what was asked */
+    int base_img;      /* enum img_format QEMU reads the base as (raw or qcow2), set before the
+                        * boots by base_format_decide() (guest.h); raw until then */
+    int base_detected; /* enum img_format the base's header says, set with base_img */
+    char *root;        /* root= (default /dev/vda, /dev/pmem0 on virtio-pmem, with a base) */
     struct disk_spec instance;
     struct disk_spec disks[RUNFILE_MAX_LIST];
     size_t n_disks;

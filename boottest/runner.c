@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "guest.h"
 #include "io-util.h"
 #include "log.h"
@@ -721,6 +722,7 @@ static void measure_start(struct runner *rn, struct guest *g, uint64_t now)
         .memory_mb = c->memory_mb,
         .base = c->base,
         .base_device = c->base_device == BASE_DEVICE_PMEM ? "virtio-pmem" : "virtio-blk",
+        .base_format = img_format_name(c->base_img),
     };
     /* logs/NAME/N.log: the command's output beside it, N.measure and N.measure.err */
     size_t stem = strlen(log) > 4 ? strlen(log) - 4 : strlen(log);
@@ -1189,6 +1191,39 @@ static int check_pmem(const struct bt_config *c)
     return 0;
 }
 
+/* The base's format from its header (never an instance disk's: a guest writes those), and how
+ * QEMU is to read it; the warning of base-format = raw on a container only once per file. */
+static int check_base_format(struct run *run, size_t i)
+{
+    struct bt_config *c = &run->configs[i].cfg;
+    enum img_format detected, use;
+    char msg[1024];
+    bool warn;
+    int r;
+
+    if (!c->base)
+        return 0;
+    _cleanup_close_ int fd = open(c->base, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return log_error_errno(errno, "[%s] base %s: %m", c->name, c->base);
+    r = img_format_detect(fd, &detected);
+    if (r < 0)
+        return log_error_errno(r, "[%s] base %s: cannot read its header: %m", c->name, c->base);
+    r = base_format_decide(c, detected, &use, &warn, msg, sizeof msg);
+    if (r < 0)
+        return log_error_errno(r, "[%s] base %s: %s", c->name, c->base, msg);
+    c->base_detected = detected;
+    c->base_img = use;
+    for (size_t k = 0; warn && k < i; k++) {
+        const struct bt_config *o = &run->configs[k].cfg;
+        if (o->base && strcmp(o->base, c->base) == 0 && o->base_format == BASE_FORMAT_RAW)
+            warn = false;
+    }
+    if (warn)
+        log_warning("[%s] base %s: %s", c->name, c->base, msg);
+    return 0;
+}
+
 static int check_inputs(struct run *run)
 {
     int r = 0;
@@ -1199,6 +1234,7 @@ static int check_inputs(struct run *run)
         e = e ?: check_readable("kernel", c->kernel, c->name);
         e = e ?: check_readable("initrd", c->initrd, c->name);
         e = e ?: check_readable("base", c->base, c->name);
+        e = e ?: check_base_format(run, i);
         e = e ?: check_pmem(c);
         if (c->instance.kind == DISK_FILE || c->instance.kind == DISK_COPY)
             e = e ?: check_readable("instance", c->instance.path, c->name);

@@ -308,6 +308,37 @@ truncate -s 3M "$T/pmem3.img"
 run pmem3 --reps 1 --append shim=good --base "$T/pmem3.img" --base-device virtio-pmem
 check boottest_pmem_refuses_a_size_off_2mib bash -c "[ $RC = 2 ] && grep -q 'needs a size that is a multiple of 2 MiB (it has 3145728 bytes)' '$T/pmem3.out'"
 
+# base-format: a qcow2 base (a cloud image) attached as qcow2 by its header, read-only; raw
+# asked of it boots raw with one warning per file; other containers, qcow2 on virtio-pmem and
+# qcow2 asked of a raw file are refused before QEMU starts. Headers as basic/imgformat.c
+# reads them: "QFI\xfb" version 3, "KDMV".
+{ printf 'QFI\373\0\0\0\3'; head -c 1048568 /dev/zero; } >"$T/cloud.qcow2"
+{ printf 'KDMV\1\0\0\0'; head -c 2097144 /dev/zero; } >"$T/cloud.vmdk"
+run qcow2 --reps 1 --append shim=good --base "$T/cloud.qcow2" --instance fresh:1M
+check boottest_qcow2_base_boots [ "$RC" = 0 ]
+check boottest_qcow2_base_attached_as_qcow2_readonly \
+    grep -q -- "-drive file=$T/cloud.qcow2,format=qcow2,if=virtio,readonly=on -drive file=$T/qcow2/work/[^ ]*,format=raw,if=virtio " "$T/qcow2/logs/boot/1.cmd"
+check boottest_qcow2_base_in_report json qcow2 \
+    'r["configs"][0]["base_format"] == "qcow2" and r["configs"][0]["base_format_detected"] == "qcow2"'
+printf '[defaults]\nkernel = %s\nbase = %s\nbase-format = raw\nappend = shim=good\n[a]\n[b]\n' \
+    "$T/vmlinuz" "$T/cloud.qcow2" >"$T/raw-forced.run"
+run raw-forced --reps 1 "$T/raw-forced.run"
+check boottest_raw_forced_boots_raw bash -c "[ $RC = 0 ] && grep -q 'file=$T/cloud.qcow2,format=raw,if=virtio,readonly=on' '$T/raw-forced/logs/b/1.cmd'"
+check boottest_raw_forced_warns_once_per_file bash -c \
+    "[ \$(grep -c 'base-format = raw, but its header says qcow2' '$T/raw-forced.out') = 1 ]"
+check boottest_raw_forced_in_report json raw-forced \
+    'r["configs"][1]["base_format"] == "raw" and r["configs"][1]["base_format_detected"] == "qcow2"'
+check boottest_raw_base_in_report json good \
+    'r["configs"][0]["base_format"] == "raw" and r["configs"][0]["base_format_detected"] == "raw"'
+run vmdk --reps 1 --append shim=good --base "$T/cloud.vmdk"
+check boottest_vmdk_base_refused_before_qemu bash -c "[ $RC = 2 ] && [ ! -e '$T/vmdk/logs/boot/1.cmd' ] && grep -q 'base $T/cloud.vmdk: it is a vmdk image; QEMU attaches a raw or qcow2 base here: convert it with .qemu-img convert -O qcow2 $T/cloud.vmdk BASE.qcow2. (or -O raw)' '$T/vmdk.out'"
+run qcow2-pmem --reps 1 --append shim=good --base "$T/cloud.qcow2" --base-device virtio-pmem
+check boottest_qcow2_on_pmem_refused bash -c "[ $RC = 2 ] && [ ! -e '$T/qcow2-pmem/logs/boot/1.cmd' ] && grep -q 'it is a qcow2 image, and base-device = virtio-pmem maps the file' '$T/qcow2-pmem.out'"
+run qcow2-of-raw --reps 1 --append shim=good --base "$T/base.img" --base-format qcow2
+check boottest_qcow2_asked_of_raw_refused bash -c "[ $RC = 2 ] && grep -q 'no qcow2 header (it reads as raw)' '$T/qcow2-of-raw.out'"
+run bad-format --append shim=good --base "$T/base.img" --base-format vmdk
+check boottest_base_format_bad_value_exits_2 bash -c "[ $RC = 2 ] && grep -q \"base-format: 'vmdk' is not auto, raw or qcow2\" '$T/bad-format.out'"
+
 # --thp-advice: QEMU's MADV_HUGEPAGE on the pmem base's mapping made a no-op (ram, the
 # default), every one let through (all), or none (guest RAM too); a virtio-blk guest unfiltered
 thp() { # NAME WANT ARGS...: the shim's THP line in its console log

@@ -168,6 +168,7 @@ TEST(measure_env_names_the_guest)
         .memory_mb = 512,
         .base = "/srv/base.img",
         .base_device = "virtio-pmem",
+        .base_format = "raw",
     };
     char *env[MEASURE_ENV_MAX + 1];
     const char *want[] = {
@@ -185,6 +186,7 @@ TEST(measure_env_names_the_guest)
         "BOOTTEST_MEMORY_MB=512",
         "BOOTTEST_BASE=/srv/base.img",
         "BOOTTEST_BASE_DEVICE=virtio-pmem",
+        "BOOTTEST_BASE_FORMAT=raw",
     };
     size_t n = 0;
 
@@ -204,6 +206,7 @@ TEST(measure_env_names_the_guest)
     CHECK_STR(env[6], "BOOTTEST_UP_PIDS=");
     CHECK_STR(env[12], "BOOTTEST_BASE=");
     CHECK_STR(env[13], "BOOTTEST_BASE_DEVICE=");
+    CHECK_STR(env[14], "BOOTTEST_BASE_FORMAT=");
     measure_env_free(env);
 }
 

@@ -389,6 +389,143 @@ TEST(guest_argv_attaches_base_readonly_and_escapes_commas)
     argv_free(argv);
 }
 
+TEST(runfile_base_format_key_option_and_bad_values)
+{
+    struct bt_runfile rf;
+    struct bt_config cli;
+    const char *text = "[defaults]\nkernel = /k\nbase = /b.qcow2\nbase-format = qcow2\n"
+                       "[inherits]\n[own]\nbase-format = raw\n[none]\nbase = /c.img\n"
+                       "base-format = auto\n";
+
+    CHECK_INT(parse(text, &rf), 0);
+    CHECK_INT(rf.n, 3);
+    CHECK_INT(rf.configs[0].base_format, BASE_FORMAT_QCOW2);
+    CHECK_INT(rf.configs[1].base_format, BASE_FORMAT_RAW);
+    CHECK_INT(rf.configs[2].base_format, BASE_FORMAT_AUTO);
+    runfile_free(&rf);
+
+    /* unset: auto */
+    CHECK_INT(parse("[a]\nkernel = /k\nbase = /b\n", &rf), 0);
+    CHECK_INT(rf.configs[0].base_format, BASE_FORMAT_AUTO);
+    CHECK_INT(rf.configs[0].base_img, IMG_FORMAT_RAW);
+    runfile_free(&rf);
+
+    /* the option (--base-format) wins over [defaults] and loses to the configuration */
+    config_init(&cli);
+    CHECK_INT(config_set(&cli, "base-format", "raw", true, err, sizeof err), 0);
+    CHECK_INT(config_set(&cli, "base-format", "qcow2", true, err, sizeof err), 0);
+    text = "[defaults]\nkernel = /k\nbase = /b\nbase-format = raw\n[a]\n[b]\nbase-format = auto\n";
+    CHECK_INT(runfile_parse(text, strlen(text), "t.run", &cli, &rf, err, sizeof err), 0);
+    CHECK_INT(rf.configs[0].base_format, BASE_FORMAT_QCOW2);
+    CHECK_INT(rf.configs[1].base_format, BASE_FORMAT_AUTO);
+    runfile_free(&rf);
+    config_free(&cli);
+
+    CHECK(parse("[a]\nkernel = /k\nbase = /b\nbase-format = vmdk\n", &rf) < 0);
+    CHECK(err_has("t.run:4: base-format: 'vmdk' is not auto, raw or qcow2 (convert other images "
+                  "with 'qemu-img convert -O qcow2')"));
+    CHECK(parse("[a]\nkernel = /k\nbase = /b\nbase-format = QCOW2\n", &rf) < 0);
+    CHECK(err_has("'QCOW2' is not auto, raw or qcow2"));
+    CHECK(parse("[a]\nkernel = /k\nbase = /b\nbase-format =\n", &rf) < 0);
+    CHECK(err_has("'' is not auto, raw or qcow2"));
+    CHECK(parse("[a]\nkernel = /k\nbase = /b\nbase-format = raw\nbase-format = raw\n", &rf) < 0);
+    CHECK(err_has("t.run:5: base-format is set twice"));
+    CHECK(parse("[a]\nkernel = /k\nbase-format = qcow2\n", &rf) < 0);
+    CHECK(err_has("base-format = qcow2 without a base: set base = FILE"));
+    /* auto without a base is the default: fine */
+    CHECK_INT(parse("[a]\nkernel = /k\nbase-format = auto\n", &rf), 0);
+    runfile_free(&rf);
+}
+
+/* base_format_decide: asked x device x header -> attached as, warning, refusal */
+static int decide(int want, int device, enum img_format hdr, enum img_format *use, bool *warn,
+                  char *msg)
+{
+    struct bt_config c = {.base = "/srv/cloud.img", .base_format = want, .base_device = device};
+
+    *use = IMG_FORMAT_COUNT;
+    return base_format_decide(&c, hdr, use, warn, msg, 1024);
+}
+
+TEST(base_format_decides_how_qemu_reads_the_base)
+{
+    enum img_format use;
+    bool warn;
+    char msg[1024];
+
+    /* auto: raw as raw, qcow2 as qcow2 */
+    CHECK_INT(decide(BASE_FORMAT_AUTO, BASE_DEVICE_BLK, IMG_FORMAT_RAW, &use, &warn, msg), 0);
+    CHECK(use == IMG_FORMAT_RAW && !warn && !msg[0]);
+    CHECK_INT(decide(BASE_FORMAT_AUTO, BASE_DEVICE_BLK, IMG_FORMAT_QCOW2, &use, &warn, msg), 0);
+    CHECK(use == IMG_FORMAT_QCOW2 && !warn);
+    /* every other container is refused with its name and the conversion */
+    for (enum img_format f = IMG_FORMAT_QCOW; f < IMG_FORMAT_COUNT; f++) {
+        char want[64];
+        CHECK_INT(decide(BASE_FORMAT_AUTO, BASE_DEVICE_BLK, f, &use, &warn, msg), -EINVAL);
+        snprintf(want, sizeof want, "it is a %s image", img_format_name(f));
+        CHECK(strstr(msg, want) != NULL);
+        CHECK(strstr(msg, "qemu-img convert -O qcow2 /srv/cloud.img BASE.qcow2") != NULL);
+    }
+    /* raw asked: the user's choice, a warning when the header names a container */
+    CHECK_INT(decide(BASE_FORMAT_RAW, BASE_DEVICE_BLK, IMG_FORMAT_RAW, &use, &warn, msg), 0);
+    CHECK(use == IMG_FORMAT_RAW && !warn);
+    CHECK_INT(decide(BASE_FORMAT_RAW, BASE_DEVICE_BLK, IMG_FORMAT_QCOW2, &use, &warn, msg), 0);
+    CHECK(use == IMG_FORMAT_RAW && warn);
+    CHECK(strstr(msg, "base-format = raw, but its header says qcow2") != NULL);
+    CHECK_INT(decide(BASE_FORMAT_RAW, BASE_DEVICE_PMEM, IMG_FORMAT_VMDK, &use, &warn, msg), 0);
+    CHECK(use == IMG_FORMAT_RAW && warn);
+    /* qcow2 asked: the header must say so */
+    CHECK_INT(decide(BASE_FORMAT_QCOW2, BASE_DEVICE_BLK, IMG_FORMAT_QCOW2, &use, &warn, msg), 0);
+    CHECK(use == IMG_FORMAT_QCOW2 && !warn);
+    CHECK_INT(decide(BASE_FORMAT_QCOW2, BASE_DEVICE_BLK, IMG_FORMAT_RAW, &use, &warn, msg),
+              -EINVAL);
+    CHECK(strstr(msg, "no qcow2 header") != NULL);
+    CHECK_INT(decide(BASE_FORMAT_QCOW2, BASE_DEVICE_BLK, IMG_FORMAT_VDI, &use, &warn, msg),
+              -EINVAL);
+    CHECK(strstr(msg, "it is a vdi image") != NULL);
+    /* virtio-pmem maps the file: raw only */
+    CHECK_INT(decide(BASE_FORMAT_AUTO, BASE_DEVICE_PMEM, IMG_FORMAT_RAW, &use, &warn, msg), 0);
+    CHECK(use == IMG_FORMAT_RAW);
+    CHECK_INT(decide(BASE_FORMAT_AUTO, BASE_DEVICE_PMEM, IMG_FORMAT_QCOW2, &use, &warn, msg),
+              -EINVAL);
+    CHECK(strstr(msg, "it is a qcow2 image, and base-device = virtio-pmem maps the file") != NULL);
+    CHECK(strstr(msg, "qemu-img convert -O raw /srv/cloud.img BASE.raw") != NULL);
+    CHECK(strstr(msg, "truncate -s %2M BASE.raw") != NULL);
+    CHECK_INT(decide(BASE_FORMAT_QCOW2, BASE_DEVICE_PMEM, IMG_FORMAT_QCOW2, &use, &warn, msg),
+              -EINVAL);
+    CHECK_INT(decide(BASE_FORMAT_AUTO, BASE_DEVICE_PMEM, IMG_FORMAT_VMDK, &use, &warn, msg),
+              -EINVAL);
+    CHECK(strstr(msg, "it is a vmdk image, and base-device = virtio-pmem") != NULL);
+}
+
+TEST(guest_argv_attaches_a_qcow2_base_as_qcow2_and_the_rest_raw)
+{
+    struct bt_config c = {0};
+    struct boot_disks d = {0};
+    char **argv;
+    bool base = false, inst = false, disk = false;
+
+    c.kernel = "/k";
+    c.base = "/img/debian-12-genericcloud-amd64.qcow2";
+    c.base_img = IMG_FORMAT_QCOW2;
+    c.memory_mb = 256;
+    c.cpus = 1;
+    c.n_disks = 1;
+    c.disks[0].kind = DISK_FILE;
+    snprintf(d.instance, sizeof d.instance, "/w/i.qcow2"); /* a name says nothing */
+    snprintf(d.disks[0], sizeof d.disks[0], "/d.img");
+    argv = guest_argv("qemu", &c, NULL, &d, "kvm");
+    CHECK(argv != NULL);
+    for (size_t i = 0; argv && argv[i]; i++) {
+        base |= strcmp(argv[i], "file=/img/debian-12-genericcloud-amd64.qcow2,format=qcow2,"
+                                "if=virtio,readonly=on") == 0;
+        inst |= strcmp(argv[i], "file=/w/i.qcow2,format=raw,if=virtio") == 0;
+        disk |= strcmp(argv[i], "file=/d.img,format=raw,if=virtio") == 0;
+    }
+    CHECK(base && inst && disk);
+    argv_free(argv);
+}
+
 TEST(kernel_version_from_a_bzimage_header)
 {
     unsigned char img[0x400] = {0};
