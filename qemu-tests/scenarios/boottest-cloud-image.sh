@@ -1,0 +1,96 @@
+# shellcheck shell=bash
+# A base as distributions ship their cloud images: a GPT disk (the ext4 test root on partition
+# 1, a small vfat ESP on partition 2) converted to qcow2. sharedroot-boottest reads its header
+# and attaches it as qcow2 (read-only; the fresh instance disk raw): with root=/dev/vda1 it
+# boots, the report says qcow2. The same image with root=/dev/vda fails with sharedroot-init's
+# partition message: the gpt table, vda1 (ext4, its label, UUID, PARTUUID) and vda2 (vfat)
+# listed, root=/dev/vda1 suggested (the old "no filesystem found" fails the scenario). The
+# image as vmdk is refused before any QEMU starts, naming qemu-img convert.
+
+CLOUD_PARTUUID=5a7e0000-0000-4000-8000-0000000c1d01
+
+# cloud_image RAW: the GPT disk, sparse
+cloud_image() {
+    local raw=$1 sz esp=$SCW/$SC-esp.img
+    sz=$(stat -c %s "$ROOTS/ext4.img")
+    sz=$(((sz + 1048575) / 1048576)) # MiB
+    rm -f "$raw" "$esp"
+    truncate -s $((1 + sz + 8 + 1))M "$raw"
+    printf 'label: gpt\nstart=2048, size=%d, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=%s, name="root"\nstart=%d, size=16384, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="esp"\n' \
+        $((sz * 2048)) "$CLOUD_PARTUUID" $((2048 + sz * 2048)) | sfdisk -q "$raw" >/dev/null || return 1
+    dd if="$ROOTS/ext4.img" of="$raw" bs=1M seek=1 conv=notrunc,sparse status=none || return 1
+    truncate -s 8M "$esp" && mkfs.vfat -n ESP -i 5a7ec1d0 "$esp" >/dev/null || return 1
+    dd if="$esp" of="$raw" bs=1M seek=$((1 + sz)) conv=notrunc status=none || return 1
+    rm -f "$esp"
+}
+
+scenario() {
+    local out=$SCW/$SC rf=$SCW/$SC.run raw=$SCW/$SC-disk.img img=$SCW/$SC-disk.qcow2
+    local vmdk=$SCW/$SC-disk.vmdk rc
+    for t in qemu-img sfdisk mkfs.vfat; do
+        command -v "$t" >/dev/null || skip "$t not installed (qemu-utils, fdisk, dosfstools)"
+    done
+    mkdir -p "$SCW"
+    rm -rf "$out" "$out-vmdk"
+    cloud_image "$raw" || fail "making the GPT disk failed"
+    qemu-img convert -O qcow2 "$raw" "$img" || fail "qemu-img convert -O qcow2 failed"
+    qemu-img convert -O vmdk "$raw" "$vmdk" || fail "qemu-img convert -O vmdk failed"
+    rm -f "$raw"
+    cat >"$rf" <<EOF2
+[defaults]
+kernel = $QT_KERNEL
+initrd = $INITRD
+base = $img
+timeout = $QT_TIMEOUT
+[part]
+root = /dev/vda1
+instance = fresh:16M
+expect = REPORT root_dev=/dev/vda1
+[whole]
+root = /dev/vda
+default-fail = no
+fail = holds a gpt partition table: name the partition
+fail = no filesystem found on
+EOF2
+    showlog "$LOGS/$SC.out"
+    boottest --reps 1 --output "$out" "$rf" >"$LOGS/$SC.out" 2>&1
+    rc=$?
+    [ $rc = 1 ] || fail "exit status $rc, expected 1 (the whole-disk boot fails)"
+    boottest_no_qemu_left "$out"
+    grep -q -- "-drive file=$img,format=qcow2,if=virtio,readonly=on -drive file=[^ ]*,format=raw,if=virtio " \
+        "$out/logs/part/1.cmd" || fail "the qcow2 base is not attached as qcow2, read-only: $(cat "$out/logs/part/1.cmd")"
+    showlog "$out/logs/whole/1.log"
+    boottest_report_check "$out" "" "$CLOUD_PARTUUID" "$QT_EXT4_LABEL" "$QT_EXT4_UUID" <<'EOF2'
+pu, label, uuid = sys.argv[2:5]
+cfg = {c["name"]: c for c in r["configs"]}
+boots = {b["config"]: b for b in r["boots"]}
+p, w = boots["part"], boots["whole"]
+for n in ("part", "whole"):
+    need(cfg[n]["base_format"] == "qcow2" and cfg[n]["base_format_detected"] == "qcow2",
+         "%s: base_format %s, detected %s" % (n, cfg[n]["base_format"], cfg[n]["base_format_detected"]))
+need(p["result"] == "ok", "part: %s %s" % (p["result"], p["reason"]))
+need(p["mode"] == "instance", "part: mode %s" % p["mode"])
+need(w["result"] == "failed", "whole: %s %s (a timeout: no partition message)" % (w["result"], w["reason"]))
+log = open(out + "/" + w["log"], errors="replace").read()
+want = [
+    "/dev/vda (root=/dev/vda) holds a gpt partition table, not a filesystem; the kernel found 2 partitions on it:",
+    "/dev/vda1: ext4, LABEL=%s, UUID=%s, PARTUUID=%s, PARTLABEL=root" % (label, uuid, pu),
+    "/dev/vda2: vfat, LABEL=ESP, UUID=5A7E-C1D0, PARTUUID=",
+    "holds a gpt partition table: name the partition that holds the base, e.g. root=/dev/vda1, root=PARTUUID=%s or root=LABEL=%s (ext4)" % (pu, label),
+]
+for s in want:
+    need(s in log, "whole: the console has no %r" % s)
+need("no filesystem found on" not in log, "whole: the old message")
+EOF2
+    # (c) a container QEMU could read but the run does not take: refused before any QEMU
+    boottest --reps 1 --output "$out-vmdk" --kernel "$QT_KERNEL" --initrd "$INITRD" \
+        --base "$vmdk" --root /dev/vda1 >"$LOGS/$SC-vmdk.out" 2>&1
+    rc=$?
+    [ $rc = 2 ] || fail "vmdk: exit status $rc, expected 2: $(cat "$LOGS/$SC-vmdk.out")"
+    grep -q "base $vmdk: it is a vmdk image; QEMU attaches a raw or qcow2 base here: convert it with 'qemu-img convert -O qcow2 $vmdk BASE.qcow2' (or -O raw)" \
+        "$LOGS/$SC-vmdk.out" || fail "vmdk: no refusal naming the format and the fix: $(cat "$LOGS/$SC-vmdk.out")"
+    ! grep -q accelerator "$LOGS/$SC-vmdk.out" || fail "vmdk: a QEMU (the KVM probe) ran before the refusal"
+    [ -z "$(find "$out-vmdk" -name '*.cmd' 2>/dev/null)" ] || fail "vmdk: a guest was started"
+    rm -rf "$out-vmdk" "$img" "$vmdk"
+    boottest_pass
+}
