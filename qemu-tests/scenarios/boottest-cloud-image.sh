@@ -4,10 +4,13 @@
 # and attaches it as qcow2 (read-only; the fresh instance disk raw): with root=/dev/vda1 it
 # boots, the report says qcow2. The same image with root=/dev/vda fails with sharedroot-init's
 # partition message: the gpt table, vda1 (ext4, its label, UUID, PARTUUID) and vda2 (vfat)
-# listed, root=/dev/vda1 suggested (the old "no filesystem found" fails the scenario). The
+# listed, root=/dev/vda1 suggested (the old "no filesystem found" fails the scenario). An
+# instance disk named whole (sharedroot.instance=/dev/vdb) that is a GPT disk with an ext4
+# partition gets the same message, sharedroot.instance=/dev/vdb1 suggested and no mkfs. The
 # image as vmdk is refused before any QEMU starts, naming qemu-img convert.
 
 CLOUD_PARTUUID=5a7e0000-0000-4000-8000-0000000c1d01
+INST_PARTUUID=5a7e0000-0000-4000-8000-0000000c1d02
 
 # cloud_image RAW: the GPT disk, sparse
 cloud_image() {
@@ -24,9 +27,22 @@ cloud_image() {
     rm -f "$esp"
 }
 
+# inst_disk RAW: a GPT instance disk, its ext4 filesystem on partition 1
+inst_disk() {
+    local raw=$1 fs=$SCW/$SC-instfs.img
+    rm -f "$raw" "$fs"
+    truncate -s 10M "$raw" && truncate -s 8M "$fs" || return 1
+    printf 'label: gpt\nstart=2048, size=16384, uuid=%s\n' "$INST_PARTUUID" |
+        sfdisk -q "$raw" >/dev/null || return 1
+    mkfs.ext4 -q -F -L inst-p1 "$fs" && dd if="$fs" of="$raw" bs=1M seek=1 conv=notrunc status=none
+    local rc=$?
+    rm -f "$fs"
+    return $rc
+}
+
 scenario() {
     local out=$SCW/$SC rf=$SCW/$SC.run raw=$SCW/$SC-disk.img img=$SCW/$SC-disk.qcow2
-    local vmdk=$SCW/$SC-disk.vmdk rc
+    local vmdk=$SCW/$SC-disk.vmdk inst=$SCW/$SC-inst.img rc
     for t in qemu-img sfdisk mkfs.vfat; do
         command -v "$t" >/dev/null || skip "$t not installed (qemu-utils, fdisk, dosfstools)"
     done
@@ -36,6 +52,7 @@ scenario() {
     qemu-img convert -O qcow2 "$raw" "$img" || fail "qemu-img convert -O qcow2 failed"
     qemu-img convert -O vmdk "$raw" "$vmdk" || fail "qemu-img convert -O vmdk failed"
     rm -f "$raw"
+    inst_disk "$inst" || fail "making the GPT instance disk failed"
     cat >"$rf" <<EOF2
 [defaults]
 kernel = $QT_KERNEL
@@ -51,17 +68,24 @@ root = /dev/vda
 default-fail = no
 fail = holds a gpt partition table: name the partition
 fail = no filesystem found on
+[inst-whole]
+root = /dev/vda1
+instance = copy:$inst
+default-fail = no
+fail = holds a gpt partition table: name the partition
+fail = holds no filesystem
 EOF2
     showlog "$LOGS/$SC.out"
     boottest --reps 1 --output "$out" "$rf" >"$LOGS/$SC.out" 2>&1
     rc=$?
-    [ $rc = 1 ] || fail "exit status $rc, expected 1 (the whole-disk boot fails)"
+    [ $rc = 1 ] || fail "exit status $rc, expected 1 (the whole-disk boots fail)"
     boottest_no_qemu_left "$out"
     grep -q -- "-drive file=$img,format=qcow2,if=virtio,readonly=on -drive file=[^ ]*,format=raw,if=virtio " \
         "$out/logs/part/1.cmd" || fail "the qcow2 base is not attached as qcow2, read-only: $(cat "$out/logs/part/1.cmd")"
     showlog "$out/logs/whole/1.log"
-    boottest_report_check "$out" "" "$CLOUD_PARTUUID" "$QT_EXT4_LABEL" "$QT_EXT4_UUID" <<'EOF2'
-pu, label, uuid = sys.argv[2:5]
+    showlog "$out/logs/inst-whole/1.log"
+    boottest_report_check "$out" "" "$CLOUD_PARTUUID" "$QT_EXT4_LABEL" "$QT_EXT4_UUID" "$INST_PARTUUID" <<'EOF2'
+pu, label, uuid, ipu = sys.argv[2:6]
 cfg = {c["name"]: c for c in r["configs"]}
 boots = {b["config"]: b for b in r["boots"]}
 p, w = boots["part"], boots["whole"]
@@ -81,6 +105,14 @@ want = [
 for s in want:
     need(s in log, "whole: the console has no %r" % s)
 need("no filesystem found on" not in log, "whole: the old message")
+i = boots["inst-whole"]
+need(i["result"] == "failed", "inst-whole: %s %s" % (i["result"], i["reason"]))
+log = open(out + "/" + i["log"], errors="replace").read()
+for s in ("/dev/vdb (sharedroot.instance=/dev/vdb) holds a gpt partition table, not a filesystem; the kernel found 1 partition on it:",
+          "/dev/vdb1: ext4, LABEL=inst-p1, UUID=",
+          "holds a gpt partition table: name the partition that holds the instance filesystem, e.g. sharedroot.instance=/dev/vdb1, sharedroot.instance=PARTUUID=%s or sharedroot.instance=LABEL=inst-p1 (ext4)" % ipu):
+    need(s in log, "inst-whole: the console has no %r" % s)
+need("mkfs" not in log, "inst-whole: mkfs suggested for a partitioned disk")
 EOF2
     # (c) a container QEMU could read but the run does not take: refused before any QEMU
     boottest --reps 1 --output "$out-vmdk" --kernel "$QT_KERNEL" --initrd "$INITRD" \
@@ -91,6 +123,6 @@ EOF2
         "$LOGS/$SC-vmdk.out" || fail "vmdk: no refusal naming the format and the fix: $(cat "$LOGS/$SC-vmdk.out")"
     ! grep -q accelerator "$LOGS/$SC-vmdk.out" || fail "vmdk: a QEMU (the KVM probe) ran before the refusal"
     [ -z "$(find "$out-vmdk" -name '*.cmd' 2>/dev/null)" ] || fail "vmdk: a guest was started"
-    rm -rf "$out-vmdk" "$img" "$vmdk"
+    rm -rf "$out-vmdk" "$img" "$vmdk" "$inst"
     boottest_pass
 }
