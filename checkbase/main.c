@@ -144,7 +144,8 @@ static int open_target(struct run *run)
         return log_error_errno(
             EINVAL,
             "--fix changes directories only, and %s is an image. "
-            "Mount a copy read-write (mount -o loop COPY /mnt), run " PROGRAM_NAME
+            "Mount a copy read-write (mount -o loop COPY /mnt; a disk image: losetup "
+            "-P --show COPY, then mount its root partition, /dev/loopNpM), run " PROGRAM_NAME
             " --fix /mnt, unmount it and check the copy",
             t);
     run->is_image = true;

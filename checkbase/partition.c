@@ -11,28 +11,34 @@
 
 #define SECTOR 512ULL
 
+/* Partition types by name; "other" marks the types that say the partition is something else
+ * than a root (a /boot, an ESP, /home...): never a root candidate by its filesystem alone. */
 static const struct {
     const char *type, *name;
+    bool other;
 } part_types[] = {
-    {GPT_TYPE_ROOT_X86_64, "linux-root-x86-64"},
-    {"b921b045-1df0-41c3-af44-4c6f280d3fae", "linux-root-arm64"},
-    {"44479540-f297-41b2-9af7-d131d5f0458a", "linux-root-x86"},
-    {"8484680c-9521-48c6-9c11-b0720656f69e", "linux-usr-x86-64"},
-    {"0fc63daf-8483-4772-8e79-3d69d8477de4", "linux-generic"},
-    {"c12a7328-f81f-11d2-ba4b-00a0c93ec93b", "esp"},
-    {"bc13c2ff-59e6-4262-a352-b275fd6f7172", "xbootldr"},
-    {"21686148-6449-6e6f-744e-656564454649", "bios-boot"},
-    {"0657fd6d-a4ab-43c4-84e5-0933c84b4f4f", "linux-swap"},
-    {"933ac7e1-2eb4-4f13-b844-0e14e2aef915", "linux-home"},
-    {"e6d6d379-f507-44c2-a23c-238f2a3df928", "linux-lvm"},
-    {"0x83", "linux"},
-    {"0xef", "esp"},
-    {"0x82", "linux-swap"},
-    {"0x8e", "linux-lvm"},
-    {"0x5", "extended"},
-    {"0xf", "extended"},
-    {"0x85", "extended"},
-    {"0xee", "gpt-protective"},
+    {GPT_TYPE_ROOT_X86_64, "linux-root-x86-64", false},
+    {"b921b045-1df0-41c3-af44-4c6f280d3fae", "linux-root-arm64", false},
+    {"44479540-f297-41b2-9af7-d131d5f0458a", "linux-root-x86", false},
+    {"0fc63daf-8483-4772-8e79-3d69d8477de4", "linux-generic", false},
+    {"8484680c-9521-48c6-9c11-b0720656f69e", "linux-usr-x86-64", true},
+    {"c12a7328-f81f-11d2-ba4b-00a0c93ec93b", "esp", true},
+    {"bc13c2ff-59e6-4262-a352-b275fd6f7172", "xbootldr", true},
+    {"21686148-6449-6e6f-744e-656564454649", "bios-boot", true},
+    {"0657fd6d-a4ab-43c4-84e5-0933c84b4f4f", "linux-swap", true},
+    {"933ac7e1-2eb4-4f13-b844-0e14e2aef915", "linux-home", true},
+    {"3b8f8425-20e0-4f3b-907f-1a25a76f98e8", "linux-srv", true},
+    {"4d21b016-b534-45c2-a9fb-5c16e091fd2d", "linux-var", true},
+    {"7ec6f557-3bc5-4aca-b293-16ef5df639d1", "linux-var-tmp", true},
+    {"e6d6d379-f507-44c2-a23c-238f2a3df928", "linux-lvm", false},
+    {"0x83", "linux", false},
+    {"0xef", "esp", true},
+    {"0x82", "linux-swap", true},
+    {"0x8e", "linux-lvm", false},
+    {"0x5", "extended", true},
+    {"0xf", "extended", true},
+    {"0x85", "extended", true},
+    {"0xee", "gpt-protective", true},
 };
 
 static const char *const root_fstypes[] = {
@@ -44,6 +50,14 @@ bool fstype_can_be_root(const char *fstype)
     for (size_t i = 0; i < sizeof(root_fstypes) / sizeof(*root_fstypes); i++)
         if (strcmp(fstype, root_fstypes[i]) == 0)
             return true;
+    return false;
+}
+
+static bool type_is_other(const char *type)
+{
+    for (size_t i = 0; i < sizeof(part_types) / sizeof(*part_types); i++)
+        if (strcasecmp(type, part_types[i].type) == 0)
+            return part_types[i].other;
     return false;
 }
 
@@ -271,7 +285,8 @@ int disk_choose(const struct disk *d, int want, char *why, size_t n)
         const struct part *p = &d->v[i];
         if (is_root_type(p) && roots++ == 0)
             root = i;
-        if (!p->problem && !p->extended && fstype_can_be_root(p->fstype) && fses++ == 0)
+        if (!p->problem && !p->extended && !type_is_other(p->type) &&
+            fstype_can_be_root(p->fstype) && fses++ == 0)
             fs = i;
     }
     if (roots == 1 && d->v[root].problem)
@@ -284,7 +299,7 @@ int disk_choose(const struct disk *d, int want, char *why, size_t n)
     if (fses == 0)
         return why_fail(why, n, -ENOENT,
                         "no partition holds a filesystem a root can be (ext2/3/4, xfs, btrfs, "
-                        "erofs, squashfs)");
+                        "erofs, squashfs) and has a type that allows a root");
     if (roots > 1)
         return why_fail(why, n, -ENOTUNIQ,
                         "%zu partitions have the x86-64 root type and %zu hold a filesystem a "

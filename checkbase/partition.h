@@ -50,7 +50,8 @@ void disk_done(struct disk *d);
 void disk_validate(struct disk *d);
 
 /* The partition to check as the root: number want when want > 0; otherwise the only partition
- * of the x86-64 root type, else the only one holding a filesystem a root can be. Its index, or
+ * of the x86-64 root type, else the only one holding a filesystem a root can be whose type
+ * does not name another use (ESP, XBOOTLDR /boot, swap, /home, /srv, /var, /usr). Its index, or
  * a negative errno with why saying why none was chosen: -ENOENT no candidate or no such
  * number, -ENOTUNIQ more than one, -EINVAL the partition asked for is not usable. Pure. */
 int disk_choose(const struct disk *d, int want, char *why, size_t n);

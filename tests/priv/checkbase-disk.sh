@@ -115,6 +115,7 @@ expect_out gpt_json_finding '"id":"fstab-base-rw","severity":"error","path":"/et
 
 run --fix "$T/gpt.img"
 expect_rc gpt_fix_refused 2
+expect_err gpt_fix_refusal_says_how "losetup -P --show COPY, then mount its root partition"
 unchanged gpt_image_unchanged_by_fix_refusal "$T/gpt.img" "$sum"
 
 run --partition 15 "$T/gpt.img"
@@ -150,6 +151,24 @@ expect_rc mbr_image_checked 1
 expect_out mbr_root_partition_named "^checked: dos partition 2: 40 MiB, type linux \(0x83\), ext4"
 expect_no_out mbr_other_disks_partuuids_not_reported "fstab-base-rw"
 unchanged mbr_image_unchanged "$T/mbr.img" "$sum"
+
+# Ubuntu's cloud layout: root 1 of the generic Linux type, ESP 15, and an ext4 /boot 16 of
+# the XBOOTLDR type, which is not taken for a second root.
+truncate -s 16M "$T/boot.fs" && mkfs.ext4 -q -F -L BOOT "$T/boot.fs"
+truncate -s 100M "$T/ubuntu.img"
+sfdisk -q "$T/ubuntu.img" <<EOF2
+label: gpt
+unit: sectors
+
+$T/ubuntu.img1 : start=53248, size=81920, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
+$T/ubuntu.img15 : start=2048, size=16384, type=$ESP_TYPE
+$T/ubuntu.img16 : start=18432, size=32768, type=BC13C2FF-59E6-4262-A352-B275FD6F7172
+EOF2
+put "$T/ubuntu.img" "$T/root.fs" 53248
+put "$T/ubuntu.img" "$T/esp.fs" 2048
+put "$T/ubuntu.img" "$T/boot.fs" 18432
+run "$T/ubuntu.img"
+expect_out ubuntu_layout_root_not_boot "^checked: gpt partition 1: 40 MiB, type linux-generic "
 
 # Two ext4 partitions of the generic Linux type: refused, the list printed; --partition 2.
 truncate -s 100M "$T/two.img"

@@ -58,6 +58,35 @@ TEST(choose_the_only_root_filesystem)
     CHECK_INT(disk_choose(&d, 0, why, sizeof why), 2);
 }
 
+TEST(choose_ubuntu_cloud_layout_root_beside_an_ext4_boot)
+{
+    /* Ubuntu 24.04's cloud image: 1 root (generic type), 14 BIOS boot, 15 ESP, 16 /boot ext4
+     * of the XBOOTLDR type */
+    struct part v[] = {mkpart(1, 200, 500, LINUX_TYPE, "ext4"),
+                       mkpart(14, 1, 4, "21686148-6449-6e6f-744e-656564454649", ""),
+                       mkpart(15, 5, 100, ESP_TYPE, "vfat"),
+                       mkpart(16, 105, 90, "bc13c2ff-59e6-4262-a352-b275fd6f7172", "ext4")};
+    struct disk d = mkdisk(v, 4);
+    char why[512] = "";
+    CHECK_INT(disk_choose(&d, 0, why, sizeof why), 0);
+    CHECK_INT(disk_choose(&d, 16, why, sizeof why), 3); /* asked for: checked */
+}
+
+TEST(choose_fedora_cloud_layout_btrfs_root_beside_an_ext4_boot)
+{
+    struct part v[] = {mkpart(1, 1, 1, "21686148-6449-6e6f-744e-656564454649", ""),
+                       mkpart(2, 2, 100, ESP_TYPE, "vfat"),
+                       mkpart(3, 102, 100, "BC13C2FF-59E6-4262-A352-B275FD6F7172", "ext4"),
+                       mkpart(4, 202, 800, LINUX_TYPE, "btrfs")};
+    struct disk d = mkdisk(v, 4);
+    char why[512] = "";
+    CHECK_INT(disk_choose(&d, 0, why, sizeof why), 3);
+    /* an MBR swap partition with a stale ext4 signature is not a root either */
+    struct part w[] = {mkpart(1, 1, 100, "0x82", "ext4"), mkpart(2, 101, 100, "0x83", "xfs")};
+    struct disk e = mkdisk(w, 2);
+    CHECK_INT(disk_choose(&e, 0, why, sizeof why), 1);
+}
+
 TEST(choose_refuses_two_root_filesystems)
 {
     struct part v[] = {mkpart(1, 1, 100, "0x83", "ext4"), mkpart(2, 101, 100, "0x83", "btrfs")};
