@@ -63,9 +63,10 @@ static int probe_ext(struct image *img, int fd)
     return 0;
 }
 
-/* Whether an xfs log needs replay: xfs_logprint (xfsprogs) reads the log read-only and says
- * "state: <DIRTY>" or "<CLEAN>"; xfs has no superblock flag for it. */
-static int probe_xfs(struct image *img, struct notes *notes)
+/* Whether an xfs log needs replay: xfs_logprint (xfsprogs) reads the log of dev (the image,
+ * or the read-only loop device of a partition) read-only and says "state: <DIRTY>" or
+ * "<CLEAN>"; xfs has no superblock flag for it. */
+static int probe_xfs(struct image *img, const char *dev, struct notes *notes)
 {
     static const char *const progs[] = {"/usr/sbin/xfs_logprint", "/sbin/xfs_logprint", NULL};
     const char *prog = NULL;
@@ -80,11 +81,6 @@ static int probe_xfs(struct image *img, struct notes *notes)
     if (!prog)
         return notes_add(notes, "xfs: whether the log is dirty is not checked (no xfs_logprint: "
                                 "install xfsprogs); run xfs_repair -n on a copy before sharing");
-    /* xfs_logprint reads a whole device or file; it has no offset for a partition. */
-    if (img->part >= 0)
-        return notes_add(notes, "xfs in a partition: whether the log is dirty is not checked "
-                                "(xfs_logprint reads whole devices only); run xfs_repair -n on the "
-                                "partition of a copy (losetup -P) before sharing");
     if (pipe2(p, O_CLOEXEC) < 0)
         return log_error_errno(errno, "Cannot create a pipe: %m");
     _cleanup_close_ int rfd = p[0], wfd = p[1];
@@ -96,7 +92,7 @@ static int probe_xfs(struct image *img, struct notes *notes)
         dup2(null, 0);
         dup2(wfd, 1);
         dup2(null, 2);
-        execl(prog, prog, "-t", img->path, (char *)NULL);
+        execl(prog, prog, "-t", dev, (char *)NULL);
         _exit(127);
     }
     close(take_fd(&wfd));
@@ -131,7 +127,7 @@ static int probe_whole(struct image *img, int fd, int want_part, struct notes *n
     if (strncmp(img->fstype, "ext", 3) == 0)
         return probe_ext(img, fd);
     if (strcmp(img->fstype, "xfs") == 0)
-        return probe_xfs(img, notes);
+        return probe_xfs(img, img->path, notes);
     return 0;
 }
 
@@ -180,8 +176,7 @@ static int probe_disk(struct image *img, int fd, int want_part, struct notes *no
                       img->disk.v[i].problem);
     if (strncmp(img->fstype, "ext", 3) == 0)
         return probe_ext(img, fd);
-    if (strcmp(img->fstype, "xfs") == 0)
-        return probe_xfs(img, notes);
+    /* xfs: xfs_logprint has no offset; it reads the partition's loop device once mounted. */
     return 0;
 }
 
@@ -286,7 +281,7 @@ static int verify_loop(const struct image *img, const char *dev, const char *tar
     return 0;
 }
 
-static int mount_loop(struct image *img, const char *opts)
+static int mount_loop(struct image *img, const char *opts, struct notes *notes)
 {
     char dev[PATH_MAX] = "", why[WHY_MAX] = "";
     int r =
@@ -306,6 +301,10 @@ static int mount_loop(struct image *img, const char *opts)
                                               "read-only; refusing to go on",
                                img->name);
     }
+    /* A partition's xfs log, read through the loop device limited to it: the device is
+     * read-only and the mount (norecovery) has not touched the log. */
+    if (img->part >= 0 && strcmp(img->fstype, "xfs") == 0)
+        return probe_xfs(img, dev, notes);
     return 0;
 }
 
@@ -320,7 +319,7 @@ static void image_unmount(struct image *img)
     img->mountpoint = NULL;
 }
 
-int image_mount(struct image *img)
+int image_mount(struct image *img, struct notes *notes)
 {
     char opts[400];
     int r = mount_options(img, opts, sizeof(opts));
@@ -336,7 +335,7 @@ int image_mount(struct image *img)
         rmdir(tmpl);
         return log_error_errno(ENOMEM, "Out of memory");
     }
-    r = mount_loop(img, opts);
+    r = mount_loop(img, opts, notes);
     if (r < 0) {
         image_unmount(img);
         return r;

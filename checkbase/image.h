@@ -40,8 +40,9 @@ int image_probe(struct image *img, const char *path, int want_part, struct notes
 const struct part *image_partition(const struct image *img);
 
 /* Enter a private mount namespace and mount the image read-only under a new temporary
- * directory; returns an O_PATH fd of its root. Prints why on failure. */
-int image_mount(struct image *img);
+ * directory; returns an O_PATH fd of its root. Prints why on failure. The log of xfs in a
+ * partition is read here, through the read-only loop device (notes as image_probe). */
+int image_mount(struct image *img, struct notes *notes);
 
 /* Unmount (the loop device detaches itself), remove the temporary directory, free the
  * partition table. */

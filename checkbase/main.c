@@ -152,7 +152,7 @@ static int open_target(struct run *run)
     int r = image_probe(&run->img, t, run->o.partition, &run->notes);
     if (r < 0)
         return r;
-    r = image_mount(&run->img);
+    r = image_mount(&run->img, &run->notes);
     run->rootfd = r;
     return r < 0 ? r : 0;
 }

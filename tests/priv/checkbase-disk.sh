@@ -207,6 +207,31 @@ else
     skip partition_dirty_journal_reported "debugfs could not make a dirty journal"
 fi
 
+# xfs in a partition (RHEL-like cloud images): the log is read by xfs_logprint through the
+# read-only loop device limited to the partition. A dirty log (a filesystem shut down with
+# changes in flight) is reported and not replayed.
+if ! command -v mkfs.xfs >/dev/null || ! command -v xfs_io >/dev/null; then
+    skip partition_xfs_dirty_log_reported "no xfsprogs"
+elif truncate -s 300M "$T/xfs.fs" && mkfs.xfs -q "$T/xfs.fs" && mkdir -p "$T/xm" &&
+    loop_attach "$T/xfs.fs" && unshare -m --propagation private bash -c "
+        mount '$LOOP' '$T/xm' && cp -a '$T/tree/.' '$T/xm/' && sync &&
+        echo change >'$T/xm/f' && xfs_io -x -c 'shutdown -f' '$T/xm' && umount '$T/xm'" 2>/dev/null; then
+    losetup -d "$LOOP"
+    LOOPS=()
+    truncate -s 320M "$T/xfs.img"
+    printf 'label: gpt\nstart=2048, size=300M, type=%s\n' "$ROOT_TYPE" | sfdisk -q "$T/xfs.img"
+    dd if="$T/xfs.fs" of="$T/xfs.img" bs=1M seek=1 conv=notrunc,sparse status=none
+    sum=$(sha256sum <"$T/xfs.img")
+    run "$T/xfs.img"
+    expect_out partition_xfs_checked "^checked: gpt partition 1: 300 MiB, type linux-root-x86-64 .*xfs"
+    expect_out partition_xfs_dirty_log_reported "^error: fs-needs-recovery: "
+    expect_out partition_xfs_dirty_log_explained "found: the xfs log is dirty"
+    unchanged partition_xfs_dirty_log_not_replayed "$T/xfs.img" "$sum"
+else
+    [ ${#LOOPS[@]} -gt 0 ] && loop_detach_all && LOOPS=()
+    skip partition_xfs_dirty_log_reported "this host cannot mount xfs to make a dirty log"
+fi
+
 # Truncated: libblkid trusts no GPT header whose disk ends past the image (and the backup
 # header at the end is gone); an MBR partition past the end is listed as not usable.
 head -c 40M "$T/gpt.img" >"$T/short.img"
