@@ -185,6 +185,11 @@ static bool mounts_base_rw(const struct check_ctx *ctx, struct libmnt_fs *fs, ch
     if (k < 0)
         return false;
     const struct part *p = &ctx->disk->v[k];
+    /* The kernel mounts these read-only whatever the options say. */
+    static const char *const always_ro[] = {"erofs", "squashfs", "iso9660"};
+    for (size_t i = 0; i < sizeof(always_ro) / sizeof(*always_ro); i++)
+        if (strcmp(p->fstype, always_ro[i]) == 0)
+            return false;
     snprintf(note, n, " (partition %d of the image, %s)", p->number,
              p->fstype[0] ? p->fstype : "no filesystem found");
     return true;

@@ -523,6 +523,15 @@ TEST(fstab_base_rw_leaves_safe_and_foreign_lines_alone)
                        "proc /proc proc defaults 0 0\n";
     CHECK_INT(fstab_findings(&d, safe, &f), 0);
     findings_done(&f);
+    /* a filesystem the kernel only mounts read-only */
+    struct part w[] = {mkpart(3, 200, 100, LINUX_TYPE, "squashfs")};
+    snprintf(w[0].label, sizeof w[0].label, "tools");
+    struct disk e = mkdisk(w, 1);
+    CHECK_INT(fstab_findings(&e, "LABEL=tools /opt/tools squashfs defaults 0 0\n", &f), 0);
+    findings_done(&f);
+    snprintf(w[0].fstype, sizeof w[0].fstype, "ext4");
+    CHECK_INT(fstab_findings(&e, "LABEL=tools /opt/tools auto defaults 0 0\n", &f), 1);
+    findings_done(&f);
     /* a bare filesystem image: no disk, nothing to match */
     CHECK_INT(fstab_findings(NULL, "LABEL=UEFI /boot/efi vfat defaults 0 0\n", &f), 0);
     findings_done(&f);
