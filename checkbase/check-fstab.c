@@ -113,6 +113,13 @@ static bool root_rw(const struct check_ctx *ctx, struct libmnt_fs *fs, char *not
     return is_root(ctx, fs) && mnt_fs_match_options(fs, "ro") != 1;
 }
 
+/* systemd-growfs@.service grows the filesystem of a line with x-systemd.growfs at every boot:
+ * the shared base is read-only (and the same disk for every guest). */
+static bool root_growfs(const struct check_ctx *ctx, struct libmnt_fs *fs, char *note, size_t n)
+{
+    return is_root(ctx, fs) && mnt_fs_match_options(fs, "x-systemd.growfs") == 1;
+}
+
 static bool remounts(const struct check_ctx *ctx, struct libmnt_fs *fs, char *note, size_t n)
 {
     return mnt_fs_match_options(fs, "remount") == 1;
@@ -205,6 +212,11 @@ int check_fstab_root_rw(struct check_ctx *ctx, const struct check *c)
     return fstab_scan(ctx, c, root_rw);
 }
 
+int check_fstab_growfs(struct check_ctx *ctx, const struct check *c)
+{
+    return fstab_scan(ctx, c, root_growfs);
+}
+
 int check_fstab_remount(struct check_ctx *ctx, const struct check *c)
 {
     return fstab_scan(ctx, c, remounts);
@@ -222,7 +234,8 @@ int check_fstab_device_name(struct check_ctx *ctx, const struct check *c)
 
 int check_fstab_text(struct check_ctx *ctx, const struct check *c, const char *text, size_t len)
 {
-    static const fstab_match preds[] = {root_rw, remounts, swap, by_device_name, mounts_base_rw};
+    static const fstab_match preds[] = {root_rw, root_growfs,    remounts,
+                                        swap,    by_device_name, mounts_base_rw};
     struct libmnt_table *tb = NULL;
     unsigned bad = 0;
     int r = fstab_parse_text(ctx, FSTAB, text, len, &tb, &bad);

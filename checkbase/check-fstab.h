@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * /etc/fstab lines that are wrong on a base many guests mount read-only at once: `/` mounted
- * read-write or remounted, swap that belongs to one instance, disks named by kernel names
+ * read-write, grown or remounted, swap that belongs to one instance, disks named by kernel names
  * that differ between guests (xvda on Xen, vda on KVM), a filesystem of the shared disk
  * itself (the ESP of a cloud image) mounted read-write.
  */
@@ -10,6 +10,7 @@
 #include "checks.h"
 
 int check_fstab_root_rw(struct check_ctx *ctx, const struct check *c);
+int check_fstab_growfs(struct check_ctx *ctx, const struct check *c);
 int check_fstab_remount(struct check_ctx *ctx, const struct check *c);
 int check_fstab_swap(struct check_ctx *ctx, const struct check *c);
 int check_fstab_device_name(struct check_ctx *ctx, const struct check *c);

@@ -87,6 +87,12 @@ static const struct check checks[] = {
      "shared base writable, fails, and the boot is degraded",
      "add ro to the options of the / line (sharedroot-init mounts the base read-only)",
      check_fstab_root_rw, NULL},
+    {"fstab-growfs", W, SCOPE_ROOT,
+     "the / line has x-systemd.growfs (cloud images have it): at every boot of every guest "
+     "systemd-growfs tries to grow the shared base, which is read-only, and the unit fails",
+     "remove x-systemd.growfs from the / line; grow the image on the host (a copy: truncate, "
+     "e2fsck -f, resize2fs) when the base needs room",
+     check_fstab_growfs, NULL},
     {"fstab-remount", E, SCOPE_ROOT,
      "an fstab entry remounts a filesystem; on the shared base that means making it writable",
      "remove the remount option or the line", check_fstab_remount, NULL},

@@ -100,6 +100,7 @@ expect_out gpt_root_partition_named "^checked: gpt partition 1: 40 MiB, type lin
 expect_out gpt_esp_rw_reported "^error: fstab-base-rw: /etc/fstab"
 expect_out gpt_esp_rw_line_named "found: PARTUUID=${ESP_PU^^} /boot/efi vfat defaults \(partition 15 of the image, vfat\)"
 expect_out gpt_root_rw_still_reported "^error: fstab-root-rw: "
+expect_out gpt_root_growfs_reported "^warning: fstab-growfs: /etc/fstab"
 expect_no_out gpt_foreign_line_not_reported "instance-data"
 if [ "$(echo "$OUT" | grep -c '^error: fstab-base-rw')" -eq 1 ]; then pass gpt_one_base_rw_finding
 else fail gpt_one_base_rw_finding "$OUT"; fi

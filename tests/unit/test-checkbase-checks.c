@@ -237,6 +237,20 @@ TEST(fstab_root_rw_is_found)
     tree_done(&t);
 }
 
+TEST(fstab_growfs_on_the_root_is_found)
+{
+    struct tree t;
+    tree_new(&t);
+    /* a cloud image's line: read-write and grown */
+    put(&t, "/etc/fstab",
+        "PARTUUID=5e1f / ext4 ro,discard,errors=remount-ro,x-systemd.growfs 0 1\n");
+    expect_only(&t, "fstab-growfs", "/etc/fstab");
+    /* another filesystem may be grown (an instance disk's, say) */
+    put(&t, "/etc/fstab", "UUID=0a1b / ext4 ro 0 1\nLABEL=data /srv ext4 x-systemd.growfs 0 2\n");
+    expect_clean(&t);
+    tree_done(&t);
+}
+
 TEST(fstab_remount_is_found)
 {
     struct tree t;
