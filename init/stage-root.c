@@ -231,7 +231,7 @@ int stage_root(struct boot_ctx *ctx)
                    ctx->root_device, rw ? "READ-WRITE" : "read-only", ctx->sysroot);
     else {
         char disk[PATH_MAX];
-        bool part = rootfs_partition_disk(ctx->root_device, disk, sizeof disk) == 1;
+        bool part = blockdev_partition_disk(ctx->root_device, disk, sizeof disk) == 1;
 
         log_info("root: %s (%s) mounted read-only at %s with '%s'%s%s%s%s", ctx->root_device,
                  ctx->root_fstype, ctx->sysroot, data,

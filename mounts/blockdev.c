@@ -260,6 +260,41 @@ static int devnode_of(const char *name, char *node, size_t n)
     return r;
 }
 
+int blockdev_partition_disk(const char *dev, char *disk, size_t n)
+{
+    char sys[64], real[PATH_MAX], num[32], part_nr[32];
+    const char *name, *disk_name;
+    unsigned maj, min;
+    struct stat st, dst;
+
+    if (n)
+        disk[0] = 0;
+    if (stat(dev, &st) < 0)
+        return -errno;
+    if (!S_ISBLK(st.st_mode))
+        return 0;
+    snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u", major(st.st_rdev), minor(st.st_rdev));
+    if (!realpath(sys, real))
+        return -errno;
+    name = strrchr(real, '/');
+    name = name ? name + 1 : real;
+    if (read_sys(name, "partition", part_nr, sizeof part_nr) < 0)
+        return 0; /* a whole disk */
+    /* the partition's sysfs dir is below its disk's: .../block/vda/vda1 */
+    *strrchr(real, '/') = 0;
+    disk_name = strrchr(real, '/');
+    disk_name = disk_name ? disk_name + 1 : real;
+    if (!disk_name[0] || read_sys(disk_name, "dev", num, sizeof num) < 0 ||
+        sscanf(num, "%u:%u", &maj, &min) != 2)
+        return -ENODEV;
+    if (devnode_of(disk_name, disk, n) < 0)
+        return -ENODEV;
+    if (stat(disk, &dst) < 0 || !S_ISBLK(dst.st_mode) || major(dst.st_rdev) != maj ||
+        minor(dst.st_rdev) != min)
+        return -ENODEV;
+    return 1;
+}
+
 /* Is this sysfs block device worth probing? Empty devices (unbound loop devices, drives
  * without media) and floppies are skipped: probing them fails or blocks for seconds. */
 static bool probe_worthy(const char *name)

@@ -95,3 +95,9 @@ const struct blockdev_part *blockdev_ptable_pick(const struct blockdev_ptable *p
  * or root=LABEL=..." (those p has) with key "root"; without a key (NULL: a layout file's
  * source column) "/dev/vda1, PARTUUID=... or LABEL=...". Pure. */
 void blockdev_part_specs(const struct blockdev_part *p, const char *key, char *buf, size_t n);
+
+/* When dev is a partition (sysfs has a "partition" file for it): its whole disk's device node
+ * (the kernel's DEVNAME), checked to be that disk's block device. 1 and disk filled; 0 when dev
+ * is a whole disk or not a block device (disk empty); negative errno when the disk cannot be
+ * found (-ENODEV: no node for it in /dev). */
+int blockdev_partition_disk(const char *dev, char *disk, size_t n);

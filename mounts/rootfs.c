@@ -17,9 +17,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "blockdev.h"
 #include "cleanup.h"
 #include "why.h"
 
@@ -195,50 +195,6 @@ int rootfs_options(const char *fstype, const char *user_flags, bool rw, bool mai
     return 0;
 }
 
-int rootfs_partition_disk(const char *dev, char *disk, size_t n)
-{
-    char sys[128], real[PATH_MAX], num[32];
-    unsigned maj, min;
-    struct stat st, dst;
-    const char *name;
-    ssize_t len;
-
-    if (n)
-        disk[0] = 0;
-    if (stat(dev, &st) < 0)
-        return -errno;
-    if (!S_ISBLK(st.st_mode))
-        return 0;
-    snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u/partition", major(st.st_rdev),
-             minor(st.st_rdev));
-    if (access(sys, F_OK) < 0)
-        return errno == ENOENT ? 0 : -errno;
-    /* the partition's sysfs dir is below its disk's: .../block/vda/vda1 */
-    snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u/..", major(st.st_rdev), minor(st.st_rdev));
-    if (!realpath(sys, real))
-        return -errno;
-    name = strrchr(real, '/');
-    name = name ? name + 1 : real;
-    {
-        _cleanup_close_ int dir = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        _cleanup_close_ int fd = dir < 0 ? -1 : openat(dir, "dev", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return -errno;
-        len = read(fd, num, sizeof num - 1);
-        if (len < 0)
-            return -errno;
-        num[len] = 0;
-    }
-    if (sscanf(num, "%u:%u", &maj, &min) != 2 || !name[0] || strchr(name, '/'))
-        return -ENODEV;
-    if ((size_t)snprintf(disk, n, "/dev/%s", name) >= n)
-        return -ENAMETOOLONG;
-    if (stat(disk, &dst) < 0 || !S_ISBLK(dst.st_mode) || major(dst.st_rdev) != maj ||
-        minor(dst.st_rdev) != min)
-        return -ENODEV;
-    return 1;
-}
-
 static int set_readonly_one(const char *dev)
 {
     _cleanup_close_ int fd = open(dev, O_RDONLY | O_CLOEXEC);
@@ -258,7 +214,7 @@ int rootfs_set_readonly(const char *dev)
 
     if (r < 0)
         return r;
-    r = rootfs_partition_disk(dev, disk, sizeof disk);
+    r = blockdev_partition_disk(dev, disk, sizeof disk);
     if (r <= 0)
         return r;
     return set_readonly_one(disk);

@@ -29,12 +29,6 @@
 int rootfs_options(const char *fstype, const char *user_flags, bool rw, bool maintenance,
                    unsigned long *mflags, char *data, size_t data_size, char *why, size_t n);
 
-/* When dev is a partition (sysfs has /sys/dev/block/MAJ:MIN/partition): its whole disk as a
- * device node, "/dev/NAME" from sysfs, checked to be that disk's block device. 1 and disk
- * filled; 0 when dev is a whole disk or not a block device (disk empty); negative errno when
- * the disk cannot be found (-ENODEV: no node for it in /dev). */
-int rootfs_partition_disk(const char *dev, char *disk, size_t n);
-
 /* Set dev read-only with BLKROSET and check with BLKROGET (-EIO when it did not stick). When dev
  * is a partition its whole disk is set read-only too: every partition of a shared disk is
  * shared (a base image's ESP or /boot that the base's fstab mounts read-write would be written
