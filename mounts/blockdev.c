@@ -500,21 +500,13 @@ static int list_parts(const char *sysdir, struct blockdev_ptable *pt)
     if (!d)
         return -errno;
     while ((de = readdir(d))) {
-        char path[PATH_MAX], buf[32];
-        int fd;
-        ssize_t got;
+        char buf[32];
 
-        if (de->d_name[0] == '.' || strlen(de->d_name) > NAME_MAX)
+        /* a partition of this disk is a subdirectory with a "partition" file; sysfs shows it
+         * in /sys/class/block too */
+        if (de->d_name[0] == '.' || strlen(de->d_name) > NAME_MAX ||
+            read_sys(de->d_name, "partition", buf, sizeof buf) < 0 || !buf[0])
             continue;
-        snprintf(path, sizeof path, "%s/%s/partition", sysdir, de->d_name);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        got = read(fd, buf, sizeof buf - 1);
-        close(fd);
-        if (got <= 0)
-            continue;
-        buf[got] = '\0';
         if (n == sizeof found / sizeof found[0]) {
             pt->n_more++;
             continue;
