@@ -51,9 +51,9 @@ scenario() {
     new_inst "$inst"
     before=$(sha "$ROOTS/ext4.img")
     local nics=(
-        -netdev "user,id=n0,restrict=on,guestfwd=tcp:$NBD_ADDR:$NBD_PORT-cmd:nbdkit -s --log=null -r file $ROOTS/ext4.img"
+        -netdev "user,id=n0,restrict=on,guestfwd=tcp:$NBD_ADDR:$NBD_PORT-$(guestfwd_cmd "nbdkit -s --log=null -r file $ROOTS/ext4.img")"
         -device "virtio-net-pci,netdev=n0"
-        -netdev "user,id=n1,restrict=on,net=$NIC1_NET.0/24,guestfwd=tcp:$NIC1_NET.100:$NBD_PORT-cmd:nbdkit -s --log=null file $inst"
+        -netdev "user,id=n1,restrict=on,net=$NIC1_NET.0/24,guestfwd=tcp:$NIC1_NET.100:$NBD_PORT-$(guestfwd_cmd "nbdkit -s --log=null file $inst")"
         -device "virtio-net-pci,netdev=n1"
     )
     append="root=nbd:$NBD_ADDR:base ip=eth0:dhcp ip=$NIC1_IP:::255.255.255.0::eth1:none sharedroot.instance=nbd:$NIC1_NET.100:inst:ext4"
