@@ -21,7 +21,8 @@ static struct {
     int echo_below;
     /* kmsg takes every line (printk_devkmsg is "on"): only then is the kernel's echo relied on */
     bool kmsg_unlimited;
-    char ring[LOG_RING_LINES][256];
+    /* the last lines, each as whole as its kmsg record (1023 bytes), for the emergency shell */
+    char ring[LOG_RING_LINES][LOG_LINE_MAX + 1];
     unsigned ring_next;
 } logger = {.kmsg_fd = -1, .console_fd = 2};
 
@@ -135,10 +136,12 @@ static void kmsg_sink(int prio, const char *msg)
     const char *lvl = prio <= LOG_ERR ? "ERROR: " : prio == LOG_WARNING ? "WARNING: " : "";
     bool echoed = false;
 
-    /* a record is at most 1023 bytes of message, so that the line still ends in a newline */
+    /* a record is at most LOG_LINE_MAX bytes of message, so that the line still ends in a
+     * newline */
     if (logger.kmsg_fd >= 0) {
-        char line[1100];
-        int n = snprintf(line, sizeof line, "<%d>sharedroot: %s%.1023s\n", prio, lvl, msg);
+        char line[LOG_LINE_MAX + 80];
+        int n =
+            snprintf(line, sizeof line, "<%d>sharedroot: %s%.*s\n", prio, lvl, LOG_LINE_MAX, msg);
         if (n > 0 && write_all(logger.kmsg_fd, line,
                                (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) >= 0)
             /* the kernel prints it on its consoles (all of them, not only /dev/console's) */
@@ -146,8 +149,8 @@ static void kmsg_sink(int prio, const char *msg)
     }
     if (logger.console_fd >= 0 && !echoed &&
         (prio <= LOG_WARNING || to_console || logger.kmsg_fd < 0)) {
-        char line[1100];
-        int n = snprintf(line, sizeof line, "sharedroot: %s%.1023s\n", lvl, msg);
+        char line[LOG_LINE_MAX + 80];
+        int n = snprintf(line, sizeof line, "sharedroot: %s%.*s\n", lvl, LOG_LINE_MAX, msg);
         if (n > 0)
             (void)write_all(logger.console_fd, line,
                             (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);

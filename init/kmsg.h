@@ -29,4 +29,6 @@ void log_kmsg_ratelimit(bool on);
 
 /* Keep the last lines in memory for the emergency shell. */
 #define LOG_RING_LINES 20
+/* The longest message a line carries (kmsg, console, the ring); longer ones are cut. */
+#define LOG_LINE_MAX 1023
 void log_ring_dump(int fd);

@@ -183,6 +183,26 @@ TEST(ring_keeps_the_last_lines_for_the_emergency_shell)
     teardown();
 }
 
+/* a long line (a disk's partition list) is replayed whole, as kmsg has it */
+TEST(ring_keeps_long_lines_whole)
+{
+    char buf[8192], line[1001];
+    int p[2];
+    setup();
+    for (int i = 0; i < 1000; i++)
+        line[i] = (char)('a' + i % 26);
+    line[1000] = 0;
+    log_error("partitions: %s", line);
+    CHECK(pipe(p) == 0);
+    log_ring_dump(p[1]);
+    close(p[1]);
+    drain(p[0], buf, sizeof buf);
+    close(p[0]);
+    CHECK(strstr(buf, line) != NULL);
+    CHECK(strstr(buf, "  partitions: abc") != NULL);
+    teardown();
+}
+
 int main(void)
 {
     return test_main();
