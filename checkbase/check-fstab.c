@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "check-fstab.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
@@ -156,6 +157,27 @@ static const struct {
     {"/dev/disk/by-label/", "LABEL"},
 };
 
+/* A udev link's name back to the value it encodes: udev writes a byte unsafe in a file name
+ * (a blank, '/', '\\') as \xNN (/dev/disk/by-partlabel/EFI\x20System). 0, or -1 when the
+ * value does not fit. */
+static int udev_unescape(const char *in, char *out, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; in[i]; o++) {
+        if (o + 1 >= n)
+            return -1;
+        if (in[i] == '\\' && in[i + 1] == 'x' && isxdigit((unsigned char)in[i + 2]) &&
+            isxdigit((unsigned char)in[i + 3])) {
+            char hex[3] = {in[i + 2], in[i + 3], 0};
+            out[o] = (char)strtoul(hex, NULL, 16);
+            i += 4;
+        } else
+            out[o] = in[i++];
+    }
+    out[o] = 0;
+    return 0;
+}
+
 int fstab_names_partition(const struct disk *d, const char *source)
 {
     if (!d || !source)
@@ -175,8 +197,12 @@ int fstab_names_partition(const struct disk *d, const char *source)
         return disk_find(d, tag, value);
     }
     for (size_t i = 0; i < sizeof(by_links) / sizeof(*by_links); i++)
-        if (strncmp(source, by_links[i].dir, strlen(by_links[i].dir)) == 0)
-            return disk_find(d, by_links[i].tag, source + strlen(by_links[i].dir));
+        if (strncmp(source, by_links[i].dir, strlen(by_links[i].dir)) == 0) {
+            char value[512];
+            if (udev_unescape(source + strlen(by_links[i].dir), value, sizeof value) < 0)
+                return -1;
+            return disk_find(d, by_links[i].tag, value);
+        }
     return -1;
 }
 

@@ -450,6 +450,11 @@ TEST(fstab_source_names_a_partition_of_the_image)
     CHECK_INT(
         fstab_names_partition(&d, "/dev/disk/by-partuuid/6c52b3c6-3b3a-4c3e-8c8a-2f0a8e9d1a11"), 0);
     CHECK_INT(fstab_names_partition(&d, "/dev/disk/by-label/UEFI"), 0);
+    /* udev's links escape a blank as \x20 */
+    CHECK_INT(fstab_names_partition(&d, "/dev/disk/by-partlabel/EFI\\x20System"), 0);
+    CHECK_INT(fstab_names_partition(&d, "/dev/disk/by-partlabel/EFI\\x20system"), -1);
+    CHECK_INT(fstab_names_partition(&d, "/dev/disk/by-partlabel/EFI\\x2"), -1);
+    CHECK_INT(fstab_names_partition(&d, "/dev/disk/by-partlabel/EFI System\\"), -1);
     /* not of this image, or not a name */
     CHECK_INT(fstab_names_partition(&d, "LABEL=uefi"), -1); /* labels are case-sensitive */
     CHECK_INT(fstab_names_partition(&d, "UUID=a1b2-c3d5"), -1);
