@@ -1,0 +1,137 @@
+#!/bin/bash
+# The EXAMPLE(S) sections of the man pages, run as written: each block is taken from the
+# man page at test time (roff's \- and \e undone, continuation lines joined) and run in a
+# scratch dir with the build's programs first in PATH; only paths outside the scratch dir are
+# replaced (/boot, /srv/guest-kernel, /etc/sharedroot/hooks, the last with --hooks-dir). What
+# each block should have made is checked: sharedroot-layout(5)'s partitioned instance disk,
+# sharedroot-mkinitramfs(8)'s images (gzip, the modules asked for, reproducible) and kernel
+# cpio list, sharedroot-hooks(7)'s hook listed by --list and its output.
+# $1 = the build dir. Needs root (loop devices).
+set -u
+B=${1:?usage: man-examples.sh BUILDDIR}
+B=$(cd "$B" && pwd)
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+D=$SRC/docs
+
+# shellcheck source=tests/priv/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+need man-examples losetup sfdisk mkfs.ext4 mkswap blkid cpio
+[ -x "$B/initramfs/sharedroot-mkinitramfs" ] || { fail man-examples "$B/initramfs/sharedroot-mkinitramfs not built"; exit 1; }
+KVER=$("$SRC/tools/cloud-kver") || { skip man-examples "no Debian cloud kernel installed"; exit 0; }
+export KVER
+export PATH=$B/initramfs:$B/checkbase:$B/mkbase:$B/instance:$B/reconcile:$PATH
+LSAN_OPTIONS=suppressions=$SRC/tests/priv/lsan-libmount.supp
+export LSAN_OPTIONS
+
+T=$(mktemp -d /tmp/sharedroot-man-examples.XXXXXX)
+cleanup() {
+    local l
+    for l in $(losetup -n -O NAME -j "$T/layout/instance.img" 2>/dev/null); do losetup -d "$l"; done
+    loop_detach_all
+    [ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+# man_block PAGE N: the Nth .nf/.fi block of PAGE's EXAMPLE(S) section, as the reader sees it
+man_block() {
+    awk -v want="$2" '/^\.SH / { s = ($0 ~ /^\.SH EXAMPLES?$/); next }
+        s && /^\.nf/ { n++; b = (n == want); next } /^\.fi/ { b = 0 } b { print }' "$D/$1" |
+        sed -e 's/\\-/-/g; s/\\e/\\/g' | sed -e ':a' -e '/\\$/N; s/\\\n *//; ta'
+}
+# run_block NAME DIR: runs stdin with bash -e in DIR; PASS/FAIL NAME, output in DIR/NAME.out
+run_block() {
+    mkdir -p "$2"
+    if (cd "$2" && bash -e) >"$2/$1.out" 2>&1; then pass "$1"
+    else fail "$1" "$(tail -n 5 "$2/$1.out" | tr '\n' ' ')"; return 1; fi
+}
+
+# --- sharedroot-layout(5): the partitioned instance disk, prepared on the host
+# Some kernels do not scan a fresh loop device (partscan set, no partitions appear; see
+# blockdev.sh): a losetup first in PATH adds them with partx as a scanning kernel would
+mkdir -p "$T/shim"
+cat >"$T/shim/losetup" <<SHIM
+#!/bin/bash
+out=\$($(command -v losetup) "\$@") || exit
+[ -n "\$out" ] && echo "\$out"
+if [[ " \$* " == *" --partscan "* && \$out == /dev/loop* ]]; then
+    [ -e "/sys/class/block/\${out#/dev/}p1" ] || partx -a "\$out" 2>/dev/null
+    for _ in \$(seq 1 25); do [ -b "\${out}p1" ] && break; sleep 0.2; done
+fi
+exit 0
+SHIM
+chmod 0755 "$T/shim/losetup"
+blk=$(man_block sharedroot-layout.5 2)
+if grep -q '^truncate -s 2G instance.img$' <<<"$blk"; then
+    if PATH=$T/shim:$PATH run_block layout5_prepare_the_disk_as_written "$T/layout" <<<"$blk"; then
+        check layout5_leaves_no_loop_device test -z "$(losetup -n -O NAME -j "$T/layout/instance.img")"
+        LOOP=$(PATH=$T/shim:$PATH losetup --find --show --partscan "$T/layout/instance.img") && LOOPS+=("$LOOP")
+        parts=$(for p in 1 2 3 4; do
+            blkid -p -o export "${LOOP}p$p" | grep -E '^(PART_ENTRY_NAME|TYPE)=' | sort | tr '\n' ' '; echo; done)
+        check layout5_partitions_are_named_and_formatted test "$parts" = "$(printf '%s\n' \
+            'PART_ENTRY_NAME=inst-etc TYPE=ext4 ' 'PART_ENTRY_NAME=inst-var TYPE=ext4 ' \
+            'PART_ENTRY_NAME=inst-tmp TYPE=ext4 ' 'PART_ENTRY_NAME=inst-swap TYPE=swap ')"
+        check layout5_etc_partition_is_256M test "$(blockdev --getsize64 "${LOOP}p1")" = $((256 << 20))
+        check layout5_var_partition_is_1G test "$(blockdev --getsize64 "${LOOP}p2")" = $((1 << 30))
+    fi
+else
+    fail layout5_has_the_disk_example "no 'truncate -s 2G instance.img' block in sharedroot-layout.5"
+fi
+
+# --- sharedroot-mkinitramfs(8)
+blk=$(man_block sharedroot-mkinitramfs.8 1)
+# shellcheck disable=SC2016  # the man page's literal $(uname -r)
+grep -q '^sharedroot-mkinitramfs -o /boot/initrd.img-$(uname -r)$' <<<"$blk" ||
+    fail mkinitramfs8_has_the_examples "the first EXAMPLES block changed: $blk"
+if [ -d "/lib/modules/$(uname -r)" ]; then
+    mkdir -p "$T/mk/boot"
+    sed -n '1s|/boot/|'"$T"'/mk/boot/|p' <<<"$blk" | run_block mkinitramfs8_for_the_running_kernel "$T/mk" &&
+        check mkinitramfs8_running_kernel_image_written test -s "$T/mk/boot/initrd.img-$(uname -r)"
+else
+    skip mkinitramfs8_for_the_running_kernel "no /lib/modules/$(uname -r) (a container?)"
+fi
+sed -n 2p <<<"$blk" | run_block mkinitramfs8_list "$T/mk" &&
+    check mkinitramfs8_list_names_the_init grep -q '/init' "$T/mk/mkinitramfs8_list.out"
+if sed -n 3p <<<"$blk" | run_block mkinitramfs8_gzip_with_modules "$T/mk"; then
+    check mkinitramfs8_image_is_gzip test "$(head -c 2 "$T/mk/initrd.img" | od -An -tx1 | tr -d ' ')" = 1f8b
+    zcat "$T/mk/initrd.img" | cpio -t --quiet >"$T/mk/names" 2>/dev/null
+    check mkinitramfs8_image_has_dm_mod grep -qE '/dm-mod\.ko' "$T/mk/names"
+    check mkinitramfs8_image_has_raid1 grep -qE '/raid1\.ko' "$T/mk/names"
+    mv "$T/mk/initrd.img" "$T/mk/initrd-1.img"
+    sed -n 3p <<<"$blk" | run_block mkinitramfs8_gzip_again "$T/mk" &&
+        check mkinitramfs8_source_date_epoch_image_is_reproducible cmp -s "$T/mk/initrd.img" "$T/mk/initrd-1.img"
+fi
+blk=$(man_block sharedroot-mkinitramfs.8 2)
+grep -q -- '--kernel-cpio-list /srv/guest-kernel/sharedroot.list' <<<"$blk" ||
+    fail mkinitramfs8_has_the_cpio_list_example "the second EXAMPLES block changed: $blk"
+mkdir -p "$T/guest-kernel"
+if grep '^sharedroot-mkinitramfs ' <<<"$blk" | sed "s|/srv/guest-kernel|$T/guest-kernel|g" |
+    run_block mkinitramfs8_kernel_cpio_list "$T/mk"; then
+    l=$T/guest-kernel/sharedroot.list
+    check mkinitramfs8_cpio_list_has_the_init grep -qE '^(file|slink) /init ' "$l"
+    # every file the list names is there for the kernel build to take
+    check mkinitramfs8_cpio_list_sources_exist bash -c \
+        "awk '\$1 == \"file\" { print \$3 }' '$l' | while read -r f; do [ -e \"\$f\" ] || { echo \"missing \$f\"; exit 1; }; done"
+    check mkinitramfs8_config_names_the_list grep -qF "CONFIG_INITRAMFS_SOURCE=\"/srv/guest-kernel/sharedroot.list\"" <<<"$blk"
+fi
+
+# --- sharedroot-hooks(7): a hook file and its listing
+hook=$(man_block sharedroot-hooks.7 1)
+cmds=$(man_block sharedroot-hooks.7 2)
+path=$(sed -n '1s/^# //p' <<<"$hook")
+if [ "$path" = /etc/sharedroot/hooks/instance.d/20-report-optional ]; then
+    mkdir -p "$T/hooks/instance.d"
+    sed 1d <<<"$hook" >"$T/hooks/instance.d/20-report-optional"
+    sed -e "s|/etc/sharedroot/hooks|$T/hooks|g" \
+        -e "s|^sharedroot-mkinitramfs --list|sharedroot-mkinitramfs --hooks-dir $T/hooks --kver \"\$KVER\" --list|" <<<"$cmds" |
+        run_block hooks7_chmod_and_list "$T/hk" &&
+        check hooks7_list_shows_the_hook grep -q '^hook /lib/sharedroot/hooks/instance.d/20-report-optional ' "$T/hk/hooks7_chmod_and_list.out"
+    out=$(SHAREDROOT_INSTANCE=/dev/vdb SHAREDROOT_ROOT_DEVICE=/dev/vda SHAREDROOT_MODE=instance \
+        "$T/hooks/instance.d/20-report-optional")
+    check hooks7_hook_prints_its_line test "$out" = "instance /dev/vdb on root /dev/vda (instance)"
+    while read -r v; do
+        check "hooks7_${v}_is_documented" grep -q "^\\.B $v\\b\\|^\\.BR $v\\b\\|^$v\\b" "$D/sharedroot-hooks.7"
+    done < <(grep -o 'SHAREDROOT_[A-Z_]*' "$T/hooks/instance.d/20-report-optional" | sort -u)
+else
+    fail hooks7_has_the_example "the EXAMPLE block does not start with # /etc/sharedroot/hooks/instance.d/20-report-optional"
+fi
