@@ -2,7 +2,9 @@
 # The guest configuration examples in docs/: the libvirt domain XML validates against
 # libvirt's schema (virt-xml-validate, Debian libvirt-clients) and keeps the base disk
 # <readonly/> and <shareable/>; the xl.cfg attaches the base as xvda mode r and the instance
-# as xvdb. Booting the QEMU example is left to a QEMU scenario (qemu-tests/).
+# as xvdb; what docs/guest-examples.md shows inline of the three (the QEMU command, the
+# libvirt disks and command line, the xl.cfg lines) is what the files hold. Booting the QEMU
+# example is left to a QEMU scenario (qemu-tests/ guest-example-qemu).
 # $1 = the build dir (unused).
 set -u
 D=$(cd "$(dirname "$0")/../../docs/examples" && pwd)
@@ -34,3 +36,25 @@ check xl_base_is_xvda_read_only grep -q 'vdev=xvda, access=r,' "$D/sharedroot-gu
 check xl_instance_is_xvdb_writable grep -q 'vdev=xvdb, access=w,' "$D/sharedroot-guest.xl.cfg"
 check xl_cfg_parses_as_python bash -c "python3 -c 'import sys; exec(open(sys.argv[1]).read(), {})' '$D/sharedroot-guest.xl.cfg'"
 check examples_agree_on_the_instance_device bash -c "grep -q 'sharedroot.instance=/dev/vdb' '$D/sharedroot-guest.xml' && grep -q 'sharedroot.instance=/dev/vdb' '$D/sharedroot-guest.qemu.sh'"
+
+# docs/guest-examples.md shows these files inline: what it shows must be what is in them (the
+# QEMU script is booted by the guest-example-qemu scenario, the others are checked above)
+G=$D/../guest-examples.md
+# doc_block START-REGEX: the first ```-block after the first line of the doc matching it
+doc_block() { awk -v re="$1" '$0 ~ re { h = 1; next } h && /^```/ { if (b) exit; b = 1; next } b { print }' "$G"; }
+join_lines() { sed -e ':a' -e '/\\$/N; s/\\\n *//; ta'; }
+# the QEMU block is the script's command with its arguments as the doc's paths
+doc_qemu=$(doc_block '^## QEMU$' | join_lines)
+# shellcheck disable=SC2016  # the script's literal $kernel... replaced by the doc's paths
+script_qemu=$(sed -n '/^exec qemu-system-x86_64/,$p' "$D/sharedroot-guest.qemu.sh" | join_lines |
+    sed -e 's/^exec //; s/"//g; s/ \$\*//' -e 's|\$kernel|/srv/sharedroot/vmlinuz|; s|\$initrd|/srv/sharedroot/initrd.img-sharedroot|' \
+        -e 's|\$base|/srv/sharedroot/base.img|; s|\$instance|/srv/sharedroot/instances/web-1.img|')
+check guest_examples_qemu_block_is_the_script test "$(tr -d '"' <<<"$doc_qemu")" = "$script_qemu"
+[ "$(tr -d '"' <<<"$doc_qemu")" = "$script_qemu" ] || printf '    doc:    %s\n    script: %s\n' "$(tr -d '"' <<<"$doc_qemu")" "$script_qemu"
+# the libvirt disks and the xl.cfg lines, as in the files (indentation aside)
+contains() { python3 -c 'import sys; sys.exit(sys.argv[1] not in sys.argv[2])' "$1" "$2"; }
+check guest_examples_libvirt_disks_are_the_files \
+    contains "$(doc_block '^## libvirt$' | sed -e 's/^ *//')" "$(sed -e 's/^ *//' "$D/sharedroot-guest.xml")"
+cmdline=$(tr '\n' ' ' <"$G" | grep -o '<cmdline>console=ttyS0 root=LABEL=base [^<]*</cmdline>' | head -n 1)
+check guest_examples_libvirt_cmdline_is_the_files test -n "$cmdline" -a -n "$(grep -F "$cmdline" "$D/sharedroot-guest.xml")"
+check guest_examples_xl_block_is_the_file contains "$(doc_block '^## Xen \(xl\)$')" "$(cat "$D/sharedroot-guest.xl.cfg")"
