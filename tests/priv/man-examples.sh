@@ -5,7 +5,9 @@
 # replaced (/boot, /srv/guest-kernel, /etc/sharedroot/hooks, the last with --hooks-dir). What
 # each block should have made is checked: sharedroot-layout(5)'s partitioned instance disk,
 # sharedroot-mkinitramfs(8)'s images (gzip, the modules asked for, reproducible) and kernel
-# cpio list, sharedroot-hooks(7)'s hook listed by --list and its output.
+# cpio list, sharedroot-hooks(7)'s hook listed by --list and its output,
+# sharedroot-check-base(8)'s checks of a copied image, of a cloud image (a qcow2 disk laid out
+# as Debian's: root on partition 1, BIOS boot 14, EFI 15) and of a disk with two roots.
 # $1 = the build dir. Needs root (loop devices).
 set -u
 B=${1:?usage: man-examples.sh BUILDDIR}
@@ -16,7 +18,7 @@ D=$SRC/docs
 # shellcheck source=tests/priv/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-need man-examples losetup sfdisk mkfs.ext4 mkswap blkid cpio
+need man-examples losetup sfdisk mkfs.ext4 mkswap blkid cpio qemu-img busybox
 [ -x "$B/initramfs/sharedroot-mkinitramfs" ] || { fail man-examples "$B/initramfs/sharedroot-mkinitramfs not built"; exit 1; }
 KVER=$("$SRC/tools/cloud-kver") || { skip man-examples "no Debian cloud kernel installed"; exit 0; }
 export KVER
@@ -134,4 +136,48 @@ if [ "$path" = /etc/sharedroot/hooks/instance.d/20-report-optional ]; then
     done < <(grep -o 'SHAREDROOT_[A-Z_]*' "$T/hooks/instance.d/20-report-optional" | sort -u)
 else
     fail hooks7_has_the_example "the EXAMPLE block does not start with # /etc/sharedroot/hooks/instance.d/20-report-optional"
+fi
+
+# --- sharedroot-check-base(8): a patched copy, a cloud image as downloaded, two roots
+mkdir -p "$T/cb/tree"/{bin,sbin,etc,var,tmp,run,proc,sys,dev}
+cp "$(command -v busybox)" "$T/cb/tree/bin/busybox"
+ln -s /bin/busybox "$T/cb/tree/sbin/init"
+: >"$T/cb/tree/etc/machine-id"
+mkfs.ext4 -q -F -L base -d "$T/cb/tree" "$T/cb/base-2024-05.img" 16M >/dev/null 2>&1
+blk=$(man_block sharedroot-check-base.8 1)
+if grep -q '^sharedroot-check-base base-2024-06.img$' <<<"$blk"; then
+    grep -v '^#' <<<"$blk" | run_block checkbase8_patched_copy "$T/cb" &&
+        check checkbase8_copy_has_no_findings grep -q '^base-2024-06.img: no findings$' "$T/cb/checkbase8_patched_copy.out"
+else
+    fail checkbase8_has_the_copy_example "the first EXAMPLES block changed: $blk"
+fi
+# gpt_disk IMG SIZE-MB SFDISK-LINES...: a GPT disk; each partition named root* gets the tree's ext4
+gpt_disk() {
+    local img=$1 size=$2 n=0 start; shift 2
+    rm -f "$img"; truncate -s "${size}M" "$img"
+    printf '%s\n' 'label: gpt' "$@" | sfdisk -q "$img" || return 1
+    mkfs.ext4 -q -F -d "$T/cb/tree" "$T/cb/root.img" 16M >/dev/null 2>&1 || return 1
+    while read -r start; do
+        dd if="$T/cb/root.img" of="$img" bs=512 seek="$start" conv=notrunc status=none || return 1
+        n=$((n + 1))
+    done < <(sfdisk -J "$img" | python3 -c 'import json, sys
+for p in json.load(sys.stdin)["partitiontable"]["partitions"]:
+    if p.get("name", "").startswith("root"): print(p["start"])')
+    [ "$n" -gt 0 ]
+}
+root=4f68bce3-e8cd-4db1-96e7-fbcaf984b709
+gpt_disk "$T/cb/debian.raw" 40 "start=1M, size=16M, type=$root, name=root" \
+    "size=3M, type=21686148-6449-6E6F-744E-656564454649, name=bios" \
+    "size=8M, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=esp" &&
+    qemu-img convert -q -f raw -O qcow2 "$T/cb/debian.raw" "$T/cb/debian-12-genericcloud-amd64.qcow2"
+gpt_disk "$T/cb/two-roots.img" 40 "start=1M, size=16M, type=$root, name=root-a" \
+    "size=16M, type=$root, name=root-b"
+blk=$(man_block sharedroot-check-base.8 2)
+if grep -q '^qemu-img convert -O raw debian-12-genericcloud-amd64.qcow2 debian-12.raw$' <<<"$blk"; then
+    grep -v '^#' <<<"$blk" | run_block checkbase8_cloud_image_and_two_roots "$T/cb" &&
+        check checkbase8_cloud_image_checks_partition_1 grep -q '^checked: gpt partition 1: .*name "root"' "$T/cb/checkbase8_cloud_image_and_two_roots.out" &&
+        check checkbase8_two_roots_checks_partition_2 grep -q '^checked: gpt partition 2: .*name "root-b"' "$T/cb/checkbase8_cloud_image_and_two_roots.out" &&
+        check checkbase8_both_have_no_findings test "$(grep -c ': no findings$' "$T/cb/checkbase8_cloud_image_and_two_roots.out")" = 2
+else
+    fail checkbase8_has_the_cloud_example "the second EXAMPLES block changed: $blk"
 fi
