@@ -6,6 +6,7 @@
 # each block should have made is checked: sharedroot-layout(5)'s partitioned instance disk,
 # sharedroot-mkinitramfs(8)'s images (gzip, the modules asked for, reproducible) and kernel
 # cpio list, sharedroot-hooks(7)'s hook listed by --list and its output,
+# overlay-reconcile(8)'s preview of two hosts, settling of one and its check,
 # sharedroot-check-base(8)'s checks of a copied image, of a cloud image (a qcow2 disk laid out
 # as Debian's: root on partition 1, BIOS boot 14, EFI 15) and of a disk with two roots.
 # $1 = the build dir. Needs root (loop devices).
@@ -180,4 +181,53 @@ if grep -q '^qemu-img convert -O raw debian-12-genericcloud-amd64.qcow2 debian-1
         check checkbase8_both_have_no_findings test "$(grep -c ': no findings$' "$T/cb/checkbase8_cloud_image_and_two_roots.out")" = 2
 else
     fail checkbase8_has_the_cloud_example "the second EXAMPLES block changed: $blk"
+fi
+
+# --- overlay-reconcile(8): preview base v2 against two hosts, settle host1, check it
+# /mnt/base-v2/etc is base v2's /etc; each host's store recorded base v1 (as its boots do), then
+# host1 changed a line of merge.conf that v2 leaves alone, host2 the line of conflict.conf v2
+# changes too
+M=$T/rc/mnt
+mkdir -p "$M/base-v1/etc" "$M/base-v2/etc" "$M"/host{1,2}/overlay/etc/upper "$M"/host{1,2}/reconcile
+seq 1 20 | sed 's/^/line /' >"$M/base-v1/etc/merge.conf"
+echo "v1" >"$M/base-v1/etc/conflict.conf"
+for h in host1 host2; do
+    "$B/reconcile/overlay-reconcile" --record --lower "$M/base-v1/etc" --store "$M/$h/reconcile/etc" >/dev/null
+done
+sleep 1.1
+sed 's/^line 3$/line 3 host1/' "$M/base-v1/etc/merge.conf" >"$M/host1/overlay/etc/upper/merge.conf"
+cp "$M/base-v1/etc/conflict.conf" "$M/host1/overlay/etc/upper/conflict.conf"
+echo "host2" >"$M/host2/overlay/etc/upper/conflict.conf"
+sleep 1.1
+sed 's/^line 18$/line 18 v2/' "$M/base-v1/etc/merge.conf" >"$M/base-v2/etc/merge.conf"
+echo "v2" >"$M/base-v2/etc/conflict.conf"
+# orc_line N BLOCK EXPECTED-STATUSES NAME: line N of the block (/mnt/ in the scratch dir) exits
+# with one of the statuses (a regex)
+orc_line() {
+    local line st
+    line=$(sed -n "$1p" <<<"$2" | sed "s|/mnt/|$M/|g")
+    (cd "$T/rc" && bash -c "$line") >"$T/rc/$4.out" 2>&1
+    st=$?
+    if [[ $st =~ ^($3)$ ]]; then pass "$4"; else fail "$4" "exit $st, not $3: $line: $(tail -n 3 "$T/rc/$4.out" | tr '\n' ' ')"; fi
+}
+blk1=$(man_block overlay-reconcile.8 1)
+blk2=$(man_block overlay-reconcile.8 2)
+if grep -q -- '^overlay-reconcile --lower /mnt/base-v2/etc --upper /mnt/host1/overlay/etc/upper' <<<"$blk2" &&
+    [ "$(grep -c . <<<"$blk1")" = 1 ] && [ "$(grep -c . <<<"$blk2")" = 2 ]; then
+    # the preview: host2's conflict needs attention (1); nothing is written
+    before=$(cd "$M" && find . -type f -exec sha256sum {} + | sort)
+    orc_line 1 "$blk1" 1 reconcile8_preview_of_two_hosts
+    check reconcile8_preview_shows_host2_conflict grep -q 'conflict.conf' "$T/rc/reconcile8_preview_of_two_hosts.out"
+    check reconcile8_preview_diffs_host1_merge grep -q '^[-+].*line 18 v2' "$T/rc/reconcile8_preview_of_two_hosts.out"
+    check reconcile8_preview_writes_nothing test "$(cd "$M" && find . -type f -exec sha256sum {} + | sort)" = "$before"
+    # settling host1 (the report of what it found and did: 0 or 1, not an error): its merge.conf
+    # has both changes, its unchanged copy of conflict.conf goes
+    orc_line 1 "$blk2" '0|1' reconcile8_apply_merge_on_host1
+    check reconcile8_host1_merge_conf_has_both_changes bash -c \
+        "grep -qx 'line 3 host1' '$M/host1/overlay/etc/upper/merge.conf' && grep -qx 'line 18 v2' '$M/host1/overlay/etc/upper/merge.conf'"
+    check reconcile8_host1_copy_dropped test ! -e "$M/host1/overlay/etc/upper/conflict.conf"
+    check reconcile8_host2_untouched test "$(cat "$M/host2/overlay/etc/upper/conflict.conf")" = host2
+    orc_line 2 "$blk2" 0 reconcile8_nothing_left_on_host1
+else
+    fail reconcile8_has_the_examples "the EXAMPLES blocks changed: $blk1 / $blk2"
 fi
