@@ -7,6 +7,8 @@
 # sharedroot-mkinitramfs(8)'s images (gzip, the modules asked for, reproducible) and kernel
 # cpio list, sharedroot-hooks(7)'s hook listed by --list and its output,
 # overlay-reconcile(8)'s preview of two hosts, settling of one and its check,
+# sharedroot-mkbase(8)'s check-base --fix and check, erofs image and sha256sum -c (its debootstrap, which
+# needs the network, replaced by a busybox tree: the walkthrough test debootstraps),
 # sharedroot-check-base(8)'s checks of a copied image, of a cloud image (a qcow2 disk laid out
 # as Debian's: root on partition 1, BIOS boot 14, EFI 15) and of a disk with two roots.
 # $1 = the build dir. Needs root (loop devices).
@@ -230,4 +232,33 @@ if grep -q -- '^overlay-reconcile --lower /mnt/base-v2/etc --upper /mnt/host1/ov
     orc_line 2 "$blk2" 0 reconcile8_nothing_left_on_host1
 else
     fail reconcile8_has_the_examples "the EXAMPLES blocks changed: $blk1 / $blk2"
+fi
+
+# --- sharedroot-mkbase(8): check-base --fix, the backups removed, check-base, an erofs base
+# labelled base, its checksum; line by line (--fix exits 1 when it fixed something)
+blk=$(man_block sharedroot-mkbase.8 1)
+if ! command -v mkfs.erofs >/dev/null; then
+    skip mkbase8_example "mkfs.erofs not installed (erofs-utils)"
+elif grep -q '^debootstrap .* /srv/tree ' <<<"$blk" && grep -q '^sharedroot-mkbase .* -o /srv/base.img /srv/tree$' <<<"$blk"; then
+    mkdir -p "$T/srv/tree"/{bin,sbin,etc,var,tmp,run,proc,sys,dev}
+    cp "$(command -v busybox)" "$T/srv/tree/bin/busybox"
+    ln -s /bin/busybox "$T/srv/tree/sbin/init"
+    echo "0123456789abcdef0123456789abcdef" >"$T/srv/tree/etc/machine-id"   # what --fix empties
+    n=0
+    while IFS= read -r line; do
+        n=$((n + 1))
+        case $line in debootstrap\ *) continue ;; esac
+        line=$(sed "s|/srv/|$T/srv/|g; s|cd /srv |cd $T/srv |" <<<"$line")
+        (cd "$T/srv" && bash -c "$line") >"$T/srv/line$n.out" 2>&1
+        st=$?
+        case $line in *"check-base --fix "*) ok='0|1' ;; *) ok=0 ;; esac
+        if [[ $st =~ ^($ok)$ ]]; then pass "mkbase8_line_${n}_exits_${ok/|/_or_}"
+        else fail "mkbase8_line_${n}_exits_${ok/|/_or_}" "exit $st: $line: $(tail -n 3 "$T/srv/line$n.out" | tr '\n' ' ')"; fi
+    done <<<"$blk"
+    check mkbase8_fix_emptied_the_machine_id test ! -s "$T/srv/tree/etc/machine-id"
+    check mkbase8_image_is_erofs_labelled_base \
+        test "$(blkid -p -o export "$T/srv/base.img" | grep -E '^(TYPE|LABEL)=' | sort | tr '\n' ' ')" = "LABEL=base TYPE=erofs "
+    check mkbase8_image_has_no_findings "$B/checkbase/sharedroot-check-base" "$T/srv/base.img"
+else
+    fail mkbase8_has_the_example "the EXAMPLES block changed: $blk"
 fi
