@@ -15,7 +15,9 @@
 
 #include "array.h"
 #include "cleanup.h"
+#include "partition.h"
 #include "thp.h"
+#include "why.h"
 
 int kernel_version_from_image(const unsigned char *buf, size_t len, char *out, size_t outsz)
 {
@@ -64,6 +66,56 @@ bool cmdline_has(const char *line, const char *prefix)
     return false;
 }
 
+/* A PARTUUID the kernel can find the partition by: an MBR disk signature of zeros (a table
+ * written without one) or a nil GPT GUID names nothing. */
+static bool partuuid_usable(const struct disk *d, const struct part *p)
+{
+    size_t n = strcmp(d->pttype, "dos") == 0 ? strcspn(p->partuuid, "-") : strlen(p->partuuid);
+
+    for (size_t i = 0; i < n; i++)
+        if (p->partuuid[i] != '0' && p->partuuid[i] != '-')
+            return true;
+    return false;
+}
+
+int root_decide(const struct disk *d, const struct bt_config *c, char *spec, size_t spec_n,
+                char *msg, size_t msg_n)
+{
+    const char *dev = c->base_device == BASE_DEVICE_PMEM ? "/dev/pmem0p" : "/dev/vda";
+    char why[WHY_MAX] = "";
+    int i;
+
+    spec[0] = msg[0] = '\0';
+    if (!d || c->root || cmdline_has(c->append ? c->append : "", "root="))
+        return 0;
+    i = disk_choose(d, 0, why, sizeof why);
+    if (i < 0) {
+        FILE *f = fmemopen(msg, msg_n, "w");
+        if (!f)
+            return snprintf(msg, msg_n, "%s", why), i;
+        fprintf(f,
+                "no root given (--root, root =), and its %s partition table does not tell "
+                "which partition is the root: %s; name it with --root %sN (root = %sN in the "
+                "run file), N from its partitions:\n",
+                d->pttype, why, dev, dev);
+        disk_list(d, f);
+        fclose(f);
+        /* no newline at the end */
+        for (size_t n = strlen(msg); n > 0 && msg[n - 1] == '\n'; n--)
+            msg[n - 1] = '\0';
+        return i;
+    }
+    const struct part *p = &d->v[i];
+    const char *tname = part_type_name(p->type);
+    if (partuuid_usable(d, p))
+        snprintf(spec, spec_n, "PARTUUID=%s", p->partuuid);
+    else
+        snprintf(spec, spec_n, "%s%d", dev, p->number);
+    snprintf(msg, msg_n, "partition %d, %s, %s", p->number, tname ? tname : p->type,
+             p->fstype[0] ? p->fstype : "no filesystem found");
+    return 1;
+}
+
 char *guest_cmdline(const struct bt_config *c, bool tcg)
 {
     const char *append = c->append ? c->append : "";
@@ -85,6 +137,8 @@ char *guest_cmdline(const struct bt_config *c, bool tcg)
         fputs("no_timer_check ", f);
     if (c->root)
         fprintf(f, "root=%s ", c->root);
+    else if (c->base && c->root_auto)
+        fprintf(f, "root=%s ", c->root_auto);
     else if (c->base && !cmdline_has(append, "root="))
         fputs(pmem ? "root=/dev/pmem0 " : "root=/dev/vda ", f);
     /* the instance disk is the first virtio disk after a virtio-blk base */

@@ -23,14 +23,26 @@ int kernel_version_from_image(const unsigned char *buf, size_t len, char *out, s
 int kernel_version_of(const char *kernel, char *out, size_t outsz);
 
 /* The kernel command line for a configuration: console=ttyS0 and panic=-1 unless append
- * has its own, no_timer_check under TCG (tcg true) unless append has it, root= (default
- * /dev/vda with a base, /dev/pmem0 with a virtio-pmem base), sharedroot.instance=/dev/vdb
- * (/dev/vda with a virtio-pmem base) for an instance disk unless append names one, then
- * append. Newly allocated. */
+ * has its own, no_timer_check under TCG (tcg true) unless append has it, root= (c's root,
+ * else c's root_auto, else /dev/vda with a base, /dev/pmem0 with a virtio-pmem base),
+ * sharedroot.instance=/dev/vdb (/dev/vda with a virtio-pmem base) for an instance disk unless
+ * append names one, then append. Newly allocated. */
 char *guest_cmdline(const struct bt_config *c, bool tcg);
 
 /* Whether the blank-separated words of line hold one starting with prefix ("root="). Pure. */
 bool cmdline_has(const char *line, const char *prefix);
+
+struct disk; /* a partition table (checkbase/partition.h) */
+
+/* root= for a configuration whose base holds a partition table (d: as disk_probe() read it
+ * from a raw base; NULL when the base has none or is not raw): with c's root (--root, root =)
+ * or a root= in its append, or without d, 0 and nothing chosen (guest_cmdline() writes what
+ * it wrote before). Else disk_choose()'s partition: 1, spec its PARTUUID=... (/dev/vdaN,
+ * /dev/pmem0pN on virtio-pmem when the table gives it none) and from what it is
+ * ("partition 1, linux-root-x86-64, ext4"). None: -ENOENT, -ENOTUNIQ or -EINVAL with the
+ * reason, the fix and the partitions, one per line, in msg. Pure. */
+int root_decide(const struct disk *d, const struct bt_config *c, char *spec, size_t spec_n,
+                char *msg, size_t msg_n);
 
 /* How the base is attached, from c's base-format and base-device and what the file's header
  * says (detected, basic/imgformat.h): 0 and *use, IMG_FORMAT_RAW or IMG_FORMAT_QCOW2 (a qcow2

@@ -119,6 +119,17 @@ static void json_config(FILE *f, const struct config_run *cr, const char *accel)
     json_string_or_null(f, c->base ? img_format_name(c->base_img) : NULL);
     fputs(",\"base_format_detected\":", f);
     json_string_or_null(f, c->base ? img_format_name(c->base_detected) : NULL);
+    /* root= as chosen from the base's partition table, and what that partition is */
+    fputs(",\"root_auto\":", f);
+    if (c->root_auto) {
+        char *s = NULL;
+        if (asprintf(&s, "%s (%s)", c->root_auto, c->root_from) < 0)
+            s = NULL;
+        json_string_or_null(f, s);
+        free(s);
+    } else {
+        fputs("null", f);
+    }
     fprintf(f, ",\"memory_mb\":%u,\"cpus\":%u,\"timeout_s\":%u,\"cmdline\":", c->memory_mb, c->cpus,
             c->timeout_s);
     json_string_or_null(f, cmdline);

@@ -579,6 +579,8 @@ void config_free(struct bt_config *c)
     free(c->mkinitramfs_args);
     free(c->base);
     free(c->root);
+    free(c->root_auto);
+    free(c->root_from);
     disk_free(&c->instance);
     for (size_t i = 0; i < c->n_disks; i++)
         disk_free(&c->disks[i]);

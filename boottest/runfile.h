@@ -81,7 +81,11 @@ struct bt_config {
     int base_img;      /* enum img_format QEMU reads the base as (raw or qcow2), set before the
                         * boots by base_format_decide() (guest.h); raw until then */
     int base_detected; /* enum img_format the base's header says, set with base_img */
-    char *root;        /* root= (default /dev/vda, /dev/pmem0 on virtio-pmem, with a base) */
+    char *root;        /* root= as given (else root_auto, else /dev/vda, /dev/pmem0 on
+                        * virtio-pmem, with a base) */
+    char *root_auto;   /* root= chosen from a raw base's partition table before the boots
+                        * (root_decide(), guest.h), NULL when none was */
+    char *root_from;   /* what that partition is: "partition 1, linux-root-x86-64, ext4" */
     struct disk_spec instance;
     struct disk_spec disks[RUNFILE_MAX_LIST];
     size_t n_disks;

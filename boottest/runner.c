@@ -20,8 +20,10 @@
 #include "guest.h"
 #include "io-util.h"
 #include "log.h"
+#include "partition.h"
 #include "thp.h"
 #include "time-util.h"
+#include "why.h"
 
 #define CONSOLE_LOG_MAX (32u << 20) /* bytes of console kept per boot */
 #define FAIL_GRACE_MS 2000          /* after a failure line: the rest of the panic, then stop */
@@ -1224,6 +1226,60 @@ static int check_base_format(struct run *run, size_t i)
     return 0;
 }
 
+/* The root of a raw base that holds a partition table (a cloud image) and no root given:
+ * decided here, once per configuration, from the table as the guest will see it (the file
+ * opened read-only; instance and extra disks are never read: a guest writes those). A
+ * table that cannot be read leaves root=/dev/vda, as without one: the guest's kernel and
+ * sharedroot-init say what they find. */
+static int check_base_root(struct run *run, size_t i)
+{
+    struct bt_config *c = &run->configs[i].cfg;
+    struct disk d = {0};
+    char spec[64], msg[16384], why[WHY_MAX] = "";
+    off_t size;
+    int r;
+
+    if (!c->base || c->base_img != IMG_FORMAT_RAW)
+        return 0;
+    if (c->root || cmdline_has(c->append ? c->append : "", "root="))
+        return 0;
+    _cleanup_close_ int fd = open(c->base, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return log_error_errno(errno, "[%s] base %s: %m", c->name, c->base);
+    size = lseek(fd, 0, SEEK_END);
+    if (size < 0)
+        return log_error_errno(errno, "[%s] base %s: cannot read its size: %m", c->name, c->base);
+    r = disk_probe(fd, (uint64_t)size, &d, why, sizeof why);
+    if (r < 0) {
+        log_warning("[%s] base %s: its partition table cannot be read: %s; root=%s as for a "
+                    "base without one (give --root when the root is on a partition)",
+                    c->name, c->base, why,
+                    c->base_device == BASE_DEVICE_PMEM ? "/dev/pmem0" : "/dev/vda");
+        return 0;
+    }
+    r = root_decide(r > 0 ? &d : NULL, c, spec, sizeof spec, msg, sizeof msg);
+    disk_done(&d);
+    if (r < 0) {
+        /* the reason, then the partitions: one log line each */
+        char *save = NULL, *line = strtok_r(msg, "\n", &save);
+        log_error("[%s] base %s: %s", c->name, c->base, line ? line : "");
+        while ((line = strtok_r(NULL, "\n", &save)))
+            log_error("[%s] %s", c->name, line);
+        return -EINVAL;
+    }
+    if (r == 0)
+        return 0;
+    c->root_auto = strdup(spec);
+    c->root_from = strdup(msg);
+    if (!c->root_auto || !c->root_from)
+        return log_error_errno(ENOMEM, "[%s] out of memory", c->name);
+    if (!run->opt.quiet)
+        log_notice("[%s] base %s: root=%s, chosen from its partition table: %s (--root or "
+                   "root = names another)",
+                   c->name, c->base, spec, msg);
+    return 0;
+}
+
 static int check_inputs(struct run *run)
 {
     int r = 0;
@@ -1236,6 +1292,7 @@ static int check_inputs(struct run *run)
         e = e ?: check_readable("base", c->base, c->name);
         e = e ?: check_base_format(run, i);
         e = e ?: check_pmem(c);
+        e = e ?: check_base_root(run, i);
         if (c->instance.kind == DISK_FILE || c->instance.kind == DISK_COPY)
             e = e ?: check_readable("instance", c->instance.path, c->name);
         for (size_t k = 0; k < c->n_disks; k++)

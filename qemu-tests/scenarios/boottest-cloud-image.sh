@@ -7,7 +7,10 @@
 # listed, root=/dev/vda1 suggested (the old "no filesystem found" fails the scenario). An
 # instance disk named whole (sharedroot.instance=/dev/vdb) that is a GPT disk with an ext4
 # partition gets the same message, sharedroot.instance=/dev/vdb1 suggested and no mkfs. The
-# image as vmdk is refused before any QEMU starts, naming qemu-img convert.
+# image as vmdk is refused before any QEMU starts, naming qemu-img convert. The raw GPT disk
+# itself, with no root given, boots: sharedroot-boottest picks partition 1 from its table
+# (root=PARTUUID=..., report.json's root_auto); a raw disk with two ext4 partitions of the
+# generic Linux type and no root given is refused before any QEMU starts, the partitions listed.
 
 CLOUD_PARTUUID=5a7e0000-0000-4000-8000-0000000c1d01
 INST_PARTUUID=5a7e0000-0000-4000-8000-0000000c1d02
@@ -27,6 +30,19 @@ cloud_image() {
     rm -f "$esp"
 }
 
+# amb_disk RAW: a GPT disk whose table does not tell the root: two ext4 partitions, generic type
+amb_disk() {
+    local raw=$1 fs=$SCW/$SC-ambfs.img
+    rm -f "$raw" "$fs"
+    truncate -s 10M "$raw" && truncate -s 4M "$fs" || return 1
+    printf 'label: gpt\nstart=2048, size=8192\nstart=10240, size=8192\n' | sfdisk -q "$raw" >/dev/null || return 1
+    mkfs.ext4 -q -F "$fs" && dd if="$fs" of="$raw" bs=1M seek=1 conv=notrunc status=none &&
+        dd if="$fs" of="$raw" bs=1M seek=5 conv=notrunc status=none
+    local rc=$?
+    rm -f "$fs"
+    return $rc
+}
+
 # inst_disk RAW: a GPT instance disk, its ext4 filesystem on partition 1
 inst_disk() {
     local raw=$1 fs=$SCW/$SC-instfs.img
@@ -42,16 +58,15 @@ inst_disk() {
 
 scenario() {
     local out=$SCW/$SC rf=$SCW/$SC.run raw=$SCW/$SC-disk.img img=$SCW/$SC-disk.qcow2
-    local vmdk=$SCW/$SC-disk.vmdk inst=$SCW/$SC-inst.img rc
+    local vmdk=$SCW/$SC-disk.vmdk inst=$SCW/$SC-inst.img amb=$SCW/$SC-amb.img rc n
     for t in qemu-img sfdisk mkfs.vfat; do
         command -v "$t" >/dev/null || skip "$t not installed (qemu-utils, fdisk, dosfstools)"
     done
     mkdir -p "$SCW"
-    rm -rf "$out" "$out-vmdk"
+    rm -rf "$out" "$out-vmdk" "$out-amb"
     cloud_image "$raw" || fail "making the GPT disk failed"
     qemu-img convert -O qcow2 "$raw" "$img" || fail "qemu-img convert -O qcow2 failed"
     qemu-img convert -O vmdk "$raw" "$vmdk" || fail "qemu-img convert -O vmdk failed"
-    rm -f "$raw"
     inst_disk "$inst" || fail "making the GPT instance disk failed"
     cat >"$rf" <<EOF2
 [defaults]
@@ -61,6 +76,10 @@ base = $img
 timeout = $QT_TIMEOUT
 [part]
 root = /dev/vda1
+instance = fresh:16M
+expect = REPORT root_dev=/dev/vda1
+[auto]
+base = $raw
 instance = fresh:16M
 expect = REPORT root_dev=/dev/vda1
 [whole]
@@ -82,6 +101,11 @@ EOF2
     boottest_no_qemu_left "$out"
     grep -q -- "-drive file=$img,format=qcow2,if=virtio,readonly=on -drive file=[^ ]*,format=raw,if=virtio " \
         "$out/logs/part/1.cmd" || fail "the qcow2 base is not attached as qcow2, read-only: $(cat "$out/logs/part/1.cmd")"
+    showlog "$out/logs/auto/1.log"
+    grep -q -- " root=PARTUUID=$CLOUD_PARTUUID " "$out/logs/auto/1.cmd" ||
+        fail "auto: no root=PARTUUID=$CLOUD_PARTUUID on the command line: $(cat "$out/logs/auto/1.cmd")"
+    [ "$(grep -c "\[auto\] base $raw: root=PARTUUID=$CLOUD_PARTUUID, chosen from its partition table: partition 1, linux-generic, ext4" "$LOGS/$SC.out")" = 1 ] ||
+        fail "auto: the choice is not said once: $(cat "$LOGS/$SC.out")"
     showlog "$out/logs/whole/1.log"
     showlog "$out/logs/inst-whole/1.log"
     boottest_report_check "$out" "" "$CLOUD_PARTUUID" "$QT_EXT4_LABEL" "$QT_EXT4_UUID" "$INST_PARTUUID" <<'EOF2'
@@ -93,6 +117,14 @@ for n in ("part", "whole"):
     need(cfg[n]["base_format"] == "qcow2" and cfg[n]["base_format_detected"] == "qcow2",
          "%s: base_format %s, detected %s" % (n, cfg[n]["base_format"], cfg[n]["base_format_detected"]))
 need(p["result"] == "ok", "part: %s %s" % (p["result"], p["reason"]))
+a = boots["auto"]
+need(a["result"] == "ok", "auto: %s %s" % (a["result"], a["reason"]))
+need(a["mode"] == "instance", "auto: mode %s" % a["mode"])
+need(cfg["auto"]["base_format"] == "raw", "auto: base_format %s" % cfg["auto"]["base_format"])
+need(cfg["auto"]["root_auto"] == "PARTUUID=%s (partition 1, linux-generic, ext4)" % pu,
+     "auto: root_auto %r" % cfg["auto"]["root_auto"])
+for n in ("part", "whole", "inst-whole"):
+    need(cfg[n]["root_auto"] is None, "%s: root_auto %r (a root was given)" % (n, cfg[n]["root_auto"]))
 need(p["mode"] == "instance", "part: mode %s" % p["mode"])
 need(w["result"] == "failed", "whole: %s %s (a timeout: no partition message)" % (w["result"], w["reason"]))
 log = open(out + "/" + w["log"], errors="replace").read()
@@ -123,6 +155,20 @@ EOF2
         "$LOGS/$SC-vmdk.out" || fail "vmdk: no refusal naming the format and the fix: $(cat "$LOGS/$SC-vmdk.out")"
     ! grep -q accelerator "$LOGS/$SC-vmdk.out" || fail "vmdk: a QEMU (the KVM probe) ran before the refusal"
     [ -z "$(find "$out-vmdk" -name '*.cmd' 2>/dev/null)" ] || fail "vmdk: a guest was started"
-    rm -rf "$out-vmdk" "$img" "$vmdk" "$inst"
+    # (d) a raw disk whose table does not tell the root, no root given: refused before any QEMU
+    amb_disk "$amb" || fail "making the ambiguous GPT disk failed"
+    boottest --reps 1 --output "$out-amb" --kernel "$QT_KERNEL" --initrd "$INITRD" \
+        --base "$amb" >"$LOGS/$SC-amb.out" 2>&1
+    rc=$?
+    [ $rc = 2 ] || fail "amb: exit status $rc, expected 2: $(cat "$LOGS/$SC-amb.out")"
+    grep -qF "[boot] base $amb: no root given (--root, root =), and its gpt partition table does not tell which partition is the root: 2 partitions hold a filesystem a root can be; name it with --root /dev/vdaN (root = /dev/vdaN in the run file), N from its partitions:" \
+        "$LOGS/$SC-amb.out" || fail "amb: no refusal naming the fix: $(cat "$LOGS/$SC-amb.out")"
+    for n in 1 2; do
+        grep -q "^sharedroot-boottest: \[boot\]   $n: 4 MiB, type linux-generic .*, ext4" "$LOGS/$SC-amb.out" ||
+            fail "amb: partition $n is not listed: $(cat "$LOGS/$SC-amb.out")"
+    done
+    ! grep -q accelerator "$LOGS/$SC-amb.out" || fail "amb: a QEMU (the KVM probe) ran before the refusal"
+    [ -z "$(find "$out-amb" -name '*.cmd' 2>/dev/null)" ] || fail "amb: a guest was started"
+    rm -rf "$out-vmdk" "$out-amb" "$img" "$vmdk" "$inst" "$raw" "$amb"
     boottest_pass
 }

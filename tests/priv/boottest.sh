@@ -339,6 +339,53 @@ check boottest_qcow2_asked_of_raw_refused bash -c "[ $RC = 2 ] && grep -q 'no qc
 run bad-format --append shim=good --base "$T/base.img" --base-format vmdk
 check boottest_base_format_bad_value_exits_2 bash -c "[ $RC = 2 ] && grep -q \"base-format: 'vmdk' is not auto, raw or qcow2\" '$T/bad-format.out'"
 
+# a raw base that holds a partition table (a cloud image) and no root given: the root partition
+# picked from the table (checkbase/partition.c) once per configuration, named by PARTUUID and
+# said once; a root given wins; a table that does not tell is refused before any QEMU starts,
+# the partitions listed; a base without a table keeps root=/dev/vda.
+check boottest_root_auto_none_without_a_table json good \
+    '"root=/dev/vda" in r["configs"][0]["cmdline"].split() and r["configs"][0]["root_auto"] is None'
+PU=5a7e0000-0000-4000-8000-0000000c1d01
+gpt_disk() { # FILE TYPE-OF-2: 10 MiB, 1 an ESP (no filesystem) or generic with ext4, 2 ext4
+    local f=$1 t1=$2 fs=$T/part-fs.img
+    rm -f "$f" && truncate -s 10M "$f" || return 1
+    printf 'label: gpt\nstart=2048, size=4096, type=%s\nstart=6144, size=8192, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=%s\n' \
+        "$t1" "$PU" | sfdisk -q "$f" >/dev/null || return 1
+    rm -f "$fs" && truncate -s 4M "$fs" && mkfs.ext4 -q -F -L p2 "$fs" || return 1
+    dd if="$fs" of="$f" bs=1M seek=3 conv=notrunc status=none || return 1
+    [ "$t1" = C12A7328-F81F-11D2-BA4B-00A0C93EC93B ] && return 0
+    truncate -s 2M "$fs" && mkfs.ext4 -q -F -L p1 "$fs" && dd if="$fs" of="$f" bs=1M seek=1 conv=notrunc status=none
+}
+if ! command -v sfdisk >/dev/null || ! command -v mkfs.ext4 >/dev/null; then
+    skip boottest_root_auto "sfdisk or mkfs.ext4 not installed (fdisk, e2fsprogs)"
+elif ! gpt_disk "$T/gpt.img" C12A7328-F81F-11D2-BA4B-00A0C93EC93B ||
+    ! gpt_disk "$T/gpt-amb.img" 0FC63DAF-8483-4772-8E79-3D69D8477DE4; then
+    fail boottest_root_auto "making the GPT images failed"
+else
+    run auto --reps 2 --append shim=good --base "$T/gpt.img"
+    check boottest_root_auto_boots [ "$RC" = 0 ]
+    check boottest_root_auto_partuuid_on_the_cmdline bash -c \
+        "grep -q ' root=PARTUUID=$PU shim=good' '$T/auto/logs/boot/2.cmd' && ! grep -q 'root=/dev/vda' '$T/auto/logs/boot/2.cmd'"
+    check boottest_root_auto_in_the_report json auto \
+        "r['configs'][0]['root_auto'] == 'PARTUUID=$PU (partition 2, linux-generic, ext4)'"
+    check boottest_root_auto_said_once bash -c \
+        "[ \$(grep -c 'base $T/gpt.img: root=PARTUUID=$PU, chosen from its partition table: partition 2, linux-generic, ext4 (--root or root = names another)' '$T/auto.out') = 1 ]"
+    run auto-pmem --reps 1 --append shim=good --base "$T/gpt.img" --base-device virtio-pmem
+    check boottest_root_auto_on_pmem bash -c "[ $RC = 0 ] && grep -q 'root=PARTUUID=$PU' '$T/auto-pmem/logs/boot/1.cmd'"
+    run auto-given --reps 1 --append shim=good --base "$T/gpt.img" --root /dev/vda1
+    check boottest_root_auto_a_given_root_wins bash -c \
+        "[ $RC = 0 ] && grep -q ' root=/dev/vda1 shim=good' '$T/auto-given/logs/boot/1.cmd' && ! grep -q 'PARTUUID' '$T/auto-given/logs/boot/1.cmd' && ! grep -q 'from its partition table' '$T/auto-given.out'"
+    check boottest_root_auto_none_when_given json auto-given 'r["configs"][0]["root_auto"] is None'
+    run auto-amb --reps 1 --append shim=good --base "$T/gpt-amb.img"
+    check boottest_root_auto_ambiguous_exits_2_before_qemu bash -c \
+        "[ $RC = 2 ] && [ ! -e '$T/auto-amb/logs/boot/1.cmd' ] && ! grep -q accelerator '$T/auto-amb.out'"
+    check boottest_root_auto_ambiguous_says_why_and_the_fix grep -qF \
+        "[boot] base $T/gpt-amb.img: no root given (--root, root =), and its gpt partition table does not tell which partition is the root: 2 partitions hold a filesystem a root can be; name it with --root /dev/vdaN (root = /dev/vdaN in the run file), N from its partitions:" \
+        "$T/auto-amb.out"
+    check boottest_root_auto_ambiguous_lists_the_partitions bash -c \
+        "grep -qF '[boot]   1: 2 MiB, type linux-generic (0fc63daf-8483-4772-8e79-3d69d8477de4), ext4, label \"p1\"' '$T/auto-amb.out' && grep -qF '[boot]   2: 4 MiB, type linux-generic (0fc63daf-8483-4772-8e79-3d69d8477de4), ext4, label \"p2\", PARTUUID $PU' '$T/auto-amb.out'"
+fi
+
 # --thp-advice: QEMU's MADV_HUGEPAGE on the pmem base's mapping made a no-op (ram, the
 # default), every one let through (all), or none (guest RAM too); a virtio-blk guest unfiltered
 thp() { # NAME WANT ARGS...: the shim's THP line in its console log
