@@ -5,8 +5,12 @@
 # as xvdb; what docs/guest-examples.md shows inline of the three (the QEMU command, the
 # libvirt disks and command line, the xl.cfg lines) is what the files hold. Booting the QEMU
 # example is left to a QEMU scenario (qemu-tests/ guest-example-qemu).
-# $1 = the build dir (unused).
+# The two sharedroot-mkinitramfs lines of docs/guest-examples.md run as written (/srv/sharedroot
+# in a scratch dir): the default image and the --network one (nbd, virtio_net, udhcpc, the
+# resident helper).
+# $1 = the build dir.
 set -u
+B=$(cd "${1:?usage: hooks-guest-examples.sh BUILDDIR}" && pwd)
 D=$(cd "$(dirname "$0")/../../docs/examples" && pwd)
 # shellcheck source=tests/priv/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -58,3 +62,28 @@ check guest_examples_libvirt_disks_are_the_files \
 cmdline=$(tr '\n' ' ' <"$G" | grep -o '<cmdline>console=ttyS0 root=LABEL=base [^<]*</cmdline>' | head -n 1)
 check guest_examples_libvirt_cmdline_is_the_files test -n "$cmdline" -a -n "$(grep -F "$cmdline" "$D/sharedroot-guest.xml")"
 check guest_examples_xl_block_is_the_file contains "$(doc_block '^## Xen \(xl\)$')" "$(cat "$D/sharedroot-guest.xl.cfg")"
+
+# the doc's sharedroot-mkinitramfs lines, as written but for /srv/sharedroot
+if KVER=$("$D/../../tools/cloud-kver") && command -v zstd >/dev/null && [ -x "$B/initramfs/sharedroot-mkinitramfs" ]; then
+    export KVER
+    T=$(mktemp -d /tmp/sharedroot-guest-examples.XXXXXX)
+    trap 'rm -rf "$T"' EXIT
+    mkdir -p "$T/srv"
+    n=0
+    while IFS= read -r line; do
+        n=$((n + 1))
+        line=${line//\/srv\/sharedroot/$T/srv}
+        if PATH=$B/initramfs:$PATH LSAN_OPTIONS=suppressions=$D/../../tests/priv/lsan-libmount.supp \
+            bash -c "$line" >"$T/out.$n" 2>&1; then pass "guest_examples_mkinitramfs_line_$n"
+        else fail "guest_examples_mkinitramfs_line_$n" "$line: $(tail -n 3 "$T/out.$n" | tr '\n' ' ')"; fi
+    done < <(grep -h '^sharedroot-mkinitramfs ' <(doc_block '^image.s tree):$') <(doc_block '^helper), and boot with'))
+    check guest_examples_mkinitramfs_has_two_lines test "$n" = 2
+    names() { zstd -dc "$1" 2>/dev/null | cpio -t --quiet 2>/dev/null; }
+    check guest_examples_initrd_has_the_init bash -c "$(declare -f names); names '$T/srv/initrd.img-sharedroot' | grep -qx init"
+    names "$T/srv/initrd.img-sharedroot-net" >"$T/net.names"
+    for f in '/nbd\.ko' '/virtio_net\.ko' 'udhcpc' 'sharedroot-nbd'; do
+        check "guest_examples_network_initrd_has_${f//[^a-z_]/}" grep -qE "$f" "$T/net.names"
+    done
+else
+    skip guest_examples_mkinitramfs "no cloud kernel, zstd or built sharedroot-mkinitramfs"
+fi
