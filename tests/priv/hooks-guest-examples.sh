@@ -63,6 +63,32 @@ cmdline=$(tr '\n' ' ' <"$G" | grep -o '<cmdline>console=ttyS0 root=LABEL=base [^
 check guest_examples_libvirt_cmdline_is_the_files test -n "$cmdline" -a -n "$(grep -F "$cmdline" "$D/sharedroot-guest.xml")"
 check guest_examples_xl_block_is_the_file contains "$(doc_block '^## Xen \(xl\)$')" "$(cat "$D/sharedroot-guest.xl.cfg")"
 
+# the network root's libvirt fragment (<os> and the <interface>): put into the example domain
+# in place of its <os> and disks, it validates; its command line is the QEMU example's -append
+# plus the host name
+netxml=$(doc_block "^The disks go away; a network interface")
+netdom=$(python3 - "$D/sharedroot-guest.xml" "$netxml" <<'PY'
+import re, sys
+dom = open(sys.argv[1]).read()
+frag = sys.argv[2]
+os_el = re.search(r"<os>.*?</os>", frag, re.S).group(0)
+iface = re.search(r"<interface .*?</interface>", frag, re.S).group(0)
+dom = re.sub(r"<os>.*?</os>", lambda m: os_el, dom, flags=re.S)
+dom = re.sub(r"\s*<disk .*?</disk>", "", dom, flags=re.S)
+dom = dom.replace("<devices>", "<devices>\n" + iface, 1)
+print(dom)
+PY
+)
+if command -v virt-xml-validate >/dev/null; then
+    echo "$netdom" >"/tmp/sharedroot-netroot-$$.xml"
+    check guest_examples_libvirt_netroot_fragment_validates virt-xml-validate "/tmp/sharedroot-netroot-$$.xml" domain
+    rm -f "/tmp/sharedroot-netroot-$$.xml"
+fi
+check guest_examples_libvirt_netroot_has_the_interface grep -q "<interface type='bridge'>" <<<"$netdom"
+netcmd=$(sed -n 's/.*<cmdline>\(.*\)<\/cmdline>.*/\1/p' <<<"$netxml")
+qemuappend=$(doc_block '^reaches the server: a bridge' | join_lines | sed -n 's/.*-append "\([^"]*\)".*/\1/p')
+check guest_examples_libvirt_netroot_cmdline_is_the_qemu_one test -n "$qemuappend" -a "${netcmd/ sharedroot.hostname=web-1/}" = "$qemuappend"
+
 # the doc's sharedroot-mkinitramfs lines, as written but for /srv/sharedroot
 if KVER=$("$D/../../tools/cloud-kver") && command -v zstd >/dev/null && [ -x "$B/initramfs/sharedroot-mkinitramfs" ]; then
     export KVER
