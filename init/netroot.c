@@ -55,6 +55,7 @@ struct net_iface {
     struct inet_addr gateway;
     struct dhcp_lease lease; /* DHCP */
     unsigned mtu;
+    char hostname[IPCONF_HOSTNAME_MAX + 1]; /* ip='s HOSTNAME field: published, not set */
 };
 
 struct nbd_attached {
@@ -456,6 +457,7 @@ static int bring_up(struct boot_ctx *ctx, struct netroot *net)
             f = add_iface(net, l, c->method);
             if (!f)
                 continue;
+            snprintf(f->hostname, sizeof f->hostname, "%s", c->hostname);
             if (c->method == IPCONF_STATIC)
                 r = up_static(w->rtnl, c, f);
             else if (nd < NETROOT_IFACES_MAX) {
@@ -912,7 +914,8 @@ static void publish_ifaces(FILE *f, const struct netroot *net)
         }
         kv(f, "NET", i, "DNS", buf);
         kv(f, "NET", i, "DOMAIN", n->lease.domain);
-        kv(f, "NET", i, "HOSTNAME", n->lease.hostname);
+        /* the DHCP server's name for the guest, else the one ip= gave */
+        kv(f, "NET", i, "HOSTNAME", n->lease.hostname[0] ? n->lease.hostname : n->hostname);
         kv_uint(f, "NET", i, "LEASE_S", n->lease.lease_s);
         kv_addr(f, "NET", i, "DHCP_SERVER", &n->lease.server);
         kv_uint(f, "NET", i, "MTU", n->mtu);
