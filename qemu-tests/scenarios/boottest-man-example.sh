@@ -1,16 +1,24 @@
 # shellcheck shell=bash
 # the example of sharedroot-boottest(1) (between its boottest-example markers), run exactly as
 # written with KERNEL the test kernel and BASE the ext4 test root: the first command passes
-# with an initramfs it built itself and leaves a baseline, the second compares with it
+# with an initramfs it built itself and leaves a baseline, the second compares with it; README's
+# copy of the first part is the same text
 # qt-first: 1
 
 scenario() {
-    local dir=$SCW/$SC page=$QT_SELF_DIR/../docs/sharedroot-boottest.1 cmds rc n=0 line
+    local dir=$SCW/$SC page=$QT_SELF_DIR/../docs/sharedroot-boottest.1 cmds rc n=0 line readme manpart
     mkdir -p "$SCW"
     rm -rf "$dir"; mkdir -p "$dir"
     cmds=$(sed -n '/boottest-example-begin/,/boottest-example-end/p' "$page" |
         grep '^sharedroot\\-boottest ' | sed 's/\\-/-/g')
     [ "$(echo "$cmds" | wc -l)" = 2 ] || fail "the man page's example has not 2 commands: $cmds"
+    # README's copy ("Testing your own kernel and base image") is the man page's first part
+    readme=$(awk '/^## Testing your own kernel/ { s = 1 } s && /^```sh$/ { b = 1; next }
+        b && /^```$/ { exit } b { print }' "$QT_SELF_DIR/../README.md")
+    manpart=$(sed -n '/boottest-example-begin/,/boottest-example-end/p' "$page" |
+        sed -n '/^\.EX$/,/^\.EE$/{/^\.E[XE]$/d;p}' | head -n 2 | sed 's/\\-/-/g')
+    { [ -n "$readme" ] && [ "$readme" = "$manpart" ]; } ||
+        fail "README's boottest example differs from the man page's: README [$readme] man [$manpart]"
     showlog "$dir/1.out"; showlog "$dir/2.out"
     while read -r line; do
         n=$((n + 1))
