@@ -105,27 +105,48 @@ bool dax_in_options(const char *opts)
     return !(value && valsz == 5 && strncmp(value, "never", 5) == 0);
 }
 
-int dax_device_supported(const char *sysfs, const char *dev)
+/* 1 or 0 from a sysfs flag file, -ENOENT when there is none */
+static int read_flag(const char *path)
 {
-    char path[PATH_MAX], buf[8] = "";
-    const char *name = strrchr(dev, '/');
+    char buf[8] = "";
     ssize_t n;
-    int fd;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-    name = name ? name + 1 : dev;
-    if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
-        return -EINVAL;
-    if ((size_t)snprintf(path, sizeof path, "%s/class/block/%s/queue/dax", sysfs ? sysfs : "/sys",
-                         name) >= sizeof path)
-        return -ENAMETOOLONG;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT ? 0 : -errno;
+        return -errno;
     n = read(fd, buf, sizeof buf - 1);
     close(fd);
     if (n < 0)
         return -EIO;
     return buf[0] == '1';
+}
+
+int dax_device_supported(const char *sysfs, const char *dev)
+{
+    char path[PATH_MAX];
+    const char *name = strrchr(dev, '/');
+    int r;
+
+    name = name ? name + 1 : dev;
+    if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
+        return -EINVAL;
+    if (!sysfs)
+        sysfs = "/sys";
+    if ((size_t)snprintf(path, sizeof path, "%s/class/block/%s/queue/dax", sysfs, name) >=
+        sizeof path)
+        return -ENAMETOOLONG;
+    r = read_flag(path);
+    if (r != -ENOENT)
+        return r;
+    /* A partition has no queue of its own: its disk's says (the partition's sysfs directory
+     * is inside the disk's). The kernel maps a partition with dax when the disk offers it
+     * and the partition is page-aligned; when not, it refuses the dax mount. */
+    snprintf(path, sizeof path, "%s/class/block/%s/partition", sysfs, name);
+    if (access(path, F_OK) != 0)
+        return 0;
+    snprintf(path, sizeof path, "%s/class/block/%s/../queue/dax", sysfs, name);
+    r = read_flag(path);
+    return r == -ENOENT ? 0 : r;
 }
 
 unsigned long dax_probe_fs_bsize(const char *dev, const char *fstype)

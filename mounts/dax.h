@@ -48,8 +48,9 @@ enum dax_verdict dax_decide(enum dax_mode mode, const struct dax_facts *f, const
  * "dax=never")? */
 bool dax_in_options(const char *opts);
 
-/* 1 when the block device dev (/dev/NAME) offers dax (its queue/dax in sysfs), 0 when not,
- * negative errno when sysfs cannot say. sysfs is the root of /sys (NULL: "/sys"). */
+/* 1 when the block device dev (/dev/NAME) offers dax (its queue/dax in sysfs; a partition's
+ * disk's), 0 when not, negative errno when sysfs cannot say. sysfs is the root of /sys (NULL:
+ * "/sys"). */
 int dax_device_supported(const char *sysfs, const char *dev);
 
 /* The filesystem block size libblkid reports for dev, for the types where its BLOCK_SIZE is

@@ -11,20 +11,24 @@
 # itself, with no root given, boots: sharedroot-boottest picks partition 1 from its table
 # (root=PARTUUID=..., report.json's root_auto); a raw disk with two ext4 partitions of the
 # generic Linux type and no root given is refused before any QEMU starts, the partitions listed.
+# The raw GPT disk padded to 2 MiB as virtio-pmem, no root given, boots /dev/pmem0p1: its 1 KiB
+# blocks rule dax out (a warning says so); with an ext4 of 4096-byte blocks the partition is
+# mounted with dax.
 
 CLOUD_PARTUUID=5a7e0000-0000-4000-8000-0000000c1d01
 INST_PARTUUID=5a7e0000-0000-4000-8000-0000000c1d02
+DAX_PARTUUID=5a7e0000-0000-4000-8000-0000000c1d03
 
-# cloud_image RAW: the GPT disk, sparse
+# cloud_image RAW [FS [PARTUUID]]: the GPT disk, sparse, FS (the ext4 test root) on partition 1
 cloud_image() {
-    local raw=$1 sz esp=$SCW/$SC-esp.img
-    sz=$(stat -c %s "$ROOTS/ext4.img")
+    local raw=$1 fs=${2:-$ROOTS/ext4.img} pu=${3:-$CLOUD_PARTUUID} sz esp=$SCW/$SC-esp.img
+    sz=$(stat -c %s "$fs")
     sz=$(((sz + 1048575) / 1048576)) # MiB
     rm -f "$raw" "$esp"
     truncate -s $((1 + sz + 8 + 1))M "$raw"
     printf 'label: gpt\nstart=2048, size=%d, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=%s, name="root"\nstart=%d, size=16384, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="esp"\n' \
-        $((sz * 2048)) "$CLOUD_PARTUUID" $((2048 + sz * 2048)) | sfdisk -q "$raw" >/dev/null || return 1
-    dd if="$ROOTS/ext4.img" of="$raw" bs=1M seek=1 conv=notrunc,sparse status=none || return 1
+        $((sz * 2048)) "$pu" $((2048 + sz * 2048)) | sfdisk -q "$raw" >/dev/null || return 1
+    dd if="$fs" of="$raw" bs=1M seek=1 conv=notrunc,sparse status=none || return 1
     truncate -s 8M "$esp" && mkfs.vfat -n ESP -i 5a7ec1d0 "$esp" >/dev/null || return 1
     dd if="$esp" of="$raw" bs=1M seek=$((1 + sz)) conv=notrunc status=none || return 1
     rm -f "$esp"
@@ -59,6 +63,7 @@ inst_disk() {
 scenario() {
     local out=$SCW/$SC rf=$SCW/$SC.run raw=$SCW/$SC-disk.img img=$SCW/$SC-disk.qcow2
     local vmdk=$SCW/$SC-disk.vmdk inst=$SCW/$SC-inst.img amb=$SCW/$SC-amb.img rc n
+    local pm=$SCW/$SC-pmem.img pm4k=$SCW/$SC-pmem4k.img x4k=$SCW/$SC-ext4k.img tree=$SCW/$SC-tree
     for t in qemu-img sfdisk mkfs.vfat; do
         command -v "$t" >/dev/null || skip "$t not installed (qemu-utils, fdisk, dosfstools)"
     done
@@ -68,6 +73,16 @@ scenario() {
     qemu-img convert -O qcow2 "$raw" "$img" || fail "qemu-img convert -O qcow2 failed"
     qemu-img convert -O vmdk "$raw" "$vmdk" || fail "qemu-img convert -O vmdk failed"
     inst_disk "$inst" || fail "making the GPT instance disk failed"
+    pmem_copy "$raw" "$pm" || fail "padding the GPT disk for virtio-pmem failed"
+    # the test root's tree as an ext4 of 4096-byte blocks (the ext4 test root has 1 KiB ones)
+    rm -rf "$tree" "$x4k"
+    qt_make_tree "$tree" "$QT_REPORT_INIT"
+    "$BUILD/mkbase/sharedroot-mkbase" --type ext4 -o "$x4k" "$tree" >"$SCW/$SC.mk" 2>&1 ||
+        fail "sharedroot-mkbase failed: $(cat "$SCW/$SC.mk")"
+    rm -rf "$tree" "$x4k.sha256"
+    cloud_image "$SCW/$SC-4k.img" "$x4k" "$DAX_PARTUUID" || fail "making the GPT disk of 4096-byte blocks failed"
+    pmem_copy "$SCW/$SC-4k.img" "$pm4k" || fail "padding the GPT disk of 4096-byte blocks failed"
+    rm -f "$SCW/$SC-4k.img" "$x4k"
     cat >"$rf" <<EOF2
 [defaults]
 kernel = $QT_KERNEL
@@ -82,6 +97,16 @@ expect = REPORT root_dev=/dev/vda1
 base = $raw
 instance = fresh:16M
 expect = REPORT root_dev=/dev/vda1
+[pmem]
+base = $pm
+base-device = virtio-pmem
+instance = fresh:16M
+expect = REPORT root_dev=/dev/pmem0p1
+[pmem4k]
+base = $pm4k
+base-device = virtio-pmem
+instance = fresh:16M
+expect = REPORT root_dev=/dev/pmem0p1
 [whole]
 root = /dev/vda
 default-fail = no
@@ -106,6 +131,23 @@ EOF2
         fail "auto: no root=PARTUUID=$CLOUD_PARTUUID on the command line: $(cat "$out/logs/auto/1.cmd")"
     [ "$(grep -c "\[auto\] base $raw: root=PARTUUID=$CLOUD_PARTUUID, chosen from its partition table: partition 1, linux-generic, ext4" "$LOGS/$SC.out")" = 1 ] ||
         fail "auto: the choice is not said once: $(cat "$LOGS/$SC.out")"
+    # (b2) the raw GPT disk as virtio-pmem, no root given: its partition 1 is /dev/pmem0p1; the
+    # disk offers dax, the partition too: the 1 KiB-block ext4 root is mounted without dax and
+    # a warning says why; the same layout with a 4096-byte-block ext4 is mounted with dax
+    showlog "$out/logs/pmem/1.log"
+    showlog "$out/logs/pmem4k/1.log"
+    grep -q -- " root=PARTUUID=$CLOUD_PARTUUID .*-device virtio-pmem-pci," "$out/logs/pmem/1.cmd" ||
+        fail "pmem: not root=PARTUUID=$CLOUD_PARTUUID on a virtio-pmem base: $(cat "$out/logs/pmem/1.cmd")"
+    grep -q -- " root=PARTUUID=$DAX_PARTUUID .*-device virtio-pmem-pci," "$out/logs/pmem4k/1.cmd" ||
+        fail "pmem4k: not root=PARTUUID=$DAX_PARTUUID on a virtio-pmem base: $(cat "$out/logs/pmem4k/1.cmd")"
+    lgrep "$out/logs/pmem/1.log" -q "sharedroot: WARNING: /dev/pmem0p1 (ext4, block size 1024) offers dax but the base cannot use it, mounting without: the filesystem's block size is not the page size" ||
+        fail "pmem: no warning why the partition is mounted without dax: $(lgrep "$out/logs/pmem/1.log" -m3 'sharedroot: \(WARNING\|root:\)')"
+    lgrep "$out/logs/pmem/1.log" -q "sharedroot: root: /dev/pmem0p1 (ext4) mounted read-only at /sysroot with '[^']*'; its disk /dev/pmem0 is read-only too" ||
+        fail "pmem: no root line without dax: $(lgrep "$out/logs/pmem/1.log" -m1 'sharedroot: root:')"
+    lgrep "$out/logs/pmem4k/1.log" -q "sharedroot: root: /dev/pmem0p1 (ext4) mounted read-only at /sysroot with '[^']*', dax: shared in host memory; its disk /dev/pmem0 is read-only too" ||
+        fail "pmem4k: the partition is not mounted with dax: $(lgrep "$out/logs/pmem4k/1.log" -m3 'sharedroot: \(WARNING\|root:\)')"
+    ! lgrep "$out/logs/pmem4k/1.log" -q 'sharedroot: WARNING' ||
+        fail "pmem4k: warned: $(lgrep "$out/logs/pmem4k/1.log" -m1 'sharedroot: WARNING')"
     showlog "$out/logs/whole/1.log"
     showlog "$out/logs/inst-whole/1.log"
     boottest_report_check "$out" "" "$CLOUD_PARTUUID" "$QT_EXT4_LABEL" "$QT_EXT4_UUID" "$INST_PARTUUID" <<'EOF2'
@@ -123,6 +165,13 @@ need(a["mode"] == "instance", "auto: mode %s" % a["mode"])
 need(cfg["auto"]["base_format"] == "raw", "auto: base_format %s" % cfg["auto"]["base_format"])
 need(cfg["auto"]["root_auto"] == "PARTUUID=%s (partition 1, linux-generic, ext4)" % pu,
      "auto: root_auto %r" % cfg["auto"]["root_auto"])
+for n, u in (("pmem", pu), ("pmem4k", "5a7e0000-0000-4000-8000-0000000c1d03")):
+    b = boots[n]
+    need(b["result"] == "ok", "%s: %s %s" % (n, b["result"], b["reason"]))
+    need(b["mode"] == "instance", "%s: mode %s" % (n, b["mode"]))
+    need(cfg[n]["base_device"] == "virtio-pmem", "%s: base_device %s" % (n, cfg[n]["base_device"]))
+    need(cfg[n]["root_auto"] == "PARTUUID=%s (partition 1, linux-generic, ext4)" % u,
+         "%s: root_auto %r" % (n, cfg[n]["root_auto"]))
 for n in ("part", "whole", "inst-whole"):
     need(cfg[n]["root_auto"] is None, "%s: root_auto %r (a root was given)" % (n, cfg[n]["root_auto"]))
 need(p["mode"] == "instance", "part: mode %s" % p["mode"])
@@ -169,6 +218,6 @@ EOF2
     done
     ! grep -q accelerator "$LOGS/$SC-amb.out" || fail "amb: a QEMU (the KVM probe) ran before the refusal"
     [ -z "$(find "$out-amb" -name '*.cmd' 2>/dev/null)" ] || fail "amb: a guest was started"
-    rm -rf "$out-vmdk" "$out-amb" "$img" "$vmdk" "$inst" "$raw" "$amb"
+    rm -rf "$out-vmdk" "$out-amb" "$img" "$vmdk" "$inst" "$raw" "$amb" "$pm" "$pm4k"
     boottest_pass
 }

@@ -161,6 +161,33 @@ TEST(device_supported_reads_queue_dax)
     CHECK_INT(dax_device_supported(fake, longname), -ENAMETOOLONG);
 }
 
+/* sysfs as the kernel lays it out: class/block/NAME links into devices/, a partition's
+ * directory inside its disk's, with no queue of its own */
+static void link_block(const char *name, const char *target)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/class/block' && ln -sfn '../../%s' '%s/class/block/%s'",
+             fake, target, fake, name);
+    CHECK(system(cmd) == 0);
+}
+
+TEST(device_supported_partition_asks_its_disk)
+{
+    put("devices/nd/pmem1/queue/dax", "1\n");
+    put("devices/nd/pmem1/pmem1p1/partition", "1\n");
+    put("devices/v/vdb/queue/dax", "0\n");
+    put("devices/v/vdb/vdb2/partition", "2\n");
+    put("devices/x/odd/size", "8\n"); /* neither a queue nor a partition */
+    link_block("pmem1", "devices/nd/pmem1");
+    link_block("pmem1p1", "devices/nd/pmem1/pmem1p1");
+    link_block("vdb2", "devices/v/vdb/vdb2");
+    link_block("odd", "devices/x/odd");
+    CHECK_INT(dax_device_supported(fake, "/dev/pmem1"), 1);
+    CHECK_INT(dax_device_supported(fake, "/dev/pmem1p1"), 1);
+    CHECK_INT(dax_device_supported(fake, "/dev/vdb2"), 0);
+    CHECK_INT(dax_device_supported(fake, "/dev/odd"), 0);
+}
+
 TEST(unmapped_namespace_is_found)
 {
     char name[64] = "";
