@@ -70,12 +70,27 @@ example_block() {
         "$GUEST_EXAMPLES" | sed -e ':a' -e '/\\$/N; s/\\\n *//; ta'
 }
 
-# free_ports N: N distinct free TCP ports on 127.0.0.1 (all held until all are known)
+# free_ports N: N distinct free TCP ports on 127.0.0.1 (all held until all are known), below
+# the kernel's ephemeral range: a port from that range (what bind to port 0 gives) can be taken
+# by any outgoing connection (a parallel scenario's socat or QEMU) before the server binds it
+# ("Address already in use"). Random ones from 10000 up, each checked by a bind; the ephemeral
+# range only when nothing below it is free.
 free_ports() {
-    python3 -c 'import socket, sys
-s = [socket.socket() for _ in range(int(sys.argv[1]))]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*(x.getsockname()[1] for x in s))' "$1"
+    python3 -c 'import random, socket, sys
+n = int(sys.argv[1])
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+cand = random.sample(range(10000, low), min(200, max(low - 10000, 0))) + [0] * n
+held = []
+for p in cand:
+    if len(held) == n:
+        break
+    x = socket.socket()
+    try:
+        x.bind(("127.0.0.1", p))
+        held.append(x)
+    except OSError:
+        x.close()
+print(*(x.getsockname()[1] for x in held))' "$1"
 }
 
 # listening_on_loopback PORT NAME: wait up to 10 s until something listens on 127.0.0.1:PORT,
