@@ -443,6 +443,32 @@ nbd_kill() { # end our server abruptly (SIGKILL: nbdkit answers requests with ES
 # the guestfwd command that reaches the server on SOCKET (socat logs nothing into the stream)
 nbd_via() { echo "socat -lf /dev/null - UNIX-CONNECT:$1"; }
 
+# check_layout_boot LOG: the guest booted in layout mode from the instance disk vdb laid out as
+# sharedroot-layout(5)'s example lays it out: /etc's and /var's uppers on vdb1 and vdb2, /tmp on
+# vdb3 (ext4 each), swap on vdb4 (inst-layout, layout-man-example)
+check_layout_boot() {
+    [ "$(state "$1" MODE)" = layout ] || fail "state MODE is $(state "$1" MODE), expected layout"
+    has_mount "$1" /dev/vdb1 /run/sharedroot/etc ext4
+    has_mount "$1" /dev/vdb2 /run/sharedroot/var ext4
+    has_mount "$1" /dev/vdb3 /tmp ext4
+    lgrep "$1" -q 'REPORT mount=overlay /etc overlay .*upperdir=/run/sharedroot/etc/upper' ||
+        fail "/etc is not an overlay with its upper on the etc partition"
+    lgrep "$1" -q 'REPORT mount=overlay /var overlay .*upperdir=/run/sharedroot/var/upper' ||
+        fail "/var is not an overlay with its upper on the var partition"
+    lgrep "$1" -q 'REPORT swap=/dev/vdb4' || fail "the swap partition /dev/vdb4 is not active"
+}
+
+# run_doc_line LOG LINE: a QEMU command line taken from a doc (its paths replaced), run by bash
+# as written, serial console (-serial stdio) to LOG, bounded by the suite's timeout
+run_doc_line() {
+    echo "$2" >"$1.cmd"
+    showlog "$1"
+    timeout -k 5 "$QT_TIMEOUT" bash -c "$2" </dev/null >"$1" 2>"$1.qemu" &
+    local pid=$!
+    qt_track "$pid"
+    wait "$pid"
+}
+
 # no_nbd_loss LOG: no NBD connection was lost during the boot (no server here goes away before
 # the guest is done), neither in the kernel's log nor by the resident helper
 NBD_LOSS_RE='nbd[0-9]+: (Dead connection|Receive (control|data) failed|Send (control|data) failed|Connection timed out|Possible stuck request)|lost the connection to NBD server'

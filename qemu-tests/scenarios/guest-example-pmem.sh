@@ -8,7 +8,7 @@
 # ("dax: shared in host memory", ROOT_DAX=1), the instance disk is vda; the base unchanged
 
 scenario() {
-    local d=$SCW/$SC log=$LOGS/$SC.log mkb line before pid
+    local d=$SCW/$SC log=$LOGS/$SC.log mkb line before
     rm -rf "$d"; mkdir -p "$d"
     # shellcheck disable=SC2016  # the doc's backquotes
     mkb=$(grep -o '`sharedroot-mkbase --type erofs -o base.img TREE`' "$GUEST_EXAMPLES" | tr -d '`')
@@ -28,11 +28,7 @@ scenario() {
     line=${line//accel=kvm:tcg/accel=$QT_ACCEL}
     [[ $line == *'-serial stdio'* ]] || fail "the doc's pmem QEMU line has no -serial stdio"
     [[ $line == */srv/* ]] && fail "a path the scenario does not know: $line"
-    echo "$line" >"$log.cmd"
-    showlog "$log"
-    timeout -k 5 "$QT_TIMEOUT" bash -c "$line" </dev/null >"$log" 2>"$log.qemu" &
-    pid=$!; qt_track "$pid"
-    wait "$pid"
+    run_doc_line "$log" "$line"
     check_report "$log" erofs /dev/pmem0; no_error "$log"
     lgrep "$log" -q 'dax: shared in host memory' || fail "the console does not say dax: shared in host memory"
     [ "$(state "$log" ROOT_DAX)" = 1 ] || fail "state ROOT_DAX=$(state "$log" ROOT_DAX)"

@@ -41,15 +41,7 @@ scenario() {
     showlog "$log"
     qt_boot "$log" "$INITRD" "root=/dev/vda sharedroot.mkswap" -drive "$(ro_disk "$base")" -drive "$(rw_disk "$disk")"
     check_report "$log" ext4; no_error "$log"
-    [ "$(state "$log" MODE)" = layout ] || fail "state MODE is $(state "$log" MODE), expected layout"
-    has_mount "$log" /dev/vdb1 /run/sharedroot/etc ext4
-    has_mount "$log" /dev/vdb2 /run/sharedroot/var ext4
-    has_mount "$log" /dev/vdb3 /tmp ext4
-    lgrep "$log" -q 'REPORT mount=overlay /etc overlay .*upperdir=/run/sharedroot/etc/upper' ||
-        fail "/etc is not an overlay with its upper on the etc partition"
-    lgrep "$log" -q 'REPORT mount=overlay /var overlay .*upperdir=/run/sharedroot/var/upper' ||
-        fail "/var is not an overlay with its upper on the var partition"
-    lgrep "$log" -q 'REPORT swap=/dev/vdb4' || fail "the swap partition /dev/vdb4 is not active"
+    check_layout_boot "$log"
     showlog "$log2"
     qt_boot "$log2" "$INITRD" "root=/dev/vda" -drive "$(ro_disk "$base")" -drive "$(rw_disk "$disk")"
     check_report "$log2" ext4; no_error "$log2"

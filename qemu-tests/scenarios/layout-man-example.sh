@@ -48,15 +48,7 @@ SHIM
     showlog "$log"
     qt_boot "$log" "$INITRD" "root=LABEL=base" -drive "$(ro_disk "$d/base.img")" -drive "$(rw_disk "$d/instance.img")"
     check_report "$log" ext4; no_error "$log"
-    [ "$(state "$log" MODE)" = layout ] || fail "state MODE is $(state "$log" MODE), expected layout"
-    has_mount "$log" /dev/vdb1 /run/sharedroot/etc ext4
-    has_mount "$log" /dev/vdb2 /run/sharedroot/var ext4
-    has_mount "$log" /dev/vdb3 /tmp ext4
-    lgrep "$log" -q 'REPORT mount=overlay /etc overlay .*upperdir=/run/sharedroot/etc/upper' ||
-        fail "/etc is not an overlay with its upper on the etc partition"
-    lgrep "$log" -q 'REPORT mount=overlay /var overlay .*upperdir=/run/sharedroot/var/upper' ||
-        fail "/var is not an overlay with its upper on the var partition"
-    lgrep "$log" -q 'REPORT swap=/dev/vdb4' || fail "the swap partition /dev/vdb4 is not active"
+    check_layout_boot "$log"
     rm -rf "$d"
     pass
 }

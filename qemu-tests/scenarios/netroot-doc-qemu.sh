@@ -10,7 +10,7 @@
 # qt-prepare: netroot
 
 scenario() {
-    local d=$SCW/$SC log=$LOGS/$SC.log line net before pid v
+    local d=$SCW/$SC log=$LOGS/$SC.log line net before v
     rm -rf "$d"; mkdir -p "$d/exports" "$d/instances"
     cp --sparse=always "$ROOTS/ext4.img" "$d/exports/base"
     new_inst "$d/instances/web1"
@@ -27,11 +27,7 @@ scenario() {
     line=${line//\/srv\/sharedroot\/initrd.img-sharedroot-net/$INITRD_NET}
     line=${line//accel=kvm:tcg/accel=$QT_ACCEL}
     [[ $line == */srv/* ]] && fail "a path the scenario does not know: $line"
-    echo "$line" >"$log.cmd"
-    showlog "$log"
-    timeout -k 5 "$QT_TIMEOUT" bash -c "$line" </dev/null >"$log" 2>"$log.qemu" &
-    pid=$!; qt_track "$pid"
-    wait "$pid"
+    run_doc_line "$log" "$line"
     check_nbd_report "$log" ext4; no_error "$log"
     [ "$(state "$log" NET_0_METHOD)" = dhcp ] || fail "state NET_0_METHOD=$(state "$log" NET_0_METHOD)"
     [ "$(state "$log" MODE)" = instance ] || fail "state MODE=$(state "$log" MODE)"
