@@ -165,18 +165,24 @@ TEST(overlong_message_is_truncated_not_overflowed)
     teardown();
 }
 
-TEST(ring_keeps_the_last_lines_for_the_emergency_shell)
+/* What the emergency shell would print of the ring, in buf. */
+static void ring_text(char *buf, size_t n)
 {
-    char buf[8192];
     int p[2];
-    setup();
-    for (int i = 0; i < 30; i++)
-        log_info("line %d", i);
     CHECK(pipe(p) == 0);
     log_ring_dump(p[1]);
     close(p[1]);
-    drain(p[0], buf, sizeof buf);
+    drain(p[0], buf, n);
     close(p[0]);
+}
+
+TEST(ring_keeps_the_last_lines_for_the_emergency_shell)
+{
+    char buf[8192];
+    setup();
+    for (int i = 0; i < 30; i++)
+        log_info("line %d", i);
+    ring_text(buf, sizeof buf);
     CHECK(strstr(buf, "line 29") != NULL);
     CHECK(strstr(buf, "line 10\n") != NULL);
     CHECK(strstr(buf, "line 9\n") == NULL);
@@ -187,17 +193,12 @@ TEST(ring_keeps_the_last_lines_for_the_emergency_shell)
 TEST(ring_keeps_long_lines_whole)
 {
     char buf[8192], line[1001];
-    int p[2];
     setup();
     for (int i = 0; i < 1000; i++)
         line[i] = (char)('a' + i % 26);
     line[1000] = 0;
     log_error("partitions: %s", line);
-    CHECK(pipe(p) == 0);
-    log_ring_dump(p[1]);
-    close(p[1]);
-    drain(p[0], buf, sizeof buf);
-    close(p[0]);
+    ring_text(buf, sizeof buf);
     CHECK(strstr(buf, line) != NULL);
     CHECK(strstr(buf, "  partitions: abc") != NULL);
     teardown();
