@@ -2,8 +2,8 @@
 # sharedroot-layout(5)'s EXAMPLE, as written: its layout.fstab (taken from the man page at run
 # time) in a base labelled base, and the instance disk made by its preparation block (run with
 # bash -e in the scratch dir: truncate, sfdisk, losetup --partscan, mkfs.ext4, mkswap,
-# losetup -d; a losetup shim adds the partitions with partx on a kernel that does not scan a
-# fresh loop device). The guest boots in layout mode with /etc's and /var's uppers, /tmp and
+# losetup -d; tests/shim/losetup adds the partitions with partx on a kernel that does not scan
+# a fresh loop device). The guest boots in layout mode with /etc's and /var's uppers, /tmp and
 # swap on the partitions the file names. Needs root (loop devices).
 
 # man_example N: the Nth .nf/.fi block of the EXAMPLE section of sharedroot-layout(5)
@@ -14,27 +14,15 @@ man_example() {
 }
 
 scenario() {
-    local d=$SCW/$SC log=$LOGS/$SC.log fstab prep real l
+    local d=$SCW/$SC log=$LOGS/$SC.log fstab prep l
     [ "$(id -u)" = 0 ] || skip "needs root (the example's losetup)"
     command -v sfdisk >/dev/null || skip "sfdisk is not installed"
     fstab=$(man_example 1); prep=$(man_example 2)
     grep -q '^# /etc/sharedroot/layout.fstab$' <<<"$fstab" || fail "the first EXAMPLE block is not the layout.fstab"
     grep -q '^LABEL=base ' <<<"$fstab" || fail "the example's root is not LABEL=base"
     grep -q '^truncate -s 2G instance.img$' <<<"$prep" || fail "the second EXAMPLE block is not the disk preparation"
-    rm -rf "$d"; mkdir -p "$d/shim"
-    real=$(command -v losetup)
-    cat >"$d/shim/losetup" <<SHIM
-#!/bin/bash
-out=\$("$real" "\$@") || exit
-[ -n "\$out" ] && echo "\$out"
-if [[ " \$* " == *" --partscan "* && \$out == /dev/loop* ]]; then
-    [ -e "/sys/class/block/\${out#/dev/}p1" ] || partx -a "\$out" 2>/dev/null
-    for _ in \$(seq 1 25); do [ -b "\${out}p1" ] && break; sleep 0.2; done
-fi
-exit 0
-SHIM
-    chmod 0755 "$d/shim/losetup"
-    if ! (cd "$d" && PATH=$d/shim:$PATH bash -e) <<<"$prep" >"$d/prep.out" 2>&1; then
+    rm -rf "$d"; mkdir -p "$d"
+    if ! (cd "$d" && PATH=$QT_SELF_DIR/../tests/shim:$PATH bash -e) <<<"$prep" >"$d/prep.out" 2>&1; then
         for l in $(losetup -n -O NAME -j "$d/instance.img"); do losetup -d "$l"; done
         fail "the example's disk preparation failed: $(tail -n 3 "$d/prep.out" | tr '\n' ' ')"
     fi

@@ -52,25 +52,14 @@ run_block() {
 }
 
 # --- sharedroot-layout(5): the partitioned instance disk, prepared on the host
-# Some kernels do not scan a fresh loop device (partscan set, no partitions appear; see
-# blockdev.sh): a losetup first in PATH adds them with partx as a scanning kernel would
-mkdir -p "$T/shim"
-cat >"$T/shim/losetup" <<SHIM
-#!/bin/bash
-out=\$($(command -v losetup) "\$@") || exit
-[ -n "\$out" ] && echo "\$out"
-if [[ " \$* " == *" --partscan "* && \$out == /dev/loop* ]]; then
-    [ -e "/sys/class/block/\${out#/dev/}p1" ] || partx -a "\$out" 2>/dev/null
-    for _ in \$(seq 1 25); do [ -b "\${out}p1" ] && break; sleep 0.2; done
-fi
-exit 0
-SHIM
-chmod 0755 "$T/shim/losetup"
+# Some kernels do not scan a fresh loop device: tests/shim/losetup, first in PATH, adds the
+# partitions with partx as a scanning kernel would
+SHIM=$SRC/tests/shim
 blk=$(man_block sharedroot-layout.5 2)
 if grep -q '^truncate -s 2G instance.img$' <<<"$blk"; then
-    if PATH=$T/shim:$PATH run_block layout5_prepare_the_disk_as_written "$T/layout" <<<"$blk"; then
+    if PATH=$SHIM:$PATH run_block layout5_prepare_the_disk_as_written "$T/layout" <<<"$blk"; then
         check layout5_leaves_no_loop_device test -z "$(losetup -n -O NAME -j "$T/layout/instance.img")"
-        LOOP=$(PATH=$T/shim:$PATH losetup --find --show --partscan "$T/layout/instance.img") && LOOPS+=("$LOOP")
+        LOOP=$(PATH=$SHIM:$PATH losetup --find --show --partscan "$T/layout/instance.img") && LOOPS+=("$LOOP")
         parts=$(for p in 1 2 3 4; do
             blkid -p -o export "${LOOP}p$p" | grep -E '^(PART_ENTRY_NAME|TYPE)=' | sort | tr '\n' ' '; echo; done)
         check layout5_partitions_are_named_and_formatted test "$parts" = "$(printf '%s\n' \
