@@ -74,7 +74,9 @@ example_block() {
 # the kernel's ephemeral range: a port from that range (what bind to port 0 gives) can be taken
 # by any outgoing connection (a parallel scenario's socat or QEMU) before the server binds it
 # ("Address already in use"). Random ones from 10000 up, each checked by a bind; the ephemeral
-# range only when nothing below it is free.
+# range only when nothing below it is free. The ports are released before they are printed:
+# a caller that reads them from a process substitution does not wait for python to exit, and
+# a socket still held at its exit made the server's bind fail under load.
 free_ports() {
     python3 -c 'import random, socket, sys
 n = int(sys.argv[1])
@@ -90,7 +92,10 @@ for p in cand:
         held.append(x)
     except OSError:
         x.close()
-print(*(x.getsockname()[1] for x in held))' "$1"
+ports = [x.getsockname()[1] for x in held]
+for x in held:
+    x.close()
+print(*ports, flush=True)' "$1"
 }
 
 # listening_on_loopback PORT NAME: wait up to 10 s until something listens on 127.0.0.1:PORT,
