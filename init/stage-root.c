@@ -116,18 +116,26 @@ static int root_dax_option(struct boot_ctx *ctx, const char *rootflags, int mode
         .user_dax = dax_in_options(rootflags),
     };
     const char *why = NULL;
+    unsigned long long start = 0, sectors = 0;
+    char where[96] = "";
 
     *opt = NULL;
-    if (f.dev_dax == 1)
+    if (f.dev_dax == 1) {
         f.fs_bsize = dax_probe_fs_bsize(ctx->root_device, ctx->root_fstype);
+        f.misaligned =
+            dax_partition_misaligned(NULL, ctx->root_device, f.page_size, &start, &sectors);
+        if (f.misaligned == 1)
+            snprintf(where, sizeof where, ", partition at sector %llu, %llu sectors", start,
+                     sectors);
+    }
     switch (dax_decide(mode, &f, opt, &why)) {
     case DAX_ERROR:
-        return log_error_errno(EOPNOTSUPP, "sharedroot.dax=always: %s (%s, block size %lu): %s",
-                               ctx->root_device, ctx->root_fstype, f.fs_bsize, why);
+        return log_error_errno(EOPNOTSUPP, "sharedroot.dax=always: %s (%s, block size %lu%s): %s",
+                               ctx->root_device, ctx->root_fstype, f.fs_bsize, where, why);
     case DAX_WARN:
-        log_warning("%s (%s, block size %lu) offers dax but the base cannot use it, mounting "
+        log_warning("%s (%s, block size %lu%s) offers dax but the base cannot use it, mounting "
                     "without: %s",
-                    ctx->root_device, ctx->root_fstype, f.fs_bsize, why);
+                    ctx->root_device, ctx->root_fstype, f.fs_bsize, where, why);
         return 0;
     default:
         return 0;

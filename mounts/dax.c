@@ -90,6 +90,13 @@ enum dax_verdict dax_decide(enum dax_mode mode, const struct dax_facts *f, const
                    "the filesystem's block size is not the page size, and dax maps whole "
                    "pages; rebuild the base with 4096-byte blocks (sharedroot-mkbase, or "
                    "mkfs.ext4 -b 4096), or boot with sharedroot.dax=off to silence this");
+    if (f->misaligned == 1)
+        return say(cannot, why,
+                   "the partition does not start and end on a page boundary (4096 bytes), and "
+                   "the kernel maps only page-aligned partitions with dax; re-create the "
+                   "partition table with partitions aligned to 1 MiB (sfdisk's and parted's "
+                   "default) and copy the filesystem into it, or boot with sharedroot.dax=off "
+                   "to silence this");
     if (option)
         *option = dax_types[t].option;
     return DAX_USE;
@@ -147,6 +154,60 @@ int dax_device_supported(const char *sysfs, const char *dev)
     snprintf(path, sizeof path, "%s/class/block/%s/../queue/dax", sysfs, name);
     r = read_flag(path);
     return r == -ENOENT ? 0 : r;
+}
+
+/* A number from a sysfs file; -ENOENT when there is none, -EINVAL when it is not one */
+static int read_number(const char *path, unsigned long long *v)
+{
+    char buf[32] = "", *end;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return -errno;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -EIO;
+    buf[n] = '\0';
+    errno = 0;
+    *v = strtoull(buf, &end, 10);
+    if (errno || end == buf || (*end && *end != '\n') || buf[0] == '-')
+        return -EINVAL;
+    return 0;
+}
+
+int dax_partition_misaligned(const char *sysfs, const char *dev, unsigned long page_size,
+                             unsigned long long *start, unsigned long long *sectors)
+{
+    char path[PATH_MAX];
+    const char *name = strrchr(dev, '/');
+    unsigned long long s = 0, n = 0, per_page = page_size / 512;
+    int r;
+
+    name = name ? name + 1 : dev;
+    if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0 || per_page == 0)
+        return -EINVAL;
+    if (!sysfs)
+        sysfs = "/sys";
+    if ((size_t)snprintf(path, sizeof path, "%s/class/block/%s/partition", sysfs, name) >=
+        sizeof path)
+        return -ENAMETOOLONG;
+    if (access(path, F_OK) != 0)
+        return errno == ENOENT ? 0 : -errno;
+    snprintf(path, sizeof path, "%s/class/block/%s/start", sysfs, name);
+    r = read_number(path, &s);
+    if (r < 0)
+        return r;
+    snprintf(path, sizeof path, "%s/class/block/%s/size", sysfs, name);
+    r = read_number(path, &n);
+    if (r < 0)
+        return r;
+    if (start)
+        *start = s;
+    if (sectors)
+        *sectors = n;
+    return s % per_page != 0 || n % per_page != 0;
 }
 
 unsigned long dax_probe_fs_bsize(const char *dev, const char *fstype)

@@ -28,7 +28,10 @@ struct dax_facts {
     int dev_dax;            /* 1: the device offers dax, 0: it does not, <0: unknown */
     unsigned long fs_bsize; /* the filesystem's block size, 0 when not known */
     unsigned long page_size;
-    bool user_dax; /* rootflags= already holds a dax option: the user decided */
+    int misaligned; /* 1: a partition that does not start and end on a page boundary (the
+                     * kernel maps no such partition with dax), 0: aligned or a whole disk,
+                     * <0: unknown */
+    bool user_dax;  /* rootflags= already holds a dax option: the user decided */
 };
 
 enum dax_verdict {
@@ -57,6 +60,13 @@ int dax_device_supported(const char *sysfs, const char *dev);
  * the filesystem's block size (ext2/3/4, erofs; for xfs it is the sector size). 0 when not
  * known. */
 unsigned long dax_probe_fs_bsize(const char *dev, const char *fstype);
+
+/* 1 when the block device dev (/dev/NAME) is a partition whose start or size (its sysfs
+ * start and size, in 512-byte sectors) is not a multiple of page_size: the kernel refuses to
+ * map it with dax. 0 for an aligned partition or a whole disk; -errno when sysfs (NULL:
+ * /sys) cannot tell. *start and *sectors (either may be NULL) get the partition's. */
+int dax_partition_misaligned(const char *sysfs, const char *dev, unsigned long page_size,
+                             unsigned long long *start, unsigned long long *sectors);
 
 /* Is the filesystem mounted at target using dax (a dax option in its mountinfo line)?
  * 1 yes, 0 no, negative errno when it cannot be read. */

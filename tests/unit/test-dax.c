@@ -81,6 +81,28 @@ TEST(auto_warns_on_a_small_block_size_and_says_what_to_change)
     CHECK_INT(dax_decide(DAX_ALWAYS, &f, NULL, NULL), DAX_ERROR);
 }
 
+TEST(misaligned_partition_warns_and_says_what_to_change)
+{
+    struct dax_facts f = pmem_ext4;
+    const char *opt = "x", *why = NULL;
+    f.misaligned = 1;
+    CHECK_INT(dax_decide(DAX_AUTO, &f, &opt, &why), DAX_WARN);
+    CHECK(opt == NULL);
+    CHECK(why && strstr(why, "page boundary") && strstr(why, "1 MiB") &&
+          strstr(why, "sharedroot.dax=off"));
+    CHECK_INT(dax_decide(DAX_ALWAYS, &f, NULL, &why), DAX_ERROR);
+    CHECK(why && strstr(why, "page boundary"));
+    /* unknown alignment is left to the kernel (the init retries without dax if it refuses) */
+    f.misaligned = -EIO;
+    CHECK_INT(dax_decide(DAX_AUTO, &f, NULL, NULL), DAX_USE);
+    f.misaligned = 0;
+    CHECK_INT(dax_decide(DAX_AUTO, &f, NULL, NULL), DAX_USE);
+    /* without a dax device the partition's alignment does not matter */
+    f.misaligned = 1;
+    f.dev_dax = 0;
+    CHECK_INT(dax_decide(DAX_AUTO, &f, NULL, NULL), DAX_NO);
+}
+
 TEST(unknown_block_size_is_left_to_the_kernel)
 {
     struct dax_facts f = pmem_ext4;
@@ -186,6 +208,54 @@ TEST(device_supported_partition_asks_its_disk)
     CHECK_INT(dax_device_supported(fake, "/dev/pmem1p1"), 1);
     CHECK_INT(dax_device_supported(fake, "/dev/vdb2"), 0);
     CHECK_INT(dax_device_supported(fake, "/dev/odd"), 0);
+}
+
+TEST(partition_alignment_from_sysfs)
+{
+    unsigned long long start = 1, n = 1;
+    put("devices/nd/pmem2/queue/dax", "1\n");
+    put("devices/nd/pmem2/pmem2p1/partition", "1\n");
+    put("devices/nd/pmem2/pmem2p1/start", "2048\n");
+    put("devices/nd/pmem2/pmem2p1/size", "409600\n");
+    put("devices/nd/pmem2/pmem2p2/partition", "2\n");
+    put("devices/nd/pmem2/pmem2p2/start", "411649\n"); /* one sector past a page */
+    put("devices/nd/pmem2/pmem2p2/size", "8192\n");
+    put("devices/nd/pmem2/pmem2p3/partition", "3\n");
+    put("devices/nd/pmem2/pmem2p3/start", "421888\n");
+    put("devices/nd/pmem2/pmem2p3/size", "8191\n"); /* ends inside a page */
+    put("devices/nd/pmem2/pmem2p4/partition", "4\n");
+    put("devices/nd/pmem2/pmem2p4/start", "-8\n"); /* hostile or broken sysfs */
+    put("devices/nd/pmem2/pmem2p4/size", "8\n");
+    put("devices/nd/pmem2/pmem2p5/partition", "5\n");
+    put("devices/nd/pmem2/pmem2p5/start", "99999999999999999999999\n");
+    put("devices/nd/pmem2/pmem2p5/size", "8\n");
+    put("devices/nd/pmem2/pmem2p6/partition", "6\n"); /* no start file */
+    for (int i = 1; i <= 6; i++) {
+        char name[16], target[64];
+        snprintf(name, sizeof name, "pmem2p%d", i);
+        snprintf(target, sizeof target, "devices/nd/pmem2/pmem2p%d", i);
+        link_block(name, target);
+    }
+    link_block("pmem2", "devices/nd/pmem2");
+    CHECK_INT(dax_partition_misaligned(fake, "/dev/pmem2", 4096, NULL, NULL), 0);
+    CHECK_INT(dax_partition_misaligned(fake, "/dev/pmem2p1", 4096, &start, &n), 0);
+    CHECK(start == 2048 && n == 409600);
+    CHECK_INT(dax_partition_misaligned(fake, "/dev/pmem2p2", 4096, &start, &n), 1);
+    CHECK(start == 411649 && n == 8192);
+    CHECK_INT(dax_partition_misaligned(fake, "/dev/pmem2p3", 4096, NULL, NULL), 1);
+    /* 64 KiB pages (arm64, ppc64): 2048 sectors is a multiple, 421888 is not */
+    CHECK_INT(dax_partition_misaligned(fake, "/dev/pmem2p1", 65536, NULL, NULL), 0);
+    CHECK_INT(dax_partition_misaligned(fake, "/dev/pmem2p3", 65536, NULL, NULL), 1);
+    CHECK_INT(dax_partition_misaligned(fake, "/dev/pmem2p4", 4096, NULL, NULL), -EINVAL);
+    CHECK_INT(dax_partition_misaligned(fake, "/dev/pmem2p5", 4096, NULL, NULL), -EINVAL);
+    CHECK_INT(dax_partition_misaligned(fake, "/dev/pmem2p6", 4096, NULL, NULL), -ENOENT);
+    CHECK_INT(dax_partition_misaligned(fake, "/dev/nosuch", 4096, NULL, NULL), 0);
+    CHECK_INT(dax_partition_misaligned(fake, "/dev/..", 4096, NULL, NULL), -EINVAL);
+    CHECK_INT(dax_partition_misaligned(fake, "/dev/pmem2p1", 0, NULL, NULL), -EINVAL);
+    char longname[5000];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    CHECK_INT(dax_partition_misaligned(fake, longname, 4096, NULL, NULL), -ENAMETOOLONG);
 }
 
 TEST(unmapped_namespace_is_found)
