@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # sharedroot-boottest --measure and --hold (issue 15): guests that stay up after they booted
 # (qt.step=stay) run staggered, two at once, on a virtio-blk base (with a fresh instance disk
-# on /dev/vdb) and on the erofs test root as virtio-pmem (base-device, padded to 2 MiB; dax;
+# on /dev/vdb) and on the erofs test root as virtio-pmem (base-device, padded to 2 MiB; dax,
+# expected on the console: a boot of it with sharedroot.dax=off fails for the missing line;
 # the instance on /dev/vda), and then together. The measure command, run on the host for each guest, sees its own QEMU, the
 # guests of its group that are up (all alive: held), the QEMUs started so far (staggered: the
 # next guest starts only after the one before it was measured; together: both before the
@@ -63,6 +64,7 @@ base = $pm
 base-device = virtio-pmem
 root = LABEL=$QT_EROFS_LABEL
 instance = fresh:16M
+expect = dax: shared in host memory
 EOF2
     showlog "$LOGS/$SC.out"
     boottest --reps 2 --jobs 2 --hold staggered --output "$out" "$rf" >"$LOGS/$SC.out" 2>&1
@@ -128,6 +130,21 @@ EOF2
     grep -q 'failed: the measure command exited with status 3' "$LOGS/$SC-together.out" ||
         fail "no progress line for the failed measure"
     if pgrep -f "$SC-measure.sh" >/dev/null; then fail "a measure command is still running"; fi
+
+    # sharedroot-boottest(1)'s way to fail a run when dax is not in effect: the expect above,
+    # on a boot that mounts without it (sharedroot.dax=off)
+    showlog "$LOGS/$SC-nodax.out"
+    boottest --reps 1 --output "$out-nodax" --kernel "$QT_KERNEL" --initrd "$INITRD" \
+        --base "$pm" --base-device virtio-pmem --root "LABEL=$QT_EROFS_LABEL" \
+        --append sharedroot.dax=off --expect 'REPORT END' --expect 'dax: shared in host memory' \
+        --timeout "$QT_TIMEOUT" >"$LOGS/$SC-nodax.out" 2>&1
+    rc=$?
+    [ $rc = 1 ] || fail "nodax: exit status $rc, expected 1 (the dax line never came)"
+    boottest_no_qemu_left "$out-nodax"
+    boottest_report_check "$out-nodax" "nodax: " <<'EOF2'
+b, = r["boots"]
+need(not b["ok"] and "dax: shared in host memory" in b["reason"], "boot %s: %r" % (b["result"], b["reason"]))
+EOF2
     rm -f "$pm" "$m" "$rf"
     boottest_pass
 }
