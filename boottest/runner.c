@@ -21,6 +21,7 @@
 #include "io-util.h"
 #include "log.h"
 #include "partition.h"
+#include "qcow2view.h"
 #include "thp.h"
 #include "time-util.h"
 #include "why.h"
@@ -1226,9 +1227,10 @@ static int check_base_format(struct run *run, size_t i)
     return 0;
 }
 
-/* The root of a raw base that holds a partition table (a cloud image) and no root given:
- * decided here, once per configuration, from the table as the guest will see it (the file
- * opened read-only; instance and extra disks are never read: a guest writes those). A
+/* The root of a base (raw or qcow2) that holds a partition table (a cloud image) and no root
+ * given: decided here, once per configuration, from the table as the guest will see it (the
+ * file opened read-only, a qcow2 one read through qemu-img, qcow2view.h; instance and extra
+ * disks are never read: a guest writes those). A
  * table that cannot be read leaves root=/dev/vda, as without one: the guest's kernel and
  * sharedroot-init say what they find. */
 static int check_base_root(struct run *run, size_t i)
@@ -1236,20 +1238,24 @@ static int check_base_root(struct run *run, size_t i)
     struct bt_config *c = &run->configs[i].cfg;
     struct disk d = {0};
     char spec[64], msg[16384], why[WHY_MAX] = "";
-    off_t size;
     int r;
 
-    if (!c->base || c->base_img != IMG_FORMAT_RAW)
+    if (!c->base || (c->base_img != IMG_FORMAT_RAW && c->base_img != IMG_FORMAT_QCOW2))
         return 0;
     if (c->root || cmdline_has(c->append ? c->append : "", "root="))
         return 0;
-    _cleanup_close_ int fd = open(c->base, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return log_error_errno(errno, "[%s] base %s: %m", c->name, c->base);
-    size = lseek(fd, 0, SEEK_END);
-    if (size < 0)
-        return log_error_errno(errno, "[%s] base %s: cannot read its size: %m", c->name, c->base);
-    r = disk_probe(fd, (uint64_t)size, &d, why, sizeof why);
+    if (c->base_img == IMG_FORMAT_QCOW2) {
+        r = qcow2_disk_probe(c->base, &d, why, sizeof why);
+    } else {
+        _cleanup_close_ int fd = open(c->base, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+            return log_error_errno(errno, "[%s] base %s: %m", c->name, c->base);
+        off_t size = lseek(fd, 0, SEEK_END);
+        if (size < 0)
+            return log_error_errno(errno, "[%s] base %s: cannot read its size: %m", c->name,
+                                   c->base);
+        r = disk_probe(fd, (uint64_t)size, &d, why, sizeof why);
+    }
     if (r < 0) {
         log_warning("[%s] base %s: its partition table cannot be read: %s; root=%s as for a "
                     "base without one (give --root when the root is on a partition)",

@@ -386,6 +386,109 @@ else
         "grep -qF '[boot]   1: 2 MiB, type linux-generic (0fc63daf-8483-4772-8e79-3d69d8477de4), ext4, label \"p1\"' '$T/auto-amb.out' && grep -qF '[boot]   2: 4 MiB, type linux-generic (0fc63daf-8483-4772-8e79-3d69d8477de4), ext4, label \"p2\", PARTUUID $PU' '$T/auto-amb.out'"
 fi
 
+# the same for a qcow2 base (qemu-img convert -O qcow2 of the raw disks), read through qemu-img
+# (boottest/qcow2view.c): the root picked by PARTUUID, even while another process holds the
+# image's lock; an ambiguous table refused before QEMU; a backing chain of plain files
+# followed; a backing file named by a protocol (nbd:, json:) never opened (a listener on
+# 127.0.0.1 sees no connection) and one in another format not followed, each said with
+# root=/dev/vda kept; without qemu-img in PATH a warning naming qemu-utils and --root.
+listener() { # PORTFILE HITFILE: accept on 127.0.0.1 (a free port, written to PORTFILE) for 60 s
+    python3 - "$1" "$2" <<'PYEOF' &
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8); s.settimeout(60)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+try:
+    s.accept(); open(sys.argv[2], "w").write("connected\n")
+except OSError:
+    pass
+PYEOF
+    LISTENER=$!
+}
+if ! command -v qemu-img >/dev/null || ! command -v sfdisk >/dev/null || ! command -v mkfs.ext4 >/dev/null; then
+    skip boottest_root_auto_qcow2 "qemu-img, sfdisk or mkfs.ext4 not installed (qemu-utils, fdisk, e2fsprogs)"
+elif ! qemu-img convert -O qcow2 "$T/gpt.img" "$T/gpt.qcow2" ||
+    ! qemu-img convert -O qcow2 "$T/gpt-amb.img" "$T/gpt-amb.qcow2" ||
+    ! qemu-img create -q -f qcow2 -b gpt.qcow2 -F qcow2 "$T/overlay.qcow2" ||
+    ! qemu-img create -q -f vmdk "$T/disk.vmdk" 10M ||
+    ! qemu-img create -q -f qcow2 -u -b disk.vmdk -F vmdk "$T/on-vmdk.qcow2" 10M; then
+    fail boottest_root_auto_qcow2 "making the qcow2 images failed"
+else
+    run q --reps 1 --append shim=good --base "$T/gpt.qcow2"
+    check boottest_root_auto_qcow2_boots [ "$RC" = 0 ]
+    check boottest_root_auto_qcow2_partuuid_on_the_cmdline bash -c \
+        "grep -q ' root=PARTUUID=$PU shim=good' '$T/q/logs/boot/1.cmd' && grep -q 'format=qcow2' '$T/q/logs/boot/1.cmd'"
+    check boottest_root_auto_qcow2_in_the_report json q \
+        "r['configs'][0]['root_auto'] == 'PARTUUID=$PU (partition 2, linux-generic, ext4)'"
+    check boottest_root_auto_qcow2_said grep -qF \
+        "base $T/gpt.qcow2: root=PARTUUID=$PU, chosen from its partition table: partition 2, linux-generic, ext4" "$T/q.out"
+    check boottest_root_auto_qcow2_leaves_no_temporary_file bash -c \
+        "! ls '${TMPDIR:-/tmp}' | grep -q '^sharedroot-boottest-qcow2\.'"
+    # held open read-write by qemu-io (a running guest's lock, as a qcow2 base on a writable
+    # -drive of another QEMU would hold it)
+    if command -v qemu-io >/dev/null; then
+        cp "$T/gpt.qcow2" "$T/locked.qcow2"
+        mkfifo "$T/qio"
+        qemu-io -f qcow2 "$T/locked.qcow2" <"$T/qio" >/dev/null 2>&1 &
+        QIO=$!
+        exec 9>"$T/qio"
+        while ! qemu-img info "$T/locked.qcow2" 2>&1 | grep -q 'lock'; do sleep 0.1; done
+        run q-locked --reps 1 --append shim=good --base "$T/locked.qcow2"
+        check boottest_root_auto_qcow2_reads_a_locked_image bash -c \
+            "[ $RC = 0 ] && grep -q ' root=PARTUUID=$PU shim=good' '$T/q-locked/logs/boot/1.cmd'"
+        exec 9>&-
+        wait "$QIO"
+    else
+        skip boottest_root_auto_qcow2_reads_a_locked_image "qemu-io is not installed (qemu-utils)"
+    fi
+    run q-overlay --reps 1 --append shim=good --base "$T/overlay.qcow2"
+    check boottest_root_auto_qcow2_follows_a_plain_backing_file bash -c \
+        "[ $RC = 0 ] && grep -q ' root=PARTUUID=$PU shim=good' '$T/q-overlay/logs/boot/1.cmd'"
+    run q-amb --reps 1 --append shim=good --base "$T/gpt-amb.qcow2"
+    check boottest_root_auto_qcow2_ambiguous_exits_2_before_qemu bash -c \
+        "[ $RC = 2 ] && [ ! -e '$T/q-amb/logs/boot/1.cmd' ] && ! grep -q accelerator '$T/q-amb.out'"
+    check boottest_root_auto_qcow2_ambiguous_lists_the_partitions grep -qF \
+        "[boot]   2: 4 MiB, type linux-generic (0fc63daf-8483-4772-8e79-3d69d8477de4), ext4, label \"p2\", PARTUUID $PU" "$T/q-amb.out"
+    for kind in nbd json; do
+        listener "$T/port-$kind" "$T/hit-$kind"
+        while [ ! -s "$T/port-$kind" ]; do sleep 0.1; done
+        port=$(cat "$T/port-$kind")
+        if [ $kind = nbd ]; then
+            name="nbd://127.0.0.1:$port/x"
+        else
+            name='json:{"driver": "raw", "file": {"driver": "nbd", "server": {"type": "inet", "host": "127.0.0.1", "port": "'$port'"}}}'
+        fi
+        qemu-img create -q -f qcow2 -u -b "$name" -F raw "$T/$kind.qcow2" 10M
+        run "q-$kind" --reps 1 --append shim=good --base "$T/$kind.qcow2"
+        kill "$LISTENER" 2>/dev/null
+        wait "$LISTENER" 2>/dev/null
+        check "boottest_root_auto_qcow2_${kind}_backing_never_opened" [ ! -e "$T/hit-$kind" ]
+        check "boottest_root_auto_qcow2_${kind}_backing_refused_and_said" bash -c \
+            "[ $RC = 0 ] && grep -qF ' root=/dev/vda ' '$T/q-$kind/logs/boot/1.cmd' && grep -qF \"base $T/$kind.qcow2: its partition table cannot be read: the backing file of the image is named '$kind:\" '$T/q-$kind.out' && grep -qF 'a protocol or json: name' '$T/q-$kind.out'"
+    done
+    run q-vmdk --reps 1 --append shim=good --base "$T/on-vmdk.qcow2"
+    check boottest_root_auto_qcow2_vmdk_backing_not_followed bash -c \
+        "[ $RC = 0 ] && grep -qF ' root=/dev/vda ' '$T/q-vmdk/logs/boot/1.cmd' && grep -qF 'its backing file $T/disk.vmdk is in vmdk format; only raw and qcow2 backing files are followed' '$T/q-vmdk.out'"
+    # an MBR disk whose root is the second logical partition: its extended boot record is
+    # found only by following the chain from the extended partition's start
+    f=$T/mbr.img
+    truncate -s 12M "$f" && truncate -s 4M "$T/part-fs.img" && mkfs.ext4 -q -F -L p6 "$T/part-fs.img" &&
+        printf 'label: dos\nlabel-id: 0x5a7e0001\nstart=2048, size=2048, type=83\nstart=6144, size=18432, type=5\nstart=8192, size=2048, type=83\nstart=14336, size=8192, type=83\n' |
+        sfdisk -q "$f" >/dev/null && dd if="$T/part-fs.img" of="$f" bs=1M seek=7 conv=notrunc status=none &&
+        qemu-img convert -O qcow2 "$f" "$T/mbr.qcow2"
+    run q-mbr-raw --reps 1 --append shim=good --base "$T/mbr.img"
+    run q-mbr --reps 1 --append shim=good --base "$T/mbr.qcow2"
+    check boottest_root_auto_qcow2_follows_mbr_logical_partitions bash -c \
+        "[ $RC = 0 ] && grep -q ' root=PARTUUID=5a7e0001-06 shim=good' '$T/q-mbr/logs/boot/1.cmd' && grep -q ' root=PARTUUID=5a7e0001-06 shim=good' '$T/q-mbr-raw/logs/boot/1.cmd'"
+    # PATH without qemu-img: every other program of /usr/bin and /bin
+    mkdir "$T/noqimg"
+    for f in /usr/bin/* /bin/*; do
+        [ "${f##*/}" = qemu-img ] || [ -e "$T/noqimg/${f##*/}" ] || ln -s "$f" "$T/noqimg/"
+    done
+    PATH=$T/noqimg run q-noqimg --reps 1 --append shim=good --base "$T/gpt.qcow2"
+    check boottest_root_auto_qcow2_without_qemu_img_warns bash -c \
+        "[ $RC = 0 ] && grep -qF ' root=/dev/vda ' '$T/q-noqimg/logs/boot/1.cmd' && grep -qF 'base $T/gpt.qcow2: its partition table cannot be read: qemu-img, which reads inside a qcow2 image, is not installed (package qemu-utils); root=/dev/vda as for a base without one (give --root when the root is on a partition)' '$T/q-noqimg.out'"
+fi
+
 # --thp-advice: QEMU's MADV_HUGEPAGE on the pmem base's mapping made a no-op (ram, the
 # default), every one let through (all), or none (guest RAM too); a virtio-blk guest unfiltered
 thp() { # NAME WANT ARGS...: the shim's THP line in its console log
