@@ -9,7 +9,9 @@
 # partition gets the same message, sharedroot.instance=/dev/vdb1 suggested and no mkfs. The
 # image as vmdk is refused before any QEMU starts, naming qemu-img convert. The raw GPT disk
 # itself, with no root given, boots: sharedroot-boottest picks partition 1 from its table
-# (root=PARTUUID=..., report.json's root_auto); a raw disk with two ext4 partitions of the
+# (root=PARTUUID=..., report.json's root_auto); so does the qcow2 image, its table read through
+# qemu-img (no --root: the way Debian's genericcloud qcow2 is booted); a raw disk with two ext4
+# partitions of the
 # generic Linux type and no root given is refused before any QEMU starts, the partitions listed.
 # The raw GPT disk padded to 2 MiB as virtio-pmem, no root given, boots /dev/pmem0p1: its 1 KiB
 # blocks rule dax out (a warning says so); with an ext4 of 4096-byte blocks the partition is
@@ -97,6 +99,9 @@ expect = REPORT root_dev=/dev/vda1
 base = $raw
 instance = fresh:16M
 expect = REPORT root_dev=/dev/vda1
+[qauto]
+instance = fresh:16M
+expect = REPORT root_dev=/dev/vda1
 [pmem]
 base = $pm
 base-device = virtio-pmem
@@ -131,6 +136,14 @@ EOF2
         fail "auto: no root=PARTUUID=$CLOUD_PARTUUID on the command line: $(cat "$out/logs/auto/1.cmd")"
     [ "$(grep -c "\[auto\] base $raw: root=PARTUUID=$CLOUD_PARTUUID, chosen from its partition table: partition 1, linux-generic, ext4" "$LOGS/$SC.out")" = 1 ] ||
         fail "auto: the choice is not said once: $(cat "$LOGS/$SC.out")"
+    # the qcow2 image, no root given: partition 1 from its table, read through qemu-img
+    showlog "$out/logs/qauto/1.log"
+    grep -q -- " root=PARTUUID=$CLOUD_PARTUUID .*-drive file=$img,format=qcow2,if=virtio,readonly=on " "$out/logs/qauto/1.cmd" ||
+        fail "qauto: no root=PARTUUID=$CLOUD_PARTUUID with the qcow2 base: $(cat "$out/logs/qauto/1.cmd")"
+    [ "$(grep -c "\[qauto\] base $img: root=PARTUUID=$CLOUD_PARTUUID, chosen from its partition table: partition 1, linux-generic, ext4" "$LOGS/$SC.out")" = 1 ] ||
+        fail "qauto: the choice is not said once: $(cat "$LOGS/$SC.out")"
+    ! grep -q "base $img: its partition table cannot be read" "$LOGS/$SC.out" ||
+        fail "qauto: $(grep "base $img: its partition table cannot be read" "$LOGS/$SC.out")"
     # (b2) the raw GPT disk as virtio-pmem, no root given: its partition 1 is /dev/pmem0p1; the
     # disk offers dax, the partition too: the 1 KiB-block ext4 root is mounted without dax and
     # a warning says why; the same layout with a 4096-byte-block ext4 is mounted with dax
@@ -165,6 +178,12 @@ need(a["mode"] == "instance", "auto: mode %s" % a["mode"])
 need(cfg["auto"]["base_format"] == "raw", "auto: base_format %s" % cfg["auto"]["base_format"])
 need(cfg["auto"]["root_auto"] == "PARTUUID=%s (partition 1, linux-generic, ext4)" % pu,
      "auto: root_auto %r" % cfg["auto"]["root_auto"])
+q = boots["qauto"]
+need(q["result"] == "ok", "qauto: %s %s" % (q["result"], q["reason"]))
+need(q["mode"] == "instance", "qauto: mode %s" % q["mode"])
+need(cfg["qauto"]["base_format"] == "qcow2", "qauto: base_format %s" % cfg["qauto"]["base_format"])
+need(cfg["qauto"]["root_auto"] == "PARTUUID=%s (partition 1, linux-generic, ext4)" % pu,
+     "qauto: root_auto %r" % cfg["qauto"]["root_auto"])
 for n, u in (("pmem", pu), ("pmem4k", "5a7e0000-0000-4000-8000-0000000c1d03")):
     b = boots[n]
     need(b["result"] == "ok", "%s: %s %s" % (n, b["result"], b["reason"]))
