@@ -468,6 +468,17 @@ else
     run q-vmdk --reps 1 --append shim=good --base "$T/on-vmdk.qcow2"
     check boottest_root_auto_qcow2_vmdk_backing_not_followed bash -c \
         "[ $RC = 0 ] && grep -qF ' root=/dev/vda ' '$T/q-vmdk/logs/boot/1.cmd' && grep -qF 'its backing file $T/disk.vmdk is in vmdk format; only raw and qcow2 backing files are followed' '$T/q-vmdk.out'"
+    # Debian's genericcloud layout: BIOS boot 14 and ESP 15 first on the disk, the root
+    # (x86-64 root type, ext4) on partition 1 after them
+    f=$T/deb.img
+    truncate -s 20M "$f" && truncate -s 10M "$T/part-fs.img" && mkfs.ext4 -q -F -L root "$T/part-fs.img" &&
+        printf 'label: gpt\n%s14 : start=2048, size=4096, type=21686148-6449-6E6F-744E-656564454649\n%s15 : start=6144, size=4096, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n%s1 : start=10240, size=20480, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=%s\n' \
+            "$f" "$f" "$f" "$PU" | sfdisk -q "$f" >/dev/null &&
+        dd if="$T/part-fs.img" of="$f" bs=1M seek=5 conv=notrunc status=none &&
+        qemu-img convert -O qcow2 "$f" "$T/deb.qcow2"
+    run q-deb --reps 1 --append shim=good --base "$T/deb.qcow2"
+    check boottest_root_auto_qcow2_debian_genericcloud_layout json q-deb \
+        "r['configs'][0]['root_auto'] == 'PARTUUID=$PU (partition 1, linux-root-x86-64, ext4)'"
     # an MBR disk whose root is the second logical partition: its extended boot record is
     # found only by following the chain from the extended partition's start
     f=$T/mbr.img
