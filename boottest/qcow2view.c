@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -162,7 +163,7 @@ static int read_header(const char *path, struct qcow2_header *h, char *why, size
  * is a plain file in raw or qcow2 format. */
 static int check_chain(const char *path, struct qcow2_header *top, char *why, size_t n)
 {
-    char cur[PATH_MAX], next[PATH_MAX], name[256];
+    char cur[PATH_MAX], next[PATH_MAX], name[256], name2[256];
     struct qcow2_header h;
 
     snprintf(cur, sizeof cur, "%s", path);
@@ -186,7 +187,8 @@ static int check_chain(const char *path, struct qcow2_header *top, char *why, si
                             "the backing file of %s is named '%s', a protocol "
                             "or json: name (QEMU would open a connection or whatever the name "
                             "describes), which is not opened",
-                            depth == 0 ? "the image" : cur, shown(c->backing, name, sizeof name));
+                            depth == 0 ? "the image" : shown(cur, name2, sizeof name2),
+                            shown(c->backing, name, sizeof name));
         /* as QEMU resolves it: beside the image that names it */
         const char *slash = strrchr(cur, '/');
         int k = c->backing[0] == '/'
@@ -194,26 +196,33 @@ static int check_chain(const char *path, struct qcow2_header *top, char *why, si
                     : snprintf(next, sizeof next, "%.*s/%s", (int)(slash - cur), cur, c->backing);
         if (k < 0 || (size_t)k >= sizeof next)
             return why_fail(why, n, -ENAMETOOLONG, "the backing file's name is too long");
+        /* not blocking: a FIFO would hang the open */
+        _cleanup_close_ int fd = open(next, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+            return why_fail(why, n, -errno, "its backing file %s cannot be read: %s",
+                            shown(next, name, sizeof name), strerror(errno));
+        if (!S_ISREG(st.st_mode))
+            return why_fail(why, n, -EPERM,
+                            "its backing file %s is not a regular file (a device, FIFO or "
+                            "socket), which is not read",
+                            shown(next, name, sizeof name));
         const char *fmt = c->backing_fmt;
         enum img_format detected = IMG_FORMAT_RAW;
         if (!fmt[0]) {
-            _cleanup_close_ int fd = open(next, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-            r = fd < 0 ? -errno : img_format_detect(fd, &detected);
+            r = img_format_detect(fd, &detected);
             if (r < 0)
                 return why_fail(why, n, r, "its backing file %s cannot be read: %s",
                                 shown(next, name, sizeof name), strerror(-r));
             fmt = img_format_name(detected);
         }
         if (strcmp(fmt, "raw") == 0)
-            return access(next, R_OK) == 0
-                       ? 0
-                       : why_fail(why, n, -errno, "its backing file %s cannot be read: %s",
-                                  shown(next, name, sizeof name), strerror(errno));
+            return 0;
         if (strcmp(fmt, "qcow2") != 0)
             return why_fail(why, n, -EPERM,
                             "its backing file %s is in %s format; only raw and "
                             "qcow2 backing files are followed",
-                            shown(next, name, sizeof name), fmt);
+                            shown(next, name, sizeof name), shown(fmt, name2, sizeof name2));
         memcpy(cur, next, sizeof cur);
     }
     return why_fail(why, n, -ELOOP, "its chain of backing files is deeper than %d (a loop?)",

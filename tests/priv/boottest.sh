@@ -465,6 +465,16 @@ else
         check "boottest_root_auto_qcow2_${kind}_backing_refused_and_said" bash -c \
             "[ $RC = 0 ] && grep -qF ' root=/dev/vda ' '$T/q-$kind/logs/boot/1.cmd' && grep -qF \"base $T/$kind.qcow2: its partition table cannot be read: the backing file of the image is named '$kind:\" '$T/q-$kind.out' && grep -qF 'a protocol or json: name' '$T/q-$kind.out'"
     done
+    # a backing file that is a device (a FIFO would hang a reader), and a name with terminal
+    # escapes, shown with them replaced
+    qemu-img create -q -f qcow2 -u -b /dev/zero -F raw "$T/on-dev.qcow2" 10M
+    run q-dev --reps 1 --append shim=good --base "$T/on-dev.qcow2"
+    check boottest_root_auto_qcow2_device_backing_not_read bash -c \
+        "[ $RC = 0 ] && grep -qF ' root=/dev/vda ' '$T/q-dev/logs/boot/1.cmd' && grep -qF 'its backing file /dev/zero is not a regular file (a device, FIFO or socket), which is not read' '$T/q-dev.out'"
+    qemu-img create -q -f qcow2 -u -b "$(printf 'evil\033]0;title\007:x')" -F raw "$T/escapes.qcow2" 10M
+    run q-esc --reps 1 --append shim=good --base "$T/escapes.qcow2"
+    check boottest_root_auto_qcow2_backing_name_shown_without_escapes bash -c \
+        "[ $RC = 0 ] && grep -qF \"is named 'evil?]0;title?:x', a protocol\" '$T/q-esc.out' && ! grep -q \$'\\033' '$T/q-esc.out'"
     run q-vmdk --reps 1 --append shim=good --base "$T/on-vmdk.qcow2"
     check boottest_root_auto_qcow2_vmdk_backing_not_followed bash -c \
         "[ $RC = 0 ] && grep -qF ' root=/dev/vda ' '$T/q-vmdk/logs/boot/1.cmd' && grep -qF 'its backing file $T/disk.vmdk is in vmdk format; only raw and qcow2 backing files are followed' '$T/q-vmdk.out'"
