@@ -475,6 +475,11 @@ else
     run q-esc --reps 1 --append shim=good --base "$T/escapes.qcow2"
     check boottest_root_auto_qcow2_backing_name_shown_without_escapes bash -c \
         "[ $RC = 0 ] && grep -qF \"is named 'evil?]0;title?:x', a protocol\" '$T/q-esc.out' && ! grep -q \$'\\033' '$T/q-esc.out'"
+    # a qcow2 that is its own backing file: the chain is not followed forever
+    qemu-img create -q -f qcow2 "$T/self.qcow2" 10M && qemu-img rebase -q -u -b self.qcow2 -F qcow2 "$T/self.qcow2"
+    run q-self --reps 1 --append shim=good --base "$T/self.qcow2"
+    check boottest_root_auto_qcow2_backing_loop_ends bash -c \
+        "[ $RC = 0 ] && grep -qF ' root=/dev/vda ' '$T/q-self/logs/boot/1.cmd' && grep -qF 'its chain of backing files is deeper than 16 (a loop?)' '$T/q-self.out'"
     run q-vmdk --reps 1 --append shim=good --base "$T/on-vmdk.qcow2"
     check boottest_root_auto_qcow2_vmdk_backing_not_followed bash -c \
         "[ $RC = 0 ] && grep -qF ' root=/dev/vda ' '$T/q-vmdk/logs/boot/1.cmd' && grep -qF 'its backing file $T/disk.vmdk is in vmdk format; only raw and qcow2 backing files are followed' '$T/q-vmdk.out'"
