@@ -272,6 +272,11 @@ pid_t spawn_command(const char *command, char **env, int out_fd, int err_fd)
     return spawn(argv, env, out_fd, err_fd, true, NULL);
 }
 
+pid_t spawn_helper(char **argv, int out_fd, int err_fd)
+{
+    return spawn(argv, NULL, out_fd, err_fd, false, NULL);
+}
+
 int run_helper(char **argv, int out_fd)
 {
     int status;
@@ -287,8 +292,7 @@ int run_helper(char **argv, int out_fd)
     return 128 + WTERMSIG(status);
 }
 
-/* QEMU's option syntax: a comma inside a value is written twice */
-static char *qemu_escape(const char *s)
+char *qemu_escape(const char *s)
 {
     size_t n = strlen(s), commas = 0;
     char *out, *o;

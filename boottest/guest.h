@@ -87,9 +87,17 @@ pid_t spawn_guest(char **argv, int console_w, int err_fd, const struct sock_fpro
  * until it has started). Returns the pid or -errno. */
 pid_t spawn_command(const char *command, char **env, int out_fd, int err_fd);
 
+/* Start a helper program as spawn_guest() starts a guest but in this process group, stdout
+ * to out_fd and stderr to err_fd (/dev/null when -1). Returns the pid or -errno. */
+pid_t spawn_helper(char **argv, int out_fd, int err_fd);
+
 /* Run a helper program to its end (mkfs, cp, mkinitramfs), output to out_fd (or /dev/null
  * when -1). Its exit status, or -errno when it could not be started. */
 int run_helper(char **argv, int out_fd);
+
+/* s in QEMU's option syntax, where a comma inside a value is written twice. Newly
+ * allocated, NULL when out of memory. */
+char *qemu_escape(const char *s);
 
 /* A program beside this one (the build tree: ../initramfs/NAME too), or in PATH, or in
  * /usr/sbin:/sbin. Newly allocated, NULL when not found. */

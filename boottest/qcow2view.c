@@ -9,15 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "guest.h"
 #include "imgformat.h"
+#include "time-util.h"
 #include "why.h"
 
 #define MIB (1024ULL * 1024)
@@ -238,30 +237,6 @@ static void first_line(char *s)
             *p = '?';
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void exec_qimg(char **argv, int err_w, pid_t parent)
-{
-    sigset_t none;
-    int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent || null_fd < 0)
-        _exit(127);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    if (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(err_w, 2) < 0)
-        _exit(127);
-    execv(argv[0], argv);
-    dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
-}
-
 /* Run qemu-img to its end, within QIMG_TIMEOUT_MS (else it is killed): 0 when it exited 0,
  * else a negative errno with its first line of stderr in why. */
 static int qimg_run(char **argv, char *why, size_t n)
@@ -270,25 +245,20 @@ static int qimg_run(char **argv, char *why, size_t n)
     size_t elen = 0;
     int p[2], status = 0;
     bool timed_out = false;
-    pid_t parent = getpid();
 
     if (pipe2(p, O_CLOEXEC) < 0)
         return why_fail(why, n, -errno, "cannot make a pipe: %s", strerror(errno));
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(p[0]);
-        close(p[1]);
-        return why_fail(why, n, -e, "cannot start qemu-img: %s", strerror(e));
-    }
-    if (pid == 0)
-        exec_qimg(argv, p[1], parent);
+    pid_t pid = spawn_helper(argv, -1, p[1]);
     close(p[1]);
+    if (pid < 0) {
+        close(p[0]);
+        return why_fail(why, n, (int)pid, "cannot start qemu-img: %s", strerror((int)-pid));
+    }
     /* qemu-img closes its stderr when it ends: wait for that, or the deadline */
-    long long deadline = now_ms() + QIMG_TIMEOUT_MS;
+    int64_t deadline = (int64_t)now_ms() + QIMG_TIMEOUT_MS;
     for (;;) {
         struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-        long long left = deadline - now_ms();
+        int64_t left = deadline - (int64_t)now_ms();
         if (left <= 0) {
             timed_out = true;
             break;
@@ -324,24 +294,6 @@ static int qimg_run(char **argv, char *why, size_t n)
     return why_fail(
         why, n, -EIO, "qemu-img failed (%s %d): %s", WIFEXITED(status) ? "exit status" : "signal",
         WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), err[0] ? err : "no message");
-}
-
-/* QEMU's option syntax: a comma inside a value is written twice */
-static char *opt_escape(const char *s)
-{
-    size_t len = strlen(s), commas = 0;
-    for (size_t i = 0; i < len; i++)
-        commas += s[i] == ',';
-    char *out = malloc(len + commas + 1), *o = out;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < len; i++) {
-        *o++ = s[i];
-        if (s[i] == ',')
-            *o++ = ',';
-    }
-    *o = '\0';
-    return out;
 }
 
 struct view {
@@ -517,8 +469,8 @@ int qcow2_disk_probe(const char *path, struct disk *d, char *why, size_t n)
     }
     v.qimg = qimg;
     v.size = h.size;
-    v.src = opt_escape(abs);
-    v.dst = opt_escape(tmp);
+    v.src = qemu_escape(abs);
+    v.dst = qemu_escape(tmp);
     r = v.src && v.dst ? probe_view(&v, fd, d, why, n) : why_fail(why, n, -ENOMEM, "out of memory");
     free(v.src);
     free(v.dst);
