@@ -112,30 +112,50 @@ bool dax_in_options(const char *opts)
     return !(value && valsz == 5 && strncmp(value, "never", 5) == 0);
 }
 
-/* 1 or 0 from a sysfs flag file, -ENOENT when there is none */
-static int read_flag(const char *path)
+/* A small sysfs file into buf (NUL-terminated): its length, -errno when it cannot be
+ * opened (-ENOENT: there is none), -EIO when it cannot be read */
+static ssize_t read_sysfs(const char *path, char *buf, size_t n)
 {
-    char buf[8] = "";
-    ssize_t n;
+    ssize_t got;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
     if (fd < 0)
         return -errno;
-    n = read(fd, buf, sizeof buf - 1);
+    got = read(fd, buf, n - 1);
     close(fd);
-    if (n < 0)
+    if (got < 0)
         return -EIO;
-    return buf[0] == '1';
+    buf[got] = '\0';
+    return got;
+}
+
+/* 1 or 0 from a sysfs flag file, -ENOENT when there is none */
+static int read_flag(const char *path)
+{
+    char buf[8];
+    ssize_t n = read_sysfs(path, buf, sizeof buf);
+
+    return n < 0 ? (int)n : buf[0] == '1';
+}
+
+/* The sysfs name of /dev/NAME, NULL when it cannot be one */
+static const char *block_name(const char *dev)
+{
+    const char *name = strrchr(dev, '/');
+
+    name = name ? name + 1 : dev;
+    if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
+        return NULL;
+    return name;
 }
 
 int dax_device_supported(const char *sysfs, const char *dev)
 {
     char path[PATH_MAX];
-    const char *name = strrchr(dev, '/');
+    const char *name = block_name(dev);
     int r;
 
-    name = name ? name + 1 : dev;
-    if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
+    if (!name)
         return -EINVAL;
     if (!sysfs)
         sysfs = "/sys";
@@ -159,17 +179,13 @@ int dax_device_supported(const char *sysfs, const char *dev)
 /* A number from a sysfs file; -ENOENT when there is none, -EINVAL when it is not one */
 static int read_number(const char *path, unsigned long long *v)
 {
-    char buf[32] = "", *end;
-    ssize_t n;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char buf[32], *end;
+    ssize_t n = read_sysfs(path, buf, sizeof buf);
 
-    if (fd < 0)
-        return -errno;
-    n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
+    if (n < 0)
+        return (int)n;
+    if (n == 0)
         return -EIO;
-    buf[n] = '\0';
     errno = 0;
     *v = strtoull(buf, &end, 10);
     if (errno || end == buf || (*end && *end != '\n') || buf[0] == '-')
@@ -181,12 +197,11 @@ int dax_partition_misaligned(const char *sysfs, const char *dev, unsigned long p
                              unsigned long long *start, unsigned long long *sectors)
 {
     char path[PATH_MAX];
-    const char *name = strrchr(dev, '/');
+    const char *name = block_name(dev);
     unsigned long long s = 0, n = 0, per_page = page_size / 512;
     int r;
 
-    name = name ? name + 1 : dev;
-    if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0 || per_page == 0)
+    if (!name || per_page == 0)
         return -EINVAL;
     if (!sysfs)
         sysfs = "/sys";
