@@ -172,18 +172,13 @@ for n in ("part", "whole"):
     need(cfg[n]["base_format"] == "qcow2" and cfg[n]["base_format_detected"] == "qcow2",
          "%s: base_format %s, detected %s" % (n, cfg[n]["base_format"], cfg[n]["base_format_detected"]))
 need(p["result"] == "ok", "part: %s %s" % (p["result"], p["reason"]))
-a = boots["auto"]
-need(a["result"] == "ok", "auto: %s %s" % (a["result"], a["reason"]))
-need(a["mode"] == "instance", "auto: mode %s" % a["mode"])
-need(cfg["auto"]["base_format"] == "raw", "auto: base_format %s" % cfg["auto"]["base_format"])
-need(cfg["auto"]["root_auto"] == "PARTUUID=%s (partition 1, linux-generic, ext4)" % pu,
-     "auto: root_auto %r" % cfg["auto"]["root_auto"])
-q = boots["qauto"]
-need(q["result"] == "ok", "qauto: %s %s" % (q["result"], q["reason"]))
-need(q["mode"] == "instance", "qauto: mode %s" % q["mode"])
-need(cfg["qauto"]["base_format"] == "qcow2", "qauto: base_format %s" % cfg["qauto"]["base_format"])
-need(cfg["qauto"]["root_auto"] == "PARTUUID=%s (partition 1, linux-generic, ext4)" % pu,
-     "qauto: root_auto %r" % cfg["qauto"]["root_auto"])
+for n, fmt in (("auto", "raw"), ("qauto", "qcow2")):
+    b = boots[n]
+    need(b["result"] == "ok", "%s: %s %s" % (n, b["result"], b["reason"]))
+    need(b["mode"] == "instance", "%s: mode %s" % (n, b["mode"]))
+    need(cfg[n]["base_format"] == fmt, "%s: base_format %s" % (n, cfg[n]["base_format"]))
+    need(cfg[n]["root_auto"] == "PARTUUID=%s (partition 1, linux-generic, ext4)" % pu,
+         "%s: root_auto %r" % (n, cfg[n]["root_auto"]))
 for n, u in (("pmem", pu), ("pmem4k", "5a7e0000-0000-4000-8000-0000000c1d03")):
     b = boots[n]
     need(b["result"] == "ok", "%s: %s %s" % (n, b["result"], b["reason"]))
