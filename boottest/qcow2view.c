@@ -434,9 +434,34 @@ static int probe_view(struct view *v, int fd, struct disk *d, char *why, size_t 
     return why_fail(why, n, -ELOOP, "its partition table kept naming more regions to read");
 }
 
+/* path as QEMU names it when given path: made absolute against the working directory, its
+ * symbolic links kept (QEMU looks for a relative backing name beside the name it was given,
+ * not beside the link's target). NULL with errno set. */
+static char *qemu_path(const char *path)
+{
+    char *out = NULL;
+
+    if (path[0] == '/')
+        return strdup(path);
+    _cleanup_free_ char *cwd = getcwd(NULL, 0);
+    if (!cwd || asprintf(&out, "%s/%s", cwd, path) < 0)
+        return NULL;
+    return out;
+}
+
+int qcow2_chain_check(const char *path, char *why, size_t n)
+{
+    _cleanup_free_ char *abs = qemu_path(path);
+    struct qcow2_header h;
+
+    if (!abs)
+        return why_fail(why, n, -errno, "cannot resolve its path: %s", strerror(errno));
+    return check_chain(abs, &h, why, n);
+}
+
 int qcow2_disk_probe(const char *path, struct disk *d, char *why, size_t n)
 {
-    _cleanup_free_ char *abs = realpath(path, NULL), *qimg = NULL, *tmp = NULL;
+    _cleanup_free_ char *abs = qemu_path(path), *qimg = NULL, *tmp = NULL;
     struct qcow2_header h;
     struct view v = {0};
     const char *dir = getenv("TMPDIR");

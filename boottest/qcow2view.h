@@ -40,6 +40,15 @@ int qcow2_header_parse(const unsigned char *buf, size_t len, struct qcow2_header
  * rather than a file: a ':' before any '/', as QEMU's path_has_protocol() says. Pure. */
 bool qemu_name_has_protocol(const char *name);
 
+/* Whether the qcow2 image at path may be given to QEMU, which opens its backing chain when the
+ * guest boots: its header and every backing file as QEMU finds it (a relative name beside the
+ * image that names it) are plain files in raw or qcow2 format, no name is a protocol or json:,
+ * no image keeps an external data file or is encrypted, and the chain is at most 16 deep.
+ * 0, or a negative errno with why saying which file and what: -EPERM not opened for safety,
+ * -ELOOP too deep, -EINVAL a broken header, else why a file cannot be read. Reads the headers
+ * only; runs nothing. */
+int qcow2_chain_check(const char *path, char *why, size_t n);
+
 /* The partition table of the qcow2 image at path, read through qemu-img (found in PATH), as
  * disk_probe() returns it (1 a table, free it with disk_done; 0 none) with d->size its virtual
  * size. Negative errno with why saying what and what to do: -ENOPKG no qemu-img, -EPERM an

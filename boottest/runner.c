@@ -1217,6 +1217,17 @@ static int check_base_format(struct run *run, size_t i)
         return log_error_errno(r, "[%s] base %s: %s", c->name, c->base, msg);
     c->base_detected = detected;
     c->base_img = use;
+    if (use == IMG_FORMAT_QCOW2) {
+        char why[WHY_MAX] = "";
+        r = qcow2_chain_check(c->base, why, sizeof why);
+        if (r < 0)
+            return log_error_errno(r,
+                                   "[%s] base %s: not booted: %s (QEMU opens a qcow2 base's "
+                                   "whole chain of backing files when the guest boots); boot a "
+                                   "self-contained copy made where the image is trusted: "
+                                   "qemu-img convert -O qcow2 %s FLAT.qcow2",
+                                   c->name, c->base, why, c->base);
+    }
     for (size_t k = 0; warn && k < i; k++) {
         const struct bt_config *o = &run->configs[k].cfg;
         if (o->base && strcmp(o->base, c->base) == 0 && o->base_format == BASE_FORMAT_RAW)

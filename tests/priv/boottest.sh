@@ -311,8 +311,10 @@ check boottest_pmem_refuses_a_size_off_2mib bash -c "[ $RC = 2 ] && grep -q 'nee
 # base-format: a qcow2 base (a cloud image) attached as qcow2 by its header, read-only; raw
 # asked of it boots raw with one warning per file; other containers, qcow2 on virtio-pmem and
 # qcow2 asked of a raw file are refused before QEMU starts. Headers as basic/imgformat.c
-# reads them: "QFI\xfb" version 3, "KDMV".
-{ printf 'QFI\373\0\0\0\3'; head -c 1048568 /dev/zero; } >"$T/cloud.qcow2"
+# reads them: "QFI\xfb" version 3, "KDMV". The qcow2 header as its chain check reads it too:
+# 64 KiB clusters (bits 16 at byte 20), a 1 MiB disk (byte 24), 112 header bytes (byte 100),
+# no backing file.
+python3 -c 'import struct,sys; h=bytearray(1048576); h[0:8]=b"QFI\xfb\0\0\0\3"; struct.pack_into(">IQ",h,20,16,1<<20); struct.pack_into(">II",h,96,4,112); sys.stdout.buffer.write(h)' >"$T/cloud.qcow2"
 { printf 'KDMV\1\0\0\0'; head -c 2097144 /dev/zero; } >"$T/cloud.vmdk"
 run qcow2 --reps 1 --append shim=good --base "$T/cloud.qcow2" --instance fresh:1M
 check boottest_qcow2_base_boots [ "$RC" = 0 ]
@@ -389,9 +391,10 @@ fi
 # the same for a qcow2 base (qemu-img convert -O qcow2 of the raw disks), read through qemu-img
 # (boottest/qcow2view.c): the root picked by PARTUUID, even while another process holds the
 # image's lock; an ambiguous table refused before QEMU; a backing chain of plain files
-# followed; a backing file named by a protocol (nbd:, json:) never opened (a listener on
-# 127.0.0.1 sees no connection) and one in another format not followed, each said with
-# root=/dev/vda kept; without qemu-img in PATH a warning naming qemu-utils and --root.
+# followed; an image whose chain QEMU must not open (a backing file named by a protocol (nbd:,
+# json:), a device, another format, a loop) refused before any QEMU starts, with or without
+# --root, and the protocol one never opened (a listener on 127.0.0.1 sees no connection);
+# without qemu-img in PATH a warning naming qemu-utils and --root.
 listener() { # PORTFILE HITFILE: accept on 127.0.0.1 (a free port, written to PORTFILE) for 60 s
     python3 - "$1" "$2" <<'PYEOF' &
 import socket, sys
@@ -448,41 +451,57 @@ else
         "[ $RC = 2 ] && [ ! -e '$T/q-amb/logs/boot/1.cmd' ] && ! grep -q accelerator '$T/q-amb.out'"
     check boottest_root_auto_qcow2_ambiguous_lists_the_partitions grep -qF \
         "[boot]   2: 4 MiB, type linux-generic (0fc63daf-8483-4772-8e79-3d69d8477de4), ext4, label \"p2\", PARTUUID $PU" "$T/q-amb.out"
+    # refused: exit status 2, no QEMU started, the reason and the fix said
+    refused() { # NAME OUT-GREP
+        echo "[ $RC = 2 ] && [ ! -e '$T/$1/logs/boot/1.cmd' ] && ! grep -q accelerator '$T/$1.out' && grep -qF 'not booted: ' '$T/$1.out' && grep -qF \"QEMU opens a qcow2 base's whole chain of backing files when the guest boots); boot a self-contained copy made where the image is trusted: qemu-img convert -O qcow2 \" '$T/$1.out' && grep -qF \"$2\" '$T/$1.out'"
+    }
     for kind in nbd json; do
-        listener "$T/port-$kind" "$T/hit-$kind"
-        while [ ! -s "$T/port-$kind" ]; do sleep 0.1; done
-        port=$(cat "$T/port-$kind")
-        if [ $kind = nbd ]; then
-            name="nbd://127.0.0.1:$port/x"
-        else
-            name='json:{"driver": "raw", "file": {"driver": "nbd", "server": {"type": "inet", "host": "127.0.0.1", "port": "'$port'"}}}'
-        fi
-        qemu-img create -q -f qcow2 -u -b "$name" -F raw "$T/$kind.qcow2" 10M
-        run "q-$kind" --reps 1 --append shim=good --base "$T/$kind.qcow2"
-        kill "$LISTENER" 2>/dev/null
-        wait "$LISTENER" 2>/dev/null
-        check "boottest_root_auto_qcow2_${kind}_backing_never_opened" [ ! -e "$T/hit-$kind" ]
-        check "boottest_root_auto_qcow2_${kind}_backing_refused_and_said" bash -c \
-            "[ $RC = 0 ] && grep -qF ' root=/dev/vda ' '$T/q-$kind/logs/boot/1.cmd' && grep -qF \"base $T/$kind.qcow2: its partition table cannot be read: the backing file of the image is named '$kind:\" '$T/q-$kind.out' && grep -qF 'a protocol or json: name' '$T/q-$kind.out'"
+        for root in auto given; do
+            listener "$T/port-$kind-$root" "$T/hit-$kind-$root"
+            while [ ! -s "$T/port-$kind-$root" ]; do sleep 0.1; done
+            port=$(cat "$T/port-$kind-$root")
+            if [ $kind = nbd ]; then
+                name="nbd://127.0.0.1:$port/x"
+            else
+                name='json:{"driver": "raw", "file": {"driver": "nbd", "server": {"type": "inet", "host": "127.0.0.1", "port": "'$port'"}}}'
+            fi
+            qemu-img create -q -f qcow2 -u -b "$name" -F raw "$T/$kind-$root.qcow2" 10M
+            if [ $root = auto ]; then
+                run "q-$kind-$root" --reps 1 --append shim=good --base "$T/$kind-$root.qcow2"
+            else # the root given: no table read, but QEMU would open the chain
+                run "q-$kind-$root" --reps 1 --append shim=good --root /dev/vda1 --base "$T/$kind-$root.qcow2"
+            fi
+            kill "$LISTENER" 2>/dev/null
+            wait "$LISTENER" 2>/dev/null
+            check "boottest_qcow2_${kind}_backing_root_${root}_never_opened" [ ! -e "$T/hit-$kind-$root" ]
+            check "boottest_qcow2_${kind}_backing_root_${root}_refused_before_qemu" bash -c \
+                "$(refused "q-$kind-$root" "base $T/$kind-$root.qcow2: not booted: the backing file of the image is named '$kind:")"
+        done
     done
-    # a backing file that is a device (a FIFO would hang a reader), and a name with terminal
-    # escapes, shown with them replaced
+    check boottest_qcow2_protocol_backing_refusal_says_why grep -qF \
+        'a protocol or json: name (QEMU would open a connection or whatever the name describes), which is not opened' "$T/q-nbd-given.out"
+    # a backing file that is a device (a FIFO would hang a reader; a host disk would be
+    # handed to the guest), and a name with terminal escapes, shown with them replaced
     qemu-img create -q -f qcow2 -u -b /dev/zero -F raw "$T/on-dev.qcow2" 10M
-    run q-dev --reps 1 --append shim=good --base "$T/on-dev.qcow2"
-    check boottest_root_auto_qcow2_device_backing_not_read bash -c \
-        "[ $RC = 0 ] && grep -qF ' root=/dev/vda ' '$T/q-dev/logs/boot/1.cmd' && grep -qF 'its backing file /dev/zero is not a regular file (a device, FIFO or socket), which is not read' '$T/q-dev.out'"
+    run q-dev --reps 1 --append shim=good --root /dev/vda1 --base "$T/on-dev.qcow2"
+    check boottest_qcow2_device_backing_refused bash -c \
+        "$(refused q-dev 'its backing file /dev/zero is not a regular file (a device, FIFO or socket), which is not read')"
     qemu-img create -q -f qcow2 -u -b "$(printf 'evil\033]0;title\007:x')" -F raw "$T/escapes.qcow2" 10M
     run q-esc --reps 1 --append shim=good --base "$T/escapes.qcow2"
-    check boottest_root_auto_qcow2_backing_name_shown_without_escapes bash -c \
-        "[ $RC = 0 ] && grep -qF \"is named 'evil?]0;title?:x', a protocol\" '$T/q-esc.out' && ! grep -q \$'\\033' '$T/q-esc.out'"
+    check boottest_qcow2_backing_name_shown_without_escapes bash -c \
+        "[ $RC = 2 ] && grep -qF \"is named 'evil?]0;title?:x', a protocol\" '$T/q-esc.out' && ! grep -q \$'\\033' '$T/q-esc.out'"
     # a qcow2 that is its own backing file: the chain is not followed forever
     qemu-img create -q -f qcow2 "$T/self.qcow2" 10M && qemu-img rebase -q -u -b self.qcow2 -F qcow2 "$T/self.qcow2"
     run q-self --reps 1 --append shim=good --base "$T/self.qcow2"
-    check boottest_root_auto_qcow2_backing_loop_ends bash -c \
-        "[ $RC = 0 ] && grep -qF ' root=/dev/vda ' '$T/q-self/logs/boot/1.cmd' && grep -qF 'its chain of backing files is deeper than 16 (a loop?)' '$T/q-self.out'"
-    run q-vmdk --reps 1 --append shim=good --base "$T/on-vmdk.qcow2"
-    check boottest_root_auto_qcow2_vmdk_backing_not_followed bash -c \
-        "[ $RC = 0 ] && grep -qF ' root=/dev/vda ' '$T/q-vmdk/logs/boot/1.cmd' && grep -qF 'its backing file $T/disk.vmdk is in vmdk format; only raw and qcow2 backing files are followed' '$T/q-vmdk.out'"
+    check boottest_qcow2_backing_loop_refused bash -c \
+        "$(refused q-self 'its chain of backing files is deeper than 16 (a loop?)')"
+    run q-vmdk --reps 1 --append shim=good --root /dev/vda1 --base "$T/on-vmdk.qcow2"
+    check boottest_qcow2_vmdk_backing_refused bash -c \
+        "$(refused q-vmdk "its backing file $T/disk.vmdk is in vmdk format; only raw and qcow2 backing files are followed")"
+    # the same image attached raw (--base-format raw): QEMU reads no chain, the boot goes on
+    run q-vmdk-raw --reps 1 --append shim=good --root /dev/vda1 --base-format raw --base "$T/on-vmdk.qcow2"
+    check boottest_qcow2_chain_not_checked_when_attached_raw bash -c \
+        "[ $RC = 0 ] && grep -q 'format=raw' '$T/q-vmdk-raw/logs/boot/1.cmd'"
     # Debian's genericcloud layout: BIOS boot 14 and ESP 15 first on the disk, the root
     # (x86-64 root type, ext4) on partition 1 after them
     f=$T/deb.img

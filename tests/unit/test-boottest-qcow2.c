@@ -10,9 +10,14 @@
 #include "testlib.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "qcow2view.h"
 
@@ -275,6 +280,97 @@ TEST(qemu_name_has_protocol_as_qemu_reads_it)
     CHECK(!qemu_name_has_protocol("./nbd:x"));
     CHECK(!qemu_name_has_protocol("dir/a:b"));
     CHECK(!qemu_name_has_protocol(""));
+}
+
+/* qcow2_chain_check on files: a directory of images whose headers are built here. */
+static char chain_dir[] = "/tmp/test-boottest-qcow2.XXXXXX";
+
+static void write_file(const char *name, const void *data, size_t len)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", chain_dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    CHECK(fd >= 0);
+    CHECK(write(fd, data, len) == (ssize_t)len);
+    close(fd);
+}
+
+/* a qcow2 image NAME whose backing file is BACKING (NULL: none) in format FMT (NULL: not said) */
+static void write_qcow2(const char *name, const char *backing, const char *fmt)
+{
+    unsigned char *b = header();
+    if (fmt)
+        put_ext(b, 112, 0xE2792ACA, fmt, (uint32_t)strlen(fmt));
+    if (backing)
+        set_backing(b, 4096, backing, strlen(backing));
+    write_file(name, b, 8192);
+    free(b);
+}
+
+static int chain(const char *name, char *why, size_t n)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", chain_dir, name);
+    why[0] = '\0';
+    return qcow2_chain_check(path, why, n);
+}
+
+TEST(qcow2_chain_check_follows_plain_files_and_refuses_the_rest)
+{
+    char why[1024], raw[4096] = {0};
+
+    CHECK(mkdtemp(chain_dir) != NULL);
+    write_file("base.raw", raw, sizeof raw);
+    write_qcow2("alone.qcow2", NULL, NULL);
+    write_qcow2("mid.qcow2", "base.raw", "raw");
+    write_qcow2("top.qcow2", "mid.qcow2", "qcow2");
+    write_qcow2("probed.qcow2", "mid.qcow2", NULL); /* format not said: read from the file */
+    write_qcow2("net.qcow2", "nbd://10.0.0.1:10809/base", "raw");
+    write_qcow2("json.qcow2", "json:{\"driver\": \"file\", \"filename\": \"/etc/shadow\"}", NULL);
+    write_qcow2("on-net.qcow2", "net.qcow2", "qcow2"); /* the protocol one level down */
+    write_qcow2("dev.qcow2", "/dev/null", "raw");
+    write_qcow2("missing.qcow2", "gone.qcow2", "qcow2");
+    write_qcow2("self.qcow2", "self.qcow2", "qcow2");
+    write_qcow2("vmdk.qcow2", "base.raw", "vmdk");
+
+    CHECK_INT(chain("alone.qcow2", why, sizeof why), 0);
+    CHECK_INT(chain("top.qcow2", why, sizeof why), 0);
+    CHECK_INT(chain("probed.qcow2", why, sizeof why), 0);
+    CHECK_INT(chain("net.qcow2", why, sizeof why), -EPERM);
+    CHECK(strstr(why, "named 'nbd://10.0.0.1:10809/base', a protocol or json: name") != NULL);
+    CHECK_INT(chain("json.qcow2", why, sizeof why), -EPERM);
+    CHECK(strstr(why, "a protocol or json: name") != NULL);
+    CHECK_INT(chain("on-net.qcow2", why, sizeof why), -EPERM);
+    CHECK(strstr(why, "net.qcow2 is named 'nbd:") != NULL);
+    CHECK_INT(chain("dev.qcow2", why, sizeof why), -EPERM);
+    CHECK(strstr(why, "its backing file /dev/null is not a regular file") != NULL);
+    CHECK_INT(chain("missing.qcow2", why, sizeof why), -ENOENT);
+    CHECK(strstr(why, "gone.qcow2 cannot be read") != NULL);
+    CHECK_INT(chain("self.qcow2", why, sizeof why), -ELOOP);
+    CHECK_INT(chain("vmdk.qcow2", why, sizeof why), -EPERM);
+    CHECK(strstr(why, "is in vmdk format") != NULL);
+    CHECK_INT(chain("no-such.qcow2", why, sizeof why), -ENOENT);
+
+    /* a relative name is looked for beside the image as named, as QEMU does: through a link
+     * in another directory, base.raw is looked for beside the link (and is not there) */
+    char sub[PATH_MAX], link[PATH_MAX], target[PATH_MAX], cwd[PATH_MAX];
+    snprintf(sub, sizeof sub, "%s/sub", chain_dir);
+    CHECK(mkdir(sub, 0700) == 0);
+    snprintf(link, sizeof link, "%s/sub/link.qcow2", chain_dir);
+    snprintf(target, sizeof target, "%s/mid.qcow2", chain_dir);
+    CHECK(symlink(target, link) == 0);
+    CHECK_INT(chain("sub/link.qcow2", why, sizeof why), -ENOENT);
+    CHECK(strstr(why, "/sub/base.raw cannot be read") != NULL);
+    /* a relative path is taken from the working directory */
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    CHECK(chdir(chain_dir) == 0);
+    CHECK_INT(qcow2_chain_check("top.qcow2", why, sizeof why), 0);
+    CHECK_INT(qcow2_chain_check("net.qcow2", why, sizeof why), -EPERM);
+    CHECK(chdir(cwd) == 0);
+
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", chain_dir);
+    CHECK_INT(system(cmd), 0);
 }
 
 int main(void)
