@@ -2,6 +2,7 @@
 #include "io-util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,38 @@ int write_all(int fd, const void *buf, size_t n)
         p += w;
         n -= (size_t)w;
     }
+    return 0;
+}
+
+ssize_t read_small_file_at(int dirfd, const char *path, char *buf, size_t n)
+{
+    ssize_t got;
+    int fd, err;
+
+    if (n == 0)
+        return -EINVAL;
+    buf[0] = '\0';
+    fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    do
+        got = read(fd, buf, n - 1);
+    while (got < 0 && errno == EINTR);
+    err = errno;
+    close(fd);
+    if (got < 0)
+        return -err;
+    buf[got] = '\0';
+    return got;
+}
+
+int read_first_line_at(int dirfd, const char *path, char *buf, size_t n)
+{
+    ssize_t got = read_small_file_at(dirfd, path, buf, n);
+
+    if (got < 0)
+        return (int)got;
+    buf[strcspn(buf, "\n")] = '\0';
     return 0;
 }
 

@@ -28,26 +28,14 @@ static struct {
 
 static void kmsg_sink(int prio, const char *msg);
 
-/* The first line of a /proc or /sys file, "" when it cannot be read. */
-static void read_line(const char *path, char *buf, size_t n)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t r = fd < 0 ? -1 : read(fd, buf, n - 1);
-
-    buf[r > 0 ? r : 0] = 0;
-    buf[strcspn(buf, "\n")] = 0;
-    if (fd >= 0)
-        close(fd);
-}
-
 static int kernel_console_level(void)
 {
     char buf[64];
 
-    read_line("/sys/module/printk/parameters/ignore_loglevel", buf, sizeof buf);
+    read_first_line_at(AT_FDCWD, "/sys/module/printk/parameters/ignore_loglevel", buf, sizeof buf);
     if (buf[0] == 'Y')
         return 16;
-    read_line("/proc/sys/kernel/printk", buf, sizeof buf);
+    read_first_line_at(AT_FDCWD, "/proc/sys/kernel/printk", buf, sizeof buf);
     return buf[0] >= '0' && buf[0] <= '9' ? atoi(buf) : 0;
 }
 
@@ -95,7 +83,7 @@ void log_kmsg_ratelimit(bool on)
     }
     if (fd >= 0)
         close(fd);
-    read_line("/proc/sys/kernel/printk_devkmsg", now, sizeof now);
+    read_first_line_at(AT_FDCWD, "/proc/sys/kernel/printk_devkmsg", now, sizeof now);
     logger.kmsg_unlimited = strcmp(now, "on") == 0;
 }
 

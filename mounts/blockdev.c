@@ -25,6 +25,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "io-util.h"
 #include "nbd-spec.h"
 #include "why.h"
 
@@ -224,18 +225,10 @@ static int resolve_path(const char *path, char *dev, size_t n)
 static int read_sys(const char *name, const char *file, char *buf, size_t n)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "/sys/class/block/%s/%s", name, file);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    ssize_t r = read(fd, buf, n - 1);
-    int err = errno;
-    close(fd);
-    if (r < 0)
-        return -err;
-    buf[r] = '\0';
-    buf[strcspn(buf, "\n")] = '\0';
-    return 0;
+    int k = snprintf(path, sizeof(path), "/sys/class/block/%s/%s", name, file);
+    if (k < 0 || (size_t)k >= sizeof(path))
+        return -ENAMETOOLONG;
+    return read_first_line_at(AT_FDCWD, path, buf, n);
 }
 
 /* The device node the kernel (devtmpfs) names for sysfs entry name. */

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io-util.h"
+
 /* Filesystems that can map a file straight from a dax device, the option that asks for it,
  * and whether libblkid's BLOCK_SIZE is their block size. ext2 knows only the old "dax"; the
  * others take "dax=always" (since 5.10, erofs 5.15), which their mountinfo shows when it
@@ -112,28 +114,11 @@ bool dax_in_options(const char *opts)
     return !(value && valsz == 5 && strncmp(value, "never", 5) == 0);
 }
 
-/* A small sysfs file into buf (NUL-terminated): its length, -errno when it cannot be
- * opened (-ENOENT: there is none), -EIO when it cannot be read */
-static ssize_t read_sysfs(const char *path, char *buf, size_t n)
-{
-    ssize_t got;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0)
-        return -errno;
-    got = read(fd, buf, n - 1);
-    close(fd);
-    if (got < 0)
-        return -EIO;
-    buf[got] = '\0';
-    return got;
-}
-
 /* 1 or 0 from a sysfs flag file, -ENOENT when there is none */
 static int read_flag(const char *path)
 {
     char buf[8];
-    ssize_t n = read_sysfs(path, buf, sizeof buf);
+    ssize_t n = read_small_file_at(AT_FDCWD, path, buf, sizeof buf);
 
     return n < 0 ? (int)n : buf[0] == '1';
 }
@@ -180,7 +165,7 @@ int dax_device_supported(const char *sysfs, const char *dev)
 static int read_number(const char *path, unsigned long long *v)
 {
     char buf[32], *end;
-    ssize_t n = read_sysfs(path, buf, sizeof buf);
+    ssize_t n = read_small_file_at(AT_FDCWD, path, buf, sizeof buf);
 
     if (n < 0)
         return (int)n;

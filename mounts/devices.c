@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "io-util.h"
 #include "modplan.h"
 #include "time-util.h"
 
@@ -163,20 +164,6 @@ static int kmod_api_open(struct kmod_api *k)
     return 0;
 }
 
-static int read_file_str(const char *path, char *buf, size_t n)
-{
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t len;
-
-    if (fd < 0)
-        return -errno;
-    len = read(fd, buf, n - 1);
-    if (len < 0)
-        return -errno;
-    buf[len] = '\0';
-    return 0;
-}
-
 static int setup_plan(struct devices *d, const char *moddir)
 {
     char why[256] = "", cmdline[4096] = "";
@@ -200,7 +187,7 @@ static int setup_plan(struct devices *d, const char *moddir)
     if (r < 0)
         return r;
     /* options and blacklists on the kernel command line apply, as libkmod applies them */
-    if (read_file_str("/proc/cmdline", cmdline, sizeof cmdline) == 0)
+    if (read_first_line_at(AT_FDCWD, "/proc/cmdline", cmdline, sizeof cmdline) == 0)
         r = modplan_set_cmdline(d->plan, cmdline);
     d->have_modules = r >= 0;
     dlog(d, LOG_DEBUG, "module plan %s/" MODPLAN_FILE ": %zu modules", d->moddir,
@@ -327,7 +314,7 @@ static bool plan_in_kernel(const struct devices *d, size_t i)
     if (modplan_builtin(d->plan, i))
         return true;
     snprintf(path, sizeof path, "/sys/module/%s/initstate", name);
-    if (read_file_str(path, state, sizeof state) == 0)
+    if (read_first_line_at(AT_FDCWD, path, state, sizeof state) == 0)
         return strncmp(state, "live", 4) == 0 || strncmp(state, "coming", 6) == 0;
     snprintf(path, sizeof path, "/sys/module/%s", name);
     return access(path, F_OK) == 0;
@@ -600,17 +587,10 @@ static int monitor_start(struct devices *d)
 static int read_modalias(int dir_fd, const char *name, char *buf, size_t n)
 {
     char path[512];
-    ssize_t len;
 
     snprintf(path, sizeof path, "%s/modalias", name);
-    _cleanup_close_ int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (read_first_line_at(dir_fd, path, buf, n) < 0)
         return -ENOENT;
-    len = read(fd, buf, n - 1);
-    if (len <= 0)
-        return -ENOENT;
-    buf[len] = 0;
-    buf[strcspn(buf, "\n")] = 0;
     return buf[0] ? 0 : -ENOENT;
 }
 

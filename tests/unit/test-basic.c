@@ -84,6 +84,47 @@ TEST(write_all_writes_everything_through_a_pipe)
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+TEST(read_small_file_at_reads_one_bounded_line_and_says_why_not)
+{
+    char dir[] = "/tmp/test-basic-read.XXXXXX";
+    char path[PATH_MAX], buf[8];
+    CHECK(mkdtemp(dir) != NULL);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CHECK(dfd >= 0);
+
+    snprintf(path, sizeof path, "%s/attr", dir);
+    int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    CHECK(fd >= 0 && write_all(fd, "live\nmore\n", 10) == 0);
+    close(fd);
+    /* whole (up to n - 1 bytes), NUL-terminated */
+    CHECK(read_small_file_at(dfd, "attr", buf, sizeof buf) == 7);
+    CHECK_STR(buf, "live\nmo");
+    /* the first line, by a path from the working directory too */
+    CHECK_INT(read_first_line_at(AT_FDCWD, path, buf, sizeof buf), 0);
+    CHECK_STR(buf, "live");
+    /* a one-byte buffer holds the NUL alone; none at all is refused */
+    CHECK(read_small_file_at(dfd, "attr", buf, 1) == 0);
+    CHECK_STR(buf, "");
+    CHECK(read_small_file_at(dfd, "attr", buf, 0) == -EINVAL);
+    /* empty file: an empty line */
+    fd = openat(dfd, "empty", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    CHECK(fd >= 0);
+    close(fd);
+    strcpy(buf, "x");
+    CHECK_INT(read_first_line_at(dfd, "empty", buf, sizeof buf), 0);
+    CHECK_STR(buf, "");
+    /* what cannot be read: the open's or the read's errno, buf "" */
+    strcpy(buf, "x");
+    CHECK_INT(read_first_line_at(dfd, "missing", buf, sizeof buf), -ENOENT);
+    CHECK_STR(buf, "");
+    CHECK(read_small_file_at(dfd, ".", buf, sizeof buf) == -EISDIR);
+    CHECK_STR(buf, "");
+    close(dfd);
+    char cmd[PATH_MAX];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 TEST(mkdir_p_creates_every_missing_parent_and_accepts_existing_ones)
 {
     char dir[] = "/tmp/test-basic.XXXXXX";
