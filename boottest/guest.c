@@ -16,6 +16,7 @@
 #include "array.h"
 #include "cleanup.h"
 #include "partition.h"
+#include "qcow2.h"
 #include "thp.h"
 #include "why.h"
 
@@ -290,26 +291,6 @@ int run_helper(char **argv, int out_fd)
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     return 128 + WTERMSIG(status);
-}
-
-char *qemu_escape(const char *s)
-{
-    size_t n = strlen(s), commas = 0;
-    char *out, *o;
-
-    for (size_t i = 0; i < n; i++)
-        commas += s[i] == ',';
-    out = malloc(n + commas + 1);
-    if (!out)
-        return NULL;
-    o = out;
-    for (size_t i = 0; i < n; i++) {
-        *o++ = s[i];
-        if (s[i] == ',')
-            *o++ = ',';
-    }
-    *o = '\0';
-    return out;
 }
 
 struct argv_builder {

@@ -95,10 +95,6 @@ pid_t spawn_helper(char **argv, int out_fd, int err_fd);
  * when -1). Its exit status, or -errno when it could not be started. */
 int run_helper(char **argv, int out_fd);
 
-/* s in QEMU's option syntax, where a comma inside a value is written twice. Newly
- * allocated, NULL when out of memory. */
-char *qemu_escape(const char *s);
-
 /* A program beside this one (the build tree: ../initramfs/NAME too), or in PATH, or in
  * /usr/sbin:/sbin. Newly allocated, NULL when not found. */
 char *find_program(const char *name, const char *beside_rel);

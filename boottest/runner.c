@@ -1219,7 +1219,7 @@ static int check_base_format(struct run *run, size_t i)
     c->base_img = use;
     if (use == IMG_FORMAT_QCOW2) {
         char why[WHY_MAX] = "";
-        r = qcow2_chain_check(c->base, why, sizeof why);
+        r = qcow2_chain_check(c->base, NULL, why, sizeof why);
         if (r < 0)
             return log_error_errno(r,
                                    "[%s] base %s: not booted: %s (QEMU opens a qcow2 base's "

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * sharedroot-boottest's reading of a qcow2 base's header before qemu-img opens it
- * (boottest/qcow2view.c): the virtual size, the backing file's name and format, an external
- * data file, and which names QEMU would read as a protocol. Headers built here byte by byte,
- * good and hostile (names and extensions out of bounds, overflowing offsets, random bytes).
- * Reading real images through qemu-img is in tests/priv/boottest.sh.
+ * The reading of a qcow2 image's header and backing chain before QEMU opens it (basic/qcow2.c,
+ * for sharedroot-boottest and sharedroot-check-base): the virtual size, the backing file's
+ * name and format, an external data file, and which names QEMU would read as a protocol.
+ * Headers built here byte by byte, good and hostile (names and extensions out of bounds,
+ * overflowing offsets, random bytes). Reading real images through qemu-img is in
+ * tests/priv/boottest.sh.
  */
 #define TESTLIB_IMPLEMENTATION
 #include "testlib.h"
@@ -19,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "qcow2view.h"
+#include "qcow2.h"
 
 #define CLUSTER 65536
 
@@ -283,7 +284,7 @@ TEST(qemu_name_has_protocol_as_qemu_reads_it)
 }
 
 /* qcow2_chain_check on files: a directory of images whose headers are built here. */
-static char chain_dir[] = "/tmp/test-boottest-qcow2.XXXXXX";
+static char chain_dir[] = "/tmp/test-qcow2.XXXXXX";
 
 static void write_file(const char *name, const void *data, size_t len)
 {
@@ -312,7 +313,7 @@ static int chain(const char *name, char *why, size_t n)
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", chain_dir, name);
     why[0] = '\0';
-    return qcow2_chain_check(path, why, n);
+    return qcow2_chain_check(path, NULL, why, n);
 }
 
 TEST(qcow2_chain_check_follows_plain_files_and_refuses_the_rest)
@@ -364,8 +365,8 @@ TEST(qcow2_chain_check_follows_plain_files_and_refuses_the_rest)
     /* a relative path is taken from the working directory */
     CHECK(getcwd(cwd, sizeof cwd) != NULL);
     CHECK(chdir(chain_dir) == 0);
-    CHECK_INT(qcow2_chain_check("top.qcow2", why, sizeof why), 0);
-    CHECK_INT(qcow2_chain_check("net.qcow2", why, sizeof why), -EPERM);
+    CHECK_INT(qcow2_chain_check("top.qcow2", NULL, why, sizeof why), 0);
+    CHECK_INT(qcow2_chain_check("net.qcow2", NULL, why, sizeof why), -EPERM);
     CHECK(chdir(cwd) == 0);
 
     char cmd[PATH_MAX + 16];
