@@ -79,10 +79,20 @@ static bool partuuid_usable(const struct disk *d, const struct part *p)
     return false;
 }
 
+const char *base_disk_name(const struct bt_config *c)
+{
+    return c->base_device == BASE_DEVICE_PMEM ? "/dev/pmem0" : "/dev/vda";
+}
+
+const char *base_part_prefix(const struct bt_config *c)
+{
+    return c->base_device == BASE_DEVICE_PMEM ? "/dev/pmem0p" : "/dev/vda";
+}
+
 int root_decide(const struct disk *d, const struct bt_config *c, char *spec, size_t spec_n,
                 char *msg, size_t msg_n)
 {
-    const char *dev = c->base_device == BASE_DEVICE_PMEM ? "/dev/pmem0p" : "/dev/vda";
+    const char *dev = base_part_prefix(c);
     char why[WHY_MAX] = "";
     int i;
 
@@ -141,7 +151,7 @@ char *guest_cmdline(const struct bt_config *c, bool tcg)
     else if (c->base && c->root_auto)
         fprintf(f, "root=%s ", c->root_auto);
     else if (c->base && !cmdline_has(append, "root="))
-        fputs(pmem ? "root=/dev/pmem0 " : "root=/dev/vda ", f);
+        fprintf(f, "root=%s ", base_disk_name(c));
     /* the instance disk is the first virtio disk after a virtio-blk base */
     if (c->instance.kind != DISK_NONE && !cmdline_has(append, "sharedroot.instance="))
         fputs(pmem ? "sharedroot.instance=/dev/vda " : "sharedroot.instance=/dev/vdb ", f);

@@ -22,6 +22,11 @@
 int kernel_version_from_image(const unsigned char *buf, size_t len, char *out, size_t outsz);
 int kernel_version_of(const char *kernel, char *out, size_t outsz);
 
+/* The guest's name of the base disk: /dev/pmem0 on virtio-pmem, else /dev/vda; and the
+ * start of its partitions' names (/dev/pmem0p, /dev/vda: /dev/pmem0p1, /dev/vda1). Pure. */
+const char *base_disk_name(const struct bt_config *c);
+const char *base_part_prefix(const struct bt_config *c);
+
 /* The kernel command line for a configuration: console=ttyS0 and panic=-1 unless append
  * has its own, no_timer_check under TCG (tcg true) unless append has it, root= (c's root,
  * else c's root_auto, else /dev/vda with a base, /dev/pmem0 with a virtio-pmem base),

@@ -1270,8 +1270,7 @@ static int check_base_root(struct run *run, size_t i)
     if (r < 0) {
         log_warning("[%s] base %s: its partition table cannot be read: %s; root=%s as for a "
                     "base without one (give --root when the root is on a partition)",
-                    c->name, c->base, why,
-                    c->base_device == BASE_DEVICE_PMEM ? "/dev/pmem0" : "/dev/vda");
+                    c->name, c->base, why, base_disk_name(c));
         return 0;
     }
     r = root_decide(r > 0 ? &d : NULL, c, spec, sizeof spec, msg, sizeof msg);
