@@ -21,7 +21,6 @@
 /* Deeper than any real chain (a base and a few overlays); a loop of names ends here too. */
 #define CHAIN_MAX 16
 
-
 static uint32_t be32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -117,7 +116,8 @@ static const char *shown(const char *s, char *buf, size_t n)
     return buf;
 }
 
-static int read_header(const char *path, struct qcow2_header *h, char *why, size_t n)
+static int read_header(const char *path, struct qcow2_header *h, uint64_t *allocated, char *why,
+                       size_t n)
 {
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     _cleanup_free_ unsigned char *buf = malloc(QCOW2_MAX_CLUSTER);
@@ -129,6 +129,9 @@ static int read_header(const char *path, struct qcow2_header *h, char *why, size
                         strerror(errno));
     if (!buf)
         return why_fail(why, n, -ENOMEM, "out of memory");
+    struct stat st;
+    if (fstat(fd, &st) == 0)
+        *allocated += (uint64_t)st.st_blocks * 512;
     while (len < QCOW2_MAX_CLUSTER) {
         ssize_t k = pread(fd, buf + len, QCOW2_MAX_CLUSTER - len, (off_t)len);
         if (k < 0 && errno == EINTR)
@@ -148,15 +151,16 @@ static int read_header(const char *path, struct qcow2_header *h, char *why, size
 }
 
 /* The header of the image at path (absolute), and that every file QEMU would open to read it
- * is a plain file in raw or qcow2 format. */
-static int check_chain(const char *path, struct qcow2_header *top, char *why, size_t n)
+ * is a plain file in raw or qcow2 format; the bytes they take on disk added to *allocated. */
+static int check_chain(const char *path, struct qcow2_header *top, uint64_t *allocated, char *why,
+                       size_t n)
 {
     char cur[PATH_MAX], next[PATH_MAX], name[256], name2[256];
     struct qcow2_header h;
 
     snprintf(cur, sizeof cur, "%s", path);
     for (int depth = 0; depth < CHAIN_MAX; depth++) {
-        int r = read_header(cur, depth == 0 ? top : &h, why, n);
+        int r = read_header(cur, depth == 0 ? top : &h, allocated, why, n);
         const struct qcow2_header *c = depth == 0 ? top : &h;
         if (r < 0)
             return r;
@@ -204,8 +208,10 @@ static int check_chain(const char *path, struct qcow2_header *top, char *why, si
                                 shown(next, name, sizeof name), strerror(-r));
             fmt = img_format_name(detected);
         }
-        if (strcmp(fmt, "raw") == 0)
+        if (strcmp(fmt, "raw") == 0) {
+            *allocated += (uint64_t)st.st_blocks * 512;
             return 0;
+        }
         if (strcmp(fmt, "qcow2") != 0)
             return why_fail(why, n, -EPERM,
                             "its backing file %s is in %s format; only raw and "
@@ -244,14 +250,17 @@ char *qemu_path(const char *path)
     return out;
 }
 
-int qcow2_chain_check(const char *path, struct qcow2_header *top, char *why, size_t n)
+int qcow2_chain_check(const char *path, struct qcow2_chain *chain, char *why, size_t n)
 {
     _cleanup_free_ char *abs = qemu_path(path);
-    struct qcow2_header h;
+    struct qcow2_chain c = {0};
 
     if (!abs)
         return why_fail(why, n, -errno, "cannot resolve its path: %s", strerror(errno));
-    return check_chain(abs, top ? top : &h, why, n);
+    int r = check_chain(abs, &c.top, &c.allocated, why, n);
+    if (r >= 0 && chain)
+        *chain = c;
+    return r;
 }
 
 char *qemu_escape(const char *s)

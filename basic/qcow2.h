@@ -36,14 +36,20 @@ int qcow2_header_parse(const unsigned char *buf, size_t len, struct qcow2_header
  * rather than a file: a ':' before any '/', as QEMU's path_has_protocol() says. Pure. */
 bool qemu_name_has_protocol(const char *name);
 
+/* A qcow2 image and its backing chain, as qcow2_chain_check read them. */
+struct qcow2_chain {
+    struct qcow2_header top; /* the image's own header */
+    uint64_t allocated;      /* the bytes the chain's files take on disk (st_blocks) */
+};
+
 /* Whether the qcow2 image at path may be given to QEMU, which opens its backing chain: its
  * header and every backing file as QEMU finds it (a relative name beside the image that names
  * it) are plain files in raw or qcow2 format, no name is a protocol or json:, no image keeps
- * an external data file or is encrypted, and the chain is at most 16 deep. 0 (and the image's
- * own header in *top unless top is NULL), or a negative errno with why saying which file and
+ * an external data file or is encrypted, and the chain is at most 16 deep. 0 (and what was
+ * read in *chain unless chain is NULL), or a negative errno with why saying which file and
  * what: -EPERM not opened for safety, -ELOOP too deep, -EINVAL a broken header, else why a
  * file cannot be read. Reads the headers only; runs nothing. */
-int qcow2_chain_check(const char *path, struct qcow2_header *top, char *why, size_t n);
+int qcow2_chain_check(const char *path, struct qcow2_chain *chain, char *why, size_t n);
 
 /* path as QEMU names it when given path: made absolute against the working directory, its
  * symbolic links kept (QEMU looks for a relative backing name beside the name it was given,

@@ -218,7 +218,7 @@ static int probe_view(struct view *v, int fd, struct disk *d, char *why, size_t 
 int qcow2_disk_probe(const char *path, struct disk *d, char *why, size_t n)
 {
     _cleanup_free_ char *abs = qemu_path(path), *qimg = NULL, *tmp = NULL;
-    struct qcow2_header h;
+    struct qcow2_chain chain;
     struct view v = {0};
     const char *dir = getenv("TMPDIR");
     int r;
@@ -226,7 +226,7 @@ int qcow2_disk_probe(const char *path, struct disk *d, char *why, size_t n)
     *d = (struct disk){0};
     if (!abs)
         return why_fail(why, n, -errno, "cannot resolve its path: %s", strerror(errno));
-    r = qcow2_chain_check(abs, &h, why, n);
+    r = qcow2_chain_check(abs, &chain, why, n);
     if (r < 0)
         return r;
     qimg = qemu_img_find();
@@ -240,16 +240,16 @@ int qcow2_disk_probe(const char *path, struct disk *d, char *why, size_t n)
     if (fd < 0)
         return why_fail(why, n, -errno, "cannot make a temporary file %s: %s", tmp,
                         strerror(errno));
-    if (ftruncate(fd, (off_t)h.size) < 0) {
+    if (ftruncate(fd, (off_t)chain.top.size) < 0) {
         r = why_fail(why, n, -errno,
                      "cannot make a sparse file of its virtual size (%llu "
                      "bytes) in %s: %s",
-                     (unsigned long long)h.size, tmp, strerror(errno));
+                     (unsigned long long)chain.top.size, tmp, strerror(errno));
         unlink(tmp);
         return r;
     }
     v.qimg = qimg;
-    v.size = h.size;
+    v.size = chain.top.size;
     v.src = qemu_escape(abs);
     v.dst = qemu_escape(tmp);
     r = v.src && v.dst ? probe_view(&v, fd, d, why, n) : why_fail(why, n, -ENOMEM, "out of memory");

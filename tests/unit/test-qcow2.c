@@ -367,6 +367,22 @@ TEST(qcow2_chain_check_follows_plain_files_and_refuses_the_rest)
     CHECK(chdir(chain_dir) == 0);
     CHECK_INT(qcow2_chain_check("top.qcow2", NULL, why, sizeof why), 0);
     CHECK_INT(qcow2_chain_check("net.qcow2", NULL, why, sizeof why), -EPERM);
+    /* the chain's header and its files' allocated bytes: all three files of top's chain */
+    struct qcow2_chain c, one;
+    struct stat st;
+    uint64_t sum = 0;
+    const char *files[] = {"top.qcow2", "mid.qcow2", "base.raw"};
+    for (size_t i = 0; i < 3; i++) {
+        CHECK(stat(files[i], &st) == 0);
+        sum += (uint64_t)st.st_blocks * 512;
+    }
+    CHECK_INT(qcow2_chain_check("top.qcow2", &c, why, sizeof why), 0);
+    CHECK(c.top.size == 10 << 20);
+    CHECK_STR(c.top.backing, "mid.qcow2");
+    CHECK(c.allocated == sum);
+    CHECK_INT(qcow2_chain_check("alone.qcow2", &one, why, sizeof why), 0);
+    CHECK(stat("alone.qcow2", &st) == 0);
+    CHECK(one.allocated == (uint64_t)st.st_blocks * 512);
     CHECK(chdir(cwd) == 0);
 
     char cmd[PATH_MAX + 16];
