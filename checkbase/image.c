@@ -123,7 +123,7 @@ static int probe_whole(struct image *img, int fd, int want_part, struct notes *n
         return log_error_errno(EINVAL,
                                "%s holds a filesystem (%s), not a partition table: "
                                "--partition is for partitioned disk images; check it without",
-                               img->path, img->fstype);
+                               img->user, img->fstype);
     if (strncmp(img->fstype, "ext", 3) == 0)
         return probe_ext(img, fd);
     if (strcmp(img->fstype, "xfs") == 0)
@@ -138,21 +138,21 @@ static int probe_disk(struct image *img, int fd, int want_part, struct notes *no
     char why[WHY_MAX] = "";
     int r = disk_probe(fd, img->size, &img->disk, why, sizeof why);
     if (r < 0)
-        return log_error_errno(r, "%s: %s", img->path, why);
+        return log_error_errno(r, "%s: %s", img->user, why);
     if (r == 0)
         return log_error_errno(ENOENT,
                                "%s: no filesystem found and no partition table: not a "
                                "filesystem or disk image, or a corrupt or truncated one",
-                               img->path);
+                               img->user);
     if (img->disk.n == 0)
-        return log_error_errno(ENOENT, "%s: the %s partition table has no partitions", img->path,
+        return log_error_errno(ENOENT, "%s: the %s partition table has no partitions", img->user,
                                img->disk.pttype);
     int k = disk_choose(&img->disk, want_part, why, sizeof why);
     if (k < 0) {
         log_error_errno(k,
                         "%s: %s partition table: %s; choose the root with --partition N. "
                         "Its partitions:",
-                        img->path, img->disk.pttype, why);
+                        img->user, img->disk.pttype, why);
         disk_list(&img->disk, stderr);
         return k;
     }
@@ -160,7 +160,7 @@ static int probe_disk(struct image *img, int fd, int want_part, struct notes *no
     img->part = k;
     img->offset = p->start;
     img->size = p->size;
-    snprintf(img->name, sizeof img->name, "%s partition %d", img->path, p->number);
+    snprintf(img->name, sizeof img->name, "%s partition %d", img->user, p->number);
     if (p->fs_ambiguous)
         return log_error_errno(ENOTUNIQ, "%s: more than one filesystem signature; see wipefs(8)",
                                img->name);
@@ -172,7 +172,7 @@ static int probe_disk(struct image *img, int fd, int want_part, struct notes *no
     snprintf(img->fstype, sizeof img->fstype, "%s", p->fstype);
     for (size_t i = 0; i < img->disk.n; i++)
         if (img->disk.v[i].problem)
-            notes_add(notes, "%s: partition %d %s; not probed", img->path, img->disk.v[i].number,
+            notes_add(notes, "%s: partition %d %s; not probed", img->user, img->disk.v[i].number,
                       img->disk.v[i].problem);
     if (strncmp(img->fstype, "ext", 3) == 0)
         return probe_ext(img, fd);
@@ -180,26 +180,44 @@ static int probe_disk(struct image *img, int fd, int want_part, struct notes *no
     return 0;
 }
 
-/* A QEMU container (qcow2 and the like) holds the disk in its own layout: libblkid and the
- * kernel would see neither a filesystem nor a partition table, only a wrong diagnosis. */
-static int refuse_container(const struct image *img, int fd)
+/* A QEMU container holds the disk in its own layout: libblkid and the kernel would see neither
+ * a filesystem nor a partition table, only a wrong diagnosis. A qcow2 image (as distributions
+ * ship cloud images) is read through a raw copy of its virtual disk, made here: img->path
+ * becomes the copy, *fd is reopened on it. The other formats are refused. */
+static int read_container(struct image *img, int *fd, struct notes *notes)
 {
     enum img_format fmt;
-    int r = img_format_detect(fd, &fmt);
+    int r = img_format_detect(*fd, &fmt);
     if (r < 0)
-        return log_error_errno(r, "Cannot read %s: %m", img->path);
+        return log_error_errno(r, "Cannot read %s: %m", img->user);
     if (fmt == IMG_FORMAT_RAW)
         return 0;
-    return log_error_errno(EMEDIUMTYPE,
-                           "%s is a %s image (a QEMU container format), not a raw disk or "
-                           "filesystem image: convert it with qemu-img convert -O raw %s "
-                           "%s.raw and check %s.raw, or check a mounted copy as a directory",
-                           img->path, img_format_name(fmt), img->path, img->path, img->path);
+    if (fmt != IMG_FORMAT_QCOW2)
+        return log_error_errno(EMEDIUMTYPE,
+                               "%s is a %s image (a QEMU container format), not a raw disk or "
+                               "filesystem image: convert it with qemu-img convert -O raw %s "
+                               "%s.raw and check %s.raw, or check a mounted copy as a "
+                               "directory",
+                               img->user, img_format_name(fmt), img->user, img->user, img->user);
+    r = qcow2raw_make(&img->raw, img->user, notes);
+    if (r < 0)
+        return r;
+    img->path = img->raw.tmp;
+    close(*fd);
+    *fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (*fd < 0)
+        return log_error_errno(errno, "%s: cannot open its raw copy: %m", img->user);
+    unsigned long long size = 0;
+    r = image_size(*fd, &size);
+    if (r < 0)
+        return log_error_errno(r, "%s: cannot get the size of its raw copy: %m", img->user);
+    img->size = size;
+    return 0;
 }
 
 int image_probe(struct image *img, const char *path, int want_part, struct notes *notes)
 {
-    *img = (struct image){.path = path, .xfs_log_dirty = -1, .part = -1};
+    *img = (struct image){.path = path, .user = path, .xfs_log_dirty = -1, .part = -1};
     snprintf(img->name, sizeof img->name, "%s", path);
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
@@ -209,10 +227,10 @@ int image_probe(struct image *img, const char *path, int want_part, struct notes
     if (r < 0)
         return log_error_errno(r, "Cannot get the size of %s: %m", path);
     img->size = size;
-    r = refuse_container(img, fd);
+    r = read_container(img, &fd, notes);
     if (r < 0)
         return r;
-    r = blockdev_probe_fstype(path, img->fstype, sizeof(img->fstype));
+    r = blockdev_probe_fstype(img->path, img->fstype, sizeof(img->fstype));
     if (r == -ENOENT)
         return probe_disk(img, fd, want_part, notes);
     if (r == -ENOTUNIQ)
@@ -324,7 +342,7 @@ int image_mount(struct image *img, struct notes *notes)
     char opts[400];
     int r = mount_options(img, opts, sizeof(opts));
     if (r >= 0)
-        r = enter_private_namespace(img->path);
+        r = enter_private_namespace(img->user);
     if (r < 0)
         return r;
     char tmpl[] = "/tmp/sharedroot-check-base.XXXXXX";
@@ -352,4 +370,5 @@ void image_done(struct image *img)
 {
     image_unmount(img);
     disk_done(&img->disk);
+    qcow2raw_done(&img->raw);
 }

@@ -16,10 +16,13 @@
 #include "extsb.h"
 #include "finding.h"
 #include "partition.h"
+#include "qcow2raw.h"
 
 struct image {
-    const char *path;
-    char name[4200];       /* for messages: the path, or "PATH partition N" */
+    const char *path;      /* the file read: the path given, or a qcow2 image's raw copy */
+    const char *user;      /* the path given, for messages */
+    struct qcow2raw raw;   /* a qcow2 image's raw copy (qcow2raw.h) */
+    char name[4200];       /* for messages: the path given, or "PATH partition N" */
     uint64_t offset, size; /* the filesystem's range in the image (size: of the image when whole) */
     struct disk disk;      /* the partition table, when the image is a partitioned disk */
     int part;              /* the index in disk of the partition checked; -1: the whole image */
@@ -31,9 +34,10 @@ struct image {
 };
 
 /* Probe path's filesystem and read what the superblock says; on a partitioned disk, the
- * partition numbered want_part (> 0) or the one disk_choose picks. Prints why on failure: a
- * QEMU container format, no filesystem, no root partition to choose, a truncated image, a
- * corrupt superblock. What is not checked for this type goes to notes. */
+ * partition numbered want_part (> 0) or the one disk_choose picks. A qcow2 image is read
+ * through a raw copy of its virtual disk (qcow2raw.h). Prints why on failure: another QEMU
+ * container format, a qcow2 image not read, no filesystem, no root partition to choose, a truncated
+ * image, a corrupt superblock. What is not checked for this type goes to notes. */
 int image_probe(struct image *img, const char *path, int want_part, struct notes *notes);
 
 /* The partition checked, NULL when the image is a filesystem image. */
@@ -44,6 +48,6 @@ const struct part *image_partition(const struct image *img);
  * partition is read here, through the read-only loop device (notes as image_probe). */
 int image_mount(struct image *img, struct notes *notes);
 
-/* Unmount (the loop device detaches itself), remove the temporary directory, free the
- * partition table. */
+/* Unmount (the loop device detaches itself), remove the temporary directory and a qcow2
+ * image's raw copy, free the partition table. */
 void image_done(struct image *img);

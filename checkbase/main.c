@@ -16,6 +16,7 @@
 
 #include "checks.h"
 #include "image.h"
+#include "imgformat.h"
 #include "log.h"
 #include "report.h"
 
@@ -50,8 +51,9 @@ static void help(void)
            "sharedroot base: no machine identity left from its build, a clean filesystem, no\n"
            "fstab lines or services that break on a read-only base.\n\n"
            "IMAGE is a filesystem image, a partitioned disk image (GPT or MBR: its root\n"
-           "partition) or a block device: mounted read-only with journal replay disabled, in a\n"
-           "private mount namespace, never written. DIR is an unpacked root.\n\n"
+           "partition), a qcow2 image (read through a raw copy in $TMPDIR, made by qemu-img)\n"
+           "or a block device: mounted read-only with journal replay disabled, in a private\n"
+           "mount namespace, never written. DIR is an unpacked root.\n\n"
            "  -j, --json         print the report as JSON\n"
            "  -f, --fix          apply the safe fixes (DIR only) and report what remains\n"
            "  -i, --init PATH    the init= program to check (default " DEFAULT_INIT ")\n"
@@ -120,6 +122,18 @@ static int parse_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
+/* Whether the file at path is a qcow2 image (as its header says). */
+static bool is_qcow2(const char *path)
+{
+    enum img_format fmt = IMG_FORMAT_RAW;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd >= 0 && img_format_detect(fd, &fmt) < 0)
+        fmt = IMG_FORMAT_RAW;
+    if (fd >= 0)
+        close(fd);
+    return fmt == IMG_FORMAT_QCOW2;
+}
+
 /* Open the target: a directory as it is, an image through a read-only mount. */
 static int open_target(struct run *run)
 {
@@ -139,7 +153,18 @@ static int open_target(struct run *run)
                                "device",
                                t);
     /* Writing to an image means a read-write mount with journal replay: on a base that
-     * guests may have mounted, that corrupts what they see. The admin does it on a copy. */
+     * guests may have mounted, that corrupts what they see. The admin does it on a copy. A
+     * qcow2 image is checked through a temporary raw copy: a fix would be lost with it. */
+    if (run->o.fix && is_qcow2(t))
+        return log_error_errno(
+            EINVAL,
+            "--fix changes directories only, and %s is a qcow2 image (checked through a "
+            "temporary raw copy, which a fix would not outlive); nothing was converted. Fix a "
+            "raw copy and convert it back: qemu-img convert -f qcow2 -O raw %s COPY.raw; mount "
+            "its root partition read-write (losetup -P --show COPY.raw, then mount /dev/loopNpM "
+            "/mnt), run " PROGRAM_NAME " --fix /mnt, unmount it and detach the loop device; "
+            "then qemu-img convert -f raw -O qcow2 COPY.raw FIXED.qcow2",
+            t, t);
     if (run->o.fix)
         return log_error_errno(
             EINVAL,
