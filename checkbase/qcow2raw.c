@@ -137,10 +137,7 @@ static int drain(int fd, char *err, size_t size, size_t *len)
     return 1;
 }
 
-/* Run qemu-img to its end; killed when it prints no progress for QCOW2RAW_STALL_MS. 0 when
- * it exited 0, -ETIMEDOUT killed, else -EIO (-ENOSPC when it ran out of room) with its first
- * line of complaint in err. */
-static int run_qemu_img(char **argv, char *err, size_t size)
+int qcow2raw_run(char **argv, int stall_ms, char *err, size_t size)
 {
     int out[2], ep[2], status = 0;
     size_t elen = 0;
@@ -169,7 +166,7 @@ static int run_qemu_img(char **argv, char *err, size_t size)
         return (int)pid;
     }
     struct pollfd pfd[2] = {{.fd = out[0], .events = POLLIN}, {.fd = ep[0], .events = POLLIN}};
-    uint64_t deadline = now_ms() + QCOW2RAW_STALL_MS;
+    uint64_t deadline = now_ms() + (uint64_t)stall_ms;
     while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
         uint64_t now = now_ms();
         if (now >= deadline) {
@@ -183,7 +180,7 @@ static int run_qemu_img(char **argv, char *err, size_t size)
             if (pfd[i].fd < 0 || !pfd[i].revents)
                 continue;
             if (i == 0) /* progress: a step moves the deadline */
-                deadline = now_ms() + QCOW2RAW_STALL_MS;
+                deadline = now_ms() + (uint64_t)stall_ms;
             if (drain(pfd[i].fd, i == 1 ? err : NULL, size, &elen) == 0) {
                 close(pfd[i].fd);
                 pfd[i].fd = -1;
@@ -286,7 +283,7 @@ static int convert(struct qcow2raw *q, const char *path, const char *abs, const 
     char *argv[] = {
         qimg, "convert", "-p", "-n", "--target-is-zero", "--image-opts", src, "--target-image-opts",
         dst,  NULL};
-    int r = run_qemu_img(argv, err, sizeof err);
+    int r = qcow2raw_run(argv, QCOW2RAW_STALL_MS, err, sizeof err);
     if (r == -ETIMEDOUT)
         return log_error_errno(r,
                                "%s: qemu-img printed no progress for %d s converting it to raw "

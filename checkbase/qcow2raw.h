@@ -43,6 +43,12 @@ int qcow2raw_space(uint64_t need, uint64_t size, uint64_t avail, bool *tight);
  * guest's lock does not stop a read). Newly allocated; NULL when out of memory. Pure. */
 char *qcow2raw_source_opts(const char *abs);
 
+/* Run argv (qemu-img convert -p) to its end; killed when it prints nothing on its stdout (the
+ * progress) for stall_ms. 0 when it exited 0, -ETIMEDOUT killed, -ENOSPC it ran out of room,
+ * -EIO another failure, with its first line of stderr (printable) in err; -errno when it
+ * could not be started. */
+int qcow2raw_run(char **argv, int stall_ms, char *err, size_t size);
+
 /* Make the raw copy of the qcow2 image at path; messages name path. On failure the reason is
  * logged and nothing is left in $TMPDIR. A note says the image was read through the copy. */
 int qcow2raw_make(struct qcow2raw *q, const char *path, struct notes *notes);
