@@ -285,10 +285,11 @@ static int convert(struct qcow2raw *q, const char *path, const char *abs, const 
         dst,  NULL};
     int r = qcow2raw_run(argv, QCOW2RAW_STALL_MS, err, sizeof err);
     if (r == -ETIMEDOUT)
-        return log_error_errno(r,
-                               "%s: qemu-img printed no progress for %d s converting it to raw "
-                               "(a hung file system?); killed, nothing checked",
-                               path, QCOW2RAW_STALL_MS / 1000);
+        return log_error_errno(
+            r,
+            "%s: qemu-img printed no progress for %d s converting it to raw "
+            "(a hung file system?); killed, its partial copy removed, nothing checked",
+            path, QCOW2RAW_STALL_MS / 1000);
     if (r == -ENOSPC)
         return log_error_errno(r,
                                "%s: its raw copy (virtual size %llu MiB) does not fit in %s "

@@ -69,3 +69,14 @@ vg reconcile_apply_merge_is_valgrind_clean "$B/reconcile/overlay-reconcile" --ap
     --policy merge --lower "$T/lower" --upper "$T/upper" --store "$T/store"
 check reconcile_merge_was_applied grep -qx 'A' "$T/upper/d/f"
 vg check_base_is_valgrind_clean "$B/checkbase/sharedroot-check-base" --json "$T/tree"
+# a qcow2 image: the chain check, the conversion into a raw copy (qemu-img, not traced) and
+# the image checked through it
+if command -v qemu-img >/dev/null && qemu-img convert -O qcow2 "$T/base.img" "$T/base.qcow2"; then
+    mkdir -p "$T/cbtmp"
+    TMPDIR=$T/cbtmp vg check_base_qcow2_is_valgrind_clean "$B/checkbase/sharedroot-check-base" \
+        --json "$T/base.qcow2"
+    check check_base_qcow2_was_checked grep -q '"target":"'"$T/base.qcow2"'"' "$T/check_base_qcow2_is_valgrind_clean.out"
+    check check_base_qcow2_copy_removed [ -z "$(ls -A "$T/cbtmp")" ]
+else
+    skip check_base_qcow2_is_valgrind_clean "no qemu-img (qemu-utils)"
+fi
