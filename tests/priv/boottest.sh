@@ -395,18 +395,6 @@ fi
 # json:), a device, another format, a loop) refused before any QEMU starts, with or without
 # --root, and the protocol one never opened (a listener on 127.0.0.1 sees no connection);
 # without qemu-img in PATH a warning naming qemu-utils and --root.
-listener() { # PORTFILE HITFILE: accept on 127.0.0.1 (a free port, written to PORTFILE) for 60 s
-    python3 - "$1" "$2" <<'PYEOF' &
-import socket, sys
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8); s.settimeout(60)
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
-try:
-    s.accept(); open(sys.argv[2], "w").write("connected\n")
-except OSError:
-    pass
-PYEOF
-    LISTENER=$!
-}
 if ! command -v qemu-img >/dev/null || ! command -v sfdisk >/dev/null || ! command -v mkfs.ext4 >/dev/null; then
     skip boottest_root_auto_qcow2 "qemu-img, sfdisk or mkfs.ext4 not installed (qemu-utils, fdisk, e2fsprogs)"
 elif ! qemu-img convert -O qcow2 "$T/gpt.img" "$T/gpt.qcow2" ||
@@ -460,11 +448,7 @@ else
             listener "$T/port-$kind-$root" "$T/hit-$kind-$root"
             while [ ! -s "$T/port-$kind-$root" ]; do sleep 0.1; done
             port=$(cat "$T/port-$kind-$root")
-            if [ $kind = nbd ]; then
-                name="nbd://127.0.0.1:$port/x"
-            else
-                name='json:{"driver": "raw", "file": {"driver": "nbd", "server": {"type": "inet", "host": "127.0.0.1", "port": "'$port'"}}}'
-            fi
+            name=$(protocol_backing_name $kind "$port")
             qemu-img create -q -f qcow2 -u -b "$name" -F raw "$T/$kind-$root.qcow2" 10M
             if [ $root = auto ]; then
                 run "q-$kind-$root" --reps 1 --append shim=good --base "$T/$kind-$root.qcow2"

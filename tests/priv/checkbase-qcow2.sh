@@ -136,27 +136,11 @@ expect_out qcow2_overlay_root_chosen "^checked: gpt partition 1: "
 no_copy_left qcow2_overlay_copy_removed
 
 # Backing files QEMU must not open: nothing converted, no connection made.
-listener() { # PORTFILE HITFILE: accept on 127.0.0.1 (a free port, written to PORTFILE) for 60 s
-    python3 - "$1" "$2" <<'PYEOF' &
-import socket, sys
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8); s.settimeout(60)
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
-try:
-    s.accept(); open(sys.argv[2], "w").write("connected\n")
-except OSError:
-    pass
-PYEOF
-    LISTENER=$!
-}
 for kind in nbd json; do
     listener "$T/port-$kind" "$T/hit-$kind"
     while [ ! -s "$T/port-$kind" ]; do sleep 0.1; done
     port=$(cat "$T/port-$kind")
-    if [ $kind = nbd ]; then
-        name="nbd://127.0.0.1:$port/x"
-    else
-        name='json:{"driver": "raw", "file": {"driver": "nbd", "server": {"type": "inet", "host": "127.0.0.1", "port": "'$port'"}}}'
-    fi
+    name=$(protocol_backing_name $kind "$port")
     qemu-img create -q -f qcow2 -u -b "$name" -F raw "$T/$kind.qcow2" 64M
     run "$T/$kind.qcow2"
     kill "$LISTENER" 2>/dev/null

@@ -32,3 +32,27 @@ loop_detach_all() {
         losetup -d "$l" 2>/dev/null
     done
 }
+
+# A qcow2 backing file name QEMU would open as a connection: a listener on 127.0.0.1 sees
+# whether anything did (boottest.sh, checkbase-qcow2.sh).
+listener() { # PORTFILE HITFILE: accept on 127.0.0.1 (a free port, written to PORTFILE) for 60 s;
+    # its PID in LISTENER
+    python3 - "$1" "$2" <<'PYEOF' &
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8); s.settimeout(60)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+try:
+    s.accept(); open(sys.argv[2], "w").write("connected\n")
+except OSError:
+    pass
+PYEOF
+    # shellcheck disable=SC2034  # read by the scripts that source this file
+    LISTENER=$!
+}
+protocol_backing_name() { # nbd|json PORT: the name of an NBD export on 127.0.0.1:PORT
+    if [ "$1" = nbd ]; then
+        echo "nbd://127.0.0.1:$2/x"
+    else
+        echo 'json:{"driver": "raw", "file": {"driver": "nbd", "server": {"type": "inet", "host": "127.0.0.1", "port": "'"$2"'"}}}'
+    fi
+}
